@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import { authentication } from './http/auth.js';
+import { errorHandling } from './http/errors.js';
+import { withoutUnusedSchemas, type OpenApiDocument } from './http/openapi-schemas.js';
+import type { RouteOptions } from './http/options.js';
+import { authRoutes } from './http/routes/auth.js';
+import { categoryRoutes } from './http/routes/categories.js';
+import { clientRoutes } from './http/routes/clients.js';
+import { healthRoutes } from './http/routes/health.js';
+import { memberRoutes } from './http/routes/members.js';
+import { meRoutes } from './http/routes/me.js';
+import { timebankRoutes } from './http/routes/timebanks.js';
+
+export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'>;
+
+export type BuildOptions = {
+  config: AppConfig;
+  database: Database;
+  /** Where logs go; tests pass a stream to read them. Default: standard output. */
+  logStream?: NodeJS.WritableStream;
+};
+
+/** Log paths that may hold credentials: censored wherever they appear. */
+export const redactedLogPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["idempotency-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.passwordHash',
+  '*.client_secret',
+  '*.clientSecret',
+  '*.secretHash',
+  '*.access_token',
+  '*.accessToken',
+  '*.jwtSecret',
+];
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
+  const { config, database } = options;
+  const logger: FastifyServerOptions['logger'] = {
+    level: config.logLevel,
+    redact: { paths: redactedLogPaths, censor: '[redacted]' },
+    ...(options.logStream ? { stream: options.logStream } : {}),
+  };
+  const app = Fastify({
+    logger,
+    bodyLimit: 1024 * 1024,
+    // A caller's request id is kept so that logs can be followed across services.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  // JSON only (and forms on the token endpoint): any other body is 415, not a string to validate.
+  app.removeContentTypeParser('text/plain');
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(errorHandling);
+  await app.register(authentication, {
+    secret: config.jwtSecret,
+    tokenTtlSeconds: config.tokenTtlSeconds,
+  });
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Timebank API',
+        version: '1.0.0',
+        description:
+          'Time credits between members of time banks: a double-entry ledger in integer minutes, matching of offers and requests, and mutuality reports. Errors are RFC 9457 problem+json with a stable `code`.',
+        license: { name: 'AGPL-3.0-or-later', identifier: 'AGPL-3.0-or-later' },
+      },
+      // Relative: the API is wherever this document is served from.
+      servers: [{ url: '/', description: 'This service' }],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        },
+      },
+      tags: [
+        { name: 'auth', description: 'Tokens and the caller' },
+        { name: 'timebanks', description: 'Timebanks (tenants) and their settings' },
+        { name: 'members', description: 'Members and their accounts' },
+        { name: 'clients', description: 'Partner-app credentials' },
+        { name: 'categories', description: 'The taxonomy of offers and requests' },
+        { name: 'operations', description: 'Health and readiness' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: (document) =>
+      withoutUnusedSchemas(jsonSchemaTransformObject(document) as OpenApiDocument) as ReturnType<
+        typeof jsonSchemaTransformObject
+      >,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const routeOptions: RouteOptions = { database, loginRateLimit: config.loginRateLimit };
+  const routeGroups = [
+    healthRoutes,
+    authRoutes,
+    meRoutes,
+    timebankRoutes,
+    memberRoutes,
+    clientRoutes,
+    categoryRoutes,
+  ];
+  for (const routes of routeGroups) {
+    await app.register(routes, routeOptions);
+  }
+  return app;
+}

@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The environment, parsed once at startup. This module is the only reader of process.env:
+ * everything else receives a Config.
+ */
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const integerText = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .optional()
+    .transform((value) => value ?? fallback);
+
+const environmentSchema = z
+  .object({
+    PORT: integerText(3000, 0, 65535),
+    HOST: optionalText.transform((value) => value ?? '127.0.0.1'),
+    DATABASE_URL: optionalText.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+        .optional(),
+    ),
+    DATABASE_POOL_SIZE: integerText(10, 1, 200),
+    DATA_DIR: optionalText.transform((value) => value ?? './data'),
+    JWT_SECRET: optionalText.pipe(
+      z.string().min(32, 'must be at least 32 characters').optional(),
+    ),
+    TOKEN_TTL_SECONDS: integerText(900, 60, 86_400),
+    ADMIN_EMAIL: optionalText.pipe(z.email('must be an email address').optional()),
+    ADMIN_PASSWORD: optionalText.pipe(
+      z.string().min(12, 'must be at least 12 characters').max(200).optional(),
+    ),
+    LOG_LEVEL: optionalText
+      .transform((value) => value ?? 'info')
+      .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+    LOGIN_RATE_LIMIT_MAX: integerText(10, 1, 100_000),
+    LOGIN_RATE_LIMIT_WINDOW_SECONDS: integerText(60, 1, 86_400),
+  })
+  .superRefine((env, context) => {
+    if (env.DATABASE_URL && !env.JWT_SECRET) {
+      context.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'is required when DATABASE_URL is set (every API process must share it)',
+      });
+    }
+    if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['ADMIN_PASSWORD'],
+        message: 'ADMIN_EMAIL and ADMIN_PASSWORD go together: set both or neither',
+      });
+    }
+  });
+
+export type Config = {
+  port: number;
+  host: string;
+  /** Absent: the embedded PGlite database in dataDir. */
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  dataDir: string;
+  jwtSecret: string;
+  tokenTtlSeconds: number;
+  admin: { email: string; password: string } | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  loginRateLimit: { max: number; windowSeconds: number };
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (issue) => `  ${issue.path.join('.') || '(environment)'}: ${issue.message}`,
+    );
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const env = parsed.data;
+  const dataDir = path.resolve(env.DATA_DIR);
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
+    dataDir,
+    jwtSecret: env.JWT_SECRET ?? readOrCreateJwtSecret(dataDir),
+    tokenTtlSeconds: env.TOKEN_TTL_SECONDS,
+    admin:
+      env.ADMIN_EMAIL && env.ADMIN_PASSWORD
+        ? { email: env.ADMIN_EMAIL.toLowerCase(), password: env.ADMIN_PASSWORD }
+        : undefined,
+    logLevel: env.LOG_LEVEL,
+    loginRateLimit: {
+      max: env.LOGIN_RATE_LIMIT_MAX,
+      windowSeconds: env.LOGIN_RATE_LIMIT_WINDOW_SECONDS,
+    },
+  };
+}
+
+/**
+ * In embedded mode a single process owns the data directory, so a secret generated once and
+ * kept beside the data keeps tokens valid across restarts without any setup.
+ */
+function readOrCreateJwtSecret(dataDir: string): string {
+  const secretPath = path.join(dataDir, 'jwt-secret');
+  if (existsSync(secretPath)) {
+    return readFileSync(secretPath, 'utf8').trim();
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(secretPath, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+/** Loads a .env file from the working directory into the environment, when there is one. */
+export function loadDotEnvFile(file = '.env'): void {
+  if (existsSync(file)) {
+    process.loadEnvFile(file);
+  }
+}

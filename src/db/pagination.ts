@@ -1,0 +1,41 @@
+import { Rejection } from '../domain/errors.js';
+
+/*
+ * Keyset pagination over time-ordered ids: a cursor is the last id of the previous page,
+ * wrapped so that clients treat it as opaque.
+ */
+
+export const DEFAULT_PAGE_SIZE = 50;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function encodeCursor(lastId: string): string {
+  return Buffer.from(lastId, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) {
+    return undefined;
+  }
+  const lastId = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!UUID.test(lastId)) {
+    throw new Rejection('validation_failed', 'Invalid query: cursor.', {
+      errors: [{ field: 'cursor', location: 'query', message: 'is not a cursor this API issued' }],
+    });
+  }
+  return lastId;
+}
+
+/** Rows fetched with limit + 1 become a page and the cursor of the next one. */
+export function toPage<Row extends { id: string }, Item>(
+  rows: Row[],
+  limit: number,
+  present: (row: Row) => Item,
+): { items: Item[]; nextCursor: string | null } {
+  const pageRows = rows.slice(0, limit);
+  const last = pageRows.at(-1);
+  return {
+    items: pageRows.map(present),
+    nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null,
+  };
+}

@@ -1,0 +1,44 @@
+import { and, asc, eq, gt } from 'drizzle-orm';
+import type { ClientScope } from '../../domain/principal.js';
+import type { Db } from '../client.js';
+import { decodeCursor, toPage } from '../pagination.js';
+import { clients, type ClientRow } from '../schema.js';
+
+export type Client = {
+  id: string;
+  timebankId: string;
+  name: string;
+  scopes: ClientScope[];
+  createdAt: string;
+};
+
+export function presentClient(row: ClientRow): Client {
+  return {
+    id: row.id,
+    timebankId: row.timebankId,
+    name: row.name,
+    scopes: row.scopes as ClientScope[],
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** By id alone: a client_credentials grant names no timebank. */
+export async function findClientForLogin(db: Db, clientId: string): Promise<ClientRow | undefined> {
+  const [row] = await db.select().from(clients).where(eq(clients.id, clientId));
+  return row;
+}
+
+export async function listClients(
+  db: Db,
+  timebankId: string,
+  options: { limit: number; cursor?: string | undefined },
+) {
+  const after = decodeCursor(options.cursor);
+  const rows = await db
+    .select()
+    .from(clients)
+    .where(and(eq(clients.timebankId, timebankId), after ? gt(clients.id, after) : undefined))
+    .orderBy(asc(clients.id))
+    .limit(options.limit + 1);
+  return toPage(rows, options.limit, presentClient);
+}

@@ -1,0 +1,76 @@
+import { and, asc, eq, gt } from 'drizzle-orm';
+import type { Db } from '../client.js';
+import { decodeCursor, toPage } from '../pagination.js';
+import { accounts, members, type MemberRow } from '../schema.js';
+
+export type Member = {
+  id: string;
+  timebankId: string;
+  accountId: string;
+  displayName: string;
+  email: string;
+  kind: MemberRow['kind'];
+  role: MemberRow['role'];
+  status: MemberRow['status'];
+  createdAt: string;
+};
+
+export function presentMember(row: MemberRow & { accountId: string }): Member {
+  return {
+    id: row.id,
+    timebankId: row.timebankId,
+    accountId: row.accountId,
+    displayName: row.displayName,
+    email: row.email,
+    kind: row.kind,
+    role: row.role,
+    status: row.status,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+function selectMembersWithAccount(db: Db) {
+  return db
+    .select({ member: members, accountId: accounts.id })
+    .from(members)
+    .innerJoin(
+      accounts,
+      and(eq(accounts.timebankId, members.timebankId), eq(accounts.memberId, members.id)),
+    );
+}
+
+export async function findMember(db: Db, timebankId: string, memberId: string) {
+  const [row] = await selectMembersWithAccount(db).where(
+    and(eq(members.timebankId, timebankId), eq(members.id, memberId)),
+  );
+  return row ? presentMember({ ...row.member, accountId: row.accountId }) : undefined;
+}
+
+export async function listMembers(
+  db: Db,
+  timebankId: string,
+  options: {
+    limit: number;
+    cursor?: string | undefined;
+    status?: MemberRow['status'] | undefined;
+    role?: MemberRow['role'] | undefined;
+  },
+) {
+  const after = decodeCursor(options.cursor);
+  const rows = await selectMembersWithAccount(db)
+    .where(
+      and(
+        eq(members.timebankId, timebankId),
+        after ? gt(members.id, after) : undefined,
+        options.status ? eq(members.status, options.status) : undefined,
+        options.role ? eq(members.role, options.role) : undefined,
+      ),
+    )
+    .orderBy(asc(members.id))
+    .limit(options.limit + 1);
+  return toPage(
+    rows.map((row) => ({ ...row.member, accountId: row.accountId })),
+    options.limit,
+    presentMember,
+  );
+}

@@ -1,0 +1,44 @@
+/**
+ * Rejections the domain can decide on. Each code maps to one problem+json response in
+ * src/http/errors.ts; the code itself is part of the API contract and never changes meaning.
+ */
+export type RejectionCode =
+  | 'validation_failed'
+  | 'not_found'
+  | 'forbidden'
+  | 'insufficient_scope'
+  | 'email_taken'
+  | 'slug_taken'
+  | 'category_exists'
+  | 'invalid_parent_category'
+  | 'invalid_settings'
+  | 'invalid_request'
+  | 'invalid_grant'
+  | 'invalid_client'
+  | 'invalid_scope'
+  | 'unsupported_grant_type'
+  | 'member_inactive';
+
+export class Rejection extends Error {
+  override name = 'Rejection';
+
+  constructor(
+    readonly code: RejectionCode,
+    readonly detail: string,
+    /** Extra members for the problem body, e.g. the field a rejection is about. */
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(detail);
+  }
+}
+
+export function notFound(what: string): Rejection {
+  return new Rejection('not_found', `${what} was not found.`);
+}
+
+/** Asserts an invariant the code relies on; a failure is a bug (500, logged), not a rejection. */
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) {
+    throw new Error(`Assertion failed: ${message}`);
+  }
+}

@@ -1,0 +1,54 @@
+import { Rejection } from './errors.js';
+import { withoutUndefined } from './objects.js';
+
+export type Confirmation = 'none' | 'counterparty';
+
+export type TimebankSettings = {
+  /** Credit floor given to each new account: how far a member may receive before giving. */
+  defaultMinBalanceMinutes: number;
+  /** Cap given to each new account: how much a member may bank before spending. */
+  defaultMaxBalanceMinutes: number;
+  /** Whether hours recorded by the one who gave help wait for the receiver's confirmation. */
+  confirmation: Confirmation;
+  /** A pending transfer posts by itself after this many hours (0: never). */
+  autoConfirmAfterHours: number;
+};
+
+export const defaultTimebankSettings: TimebankSettings = {
+  defaultMinBalanceMinutes: -1200,
+  defaultMaxBalanceMinutes: 6000,
+  confirmation: 'counterparty',
+  autoConfirmAfterHours: 72,
+};
+
+/** Applies a partial change to settings and checks the result as a whole. */
+export function mergeSettings(
+  current: TimebankSettings,
+  change: Partial<TimebankSettings> | undefined,
+): TimebankSettings {
+  const merged = { ...current, ...withoutUndefined(change ?? {}) };
+  if (merged.defaultMinBalanceMinutes > 0) {
+    throw new Rejection('invalid_settings', 'defaultMinBalanceMinutes must be 0 or below.', {
+      field: 'settings.defaultMinBalanceMinutes',
+    });
+  }
+  if (merged.defaultMaxBalanceMinutes < 0) {
+    throw new Rejection('invalid_settings', 'defaultMaxBalanceMinutes must be 0 or above.', {
+      field: 'settings.defaultMaxBalanceMinutes',
+    });
+  }
+  return merged;
+}
+
+/** A URL-friendly name: lower-case ASCII letters, digits and single hyphens. */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/g, '');
+  return slug === '' ? 'timebank' : slug;
+}

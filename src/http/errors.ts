@@ -1,0 +1,192 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import {
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+} from 'fastify-type-provider-zod';
+import { Rejection, type RejectionCode } from '../domain/errors.js';
+
+/**
+ * RFC 9457 problem details for every error the service answers with. Rejections decided by the
+ * domain map through one table; framework errors (validation, body size, media type, auth,
+ * rate limit) map to stable codes; anything else is a bug: logged with the request id and
+ * answered as a bare 500 without internals.
+ */
+
+export type FieldError = { field: string; location: string; message: string };
+
+export type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+};
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const PROBLEM_TYPE_BASE = 'https://timebank.example/problems/';
+
+const rejectionTable: Record<RejectionCode, { status: number; title: string }> = {
+  validation_failed: { status: 400, title: 'Validation failed' },
+  not_found: { status: 404, title: 'Not found' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  insufficient_scope: { status: 403, title: 'Insufficient scope' },
+  email_taken: { status: 409, title: 'Email already registered' },
+  slug_taken: { status: 409, title: 'Slug already taken' },
+  category_exists: { status: 409, title: 'Category already exists' },
+  invalid_parent_category: { status: 422, title: 'Invalid parent category' },
+  invalid_settings: { status: 422, title: 'Invalid settings' },
+  invalid_request: { status: 400, title: 'Invalid request' },
+  invalid_grant: { status: 400, title: 'Invalid grant' },
+  invalid_client: { status: 401, title: 'Invalid client' },
+  invalid_scope: { status: 400, title: 'Invalid scope' },
+  unsupported_grant_type: { status: 400, title: 'Unsupported grant type' },
+  member_inactive: { status: 403, title: 'Member not active' },
+};
+
+export function problem(
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+  extensions: Record<string, unknown> = {},
+): Problem {
+  return { type: PROBLEM_TYPE_BASE + code, title, status, detail, code, ...extensions };
+}
+
+export function problemFromRejection(rejection: Rejection): Problem {
+  const { status, title } = rejectionTable[rejection.code];
+  return problem(status, rejection.code, title, rejection.detail, rejection.extensions);
+}
+
+export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+const locationNames: Record<string, string> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'path',
+  headers: 'header',
+};
+
+function validationProblem(error: FastifyError & { validation: unknown[] }): Problem {
+  const location = locationNames[error.validationContext ?? 'body'] ?? 'body';
+  const errors: FieldError[] = [];
+  for (const item of error.validation as Array<{
+    keyword: string;
+    instancePath: string;
+    message: string;
+    params: { keys?: string[] };
+  }>) {
+    const base = item.instancePath.split('/').filter(Boolean).join('.');
+    if (item.keyword === 'unrecognized_keys' && item.params.keys) {
+      for (const key of item.params.keys) {
+        const field = base ? `${base}.${key}` : key;
+        errors.push({ field, location, message: 'is not a known field' });
+      }
+    } else {
+      errors.push({ field: base || '(root)', location, message: item.message });
+    }
+  }
+  const named = errors.map((entry) => entry.field).join(', ');
+  return problem(400, 'validation_failed', 'Validation failed', `Invalid ${location}: ${named}.`, {
+    errors,
+  });
+}
+
+/** Errors raised by Fastify itself or by its plugins, by their stable error codes. */
+function frameworkProblem(error: FastifyError): Problem | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem(413, 'payload_too_large', 'Payload too large', 'The request body exceeds 1 MiB.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem(
+        415,
+        'unsupported_media_type',
+        'Unsupported media type',
+        'Send the body as application/json.',
+      );
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return problem(400, 'malformed_body', 'Malformed body', 'The request body is not valid JSON.');
+  }
+  // @fastify/jwt and fast-jwt: no token, a malformed one, a bad signature, expired, not yet valid.
+  if (/^(FST|FAST)_JWT_/.test(error.code ?? '')) {
+    return problem(
+      401,
+      'unauthorized',
+      'Unauthorized',
+      error.code === 'FST_JWT_NO_AUTHORIZATION_IN_HEADER'
+        ? 'Send an access token as "Authorization: Bearer <token>".'
+        : 'The access token is invalid or has expired.',
+    );
+  }
+  if (error.statusCode === 429) {
+    return problem(429, 'rate_limited', 'Too many requests', 'Too many attempts: wait and retry.');
+  }
+  if (error instanceof SyntaxError && error.statusCode === 400) {
+    return problem(400, 'malformed_body', 'Malformed body', 'The request body is not valid JSON.');
+  }
+  return undefined;
+}
+
+function toProblem(error: FastifyError, request: FastifyRequest): Problem {
+  if (error instanceof Rejection) {
+    return problemFromRejection(error);
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    return validationProblem(error);
+  }
+  if (!isResponseSerializationError(error)) {
+    const known = frameworkProblem(error);
+    if (known) {
+      return known;
+    }
+    // A 4xx from a plugin that has no code of its own: keep its status, hide its internals.
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return problem(error.statusCode, 'bad_request', 'Bad request', error.message);
+    }
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return problem(
+    500,
+    'internal_error',
+    'Internal server error',
+    `An unexpected error occurred. Quote request id ${request.id} when reporting it.`,
+  );
+}
+
+export const errorHandling = fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      const body = toProblem(error, request);
+      if (body.status === 401) {
+        reply.header('WWW-Authenticate', 'Bearer');
+      }
+      if (request.routeOptions.config.oauthErrors) {
+        // RFC 6749 section 5.2 clients read `error`; the problem fields stay for everyone else.
+        Object.assign(body, { error: body.code, error_description: body.detail });
+      }
+      return sendProblem(reply, body);
+    });
+    app.setNotFoundHandler((request, reply) =>
+      sendProblem(
+        reply,
+        problem(404, 'not_found', 'Not found', `No route ${request.method} ${request.url}.`),
+      ),
+    );
+  },
+  { name: 'error-handling' },
+);
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Adds the OAuth 2.0 `error` and `error_description` members to problem bodies. */
+    oauthErrors?: boolean;
+  }
+}

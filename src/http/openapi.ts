@@ -1,0 +1,26 @@
+import { buildApp } from '../app.js';
+import { openDatabase } from '../db/client.js';
+
+/**
+ * The OpenAPI document as the routes' schemas produce it. openapi.yaml is this text, committed;
+ * a test fails when the two differ (`npm run openapi` rewrites the file).
+ */
+export async function generateOpenApiYaml(): Promise<string> {
+  const database = await openDatabase({ databaseUrl: undefined, dataDir: '', inMemory: true });
+  const app = await buildApp({
+    config: {
+      jwtSecret: 'openapi-generation-only-never-serves-requests',
+      tokenTtlSeconds: 900,
+      logLevel: 'silent',
+      loginRateLimit: { max: 1, windowSeconds: 1 },
+    },
+    database,
+  });
+  try {
+    await app.ready();
+    return app.swagger({ yaml: true });
+  } finally {
+    await app.close();
+    await database.close();
+  }
+}

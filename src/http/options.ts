@@ -1,0 +1,8 @@
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+
+/** What every route group receives from buildApp. */
+export type RouteOptions = {
+  database: Database;
+  loginRateLimit: Config['loginRateLimit'];
+};

@@ -1,0 +1,62 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requireCoordinator, requireTimebankAccess } from '../../domain/principal.js';
+import { listCategories } from '../../db/queries/categories.js';
+import { createCategory } from '../../use-cases/categories.js';
+import type { RouteOptions } from '../options.js';
+import {
+  bearerAuth,
+  categorySchema,
+  id,
+  problems,
+  readProblems,
+  singleLine,
+  timebankParams,
+  writeProblems,
+} from '../schemas.js';
+
+export const categoryRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database }) => {
+  app.addHook('onRequest', app.authenticate);
+  const tags = ['categories'];
+
+  app.get(
+    '/v1/timebanks/:timebankId/categories',
+    {
+      schema: {
+        operationId: 'listCategories',
+        summary: 'The timebank\'s category taxonomy (two levels)',
+        tags,
+        security: bearerAuth,
+        params: timebankParams,
+        response: { 200: z.object({ items: z.array(categorySchema) }), ...problems(...readProblems) },
+      },
+    },
+    async (request) => {
+      requireTimebankAccess(request.principal, request.params.timebankId);
+      return { items: await listCategories(database.db, request.params.timebankId) };
+    },
+  );
+
+  app.post(
+    '/v1/timebanks/:timebankId/categories',
+    {
+      schema: {
+        operationId: 'createCategory',
+        summary: 'Add a category (coordinator)',
+        tags,
+        security: bearerAuth,
+        params: timebankParams,
+        body: z.strictObject({
+          name: singleLine(100),
+          parentId: id.nullable().optional().describe('A top-level category; absent for a new top-level one'),
+        }),
+        response: { 201: categorySchema, ...problems(...writeProblems, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      requireCoordinator(request.principal, request.params.timebankId);
+      reply.code(201);
+      return createCategory(database.db, request.params.timebankId, request.body);
+    },
+  );
+};

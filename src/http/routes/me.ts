@@ -1,0 +1,81 @@
+import { eq } from 'drizzle-orm';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { notFound } from '../../domain/errors.js';
+import { findMember } from '../../db/queries/members.js';
+import { findClientForLogin } from '../../db/queries/clients.js';
+import { platformAdmins } from '../../db/schema.js';
+import type { RouteOptions } from '../options.js';
+import { bearerAuth, id, problems, scope } from '../schemas.js';
+
+const meSchema = z
+  .object({
+    type: z.enum(['admin', 'member', 'client']),
+    id,
+    timebankId: id.nullable(),
+    role: z.enum(['admin', 'coordinator', 'member']).nullable(),
+    scopes: z.array(scope),
+    displayName: z.string().nullable().describe('Member display name or client name'),
+    email: z.string().nullable(),
+    accountId: id.nullable(),
+    status: z.enum(['active', 'suspended', 'left']).nullable(),
+  })
+  .meta({ id: 'Me' });
+
+export const meRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database }) => {
+  app.addHook('onRequest', app.authenticate);
+
+  app.get(
+    '/v1/me',
+    {
+      schema: {
+        operationId: 'getMe',
+        summary: 'Who the access token speaks for',
+        tags: ['auth'],
+        security: bearerAuth,
+        response: { 200: meSchema, ...problems(401, 404) },
+      },
+    },
+    async (request) => {
+      const principal = request.principal;
+      const none = { timebankId: null, role: null, scopes: [], displayName: null, email: null, accountId: null, status: null };
+      switch (principal.type) {
+        case 'admin': {
+          const [admin] = await database.db
+            .select({ email: platformAdmins.email })
+            .from(platformAdmins)
+            .where(eq(platformAdmins.id, principal.id));
+          if (!admin) throw notFound('Administrator');
+          return { ...none, type: 'admin' as const, id: principal.id, role: 'admin' as const, email: admin.email };
+        }
+        case 'member': {
+          const member = await findMember(database.db, principal.timebankId, principal.id);
+          if (!member) throw notFound('Member');
+          return {
+            ...none,
+            type: 'member' as const,
+            id: member.id,
+            timebankId: member.timebankId,
+            role: member.role,
+            displayName: member.displayName,
+            email: member.email,
+            accountId: member.accountId,
+            status: member.status,
+          };
+        }
+        case 'client': {
+          const client = await findClientForLogin(database.db, principal.id);
+          if (!client) throw notFound('Client');
+          return {
+            ...none,
+            type: 'client' as const,
+            id: client.id,
+            timebankId: client.timebankId,
+            scopes: principal.scopes,
+            displayName: client.name,
+          };
+        }
+      }
+    },
+  );
+};

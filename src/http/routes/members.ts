@@ -1,0 +1,137 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { notFound } from '../../domain/errors.js';
+import { checkMemberChange, checkMemberCreation } from '../../domain/member.js';
+import {
+  requireCoordinatorOrScope,
+  requireSelfOrCoordinatorOrScope,
+} from '../../domain/principal.js';
+import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
+import { findMember, listMembers } from '../../db/queries/members.js';
+import { createMember, updateMember } from '../../use-cases/members.js';
+import type { RouteOptions } from '../options.js';
+import {
+  bearerAuth,
+  email,
+  id,
+  memberSchema,
+  page,
+  paginationQuery,
+  password,
+  problems,
+  readProblems,
+  singleLine,
+  timebankParams,
+  writeProblems,
+} from '../schemas.js';
+
+const kind = z.enum(['person', 'organisation']);
+const role = z.enum(['member', 'coordinator']);
+const status = z.enum(['active', 'suspended', 'left']);
+const memberParams = z.strictObject({ timebankId: id, memberId: id });
+
+export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database }) => {
+  app.addHook('onRequest', app.authenticate);
+  const tags = ['members'];
+
+  app.post(
+    '/v1/timebanks/:timebankId/members',
+    {
+      schema: {
+        operationId: 'createMember',
+        summary: 'Add a member, with its account (coordinator, or client with members:write)',
+        description: 'Only a coordinator may add a coordinator. Without a password the member cannot log in until one is set.',
+        tags,
+        security: bearerAuth,
+        params: timebankParams,
+        body: z.strictObject({
+          displayName: singleLine(200),
+          email,
+          password: password.optional(),
+          kind: kind.optional().describe('Default person'),
+          role: role.optional().describe('Default member'),
+        }),
+        response: { 201: memberSchema, ...problems(...writeProblems, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { timebankId } = request.params;
+      requireCoordinatorOrScope(request.principal, timebankId, 'members:write');
+      checkMemberCreation(request.principal, timebankId, request.body.role ?? 'member');
+      reply.code(201);
+      return createMember(database.db, timebankId, request.body);
+    },
+  );
+
+  app.get(
+    '/v1/timebanks/:timebankId/members',
+    {
+      schema: {
+        operationId: 'listMembers',
+        summary: 'List members (coordinator, or client with members:read)',
+        tags,
+        security: bearerAuth,
+        params: timebankParams,
+        querystring: z.strictObject({ ...paginationQuery, status: status.optional(), role: role.optional() }),
+        response: { 200: page(memberSchema), ...problems(...readProblems) },
+      },
+    },
+    async (request) => {
+      const { timebankId } = request.params;
+      requireCoordinatorOrScope(request.principal, timebankId, 'members:read');
+      return listMembers(database.db, timebankId, {
+        ...request.query,
+        limit: request.query.limit ?? DEFAULT_PAGE_SIZE,
+      });
+    },
+  );
+
+  app.get(
+    '/v1/timebanks/:timebankId/members/:memberId',
+    {
+      schema: {
+        operationId: 'getMember',
+        summary: 'Get a member (the member itself, coordinator, or client with members:read)',
+        tags,
+        security: bearerAuth,
+        params: memberParams,
+        response: { 200: memberSchema, ...problems(...readProblems) },
+      },
+    },
+    async (request) => {
+      const { timebankId, memberId } = request.params;
+      requireSelfOrCoordinatorOrScope(request.principal, timebankId, memberId, 'members:read');
+      return (await findMember(database.db, timebankId, memberId)) ?? Promise.reject(notFound('Member'));
+    },
+  );
+
+  app.patch(
+    '/v1/timebanks/:timebankId/members/:memberId',
+    {
+      schema: {
+        operationId: 'updateMember',
+        summary: 'Change a member (the member itself, coordinator, or client with members:write)',
+        description:
+          'A member may change its own displayName, email, password and kind; a client with members:write anything but role and password; a coordinator anything. Members are never deleted: set status to left.',
+        tags,
+        security: bearerAuth,
+        params: memberParams,
+        body: z.strictObject({
+          displayName: singleLine(200).optional(),
+          email: email.optional(),
+          password: password.optional(),
+          kind: kind.optional(),
+          role: role.optional(),
+          status: status.optional(),
+        }),
+        response: { 200: memberSchema, ...problems(...writeProblems, 409) },
+      },
+    },
+    async (request) => {
+      const { timebankId, memberId } = request.params;
+      requireSelfOrCoordinatorOrScope(request.principal, timebankId, memberId, 'members:write');
+      checkMemberChange(request.principal, timebankId, request.body);
+      return updateMember(database.db, timebankId, memberId, request.body);
+    },
+  );
+};

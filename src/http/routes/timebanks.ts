@@ -1,0 +1,125 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { notFound } from '../../domain/errors.js';
+import {
+  requireAdmin,
+  requireCoordinator,
+  requireTimebankAccess,
+} from '../../domain/principal.js';
+import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
+import { findTimebank, listTimebanks, presentTimebank } from '../../db/queries/timebanks.js';
+import { createTimebank, updateTimebank } from '../../use-cases/timebanks.js';
+import type { RouteOptions } from '../options.js';
+import {
+  bearerAuth,
+  page,
+  paginationQuery,
+  problems,
+  readProblems,
+  settingsChangeSchema,
+  singleLine,
+  timebankParams,
+  timebankSchema,
+  writeProblems,
+} from '../schemas.js';
+
+const slug = z
+  .string()
+  .max(60)
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case letters and digits joined by single hyphens');
+
+export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database }) => {
+  app.addHook('onRequest', app.authenticate);
+  const tags = ['timebanks'];
+
+  app.post(
+    '/v1/timebanks',
+    {
+      schema: {
+        operationId: 'createTimebank',
+        summary: 'Create a timebank (platform admin)',
+        description: 'Creates the timebank, its commons account and its default category taxonomy.',
+        tags,
+        security: bearerAuth,
+        body: z.strictObject({
+          name: singleLine(200),
+          slug: slug.optional().describe('Derived from the name when absent'),
+          settings: settingsChangeSchema.optional(),
+        }),
+        response: { 201: timebankSchema, ...problems(...writeProblems, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request.principal);
+      reply.code(201);
+      return createTimebank(database.db, request.body);
+    },
+  );
+
+  app.get(
+    '/v1/timebanks',
+    {
+      schema: {
+        operationId: 'listTimebanks',
+        summary: 'List the timebanks the caller belongs to (all, for an admin)',
+        tags,
+        security: bearerAuth,
+        querystring: z.strictObject(paginationQuery),
+        response: { 200: page(timebankSchema), ...problems(...readProblems) },
+      },
+    },
+    async (request) => {
+      const principal = request.principal;
+      return listTimebanks(database.db, {
+        limit: request.query.limit ?? DEFAULT_PAGE_SIZE,
+        cursor: request.query.cursor,
+        onlyIds: principal.type === 'admin' ? undefined : [principal.timebankId],
+      });
+    },
+  );
+
+  app.get(
+    '/v1/timebanks/:timebankId',
+    {
+      schema: {
+        operationId: 'getTimebank',
+        summary: 'Get a timebank',
+        tags,
+        security: bearerAuth,
+        params: timebankParams,
+        response: { 200: timebankSchema, ...problems(...readProblems) },
+      },
+    },
+    async (request) => {
+      requireTimebankAccess(request.principal, request.params.timebankId);
+      const row = await findTimebank(database.db, request.params.timebankId);
+      if (!row) {
+        throw notFound('Timebank');
+      }
+      return presentTimebank(row);
+    },
+  );
+
+  app.patch(
+    '/v1/timebanks/:timebankId',
+    {
+      schema: {
+        operationId: 'updateTimebank',
+        summary: 'Rename a timebank or change its settings (coordinator)',
+        description: 'New default limits apply to accounts opened afterwards.',
+        tags,
+        security: bearerAuth,
+        params: timebankParams,
+        body: z.strictObject({
+          name: singleLine(200).optional(),
+          settings: settingsChangeSchema.optional(),
+        }),
+        response: { 200: timebankSchema, ...problems(...writeProblems, 422) },
+      },
+    },
+    async (request) => {
+      requireCoordinator(request.principal, request.params.timebankId);
+      return updateTimebank(database.db, request.params.timebankId, request.body);
+    },
+  );
+};

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { clientScopes } from '../domain/principal.js';
+
+/*
+ * Request and response schemas shared by the route groups. Requests are strict (unknown fields
+ * are refused, nothing is coerced); these schemas also generate openapi.yaml.
+ */
+
+// C0 controls but tab (0x09) and newline (0x0a), DEL, and C1 controls: matching control
+// characters is the point of these two expressions.
+// eslint-disable-next-line no-control-regex
+const CONTROL_EXCEPT_NEWLINE_AND_TAB = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+// eslint-disable-next-line no-control-regex
+const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Multi-line text written by people: descriptions, notes, reasons. */
+export const freeText = (maxLength = 2000) =>
+  z
+    .string()
+    .max(maxLength)
+    .refine((value) => !CONTROL_EXCEPT_NEWLINE_AND_TAB.test(value), {
+      message: 'must not contain control characters other than newline and tab',
+    });
+
+/** One line of text: names and titles. */
+export const singleLine = (maxLength = 200) =>
+  z
+    .string()
+    .min(1)
+    .max(maxLength)
+    .refine((value) => value.trim().length > 0, { message: 'must not be blank' })
+    .refine((value) => !ANY_CONTROL.test(value), {
+      message: 'must not contain control characters',
+    });
+
+export const email = z.email().max(254);
+export const password = z.string().min(10).max(200);
+export const id = z.uuid();
+export const timestamp = z.iso.datetime({ offset: false });
+export const scope = z.enum(clientScopes);
+
+export const problemSchema = z
+  .looseObject({
+    type: z.string(),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+    code: z.string().describe('Stable machine-readable error code'),
+    errors: z
+      .array(z.object({ field: z.string(), location: z.string(), message: z.string() }))
+      .optional()
+      .describe('Per-field errors, for code validation_failed'),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+
+const problemDescriptions: Record<number, string> = {
+  400: 'Invalid request (validation_failed, malformed_body, ...)',
+  401: 'Missing, invalid or expired access token',
+  403: 'Not allowed for this caller',
+  404: 'Not found, or not visible to this caller',
+  409: 'Conflicts with the current state',
+  413: 'Request body larger than 1 MiB',
+  415: 'Body is not JSON',
+  422: 'Refused by a business rule',
+  429: 'Too many requests',
+  503: 'Not ready',
+};
+
+/** The error responses a route can give, all RFC 9457 problem+json. */
+export function problems(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: problemDescriptions[status] ?? 'Error',
+        content: { 'application/problem+json': { schema: problemSchema } },
+      },
+    ]),
+  ) as Record<
+    number,
+    { description: string; content: { 'application/problem+json': { schema: typeof problemSchema } } }
+  >;
+}
+
+// Problems every authenticated JSON-body write can give.
+export const writeProblems = [400, 401, 403, 404, 413, 415] as const;
+export const readProblems = [400, 401, 403, 404] as const;
+
+export const timebankParams = z.strictObject({ timebankId: id });
+
+// Query strings are text by nature; numbers in them are parsed here, explicitly.
+export const paginationQuery = {
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.int().min(1).max(500))
+    .optional()
+    .describe('Page size, 1 to 500 (default 50)'),
+  cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .describe('The nextCursor of the previous page'),
+};
+
+export function page<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+export const settingsSchema = z
+  .object({
+    defaultMinBalanceMinutes: z.int().describe('Credit floor of new accounts (<= 0)'),
+    defaultMaxBalanceMinutes: z.int().describe('Balance cap of new accounts (>= 0)'),
+    confirmation: z
+      .enum(['none', 'counterparty'])
+      .describe('counterparty: hours recorded by the giver wait for the receiver'),
+    autoConfirmAfterHours: z.int().describe('Pending transfers post by themselves after this'),
+  })
+  .meta({ id: 'TimebankSettings' });
+
+export const settingsChangeSchema = z.strictObject({
+  defaultMinBalanceMinutes: z.int().min(-10_000_000).max(0).optional(),
+  defaultMaxBalanceMinutes: z.int().min(0).max(10_000_000).optional(),
+  confirmation: z.enum(['none', 'counterparty']).optional(),
+  autoConfirmAfterHours: z.int().min(0).max(8760).optional(),
+});
+
+export const timebankSchema = z
+  .object({
+    id,
+    name: z.string(),
+    slug: z.string(),
+    commonsAccountId: id,
+    settings: settingsSchema,
+    createdAt: timestamp,
+  })
+  .meta({ id: 'Timebank' });
+
+export const memberSchema = z
+  .object({
+    id,
+    timebankId: id,
+    accountId: id,
+    displayName: z.string(),
+    email: z.string(),
+    kind: z.enum(['person', 'organisation']),
+    role: z.enum(['member', 'coordinator']),
+    status: z.enum(['active', 'suspended', 'left']),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'Member' });
+
+export const clientSchema = z
+  .object({
+    id,
+    timebankId: id,
+    name: z.string(),
+    scopes: z.array(scope),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'Client' });
+
+export const categorySchema = z
+  .object({ id, name: z.string(), parentId: id.nullable() })
+  .meta({ id: 'Category' });
+
+export const bearerAuth = [{ bearerAuth: [] }];

@@ -1,0 +1,60 @@
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, loadDotEnvFile } from './config.js';
+import { openDatabase } from './db/client.js';
+import { ensurePlatformAdmin } from './use-cases/auth.js';
+
+/** Process entry: configuration, database, app, listen, and a graceful shutdown. */
+async function main(): Promise<void> {
+  loadDotEnvFile();
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.databasePoolSize,
+  });
+  await database.migrate();
+
+  const app = await buildApp({ config, database });
+  app.addHook('onClose', async () => {
+    await database.close();
+  });
+  app.log.info(
+    { database: database.kind, ...(database.kind === 'pglite' ? { dataDir: config.dataDir } : {}) },
+    'database ready',
+  );
+
+  if (config.admin) {
+    const outcome = await ensurePlatformAdmin(database.db, config.admin);
+    app.log.info(`platform admin ${outcome === 'created' ? 'created' : 'already present'}`);
+  } else {
+    app.log.warn('ADMIN_EMAIL and ADMIN_PASSWORD are not set: no platform admin is created');
+  }
+
+  // In-flight requests finish before the database closes; a second signal forces the exit.
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) {
+      app.log.error({ err }, 'closing after an uncaught error');
+    } else {
+      app.log.info({ signal }, 'shutting down');
+    }
+    await app.close();
+  });
+
+  await app.listen({ port: config.port, host: config.host });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

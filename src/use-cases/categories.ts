@@ -1,0 +1,39 @@
+import { Rejection } from '../domain/errors.js';
+import type { Db } from '../db/client.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { findCategory, presentCategory, type Category } from '../db/queries/categories.js';
+import { categories } from '../db/schema.js';
+import { newId } from './ids.js';
+
+/** The taxonomy has two levels: a parent must itself be top-level. */
+export async function createCategory(
+  db: Db,
+  timebankId: string,
+  input: { name: string; parentId?: string | null | undefined },
+): Promise<Category> {
+  const parentId = input.parentId ?? null;
+  if (parentId) {
+    const parent = await findCategory(db, timebankId, parentId);
+    if (!parent || parent.parentId !== null) {
+      throw new Rejection(
+        'invalid_parent_category',
+        parent ? 'Categories have two levels: the parent must be a top-level category.' : 'The parent category does not exist.',
+        { field: 'parentId' },
+      );
+    }
+  }
+  try {
+    const [row] = await db
+      .insert(categories)
+      .values({ timebankId, id: newId(), name: input.name.trim(), parentId, createdAt: new Date() })
+      .returning();
+    return presentCategory(row!);
+  } catch (error) {
+    if (isUniqueViolation(error, 'categories_timebank_parent_name_key')) {
+      throw new Rejection('category_exists', 'A category with that name already exists there.', {
+        field: 'name',
+      });
+    }
+    throw error;
+  }
+}
