@@ -16,19 +16,24 @@ import { authentication } from './http/auth.js';
 import { errorHandling } from './http/errors.js';
 import { withoutUnusedSchemas, type OpenApiDocument } from './http/openapi-schemas.js';
 import type { RouteOptions } from './http/options.js';
+import { accountRoutes } from './http/routes/accounts.js';
 import { authRoutes } from './http/routes/auth.js';
 import { categoryRoutes } from './http/routes/categories.js';
 import { clientRoutes } from './http/routes/clients.js';
 import { healthRoutes } from './http/routes/health.js';
+import { ledgerRoutes } from './http/routes/ledger.js';
 import { memberRoutes } from './http/routes/members.js';
 import { meRoutes } from './http/routes/me.js';
 import { timebankRoutes } from './http/routes/timebanks.js';
+import { transferRoutes } from './http/routes/transfers.js';
 
 export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'>;
 
 export type BuildOptions = {
   config: AppConfig;
   database: Database;
+  /** The time; tests pass their own to move it. Default: the system clock. */
+  clock?: () => Date;
   /** Where logs go; tests pass a stream to read them. Default: standard output. */
   logStream?: NodeJS.WritableStream;
 };
@@ -115,6 +120,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'members', description: 'Members and their accounts' },
         { name: 'clients', description: 'Partner-app credentials' },
         { name: 'categories', description: 'The taxonomy of offers and requests' },
+        { name: 'accounts', description: 'Balances and statements' },
+        { name: 'transfers', description: 'Time credits moving between accounts' },
+        { name: 'ledger', description: 'Integrity checks and the accounting journal' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
@@ -127,7 +135,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const routeOptions: RouteOptions = { database, loginRateLimit: config.loginRateLimit };
+  const routeOptions: RouteOptions = {
+    database,
+    loginRateLimit: config.loginRateLimit,
+    clock: options.clock ?? (() => new Date()),
+  };
   const routeGroups = [
     healthRoutes,
     authRoutes,
@@ -136,6 +148,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     memberRoutes,
     clientRoutes,
     categoryRoutes,
+    accountRoutes,
+    transferRoutes,
+    ledgerRoutes,
   ];
   for (const routes of routeGroups) {
     await app.register(routes, routeOptions);

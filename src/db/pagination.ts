@@ -39,3 +39,21 @@ export function toPage<Row extends { id: string }, Item>(
     nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null,
   };
 }
+
+/** Statements page by account version, a counter rather than an id. */
+export function encodeVersionCursor(version: number): string {
+  return Buffer.from(`v${version}`, 'utf8').toString('base64url');
+}
+
+export function decodeVersionCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) {
+    return undefined;
+  }
+  const match = /^v(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) {
+    throw new Rejection('validation_failed', 'Invalid query: cursor.', {
+      errors: [{ field: 'cursor', location: 'query', message: 'is not a cursor this API issued' }],
+    });
+  }
+  return Number(match[1]);
+}

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   check,
   foreignKey,
   index,
@@ -99,6 +100,10 @@ export const accounts = pgTable(
       .default(0),
     minBalanceMinutes: bigint('min_balance_minutes', { mode: 'number' }).notNull(),
     maxBalanceMinutes: bigint('max_balance_minutes', { mode: 'number' }).notNull(),
+    /** Minutes earned in exchanges, net of reversals. */
+    givenMinutes: bigint('given_minutes', { mode: 'number' }).notNull().default(0),
+    /** Minutes spent in exchanges, net of reversals. */
+    receivedMinutes: bigint('received_minutes', { mode: 'number' }).notNull().default(0),
     version: bigint('version', { mode: 'number' }).notNull().default(0),
     createdAt: createdAt(),
   },
@@ -172,8 +177,146 @@ export const categories = pgTable(
   ],
 );
 
+/** The head of each timebank's hash chain: the last sequence number, hash and posting time. */
+export const ledgerHeads = pgTable('ledger_heads', {
+  timebankId: uuid('timebank_id')
+    .primaryKey()
+    .references(() => timebanks.id),
+  lastSequence: bigint('last_sequence', { mode: 'number' }).notNull(),
+  lastHash: text('last_hash').notNull(),
+  lastPostedAt: timestamp('last_posted_at', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
+export const transfers = pgTable(
+  'transfers',
+  {
+    timebankId: uuid('timebank_id')
+      .notNull()
+      .references(() => timebanks.id),
+    id: uuid('id').notNull(),
+    payerAccountId: uuid('payer_account_id').notNull(),
+    payeeAccountId: uuid('payee_account_id').notNull(),
+    minutes: integer('minutes').notNull(),
+    status: text('status', { enum: ['pending', 'posted', 'rejected', 'expired'] }).notNull(),
+    description: text('description'),
+    categoryId: uuid('category_id'),
+    requestId: uuid('request_id'),
+    offerId: uuid('offer_id'),
+    /** Who created it: 'member', 'client' or 'admin', and which. */
+    createdByType: text('created_by_type', { enum: ['member', 'client', 'admin'] }).notNull(),
+    createdById: uuid('created_by_id').notNull(),
+    /** Created by a coordinator or partner on the parties' behalf. */
+    brokered: boolean('brokered').notNull(),
+    reversesTransferId: uuid('reverses_transfer_id'),
+    reason: text('reason'),
+    overrideLimits: boolean('override_limits').notNull().default(false),
+    createdAt: createdAt(),
+    /** When a pending transfer stops waiting for confirmation and posts by itself. */
+    autoConfirmAt: timestamp('auto_confirm_at', { withTimezone: true, mode: 'date' }),
+    postedAt: timestamp('posted_at', { withTimezone: true, mode: 'date' }),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
+    sequence: bigint('sequence', { mode: 'number' }),
+    hash: text('hash'),
+  },
+  (table) => [
+    primaryKey({ name: 'transfers_pkey', columns: [table.timebankId, table.id] }),
+    unique('transfers_timebank_sequence_key').on(table.timebankId, table.sequence),
+    uniqueIndex('transfers_reversed_once')
+      .on(table.timebankId, table.reversesTransferId)
+      .where(sql`${table.reversesTransferId} IS NOT NULL`),
+    index('transfers_payer_idx').on(table.timebankId, table.payerAccountId, table.id),
+    index('transfers_payee_idx').on(table.timebankId, table.payeeAccountId, table.id),
+    index('transfers_pending_idx')
+      .on(table.autoConfirmAt)
+      .where(sql`${table.status} = 'pending'`),
+    foreignKey({
+      name: 'transfers_payer_fkey',
+      columns: [table.timebankId, table.payerAccountId],
+      foreignColumns: [accounts.timebankId, accounts.id],
+    }),
+    foreignKey({
+      name: 'transfers_payee_fkey',
+      columns: [table.timebankId, table.payeeAccountId],
+      foreignColumns: [accounts.timebankId, accounts.id],
+    }),
+    foreignKey({
+      name: 'transfers_category_fkey',
+      columns: [table.timebankId, table.categoryId],
+      foreignColumns: [categories.timebankId, categories.id],
+    }),
+    foreignKey({
+      name: 'transfers_reverses_fkey',
+      columns: [table.timebankId, table.reversesTransferId],
+      foreignColumns: [table.timebankId, table.id],
+    }),
+    check('transfers_minutes_check', sql`${table.minutes} > 0 AND ${table.minutes} <= 1000000`),
+    check('transfers_parties_check', sql`${table.payerAccountId} <> ${table.payeeAccountId}`),
+    check('transfers_status_check', sql`${table.status} IN ('pending', 'posted', 'rejected', 'expired')`),
+    check(
+      'transfers_posted_check',
+      sql`(${table.status} = 'posted') = (${table.sequence} IS NOT NULL AND ${table.hash} IS NOT NULL AND ${table.postedAt} IS NOT NULL)`,
+    ),
+  ],
+);
+
+export const entries = pgTable(
+  'entries',
+  {
+    timebankId: uuid('timebank_id').notNull(),
+    accountId: uuid('account_id').notNull(),
+    /** The account's version after this entry: two writers can never both post version n. */
+    accountVersion: bigint('account_version', { mode: 'number' }).notNull(),
+    transferId: uuid('transfer_id').notNull(),
+    /** Signed: + earned (credit), - spent (debit). */
+    minutes: integer('minutes').notNull(),
+    balanceAfterMinutes: bigint('balance_after_minutes', { mode: 'number' }).notNull(),
+    postedAt: timestamp('posted_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (table) => [
+    primaryKey({ name: 'entries_pkey', columns: [table.timebankId, table.accountId, table.accountVersion] }),
+    unique('entries_transfer_account_key').on(table.timebankId, table.transferId, table.accountId),
+    index('entries_account_time_idx').on(table.timebankId, table.accountId, table.postedAt),
+    foreignKey({
+      name: 'entries_account_fkey',
+      columns: [table.timebankId, table.accountId],
+      foreignColumns: [accounts.timebankId, accounts.id],
+    }),
+    foreignKey({
+      name: 'entries_transfer_fkey',
+      columns: [table.timebankId, table.transferId],
+      foreignColumns: [transfers.timebankId, transfers.id],
+    }),
+    check('entries_minutes_check', sql`${table.minutes} <> 0`),
+  ],
+);
+
+/**
+ * A write's outcome, kept so that a retry with the same key gets the same answer. The row is
+ * claimed first in the write's transaction, so a concurrent request with the same key waits on it.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    timebankId: uuid('timebank_id').notNull(),
+    /** 'member:<id>', 'client:<id>' or 'admin:<id>': keys are the caller's own. */
+    caller: text('caller').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    /** Null only inside the transaction that claimed the key; filled before it commits. */
+    statusCode: integer('status_code'),
+    responseBody: text('response_body'),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    primaryKey({ name: 'idempotency_keys_pkey', columns: [table.timebankId, table.caller, table.key] }),
+    index('idempotency_keys_created_idx').on(table.createdAt),
+  ],
+);
+
 export type TimebankRow = typeof timebanks.$inferSelect;
 export type MemberRow = typeof members.$inferSelect;
 export type AccountRow = typeof accounts.$inferSelect;
 export type ClientRow = typeof clients.$inferSelect;
 export type CategoryRow = typeof categories.$inferSelect;
+export type TransferRow = typeof transfers.$inferSelect;
+export type EntryRow = typeof entries.$inferSelect;

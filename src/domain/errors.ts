@@ -17,7 +17,17 @@ export type RejectionCode =
   | 'invalid_client'
   | 'invalid_scope'
   | 'unsupported_grant_type'
-  | 'member_inactive';
+  | 'member_inactive'
+  | 'same_account'
+  | 'account_inactive'
+  | 'insufficient_balance'
+  | 'limit_exceeded'
+  | 'transfer_not_pending'
+  | 'already_reversed'
+  | 'not_reversible'
+  | 'idempotency_key_reused'
+  | 'idempotency_key_in_use'
+  | 'unknown_category';
 
 export class Rejection extends Error {
   override name = 'Rejection';

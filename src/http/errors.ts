@@ -45,6 +45,16 @@ const rejectionTable: Record<RejectionCode, { status: number; title: string }> =
   invalid_scope: { status: 400, title: 'Invalid scope' },
   unsupported_grant_type: { status: 400, title: 'Unsupported grant type' },
   member_inactive: { status: 403, title: 'Member not active' },
+  same_account: { status: 422, title: 'Same account' },
+  account_inactive: { status: 422, title: 'Account holder not active' },
+  insufficient_balance: { status: 422, title: 'Insufficient balance' },
+  limit_exceeded: { status: 422, title: 'Balance limit exceeded' },
+  transfer_not_pending: { status: 409, title: 'Transfer not pending' },
+  already_reversed: { status: 409, title: 'Transfer already reversed' },
+  not_reversible: { status: 422, title: 'Transfer not reversible' },
+  idempotency_key_reused: { status: 409, title: 'Idempotency key reused' },
+  idempotency_key_in_use: { status: 409, title: 'Idempotency key in use' },
+  unknown_category: { status: 422, title: 'Unknown category' },
 };
 
 export function problem(
@@ -54,7 +64,8 @@ export function problem(
   detail: string,
   extensions: Record<string, unknown> = {},
 ): Problem {
-  return { type: PROBLEM_TYPE_BASE + code, title, status, detail, code, ...extensions };
+  // Extensions never override the standard members.
+  return { ...extensions, type: PROBLEM_TYPE_BASE + code, title, status, detail, code };
 }
 
 export function problemFromRejection(rejection: Rejection): Problem {

@@ -5,4 +5,6 @@ import type { Database } from '../db/client.js';
 export type RouteOptions = {
   database: Database;
   loginRateLimit: Config['loginRateLimit'];
+  /** The time, injectable so that tests can move it. */
+  clock: () => Date;
 };

@@ -166,3 +166,62 @@ export const categorySchema = z
   .meta({ id: 'Category' });
 
 export const bearerAuth = [{ bearerAuth: [] }];
+
+/** An instant in a query string: ISO 8601 with a time zone, e.g. 2026-01-31T00:00:00Z. */
+export const instantQuery = z
+  .iso.datetime({ offset: true })
+  .transform((value) => new Date(value))
+  .describe('ISO 8601 date-time with a time zone');
+
+export const idempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x20-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters')
+    .describe('Required: a retry with the same key and body replays the first answer'),
+});
+
+export const minutes = z.int().min(1).max(1_000_000).describe('Whole minutes, 1 to 1,000,000');
+
+export const transferSchema = z
+  .object({
+    id,
+    timebankId: id,
+    payerAccountId: id.describe('Spends the minutes: received help'),
+    payeeAccountId: id.describe('Earns the minutes: gave help'),
+    minutes: z.int(),
+    status: z.enum(['pending', 'posted', 'rejected', 'expired']),
+    description: z.string().nullable(),
+    categoryId: id.nullable(),
+    requestId: id.nullable(),
+    offerId: id.nullable(),
+    brokered: z.boolean().describe('Recorded by a coordinator or partner on the parties\' behalf'),
+    createdAt: timestamp,
+    autoConfirmAt: timestamp.nullable().describe('A pending transfer posts by itself at this time'),
+    postedAt: timestamp.nullable(),
+    resolvedAt: timestamp.nullable(),
+    sequence: z.int().nullable().describe('Position in the timebank\'s hash chain, once posted'),
+    hash: z.string().nullable().describe('sha256(previous hash + canonical transfer), once posted'),
+    reversesTransferId: id.nullable(),
+    reversedByTransferId: id.nullable(),
+    reason: z.string().nullable(),
+    overrideLimits: z.boolean(),
+  })
+  .meta({ id: 'Transfer' });
+
+export const accountSchema = z
+  .object({
+    id,
+    timebankId: id,
+    memberId: id.nullable(),
+    kind: z.enum(['member', 'commons']),
+    balanceMinutes: z.int(),
+    pendingDebitMinutes: z.int(),
+    pendingCreditMinutes: z.int(),
+    availableMinutes: z.int().describe('What can still be spent: balance - pending debits - floor'),
+    minBalanceMinutes: z.int(),
+    maxBalanceMinutes: z.int(),
+    givenMinutes: z.int().describe('Earned in exchanges, net of reversals'),
+    receivedMinutes: z.int().describe('Spent in exchanges, net of reversals'),
+    asOf: timestamp.nullable(),
+  })
+  .meta({ id: 'Account' });

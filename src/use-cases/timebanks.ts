@@ -5,7 +5,8 @@ import { defaultTimebankSettings, mergeSettings, slugify, type TimebankSettings 
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { findTimebank, presentTimebank, type Timebank } from '../db/queries/timebanks.js';
-import { accounts, categories, timebanks } from '../db/schema.js';
+import { GENESIS_HASH } from '../domain/ledger.js';
+import { accounts, categories, ledgerHeads, timebanks } from '../db/schema.js';
 import { newId } from './ids.js';
 
 export type CreateTimebankInput = {
@@ -14,7 +15,10 @@ export type CreateTimebankInput = {
   settings?: Partial<TimebankSettings> | undefined;
 };
 
-/** A timebank, its commons account and its starting category taxonomy, in one transaction. */
+/**
+ * A timebank, its commons account, the head of its hash chain and its starting category
+ * taxonomy, in one transaction.
+ */
 export async function createTimebank(db: Db, input: CreateTimebankInput): Promise<Timebank> {
   const settings = mergeSettings(defaultTimebankSettings, input.settings);
   const now = new Date();
@@ -36,6 +40,7 @@ export async function createTimebank(db: Db, input: CreateTimebankInput): Promis
         maxBalanceMinutes: settings.defaultMaxBalanceMinutes,
         createdAt: now,
       });
+      await tx.insert(ledgerHeads).values({ timebankId, lastSequence: 0, lastHash: GENESIS_HASH, lastPostedAt: now });
       await tx.insert(categories).values(defaultCategoryRows(timebankId, now));
       return created!;
     });

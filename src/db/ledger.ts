@@ -1,0 +1,221 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { AccountState, Entry } from '../domain/ledger.js';
+import type { Db } from './client.js';
+import type { TransferRow } from './schema.js';
+
+/*
+ * The ledger's storage primitives, used inside one transaction per write: lock the accounts,
+ * claim the idempotency key, read the chain head, then write everything in one statement.
+ */
+
+type Row = Record<string, unknown>;
+
+async function rows(db: Db, query: SQL): Promise<Row[]> {
+  const result = (await db.execute(query)) as unknown as { rows: Row[] };
+  return result.rows;
+}
+
+const num = (value: unknown) => Number(value);
+
+/** Locks the accounts in ascending id order (the only order anyone locks them in). */
+export async function lockAccounts(
+  db: Db,
+  timebankId: string,
+  accountIds: string[],
+): Promise<Map<string, AccountState>> {
+  const ids = [...new Set(accountIds)].sort();
+  const locked = await rows(
+    db,
+    sql`SELECT a.id, a.kind, a.member_id, m.status AS holder_status, a.balance_minutes,
+               a.pending_debit_minutes, a.pending_credit_minutes, a.min_balance_minutes,
+               a.max_balance_minutes, a.given_minutes, a.received_minutes, a.version
+          FROM accounts a
+          LEFT JOIN members m ON m.timebank_id = a.timebank_id AND m.id = a.member_id
+         WHERE a.timebank_id = ${timebankId} AND a.id IN (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})
+         ORDER BY a.id
+           FOR UPDATE OF a`,
+  );
+  return new Map(
+    locked.map((row) => [
+      String(row.id),
+      {
+        id: String(row.id),
+        kind: row.kind as AccountState['kind'],
+        memberId: (row.member_id as string | null) ?? null,
+        holderStatus: (row.holder_status as AccountState['holderStatus']) ?? null,
+        balanceMinutes: num(row.balance_minutes),
+        pendingDebitMinutes: num(row.pending_debit_minutes),
+        pendingCreditMinutes: num(row.pending_credit_minutes),
+        minBalanceMinutes: num(row.min_balance_minutes),
+        maxBalanceMinutes: num(row.max_balance_minutes),
+        givenMinutes: num(row.given_minutes),
+        receivedMinutes: num(row.received_minutes),
+        version: num(row.version),
+      },
+    ]),
+  );
+}
+
+export type Head = { lastSequence: number; lastHash: string; lastPostedAt: Date };
+
+/** The chain head, locked: posting is serialised per timebank from here to commit. */
+export async function lockHead(db: Db, timebankId: string): Promise<Head> {
+  const [row] = await rows(
+    db,
+    sql`SELECT last_sequence, last_hash, last_posted_at FROM ledger_heads
+         WHERE timebank_id = ${timebankId} FOR UPDATE`,
+  );
+  if (!row) {
+    throw new Error(`no ledger head for timebank ${timebankId}`);
+  }
+  return {
+    lastSequence: num(row.last_sequence),
+    lastHash: String(row.last_hash),
+    lastPostedAt: new Date(row.last_posted_at as string | Date),
+  };
+}
+
+export type StoredOutcome = { requestHash: string; statusCode: number | null; responseBody: string | null };
+
+/**
+ * Claims the key for this transaction. A concurrent request with the same key waits here until
+ * the first commits (then sees its outcome) or rolls back (then claims the key itself).
+ */
+export async function claimIdempotencyKey(
+  db: Db,
+  key: { timebankId: string; caller: string; key: string; requestHash: string; now: Date },
+): Promise<'claimed' | StoredOutcome> {
+  const claimed = await rows(
+    db,
+    sql`INSERT INTO idempotency_keys (timebank_id, caller, key, request_hash, created_at)
+        VALUES (${key.timebankId}, ${key.caller}, ${key.key}, ${key.requestHash}, ${key.now.toISOString()})
+        ON CONFLICT DO NOTHING RETURNING 1`,
+  );
+  if (claimed.length > 0) {
+    return 'claimed';
+  }
+  const [existing] = await rows(
+    db,
+    sql`SELECT request_hash, status_code, response_body FROM idempotency_keys
+         WHERE timebank_id = ${key.timebankId} AND caller = ${key.caller} AND key = ${key.key}`,
+  );
+  if (!existing) {
+    // Expired and removed between the two statements: treat as a fresh key on retry.
+    throw Object.assign(new Error('idempotency key vanished'), { code: '40001' });
+  }
+  return {
+    requestHash: String(existing.request_hash),
+    statusCode: existing.status_code === null ? null : num(existing.status_code),
+    responseBody: (existing.response_body as string | null) ?? null,
+  };
+}
+
+export type NewTransfer = Omit<TransferRow, 'createdAt' | 'postedAt' | 'resolvedAt' | 'autoConfirmAt'> & {
+  createdAt: Date;
+  postedAt: Date | null;
+  resolvedAt: Date | null;
+  autoConfirmAt: Date | null;
+};
+
+export type LedgerWrite = {
+  timebankId: string;
+  insertTransfers: NewTransfer[];
+  /** Pending transfers being resolved: their new status and posting fields. */
+  resolveTransfers: Array<Pick<TransferRow, 'id' | 'status' | 'sequence' | 'hash' | 'postedAt' | 'resolvedAt'>>;
+  entries: Array<Entry & { transferId: string; postedAt: Date }>;
+  /** Accounts as they are after the write, with the version each had when locked. */
+  accounts: Array<{ next: AccountState; lockedVersion: number }>;
+  head: Head | undefined;
+  idempotency: { caller: string; key: string; statusCode: number; responseBody: string } | undefined;
+};
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+/** Everything a ledger write changes, in one statement (one round trip). */
+export async function persist(db: Db, write: LedgerWrite): Promise<void> {
+  const tb = write.timebankId;
+  const parts: SQL[] = [];
+  if (write.insertTransfers.length > 0) {
+    const values = write.insertTransfers.map(
+      (t) => sql`(${tb}::uuid, ${t.id}::uuid, ${t.payerAccountId}::uuid, ${t.payeeAccountId}::uuid, ${t.minutes}::int,
+        ${t.status}, ${t.description}, ${t.categoryId}::uuid, ${t.requestId}::uuid, ${t.offerId}::uuid,
+        ${t.createdByType}, ${t.createdById}::uuid, ${t.brokered}::boolean, ${t.reversesTransferId}::uuid,
+        ${t.reason}, ${t.overrideLimits}::boolean, ${iso(t.createdAt)}::timestamptz, ${iso(t.autoConfirmAt)}::timestamptz,
+        ${iso(t.postedAt)}::timestamptz, ${iso(t.resolvedAt)}::timestamptz, ${t.sequence}::bigint, ${t.hash})`,
+    );
+    parts.push(sql`inserted_transfers AS (
+      INSERT INTO transfers (timebank_id, id, payer_account_id, payee_account_id, minutes, status, description,
+        category_id, request_id, offer_id, created_by_type, created_by_id, brokered, reverses_transfer_id, reason,
+        override_limits, created_at, auto_confirm_at, posted_at, resolved_at, sequence, hash)
+      VALUES ${sql.join(values, sql`, `)} RETURNING 1)`);
+  }
+  for (const [index, t] of write.resolveTransfers.entries()) {
+    parts.push(sql`${sql.raw(`resolved_${index}`)} AS (
+      UPDATE transfers SET status = ${t.status}, sequence = ${t.sequence}::bigint, hash = ${t.hash},
+        posted_at = ${iso(t.postedAt)}::timestamptz, resolved_at = ${iso(t.resolvedAt)}::timestamptz
+       WHERE timebank_id = ${tb} AND id = ${t.id} AND status = 'pending' RETURNING 1)`);
+  }
+  if (write.entries.length > 0) {
+    const values = write.entries.map(
+      (e) => sql`(${tb}::uuid, ${e.accountId}::uuid, ${e.accountVersion}::bigint, ${e.transferId}::uuid,
+        ${e.minutes}::int, ${e.balanceAfterMinutes}::bigint, ${iso(e.postedAt)}::timestamptz)`,
+    );
+    parts.push(sql`inserted_entries AS (
+      INSERT INTO entries (timebank_id, account_id, account_version, transfer_id, minutes, balance_after_minutes, posted_at)
+      VALUES ${sql.join(values, sql`, `)} RETURNING 1)`);
+  }
+  if (write.accounts.length > 0) {
+    const values = write.accounts.map(
+      ({ next, lockedVersion }) => sql`(${next.id}::uuid, ${lockedVersion}::bigint, ${next.version}::bigint,
+        ${next.balanceMinutes}::bigint, ${next.pendingDebitMinutes}::bigint, ${next.pendingCreditMinutes}::bigint,
+        ${next.givenMinutes}::bigint, ${next.receivedMinutes}::bigint)`,
+    );
+    parts.push(sql`updated_accounts AS (
+      UPDATE accounts a SET version = v.version, balance_minutes = v.balance, pending_debit_minutes = v.pending_debit,
+        pending_credit_minutes = v.pending_credit, given_minutes = v.given, received_minutes = v.received
+        FROM (VALUES ${sql.join(values, sql`, `)})
+          AS v(id, locked_version, version, balance, pending_debit, pending_credit, given, received)
+       WHERE a.timebank_id = ${tb} AND a.id = v.id AND a.version = v.locked_version
+      RETURNING 1)`);
+  }
+  if (write.head) {
+    parts.push(sql`updated_head AS (
+      UPDATE ledger_heads SET last_sequence = ${write.head.lastSequence}::bigint, last_hash = ${write.head.lastHash},
+        last_posted_at = ${write.head.lastPostedAt.toISOString()}::timestamptz
+       WHERE timebank_id = ${tb} RETURNING 1)`);
+  }
+  if (write.idempotency) {
+    const key = write.idempotency;
+    parts.push(sql`stored_outcome AS (
+      UPDATE idempotency_keys SET status_code = ${key.statusCode}::int, response_body = ${key.responseBody}
+       WHERE timebank_id = ${tb} AND caller = ${key.caller} AND key = ${key.key} RETURNING 1)`);
+  }
+  if (parts.length === 0) {
+    return;
+  }
+  const counted = [
+    write.accounts.length > 0 ? sql`(SELECT count(*) FROM updated_accounts)` : sql`0`,
+    ...write.resolveTransfers.map((_, index) => sql.raw(`(SELECT count(*) FROM resolved_${index})`)),
+  ];
+  const [result] = await rows(
+    db,
+    sql`WITH ${sql.join(parts, sql`, `)} SELECT ${counted[0]} AS accounts, ${
+      counted.length > 1 ? sql`${sql.join(counted.slice(1), sql` + `)}` : sql`0`
+    } AS resolved`,
+  );
+  // Rows are locked, so a mismatch here is a bug, not a race: fail loudly and roll back.
+  if (num(result?.accounts) !== write.accounts.length || num(result?.resolved) !== write.resolveTransfers.length) {
+    throw new Error(`ledger write changed ${String(result?.accounts)} accounts and ${String(result?.resolved)} transfers, expected ${write.accounts.length} and ${write.resolveTransfers.length}`);
+  }
+}
+
+/** Stores a rejection as the key's outcome, so that a retry gets the same answer. */
+export async function storeOutcome(
+  db: Db,
+  key: { timebankId: string; caller: string; key: string; statusCode: number; responseBody: string },
+): Promise<void> {
+  await db.execute(
+    sql`UPDATE idempotency_keys SET status_code = ${key.statusCode}, response_body = ${key.responseBody}
+         WHERE timebank_id = ${key.timebankId} AND caller = ${key.caller} AND key = ${key.key}`,
+  );
+}

@@ -1,0 +1,184 @@
+import { and, asc, desc, eq, gt, gte, lt, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { Db } from '../client.js';
+import { encodeVersionCursor } from '../pagination.js';
+import { accounts, entries, transfers, type AccountRow } from '../schema.js';
+
+export type Account = {
+  id: string;
+  timebankId: string;
+  memberId: string | null;
+  kind: AccountRow['kind'];
+  balanceMinutes: number;
+  pendingDebitMinutes: number;
+  pendingCreditMinutes: number;
+  availableMinutes: number;
+  minBalanceMinutes: number;
+  maxBalanceMinutes: number;
+  givenMinutes: number;
+  receivedMinutes: number;
+  asOf: string | null;
+};
+
+type Figures = Pick<Account, 'balanceMinutes' | 'pendingDebitMinutes' | 'pendingCreditMinutes' | 'givenMinutes' | 'receivedMinutes'>;
+
+function presentAccount(row: AccountRow, figures: Figures, asOf: Date | undefined): Account {
+  return {
+    id: row.id,
+    timebankId: row.timebankId,
+    memberId: row.memberId,
+    kind: row.kind,
+    ...figures,
+    availableMinutes: Math.max(0, figures.balanceMinutes - figures.pendingDebitMinutes - row.minBalanceMinutes),
+    minBalanceMinutes: row.minBalanceMinutes,
+    maxBalanceMinutes: row.maxBalanceMinutes,
+    asOf: asOf ? asOf.toISOString() : null,
+  };
+}
+
+export async function findAccountRow(db: Db, timebankId: string, accountId: string) {
+  const [row] = await db
+    .select()
+    .from(accounts)
+    .where(and(eq(accounts.timebankId, timebankId), eq(accounts.id, accountId)));
+  return row;
+}
+
+/** The account now, or as it stood at `asOf`, recomputed from entries and transfers. */
+export async function readAccount(db: Db, row: AccountRow, asOf: Date | undefined): Promise<Account> {
+  if (!asOf) {
+    return presentAccount(row, row, undefined);
+  }
+  const at = asOf.toISOString();
+  const result = (await db.execute(sql`
+    SELECT
+      (SELECT coalesce(sum(minutes), 0) FROM entries
+        WHERE timebank_id = ${row.timebankId} AND account_id = ${row.id} AND posted_at <= ${at}::timestamptz) AS balance,
+      coalesce(sum(t.minutes) FILTER (WHERE t.payee_account_id = ${row.id} AND t.kind = 'exchange'), 0) AS given,
+      coalesce(sum(t.minutes) FILTER (WHERE t.payer_account_id = ${row.id} AND t.kind = 'exchange'), 0) AS received,
+      coalesce(sum(t.minutes) FILTER (WHERE t.payer_account_id = ${row.id} AND t.kind = 'pending'), 0) AS pending_debit,
+      coalesce(sum(t.minutes) FILTER (WHERE t.payee_account_id = ${row.id} AND t.kind = 'pending'), 0) AS pending_credit
+    FROM (
+      SELECT t.payer_account_id, t.payee_account_id, t.minutes,
+        CASE
+          -- Posted by then, not a reversal, and not reversed by then: an exchange.
+          WHEN t.status = 'posted' AND t.posted_at <= ${at}::timestamptz AND t.reverses_transfer_id IS NULL
+           AND NOT EXISTS (SELECT 1 FROM transfers r WHERE r.timebank_id = t.timebank_id
+                            AND r.reverses_transfer_id = t.id AND r.posted_at <= ${at}::timestamptz)
+            THEN 'exchange'
+          -- Created by then and still waiting then.
+          WHEN t.created_at <= ${at}::timestamptz
+           AND (t.status = 'pending' OR (t.resolved_at IS NOT NULL AND t.resolved_at > ${at}::timestamptz))
+            THEN 'pending'
+        END AS kind
+      FROM transfers t
+      WHERE t.timebank_id = ${row.timebankId} AND (t.payer_account_id = ${row.id} OR t.payee_account_id = ${row.id})
+    ) t`)) as unknown as { rows: Array<Record<string, unknown>> };
+  const figures = result.rows[0]!;
+  return presentAccount(
+    row,
+    {
+      balanceMinutes: Number(figures.balance),
+      pendingDebitMinutes: Number(figures.pending_debit),
+      pendingCreditMinutes: Number(figures.pending_credit),
+      givenMinutes: Number(figures.given),
+      receivedMinutes: Number(figures.received),
+    },
+    asOf,
+  );
+}
+
+export type StatementItem = {
+  transferId: string;
+  sequence: number | null;
+  minutes: number;
+  balanceAfterMinutes: number;
+  postedAt: string;
+  description: string | null;
+  counterpartyAccountId: string;
+};
+
+async function balanceBefore(db: Db, timebankId: string, accountId: string, before: Date | undefined) {
+  if (!before) return 0;
+  const [last] = await db
+    .select({ balance: entries.balanceAfterMinutes })
+    .from(entries)
+    .where(and(eq(entries.timebankId, timebankId), eq(entries.accountId, accountId), lt(entries.postedAt, before)))
+    .orderBy(desc(entries.accountVersion))
+    .limit(1);
+  return last?.balance ?? 0;
+}
+
+/**
+ * Entries in [from, to) with the running balance after each, plus the balances at both ends.
+ * Entries are in the order they were applied (account version), which is also time order.
+ */
+export async function readStatement(
+  db: Db,
+  timebankId: string,
+  accountId: string,
+  window: { from: Date | undefined; to: Date; limit: number; afterVersion: number | undefined },
+) {
+  const counterpart = alias(entries, 'counterpart');
+  const found = await db
+    .select({
+      version: entries.accountVersion,
+      transferId: entries.transferId,
+      minutes: entries.minutes,
+      balanceAfterMinutes: entries.balanceAfterMinutes,
+      postedAt: entries.postedAt,
+      sequence: transfers.sequence,
+      description: transfers.description,
+      counterpartyAccountId: counterpart.accountId,
+    })
+    .from(entries)
+    .innerJoin(transfers, and(eq(transfers.timebankId, entries.timebankId), eq(transfers.id, entries.transferId)))
+    .innerJoin(
+      counterpart,
+      and(
+        eq(counterpart.timebankId, entries.timebankId),
+        eq(counterpart.transferId, entries.transferId),
+        sql`${counterpart.accountId} <> ${entries.accountId}`,
+      ),
+    )
+    .where(
+      and(
+        eq(entries.timebankId, timebankId),
+        eq(entries.accountId, accountId),
+        window.from ? gte(entries.postedAt, window.from) : undefined,
+        lt(entries.postedAt, window.to),
+        window.afterVersion === undefined ? undefined : gt(entries.accountVersion, window.afterVersion),
+      ),
+    )
+    .orderBy(asc(entries.accountVersion))
+    .limit(window.limit + 1);
+  const pageRows = found.slice(0, window.limit);
+  const last = pageRows.at(-1);
+  return {
+    accountId,
+    from: window.from ? window.from.toISOString() : null,
+    to: window.to.toISOString(),
+    openingBalanceMinutes: await balanceBefore(db, timebankId, accountId, window.from),
+    closingBalanceMinutes: await balanceBefore(db, timebankId, accountId, window.to),
+    items: pageRows.map(
+      (row): StatementItem => ({
+        transferId: row.transferId,
+        sequence: row.sequence,
+        minutes: row.minutes,
+        balanceAfterMinutes: row.balanceAfterMinutes,
+        postedAt: row.postedAt.toISOString(),
+        description: row.description,
+        counterpartyAccountId: row.counterpartyAccountId,
+      }),
+    ),
+    nextCursor: found.length > window.limit && last ? encodeVersionCursor(last.version) : null,
+  };
+}
+
+export async function memberAccountId(db: Db, timebankId: string, memberId: string): Promise<string | undefined> {
+  const [row] = await db
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(and(eq(accounts.timebankId, timebankId), eq(accounts.memberId, memberId)));
+  return row?.id;
+}

@@ -1,0 +1,143 @@
+import { and, asc, eq, gt, isNotNull, sql } from 'drizzle-orm';
+import { GENESIS_HASH, verifyChain, type ChainMismatch } from '../../domain/ledger.js';
+import type { Db } from '../client.js';
+import { accounts, ledgerHeads, members, transfers, timebanks } from '../schema.js';
+
+/*
+ * Integrity checks and the accounting journal: reads that recompute what the write path
+ * maintains, so that a bug or a tampered row shows up.
+ */
+
+type Row = Record<string, unknown>;
+async function rows(db: Db, query: ReturnType<typeof sql>): Promise<Row[]> {
+  return ((await db.execute(query)) as unknown as { rows: Row[] }).rows;
+}
+
+export type Mismatch =
+  | { kind: 'sum_not_zero'; sumMinutes: number }
+  | { kind: 'balance_differs_from_entries'; accountId: string; balanceMinutes: number; entriesMinutes: number; lastBalanceAfterMinutes: number | null }
+  | { kind: 'version_differs_from_entries'; accountId: string; version: number; entryCount: number }
+  | { kind: 'entries_do_not_cancel'; transferId: string; entryCount: number; sumMinutes: number }
+  | { kind: 'head_differs'; headSequence: number; headHash: string; chainSequence: number; chainHash: string }
+  | ChainMismatch;
+
+const CHAIN_PAGE = 5000;
+
+export async function verifyLedger(db: Db, timebankId: string) {
+  const mismatches: Mismatch[] = [];
+  const [sum] = await rows(db, sql`SELECT coalesce(sum(balance_minutes), 0) AS sum FROM accounts WHERE timebank_id = ${timebankId}`);
+  const sumMinutes = Number(sum?.sum);
+  if (sumMinutes !== 0) {
+    mismatches.push({ kind: 'sum_not_zero', sumMinutes });
+  }
+  for (const row of await rows(db, sql`
+      SELECT a.id, a.balance_minutes, a.version, coalesce(e.total, 0) AS total, coalesce(e.count, 0) AS count, e.last_after
+        FROM accounts a
+        LEFT JOIN LATERAL (
+          SELECT sum(minutes) AS total, count(*) AS count,
+                 (array_agg(balance_after_minutes ORDER BY account_version DESC))[1] AS last_after
+            FROM entries WHERE timebank_id = a.timebank_id AND account_id = a.id) e ON true
+       WHERE a.timebank_id = ${timebankId}
+         AND (a.balance_minutes <> coalesce(e.total, 0) OR a.version <> coalesce(e.count, 0)
+              OR a.balance_minutes <> coalesce(e.last_after, 0))`)) {
+    if (Number(row.version) !== Number(row.count)) {
+      mismatches.push({ kind: 'version_differs_from_entries', accountId: String(row.id), version: Number(row.version), entryCount: Number(row.count) });
+    }
+    if (Number(row.balance_minutes) !== Number(row.total) || Number(row.balance_minutes) !== Number(row.last_after ?? 0)) {
+      mismatches.push({
+        kind: 'balance_differs_from_entries',
+        accountId: String(row.id),
+        balanceMinutes: Number(row.balance_minutes),
+        entriesMinutes: Number(row.total),
+        lastBalanceAfterMinutes: row.last_after === null ? null : Number(row.last_after),
+      });
+    }
+  }
+  for (const row of await rows(db, sql`
+      SELECT t.id, count(e.account_id) AS count, coalesce(sum(e.minutes), 0) AS sum,
+             bool_and((e.account_id = t.payer_account_id AND e.minutes = -t.minutes)
+                   OR (e.account_id = t.payee_account_id AND e.minutes = t.minutes)) AS parties_match
+        FROM transfers t LEFT JOIN entries e ON e.timebank_id = t.timebank_id AND e.transfer_id = t.id
+       WHERE t.timebank_id = ${timebankId}
+       GROUP BY t.id, t.status
+      HAVING (t.status = 'posted' AND (count(e.account_id) <> 2 OR coalesce(sum(e.minutes), 0) <> 0
+                                       OR NOT coalesce(bool_and((e.account_id = t.payer_account_id AND e.minutes = -t.minutes)
+                                                             OR (e.account_id = t.payee_account_id AND e.minutes = t.minutes)), false)))
+          OR (t.status <> 'posted' AND count(e.account_id) > 0)`)) {
+    mismatches.push({ kind: 'entries_do_not_cancel', transferId: String(row.id), entryCount: Number(row.count), sumMinutes: Number(row.sum) });
+  }
+
+  let previous = { sequence: 0, hash: GENESIS_HASH };
+  let transferCount = 0;
+  for (;;) {
+    const page = await db
+      .select()
+      .from(transfers)
+      .where(and(eq(transfers.timebankId, timebankId), isNotNull(transfers.sequence), gt(transfers.sequence, previous.sequence)))
+      .orderBy(asc(transfers.sequence))
+      .limit(CHAIN_PAGE);
+    const checked = verifyChain(
+      page.map((row) => ({ ...row, sequence: row.sequence!, hash: row.hash ?? '', postedAt: row.postedAt! })),
+      previous,
+    );
+    mismatches.push(...checked.mismatches);
+    previous = checked.head;
+    transferCount += page.length;
+    if (page.length < CHAIN_PAGE) break;
+  }
+  const [head] = await db.select().from(ledgerHeads).where(eq(ledgerHeads.timebankId, timebankId));
+  if (head && (head.lastSequence !== previous.sequence || head.lastHash !== previous.hash)) {
+    mismatches.push({ kind: 'head_differs', headSequence: head.lastSequence, headHash: head.lastHash, chainSequence: previous.sequence, chainHash: previous.hash });
+  }
+  return {
+    ok: mismatches.length === 0,
+    transferCount,
+    sumMinutes,
+    chainHead: { sequence: previous.sequence, hash: previous.hash },
+    mismatches,
+  };
+}
+
+/** hledger account names: ':' separates levels and two spaces end the name, so neither may appear. */
+function journalName(text: string): string {
+  return text.replace(/[:;]/g, ' ').replace(/\s+/g, ' ').trim() || 'unnamed';
+}
+
+/**
+ * The posted ledger as an hledger journal: one transaction per posted transfer, in sequence
+ * order, amounts in integer minutes with the commodity "min".
+ */
+export async function* journalLines(db: Db, timebankId: string): AsyncGenerator<string> {
+  const [timebank] = await db.select().from(timebanks).where(eq(timebanks.id, timebankId));
+  const holders = await db
+    .select({ accountId: accounts.id, kind: accounts.kind, displayName: members.displayName })
+    .from(accounts)
+    .leftJoin(members, and(eq(members.timebankId, accounts.timebankId), eq(members.id, accounts.memberId)))
+    .where(eq(accounts.timebankId, timebankId));
+  const names = new Map(
+    holders.map((holder) => [
+      holder.accountId,
+      holder.kind === 'commons' ? 'commons' : `members:${journalName(holder.displayName ?? 'member')} ${holder.accountId.slice(-8)}`,
+    ]),
+  );
+  yield `; Time credits of ${journalName(timebank?.name ?? timebankId)} (timebank ${timebankId}), in minutes.\n`;
+  yield `commodity 1 min\n\n`;
+  let after = 0;
+  for (;;) {
+    const page = await db
+      .select()
+      .from(transfers)
+      .where(and(eq(transfers.timebankId, timebankId), isNotNull(transfers.sequence), gt(transfers.sequence, after)))
+      .orderBy(asc(transfers.sequence))
+      .limit(CHAIN_PAGE);
+    for (const transfer of page) {
+      const date = transfer.postedAt!.toISOString().slice(0, 10);
+      const description = journalName(transfer.description ?? (transfer.reversesTransferId ? 'Reversal' : 'Exchange'));
+      yield `${date} * ${description}  ; transfer:${transfer.id}, sequence:${transfer.sequence}\n` +
+        `    ${names.get(transfer.payeeAccountId)}    ${transfer.minutes} min\n` +
+        `    ${names.get(transfer.payerAccountId)}    -${transfer.minutes} min\n\n`;
+      after = transfer.sequence!;
+    }
+    if (page.length < CHAIN_PAGE) break;
+  }
+}

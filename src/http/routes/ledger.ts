@@ -1,0 +1,76 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { notFound } from '../../domain/errors.js';
+import { requireCoordinator } from '../../domain/principal.js';
+import { findTimebank } from '../../db/queries/timebanks.js';
+import { journalLines, verifyLedger } from '../../db/queries/ledger.js';
+import type { RouteOptions } from '../options.js';
+import { bearerAuth, problems, readProblems, timebankParams } from '../schemas.js';
+
+const verificationSchema = z
+  .object({
+    ok: z.boolean(),
+    transferCount: z.int().describe('Posted transfers in the hash chain'),
+    sumMinutes: z.int().describe('Sum of all balances: 0 in a sound ledger'),
+    chainHead: z.object({ sequence: z.int(), hash: z.string() }),
+    mismatches: z.array(z.looseObject({ kind: z.string() })),
+  })
+  .meta({ id: 'LedgerVerification' });
+
+export const ledgerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database }) => {
+  app.addHook('onRequest', app.authenticate);
+  const tags = ['ledger'];
+
+  app.get(
+    '/v1/timebanks/:timebankId/ledger/verify',
+    {
+      schema: {
+        operationId: 'verifyLedger',
+        summary: 'Recompute the ledger\'s invariants and hash chain (coordinator)',
+        description:
+          'Checks that balances sum to zero, that each balance equals the sum of its entries, that each posted transfer has two entries that cancel, and that the hash chain is unbroken. Lists every mismatch found.',
+        tags,
+        security: bearerAuth,
+        params: timebankParams,
+        response: { 200: verificationSchema, ...problems(...readProblems) },
+      },
+    },
+    async (request) => {
+      requireCoordinator(request.principal, request.params.timebankId);
+      if (!(await findTimebank(database.db, request.params.timebankId))) {
+        throw notFound('Timebank');
+      }
+      return verifyLedger(database.db, request.params.timebankId);
+    },
+  );
+
+  app.get(
+    '/v1/timebanks/:timebankId/ledger/journal',
+    {
+      schema: {
+        operationId: 'getLedgerJournal',
+        summary: 'The ledger as an hledger journal (coordinator)',
+        description:
+          'One transaction per posted transfer in sequence order, amounts in integer minutes with the commodity "min"; `hledger -f - balance` shows the same balances as the API.',
+        tags,
+        security: bearerAuth,
+        params: timebankParams,
+        response: {
+          200: { description: 'Plain-text journal', content: { 'text/plain': { schema: z.string() } } },
+          ...problems(...readProblems),
+        },
+      },
+    },
+    async (request, reply) => {
+      requireCoordinator(request.principal, request.params.timebankId);
+      if (!(await findTimebank(database.db, request.params.timebankId))) {
+        throw notFound('Timebank');
+      }
+      let journal = '';
+      for await (const text of journalLines(database.db, request.params.timebankId)) {
+        journal += text;
+      }
+      return reply.type('text/plain; charset=utf-8').send(journal);
+    },
+  );
+};

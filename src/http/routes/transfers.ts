@@ -1,0 +1,278 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { notFound } from '../../domain/errors.js';
+import {
+  requireCoordinator,
+  requireCoordinatorOrScope,
+  requireScope,
+  requireTimebankAccess,
+  type Principal,
+} from '../../domain/principal.js';
+import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
+import { memberAccountId } from '../../db/queries/accounts.js';
+import { findTransfer, listTransfers } from '../../db/queries/transfers.js';
+import { requestHash, type WriteRequest, type WriteResult } from '../../use-cases/ledger-write.js';
+import {
+  confirmTransfer,
+  createTransfer,
+  createTransferBatch,
+  rejectTransfer,
+  reverseTransfer,
+} from '../../use-cases/transfers.js';
+import { PROBLEM_CONTENT_TYPE, problemFromRejection } from '../errors.js';
+import type { RouteOptions } from '../options.js';
+import {
+  bearerAuth,
+  freeText,
+  id,
+  idempotencyHeaders,
+  instantQuery,
+  minutes,
+  page,
+  paginationQuery,
+  problems,
+  readProblems,
+  timebankParams,
+  transferSchema,
+  writeProblems,
+} from '../schemas.js';
+
+const transferInput = z.strictObject({
+  payerAccountId: id.describe('The account that spends: the one who received help'),
+  payeeAccountId: id.describe('The account that earns: the one who gave help'),
+  minutes,
+  description: freeText(2000).optional(),
+  categoryId: id.optional(),
+  requestId: id.optional(),
+  offerId: id.optional(),
+  pending: z
+    .boolean()
+    .optional()
+    .describe('Coordinators and partners only: wait for the payer to confirm (default false)'),
+});
+
+const transferParams = z.strictObject({ timebankId: id, transferId: id });
+const writeErrors = problems(...writeProblems, 409, 422);
+// Confirm and reject take no body; an empty JSON object is accepted too.
+const emptyBody = z.strictObject({}).nullish();
+
+/** A member records its own transfers; a partner app needs ledger:write. */
+function requireTransferWriter(principal: Principal, timebankId: string): void {
+  requireTimebankAccess(principal, timebankId);
+  if (principal.type === 'client') {
+    requireScope(principal, 'ledger:write');
+  }
+}
+
+export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
+  app.addHook('onRequest', app.authenticate);
+  const tags = ['transfers'];
+
+  const writeRequest = (request: FastifyRequest, timebankId: string, body: unknown): WriteRequest => ({
+    db: database.db,
+    timebankId,
+    principal: request.principal,
+    idempotency: {
+      key: request.headers['idempotency-key'] as string,
+      requestHash: requestHash({ route: request.routeOptions.url, params: request.params, body: body ?? null }),
+    },
+    now: clock(),
+    renderRejection: (rejection) => {
+      const body = problemFromRejection(rejection);
+      return { statusCode: body.status, body };
+    },
+  });
+
+  const send = (reply: FastifyReply, result: WriteResult) => {
+    if (result.replayed) {
+      reply.header('idempotency-replayed', 'true');
+    }
+    if (result.statusCode >= 400) {
+      reply.type(PROBLEM_CONTENT_TYPE);
+    }
+    return reply.code(result.statusCode).send(result.body);
+  };
+
+  app.post(
+    '/v1/timebanks/:timebankId/transfers',
+    {
+      schema: {
+        operationId: 'createTransfer',
+        summary: 'Record a transfer of time credits',
+        description:
+          'The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank\'s confirmation is counterparty (and always when the payer is the commons). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded. Idempotency-Key is required.',
+        tags,
+        security: bearerAuth,
+        params: timebankParams,
+        headers: idempotencyHeaders,
+        body: transferInput,
+        response: { 201: transferSchema, ...writeErrors },
+      },
+    },
+    async (request, reply) => {
+      const { timebankId } = request.params;
+      requireTransferWriter(request.principal, timebankId);
+      return send(reply, await createTransfer(writeRequest(request, timebankId, request.body), request.body));
+    },
+  );
+
+  app.post(
+    '/v1/timebanks/:timebankId/transfers/batch',
+    {
+      schema: {
+        operationId: 'createTransferBatch',
+        summary: 'Record up to 1000 transfers at once, all or none (coordinator, or partner with ledger:write)',
+        description:
+          'For group sessions. The transfers apply in order in one transaction; if one is refused, none is recorded and the problem names its index.',
+        tags,
+        security: bearerAuth,
+        params: timebankParams,
+        headers: idempotencyHeaders,
+        body: z.strictObject({ transfers: z.array(transferInput).min(1).max(1000) }),
+        response: { 201: z.object({ items: z.array(transferSchema) }), ...writeErrors },
+      },
+    },
+    async (request, reply) => {
+      const { timebankId } = request.params;
+      requireCoordinatorOrScope(request.principal, timebankId, 'ledger:write');
+      return send(
+        reply,
+        await createTransferBatch(writeRequest(request, timebankId, request.body), request.body.transfers),
+      );
+    },
+  );
+
+  app.get(
+    '/v1/timebanks/:timebankId/transfers',
+    {
+      schema: {
+        operationId: 'listTransfers',
+        summary: 'List transfers',
+        description:
+          'Coordinators and partners with ledger:read see the timebank\'s; a member sees those of its own account. from/to bound the creation time, [from, to).',
+        tags,
+        security: bearerAuth,
+        params: timebankParams,
+        querystring: z.strictObject({
+          ...paginationQuery,
+          accountId: id.optional(),
+          status: z.enum(['pending', 'posted', 'rejected', 'expired']).optional(),
+          from: instantQuery.optional(),
+          to: instantQuery.optional(),
+        }),
+        response: { 200: page(transferSchema), ...problems(...readProblems) },
+      },
+    },
+    async (request) => {
+      const { timebankId } = request.params;
+      const principal = request.principal;
+      let accountId = request.query.accountId;
+      if (principal.type === 'member' && principal.role !== 'coordinator') {
+        requireTimebankAccess(principal, timebankId);
+        const own = await memberAccountId(database.db, timebankId, principal.id);
+        if (accountId && accountId !== own) {
+          throw notFound('Account');
+        }
+        accountId = own;
+      } else {
+        requireCoordinatorOrScope(principal, timebankId, 'ledger:read');
+      }
+      return listTransfers(database.db, timebankId, {
+        ...request.query,
+        accountId,
+        limit: request.query.limit ?? DEFAULT_PAGE_SIZE,
+      });
+    },
+  );
+
+  app.get(
+    '/v1/timebanks/:timebankId/transfers/:transferId',
+    {
+      schema: {
+        operationId: 'getTransfer',
+        summary: 'Get a transfer (its parties, coordinators, partners with ledger:read)',
+        tags,
+        security: bearerAuth,
+        params: transferParams,
+        response: { 200: transferSchema, ...problems(...readProblems) },
+      },
+    },
+    async (request) => {
+      const { timebankId, transferId } = request.params;
+      const principal = request.principal;
+      requireTimebankAccess(principal, timebankId);
+      const found = await findTransfer(database.db, timebankId, transferId);
+      if (!found) {
+        throw notFound('Transfer');
+      }
+      if (principal.type === 'member' && principal.role !== 'coordinator') {
+        const own = await memberAccountId(database.db, timebankId, principal.id);
+        if (own !== found.row.payerAccountId && own !== found.row.payeeAccountId) {
+          throw notFound('Transfer');
+        }
+      } else {
+        requireCoordinatorOrScope(principal, timebankId, 'ledger:read');
+      }
+      return found.transfer;
+    },
+  );
+
+  for (const action of ['confirm', 'reject'] as const) {
+    app.post(
+      `/v1/timebanks/:timebankId/transfers/:transferId/${action}`,
+      {
+        schema: {
+          operationId: `${action}Transfer`,
+          summary:
+            action === 'confirm'
+              ? 'Confirm a pending transfer: it posts (the counterparty, or a coordinator)'
+              : 'Reject a pending transfer (the counterparty, its creator, or a coordinator)',
+          description:
+            'Resolves a pending transfer exactly once; a second resolution is 409 transfer_not_pending. Idempotency-Key is required.',
+          tags,
+          security: bearerAuth,
+          params: transferParams,
+          headers: idempotencyHeaders,
+          body: emptyBody,
+          response: { 200: transferSchema, ...writeErrors },
+        },
+      },
+      async (request, reply) => {
+        const { timebankId, transferId } = request.params;
+        requireTransferWriter(request.principal, timebankId);
+        const resolve = action === 'confirm' ? confirmTransfer : rejectTransfer;
+        return send(reply, await resolve(writeRequest(request, timebankId, request.body), transferId));
+      },
+    );
+  }
+
+  app.post(
+    '/v1/timebanks/:timebankId/transfers/:transferId/reverse',
+    {
+      schema: {
+        operationId: 'reverseTransfer',
+        summary: 'Reverse a posted transfer (coordinator)',
+        description:
+          'Posts a new transfer in the opposite direction that references the original; a transfer is reversed at most once. A reversal that would break a limit needs overrideLimits: true, which is recorded on it. Idempotency-Key is required.',
+        tags,
+        security: bearerAuth,
+        params: transferParams,
+        headers: idempotencyHeaders,
+        body: z.strictObject({
+          reason: freeText(2000).min(1),
+          overrideLimits: z.boolean().optional(),
+        }),
+        response: { 201: transferSchema, ...writeErrors },
+      },
+    },
+    async (request, reply) => {
+      const { timebankId, transferId } = request.params;
+      requireCoordinator(request.principal, timebankId);
+      return send(
+        reply,
+        await reverseTransfer(writeRequest(request, timebankId, request.body), transferId, request.body),
+      );
+    },
+  );
+};

@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { Rejection } from '../domain/errors.js';
+import type { Principal } from '../domain/principal.js';
+import type { Db } from '../db/client.js';
+import { claimIdempotencyKey, persist, storeOutcome, type LedgerWrite } from '../db/ledger.js';
+
+/*
+ * Every write that moves time credits runs here: one transaction, the idempotency key claimed
+ * first, the domain's decision, then one statement that writes everything. Serialization
+ * failures and deadlocks are retried a bounded number of times and never reach the client.
+ */
+
+export type Outcome = { statusCode: number; body: unknown };
+export type WriteResult = Outcome & { replayed: boolean };
+
+export type WriteRequest = {
+  db: Db;
+  timebankId: string;
+  principal: Principal;
+  /** Present for writes that moved time credits; the request hash is over route and body. */
+  idempotency: { key: string; requestHash: string } | undefined;
+  now: Date;
+  /** Renders a rejection as the response to store for a retry to replay. */
+  renderRejection: (rejection: Rejection) => Outcome;
+};
+
+export type Decision = Outcome & { write: Omit<LedgerWrite, 'idempotency' | 'timebankId'> };
+
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 6;
+
+export function callerOf(principal: Principal): string {
+  return `${principal.type}:${principal.id}`;
+}
+
+/** Same JSON whatever the key order: a retried body must hash the same. */
+export function requestHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map(canonicalJson).join(',')}]`;
+  }
+  if (value && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function sqlState(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      return code;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export async function ledgerWrite(
+  request: WriteRequest,
+  decide: (tx: Db) => Promise<Decision>,
+): Promise<WriteResult> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await request.db.transaction((tx) => attemptWrite(tx, request, decide));
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(sqlState(error) ?? '')) {
+        throw error;
+      }
+      // Jittered backoff, so that the transactions that collided do not collide again.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
+}
+
+async function attemptWrite(
+  tx: Db,
+  request: WriteRequest,
+  decide: (tx: Db) => Promise<Decision>,
+): Promise<WriteResult> {
+  const caller = callerOf(request.principal);
+  const idempotency = request.idempotency;
+  if (idempotency) {
+    const claim = await claimIdempotencyKey(tx, {
+      timebankId: request.timebankId,
+      caller,
+      key: idempotency.key,
+      requestHash: idempotency.requestHash,
+      now: request.now,
+    });
+    if (claim !== 'claimed') {
+      if (claim.requestHash !== idempotency.requestHash) {
+        throw new Rejection(
+          'idempotency_key_reused',
+          'This Idempotency-Key was used with a different request; use a new key for a new request.',
+        );
+      }
+      if (claim.statusCode === null || claim.responseBody === null) {
+        // Only possible if the claiming transaction committed without an outcome: a bug.
+        throw new Error('idempotency key claimed without an outcome');
+      }
+      return { statusCode: claim.statusCode, body: JSON.parse(claim.responseBody), replayed: true };
+    }
+  }
+  let decision: Decision;
+  try {
+    decision = await decide(tx);
+  } catch (error) {
+    if (!(error instanceof Rejection) || !idempotency) {
+      throw error;
+    }
+    // Nothing was written before the decision: keep the refusal as this key's outcome.
+    const outcome = request.renderRejection(error);
+    await storeOutcome(tx, {
+      timebankId: request.timebankId,
+      caller,
+      key: idempotency.key,
+      statusCode: outcome.statusCode,
+      responseBody: JSON.stringify(outcome.body),
+    });
+    return { ...outcome, replayed: false };
+  }
+  await persist(tx, {
+    ...decision.write,
+    timebankId: request.timebankId,
+    idempotency: idempotency && {
+      caller,
+      key: idempotency.key,
+      statusCode: decision.statusCode,
+      responseBody: JSON.stringify(decision.body),
+    },
+  });
+  return { statusCode: decision.statusCode, body: decision.body, replayed: false };
+}

@@ -1,0 +1,388 @@
+import { and, eq } from 'drizzle-orm';
+import { Rejection, notFound } from '../domain/errors.js';
+import {
+  chainHash,
+  checkLimits,
+  checkParties,
+  post,
+  release,
+  reserve,
+  resolvePending,
+  type AccountState,
+  type ChainedTransfer,
+  type Entry,
+} from '../domain/ledger.js';
+import { isCoordinatorOf, type Principal } from '../domain/principal.js';
+import type { Db } from '../db/client.js';
+import { lockAccounts, lockHead, type Head, type LedgerWrite, type NewTransfer } from '../db/ledger.js';
+import { findReversalOf, lockTransfer, presentTransfer, findDuePendingTransfers } from '../db/queries/transfers.js';
+import { findTimebank } from '../db/queries/timebanks.js';
+import { categories, type TransferRow } from '../db/schema.js';
+import { newId } from './ids.js';
+import { ledgerWrite, type Decision, type WriteRequest, type WriteResult } from './ledger-write.js';
+
+export type TransferInput = {
+  payerAccountId: string;
+  payeeAccountId: string;
+  minutes: number;
+  description?: string | undefined;
+  categoryId?: string | undefined;
+  requestId?: string | undefined;
+  offerId?: string | undefined;
+  /** Brokers (coordinators, partners) may ask for the counterparty's confirmation. */
+  pending?: boolean | undefined;
+};
+
+type Write = Omit<LedgerWrite, 'idempotency' | 'timebankId'>;
+
+/** Accounts changed by a write, by id, remembering the version each had when locked. */
+class AccountChanges {
+  private readonly lockedVersions = new Map<string, number>();
+  constructor(private readonly current: Map<string, AccountState>) {
+    for (const [id, account] of current) this.lockedVersions.set(id, account.version);
+  }
+  get(id: string, field: string): AccountState {
+    const account = this.current.get(id);
+    if (!account) {
+      throw new Rejection('not_found', `Account ${id} was not found in this timebank.`, { field });
+    }
+    return account;
+  }
+  set(...accounts: AccountState[]): void {
+    for (const account of accounts) this.current.set(account.id, account);
+  }
+  changed(): Write['accounts'] {
+    return [...this.current.values()].map((next) => ({ next, lockedVersion: this.lockedVersions.get(next.id)! }));
+  }
+}
+
+/** The chain head while a write appends to it: sequence, hash and a non-decreasing clock. */
+class Chain {
+  constructor(private head: Head, private readonly timebankId: string) {}
+  append(row: Omit<ChainedTransfer, 'timebankId' | 'sequence' | 'postedAt'>, now: Date) {
+    const postedAt = now > this.head.lastPostedAt ? now : this.head.lastPostedAt;
+    const sequence = this.head.lastSequence + 1;
+    const hash = chainHash(this.head.lastHash, { ...row, timebankId: this.timebankId, sequence, postedAt });
+    this.head = { lastSequence: sequence, lastHash: hash, lastPostedAt: postedAt };
+    return { sequence, hash, postedAt };
+  }
+  get current(): Head {
+    return this.head;
+  }
+}
+
+function isBroker(principal: Principal, timebankId: string): boolean {
+  return principal.type === 'client' || isCoordinatorOf(principal, timebankId);
+}
+
+/** Who is asking, in the terms of the transfer: broker, payer or payee. */
+function partyOf(principal: Principal, timebankId: string, payer: AccountState, payee: AccountState) {
+  if (isBroker(principal, timebankId)) return 'broker' as const;
+  if (principal.type === 'member' && payer.memberId === principal.id) return 'payer' as const;
+  if (principal.type === 'member' && payee.memberId === principal.id) return 'payee' as const;
+  return undefined;
+}
+
+async function checkCategory(tx: Db, timebankId: string, categoryId: string | undefined): Promise<void> {
+  if (!categoryId) return;
+  const [found] = await tx
+    .select({ id: categories.id })
+    .from(categories)
+    .where(and(eq(categories.timebankId, timebankId), eq(categories.id, categoryId)));
+  if (!found) {
+    throw new Rejection('unknown_category', 'The category does not exist in this timebank.', { field: 'categoryId' });
+  }
+}
+
+function newTransferRow(request: WriteRequest, input: TransferInput, brokered: boolean): Omit<NewTransfer, 'status' | 'sequence' | 'hash' | 'postedAt' | 'resolvedAt' | 'autoConfirmAt'> {
+  return {
+    timebankId: request.timebankId,
+    id: newId(),
+    payerAccountId: input.payerAccountId,
+    payeeAccountId: input.payeeAccountId,
+    minutes: input.minutes,
+    description: input.description ?? null,
+    categoryId: input.categoryId ?? null,
+    requestId: input.requestId ?? null,
+    offerId: input.offerId ?? null,
+    createdByType: request.principal.type,
+    createdById: request.principal.id,
+    brokered,
+    reversesTransferId: null,
+    reason: null,
+    overrideLimits: false,
+    createdAt: request.now,
+  };
+}
+
+/**
+ * Decides one new transfer against the accounts as they stand in `accounts`, updating them.
+ * Shared by single transfers and batches, so both apply exactly the same rules.
+ */
+async function decideTransfer(
+  request: WriteRequest,
+  input: TransferInput,
+  accounts: AccountChanges,
+  settings: { confirmation: 'none' | 'counterparty'; autoConfirmAfterHours: number } | undefined,
+  chain: () => Promise<Chain>,
+): Promise<{ row: NewTransfer; entries: Array<Entry & { transferId: string; postedAt: Date }> }> {
+  const payer = accounts.get(input.payerAccountId, 'payerAccountId');
+  const payee = accounts.get(input.payeeAccountId, 'payeeAccountId');
+  checkParties(payer, payee);
+  const party = partyOf(request.principal, request.timebankId, payer, payee);
+  if (!party) {
+    throw new Rejection('forbidden', 'A member may only record transfers to or from its own account.');
+  }
+  if (party !== 'broker' && input.pending !== undefined) {
+    throw new Rejection('forbidden', 'Only coordinators and partner apps choose whether a transfer waits.', { field: 'pending' });
+  }
+  // Hours claimed from the commons always wait for a coordinator.
+  const pending =
+    party === 'broker'
+      ? input.pending === true
+      : party === 'payee' && (payer.kind === 'commons' || settings?.confirmation === 'counterparty');
+  checkLimits(payer, payee, input.minutes);
+  const base = newTransferRow(request, input, party === 'broker');
+  if (pending) {
+    const hours = settings?.autoConfirmAfterHours ?? 0;
+    accounts.set(...Object.values(reserve(payer, payee, input.minutes)));
+    return {
+      row: {
+        ...base,
+        status: 'pending',
+        sequence: null,
+        hash: null,
+        postedAt: null,
+        resolvedAt: null,
+        autoConfirmAt: hours > 0 ? new Date(request.now.getTime() + hours * 3_600_000) : null,
+      },
+      entries: [],
+    };
+  }
+  const posting = post(payer, payee, input.minutes);
+  accounts.set(posting.payer, posting.payee);
+  const chained = (await chain()).append(base, request.now);
+  return {
+    row: { ...base, status: 'posted', ...chained, resolvedAt: null, autoConfirmAt: null },
+    entries: posting.entries.map((entry) => ({ ...entry, transferId: base.id, postedAt: chained.postedAt })),
+  };
+}
+
+async function settingsIfNeeded(tx: Db, request: WriteRequest) {
+  // Only a member recording hours it gave needs the timebank's confirmation settings.
+  if (isBroker(request.principal, request.timebankId)) {
+    return undefined;
+  }
+  const timebank = await findTimebank(tx, request.timebankId);
+  if (!timebank) {
+    throw notFound('Timebank');
+  }
+  return { confirmation: timebank.confirmation, autoConfirmAfterHours: timebank.autoConfirmAfterHours };
+}
+
+async function decideTransfers(tx: Db, request: WriteRequest, items: TransferInput[], batch: boolean): Promise<Decision> {
+  const accounts = new AccountChanges(
+    await lockAccounts(tx, request.timebankId, items.flatMap((item) => [item.payerAccountId, item.payeeAccountId])),
+  );
+  const settings = await settingsIfNeeded(tx, request);
+  // The chain head is locked when the first posted transfer needs it, and held to commit:
+  // the shorter that hold, the more transfers a timebank can post per second.
+  let chain: Chain | undefined;
+  const lockedChain = async () => (chain ??= new Chain(await lockHead(tx, request.timebankId), request.timebankId));
+  const decided: Array<Awaited<ReturnType<typeof decideTransfer>>> = [];
+  for (const [index, item] of items.entries()) {
+    try {
+      await checkCategory(tx, request.timebankId, item.categoryId);
+      decided.push(await decideTransfer(request, item, accounts, settings, lockedChain));
+    } catch (error) {
+      if (batch && error instanceof Rejection) {
+        const field = typeof error.extensions.field === 'string' ? `transfers.${index}.${error.extensions.field}` : `transfers.${index}`;
+        throw new Rejection(error.code, `Transfer ${index}: ${error.detail}`, { ...error.extensions, index, field });
+      }
+      throw error;
+    }
+  }
+  const presented = decided.map((item) => presentTransfer(item.row));
+  return {
+    statusCode: 201,
+    body: batch ? { items: presented } : presented[0],
+    write: {
+      insertTransfers: decided.map((item) => item.row),
+      resolveTransfers: [],
+      entries: decided.flatMap((item) => item.entries),
+      accounts: accounts.changed(),
+      head: chain?.current,
+    },
+  };
+}
+
+export function createTransfer(request: WriteRequest, input: TransferInput): Promise<WriteResult> {
+  return ledgerWrite(request, (tx) => decideTransfers(tx, request, [input], false));
+}
+
+/** Up to 1000 transfers in one transaction: all are written, or none. */
+export function createTransferBatch(request: WriteRequest, items: TransferInput[]): Promise<WriteResult> {
+  return ledgerWrite(request, (tx) => decideTransfers(tx, request, items, true));
+}
+
+/** Who may resolve a pending transfer: brokers, the party that did not create it, and (to withdraw it) its creator. */
+function checkResolver(principal: Principal, timebankId: string, transfer: TransferRow, payer: AccountState, payee: AccountState, action: 'confirm' | 'reject') {
+  if (isBroker(principal, timebankId)) return;
+  const isPayer = principal.type === 'member' && payer.memberId === principal.id;
+  const isPayee = principal.type === 'member' && payee.memberId === principal.id;
+  if (!isPayer && !isPayee) {
+    throw notFound('Transfer');
+  }
+  const isCreator = transfer.createdByType === principal.type && transfer.createdById === principal.id;
+  if (action === 'reject' && isCreator) return;
+  const counterparty = transfer.brokered ? isPayer : !isCreator;
+  if (!counterparty) {
+    throw new Rejection('forbidden', 'Only the counterparty or a coordinator may confirm this transfer.');
+  }
+}
+
+async function decideResolution(tx: Db, request: WriteRequest, transferId: string, action: 'confirm' | 'reject' | 'expire'): Promise<Decision> {
+  const transfer = await lockTransfer(tx, request.timebankId, transferId);
+  if (!transfer) {
+    throw notFound('Transfer');
+  }
+  const accounts = new AccountChanges(
+    await lockAccounts(tx, request.timebankId, [transfer.payerAccountId, transfer.payeeAccountId]),
+  );
+  const payer = accounts.get(transfer.payerAccountId, 'payerAccountId');
+  const payee = accounts.get(transfer.payeeAccountId, 'payeeAccountId');
+  if (action !== 'expire') {
+    checkResolver(request.principal, request.timebankId, transfer, payer, payee, action);
+  }
+  let resolved: Pick<TransferRow, 'status' | 'sequence' | 'hash' | 'postedAt' | 'resolvedAt'>;
+  const entries: Write['entries'] = [];
+  let head: Head | undefined;
+  if (action === 'confirm') {
+    resolvePending(transfer.status, 'posted');
+    checkParties(payer, payee);
+    checkLimits(payer, payee, transfer.minutes, { reserved: true });
+    const posting = post(payer, payee, transfer.minutes, { fromPending: true });
+    accounts.set(posting.payer, posting.payee);
+    const chain = new Chain(await lockHead(tx, request.timebankId), request.timebankId);
+    const chained = chain.append(transfer, request.now);
+    head = chain.current;
+    resolved = { status: 'posted', ...chained, resolvedAt: request.now };
+    entries.push(...posting.entries.map((entry) => ({ ...entry, transferId, postedAt: chained.postedAt })));
+  } else {
+    resolved = { status: resolvePending(transfer.status, action === 'reject' ? 'rejected' : 'expired'), sequence: null, hash: null, postedAt: null, resolvedAt: request.now };
+    accounts.set(...Object.values(release(payer, payee, transfer.minutes)));
+  }
+  return {
+    statusCode: 200,
+    body: presentTransfer({ ...transfer, ...resolved }),
+    write: {
+      insertTransfers: [],
+      resolveTransfers: [{ id: transferId, ...resolved }],
+      entries,
+      accounts: accounts.changed(),
+      head,
+    },
+  };
+}
+
+export function confirmTransfer(request: WriteRequest, transferId: string): Promise<WriteResult> {
+  return ledgerWrite(request, (tx) => decideResolution(tx, request, transferId, 'confirm'));
+}
+
+export function rejectTransfer(request: WriteRequest, transferId: string): Promise<WriteResult> {
+  return ledgerWrite(request, (tx) => decideResolution(tx, request, transferId, 'reject'));
+}
+
+/** A new transfer in the opposite direction; the only correction of a posted transfer. */
+export function reverseTransfer(
+  request: WriteRequest,
+  transferId: string,
+  input: { reason: string; overrideLimits?: boolean | undefined },
+): Promise<WriteResult> {
+  return ledgerWrite(request, async (tx) => {
+    const original = await lockTransfer(tx, request.timebankId, transferId);
+    if (!original) {
+      throw notFound('Transfer');
+    }
+    if (original.status !== 'posted') {
+      throw new Rejection('not_reversible', `Only a posted transfer can be reversed; this one is ${original.status}.`);
+    }
+    if (original.reversesTransferId) {
+      throw new Rejection('not_reversible', 'A reversal cannot itself be reversed: record a new transfer instead.');
+    }
+    const existing = await findReversalOf(tx, request.timebankId, transferId);
+    if (existing) {
+      throw new Rejection('already_reversed', 'This transfer has already been reversed.', { reversedByTransferId: existing });
+    }
+    const accounts = new AccountChanges(
+      await lockAccounts(tx, request.timebankId, [original.payerAccountId, original.payeeAccountId]),
+    );
+    // The original payee now pays back.
+    const payer = accounts.get(original.payeeAccountId, 'payeeAccountId');
+    const payee = accounts.get(original.payerAccountId, 'payerAccountId');
+    const overrideLimits = input.overrideLimits === true;
+    if (!overrideLimits) {
+      checkLimits(payer, payee, original.minutes);
+    }
+    const posting = post(payer, payee, original.minutes, { reversal: true });
+    accounts.set(posting.payer, posting.payee);
+    const base = {
+      ...newTransferRow(
+        request,
+        { payerAccountId: payer.id, payeeAccountId: payee.id, minutes: original.minutes, description: `Reversal: ${input.reason}`, categoryId: original.categoryId ?? undefined },
+        true,
+      ),
+      reversesTransferId: original.id,
+      reason: input.reason,
+      overrideLimits,
+    };
+    const chain = new Chain(await lockHead(tx, request.timebankId), request.timebankId);
+    const chained = chain.append(base, request.now);
+    const row: NewTransfer = { ...base, status: 'posted', ...chained, resolvedAt: null, autoConfirmAt: null };
+    return {
+      statusCode: 201,
+      body: presentTransfer(row),
+      write: {
+        insertTransfers: [row],
+        resolveTransfers: [],
+        entries: posting.entries.map((entry) => ({ ...entry, transferId: row.id, postedAt: chained.postedAt })),
+        accounts: accounts.changed(),
+        head: chain.current,
+      },
+    };
+  });
+}
+
+/**
+ * Posts the pending transfers whose confirmation deadline has passed; one that can no longer
+ * post (a party left, or limits changed) expires instead and releases its reservation.
+ */
+export async function autoConfirmDue(
+  db: Db,
+  now: Date,
+  renderRejection: WriteRequest['renderRejection'],
+  limit = 200,
+): Promise<{ posted: number; expired: number }> {
+  const due = await findDuePendingTransfers(db, now, limit);
+  const counts = { posted: 0, expired: 0 };
+  for (const { timebankId, id } of due) {
+    const request: WriteRequest = {
+      db,
+      timebankId,
+      principal: { type: 'admin', id: '00000000-0000-0000-0000-000000000000' },
+      idempotency: undefined,
+      now,
+      renderRejection,
+    };
+    try {
+      await ledgerWrite(request, (tx) => decideResolution(tx, request, id, 'confirm'));
+      counts.posted += 1;
+    } catch (error) {
+      if (!(error instanceof Rejection)) throw error;
+      if (error.code === 'transfer_not_pending') continue;
+      await ledgerWrite(request, (tx) => decideResolution(tx, request, id, 'expire'));
+      counts.expired += 1;
+    }
+  }
+  return counts;
+}
