@@ -3,6 +3,9 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnvFile } from './config.js';
 import { openDatabase } from './db/client.js';
 import { ensurePlatformAdmin } from './use-cases/auth.js';
+import { runMaintenance } from './use-cases/maintenance.js';
+
+const MAINTENANCE_INTERVAL_MS = 60_000;
 
 /** Process entry: configuration, database, app, listen, and a graceful shutdown. */
 async function main(): Promise<void> {
@@ -40,6 +43,17 @@ async function main(): Promise<void> {
   } else {
     app.log.warn('ADMIN_EMAIL and ADMIN_PASSWORD are not set: no platform admin is created');
   }
+
+  // Pending transfers past their deadline post by themselves within a minute.
+  const maintenance = setInterval(() => {
+    runMaintenance(database.db, new Date())
+      .then((resolved) => {
+        if (resolved.posted + resolved.expired > 0) app.log.info(resolved, 'pending transfers resolved');
+      })
+      .catch((err: unknown) => app.log.error({ err }, 'maintenance failed'));
+  }, MAINTENANCE_INTERVAL_MS);
+  maintenance.unref();
+  app.addHook('preClose', async () => clearInterval(maintenance));
 
   // In-flight requests finish before the database closes; a second signal forces the exit.
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

@@ -10,6 +10,7 @@ export async function createCategory(
   db: Db,
   timebankId: string,
   input: { name: string; parentId?: string | null | undefined },
+  now: Date,
 ): Promise<Category> {
   const parentId = input.parentId ?? null;
   if (parentId) {
@@ -25,7 +26,7 @@ export async function createCategory(
   try {
     const [row] = await db
       .insert(categories)
-      .values({ timebankId, id: newId(), name: input.name.trim(), parentId, createdAt: new Date() })
+      .values({ timebankId, id: newId(), name: input.name.trim(), parentId, createdAt: now })
       .returning();
     return presentCategory(row!);
   } catch (error) {

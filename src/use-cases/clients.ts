@@ -12,6 +12,7 @@ export async function createClient(
   db: Db,
   timebankId: string,
   input: { name: string; scopes: ClientScope[] },
+  now: Date,
 ): Promise<Client & { clientSecret: string }> {
   if (!(await findTimebank(db, timebankId))) {
     throw notFound('Timebank');
@@ -25,7 +26,7 @@ export async function createClient(
       name: input.name.trim(),
       secretHash: await hashSecret(clientSecret),
       scopes: [...new Set(input.scopes)].sort(),
-      createdAt: new Date(),
+      createdAt: now,
     })
     .returning();
   return { ...presentClient(row!), clientSecret };

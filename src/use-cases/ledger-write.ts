@@ -17,11 +17,16 @@ export type WriteRequest = {
   db: Db;
   timebankId: string;
   principal: Principal;
-  /** Present for writes that moved time credits; the request hash is over route and body. */
-  idempotency: { key: string; requestHash: string } | undefined;
+  /** Present for API writes; the request hash is over route and body. */
+  idempotency:
+    | {
+        key: string;
+        requestHash: string;
+        /** Renders a rejection as the response to store for a retry to replay. */
+        renderRejection: (rejection: Rejection) => Outcome;
+      }
+    | undefined;
   now: Date;
-  /** Renders a rejection as the response to store for a retry to replay. */
-  renderRejection: (rejection: Rejection) => Outcome;
 };
 
 export type Decision = Outcome & { write: Omit<LedgerWrite, 'idempotency' | 'timebankId'> };
@@ -115,7 +120,7 @@ async function attemptWrite(
       throw error;
     }
     // Nothing was written before the decision: keep the refusal as this key's outcome.
-    const outcome = request.renderRejection(error);
+    const outcome = idempotency.renderRejection(error);
     await storeOutcome(tx, {
       timebankId: request.timebankId,
       caller,

@@ -24,10 +24,10 @@ export async function createMember(
   db: Db,
   timebankId: string,
   input: CreateMemberInput,
+  now: Date,
 ): Promise<Member> {
   // Hash before the transaction: it takes tens of milliseconds and needs no lock.
   const passwordHash = input.password ? await hashSecret(input.password) : null;
-  const now = new Date();
   const memberId = newId();
   const accountId = newId();
   try {
@@ -72,6 +72,7 @@ export async function updateMember(
   timebankId: string,
   memberId: string,
   change: MemberChange,
+  now: Date,
 ): Promise<Member> {
   const passwordHash = change.password ? await hashSecret(change.password) : undefined;
   const { password: _password, ...fields } = change;
@@ -83,7 +84,7 @@ export async function updateMember(
         ...(fields.displayName === undefined ? {} : { displayName: fields.displayName.trim() }),
         ...(fields.email === undefined ? {} : { email: normalizeEmail(fields.email) }),
         ...(passwordHash === undefined ? {} : { passwordHash }),
-        updatedAt: new Date(),
+        updatedAt: now,
       })
       .where(and(eq(members.timebankId, timebankId), eq(members.id, memberId)))
       .returning({ id: members.id });

@@ -19,9 +19,8 @@ export type CreateTimebankInput = {
  * A timebank, its commons account, the head of its hash chain and its starting category
  * taxonomy, in one transaction.
  */
-export async function createTimebank(db: Db, input: CreateTimebankInput): Promise<Timebank> {
+export async function createTimebank(db: Db, input: CreateTimebankInput, now: Date): Promise<Timebank> {
   const settings = mergeSettings(defaultTimebankSettings, input.settings);
-  const now = new Date();
   const timebankId = newId();
   const commonsAccountId = newId();
   const slug = input.slug ?? slugify(input.name);

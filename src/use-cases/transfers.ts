@@ -123,7 +123,7 @@ async function decideTransfer(
   request: WriteRequest,
   input: TransferInput,
   accounts: AccountChanges,
-  settings: { confirmation: 'none' | 'counterparty'; autoConfirmAfterHours: number } | undefined,
+  settings: () => Promise<{ confirmation: 'none' | 'counterparty'; autoConfirmAfterHours: number }>,
   chain: () => Promise<Chain>,
 ): Promise<{ row: NewTransfer; entries: Array<Entry & { transferId: string; postedAt: Date }> }> {
   const payer = accounts.get(input.payerAccountId, 'payerAccountId');
@@ -140,11 +140,11 @@ async function decideTransfer(
   const pending =
     party === 'broker'
       ? input.pending === true
-      : party === 'payee' && (payer.kind === 'commons' || settings?.confirmation === 'counterparty');
+      : party === 'payee' && (payer.kind === 'commons' || (await settings()).confirmation === 'counterparty');
   checkLimits(payer, payee, input.minutes);
   const base = newTransferRow(request, input, party === 'broker');
   if (pending) {
-    const hours = settings?.autoConfirmAfterHours ?? 0;
+    const hours = (await settings()).autoConfirmAfterHours;
     accounts.set(...Object.values(reserve(payer, payee, input.minutes)));
     return {
       row: {
@@ -168,11 +168,7 @@ async function decideTransfer(
   };
 }
 
-async function settingsIfNeeded(tx: Db, request: WriteRequest) {
-  // Only a member recording hours it gave needs the timebank's confirmation settings.
-  if (isBroker(request.principal, request.timebankId)) {
-    return undefined;
-  }
+async function confirmationSettings(tx: Db, request: WriteRequest) {
   const timebank = await findTimebank(tx, request.timebankId);
   if (!timebank) {
     throw notFound('Timebank');
@@ -184,7 +180,9 @@ async function decideTransfers(tx: Db, request: WriteRequest, items: TransferInp
   const accounts = new AccountChanges(
     await lockAccounts(tx, request.timebankId, items.flatMap((item) => [item.payerAccountId, item.payeeAccountId])),
   );
-  const settings = await settingsIfNeeded(tx, request);
+  // Read only when a transfer may wait: a payment posted at once does not need them.
+  let settings: ReturnType<typeof confirmationSettings> | undefined;
+  const lazySettings = () => (settings ??= confirmationSettings(tx, request));
   // The chain head is locked when the first posted transfer needs it, and held to commit:
   // the shorter that hold, the more transfers a timebank can post per second.
   let chain: Chain | undefined;
@@ -193,7 +191,7 @@ async function decideTransfers(tx: Db, request: WriteRequest, items: TransferInp
   for (const [index, item] of items.entries()) {
     try {
       await checkCategory(tx, request.timebankId, item.categoryId);
-      decided.push(await decideTransfer(request, item, accounts, settings, lockedChain));
+      decided.push(await decideTransfer(request, item, accounts, lazySettings, lockedChain));
     } catch (error) {
       if (batch && error instanceof Rejection) {
         const field = typeof error.extensions.field === 'string' ? `transfers.${index}.${error.extensions.field}` : `transfers.${index}`;
@@ -357,12 +355,7 @@ export function reverseTransfer(
  * Posts the pending transfers whose confirmation deadline has passed; one that can no longer
  * post (a party left, or limits changed) expires instead and releases its reservation.
  */
-export async function autoConfirmDue(
-  db: Db,
-  now: Date,
-  renderRejection: WriteRequest['renderRejection'],
-  limit = 200,
-): Promise<{ posted: number; expired: number }> {
+export async function autoConfirmDue(db: Db, now: Date, limit = 200): Promise<{ posted: number; expired: number }> {
   const due = await findDuePendingTransfers(db, now, limit);
   const counts = { posted: 0, expired: 0 };
   for (const { timebankId, id } of due) {
@@ -372,7 +365,6 @@ export async function autoConfirmDue(
       principal: { type: 'admin', id: '00000000-0000-0000-0000-000000000000' },
       idempotency: undefined,
       now,
-      renderRejection,
     };
     try {
       await ledgerWrite(request, (tx) => decideResolution(tx, request, id, 'confirm'));

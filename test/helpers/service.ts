@@ -36,6 +36,8 @@ export type TestServiceOptions = {
   /** Embedded PGlite in memory instead of a PostgreSQL database of its own. */
   embedded?: boolean;
   config?: Partial<AppConfig>;
+  /** The app's clock, for tests that move time. */
+  clock?: () => Date;
   /** Runs before the app is ready, e.g. to add a route that fails on purpose. */
   beforeReady?: (app: FastifyInstance) => void;
 };
@@ -67,6 +69,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     },
     database,
     logStream,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   options.beforeReady?.(app);
   await app.ready();

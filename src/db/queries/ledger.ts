@@ -120,8 +120,7 @@ export async function* journalLines(db: Db, timebankId: string): AsyncGenerator<
       holder.kind === 'commons' ? 'commons' : `members:${journalName(holder.displayName ?? 'member')} ${holder.accountId.slice(-8)}`,
     ]),
   );
-  yield `; Time credits of ${journalName(timebank?.name ?? timebankId)} (timebank ${timebankId}), in minutes.\n`;
-  yield `commodity 1 min\n\n`;
+  yield `; Time credits of ${journalName(timebank?.name ?? timebankId)} (timebank ${timebankId}), in minutes.\n\n`;
   let after = 0;
   for (;;) {
     const page = await db

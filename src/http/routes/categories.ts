@@ -15,7 +15,7 @@ import {
   writeProblems,
 } from '../schemas.js';
 
-export const categoryRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database }) => {
+export const categoryRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['categories'];
 
@@ -56,7 +56,7 @@ export const categoryRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
     async (request, reply) => {
       requireCoordinator(request.principal, request.params.timebankId);
       reply.code(201);
-      return createCategory(database.db, request.params.timebankId, request.body);
+      return createCategory(database.db, request.params.timebankId, request.body, clock());
     },
   );
 };

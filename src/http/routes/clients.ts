@@ -24,7 +24,7 @@ const createdClientSchema = clientSchema
   })
   .meta({ id: 'CreatedClient' });
 
-export const clientRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database }) => {
+export const clientRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['clients'];
 
@@ -45,7 +45,7 @@ export const clientRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
     async (request, reply) => {
       requireCoordinator(request.principal, request.params.timebankId);
       reply.code(201);
-      return createClient(database.db, request.params.timebankId, request.body);
+      return createClient(database.db, request.params.timebankId, request.body, clock());
     },
   );
 

@@ -30,7 +30,7 @@ const role = z.enum(['member', 'coordinator']);
 const status = z.enum(['active', 'suspended', 'left']);
 const memberParams = z.strictObject({ timebankId: id, memberId: id });
 
-export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database }) => {
+export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['members'];
 
@@ -59,7 +59,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       requireCoordinatorOrScope(request.principal, timebankId, 'members:write');
       checkMemberCreation(request.principal, timebankId, request.body.role ?? 'member');
       reply.code(201);
-      return createMember(database.db, timebankId, request.body);
+      return createMember(database.db, timebankId, request.body, clock());
     },
   );
 
@@ -131,7 +131,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       const { timebankId, memberId } = request.params;
       requireSelfOrCoordinatorOrScope(request.principal, timebankId, memberId, 'members:write');
       checkMemberChange(request.principal, timebankId, request.body);
-      return updateMember(database.db, timebankId, memberId, request.body);
+      return updateMember(database.db, timebankId, memberId, request.body, clock());
     },
   );
 };

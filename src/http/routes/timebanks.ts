@@ -28,7 +28,7 @@ const slug = z
   .max(60)
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case letters and digits joined by single hyphens');
 
-export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database }) => {
+export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['timebanks'];
 
@@ -52,7 +52,7 @@ export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
     async (request, reply) => {
       requireAdmin(request.principal);
       reply.code(201);
-      return createTimebank(database.db, request.body);
+      return createTimebank(database.db, request.body, clock());
     },
   );
 

@@ -76,12 +76,12 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
     idempotency: {
       key: request.headers['idempotency-key'] as string,
       requestHash: requestHash({ route: request.routeOptions.url, params: request.params, body: body ?? null }),
+      renderRejection: (rejection) => {
+        const problem = problemFromRejection(rejection);
+        return { statusCode: problem.status, body: problem };
+      },
     },
     now: clock(),
-    renderRejection: (rejection) => {
-      const body = problemFromRejection(rejection);
-      return { statusCode: body.status, body };
-    },
   });
 
   const send = (reply: FastifyReply, result: WriteResult) => {
