@@ -60,7 +60,8 @@ describe('concurrent writes on PostgreSQL', () => {
     expect(new Set(responses.map((response) => response.statusCode))).toEqual(new Set([201]));
     expect(new Set(responses.map((response) => response.json().id)).size).toBe(1);
     expect(responses.filter((response) => response.headers['idempotency-replayed'] === 'true')).toHaveLength(19);
-    const [count] = (await service.database.db.execute(sql`SELECT count(*)::int AS n FROM transfers WHERE id = ${responses[0]!.json().id}`)).rows as Array<{ n: number }>;
+    const result = (await service.database.db.execute(sql`SELECT count(*)::int AS n FROM transfers WHERE id = ${responses[0]!.json().id}`)) as unknown as { rows: Array<{ n: number }> };
+    const count = result.rows[0];
     expect(count!.n).toBe(1);
   });
 

@@ -1,0 +1,170 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Rejection } from '../../src/domain/errors.js';
+import {
+  GENESIS_HASH,
+  availableMinutes,
+  canonicalTransfer,
+  chainHash,
+  checkLimits,
+  checkParties,
+  post,
+  release,
+  reserve,
+  resolvePending,
+  verifyChain,
+  type AccountState,
+  type ChainedTransfer,
+} from '../../src/domain/ledger.js';
+
+const account = (id: string, overrides: Partial<AccountState> = {}): AccountState => ({
+  id,
+  kind: 'member',
+  memberId: `member-${id}`,
+  holderStatus: 'active',
+  balanceMinutes: 0,
+  pendingDebitMinutes: 0,
+  pendingCreditMinutes: 0,
+  minBalanceMinutes: -600,
+  maxBalanceMinutes: 600,
+  givenMinutes: 0,
+  receivedMinutes: 0,
+  version: 0,
+  ...overrides,
+});
+
+const codeOf = (action: () => unknown) => {
+  try {
+    action();
+    return 'ok';
+  } catch (error) {
+    if (error instanceof Rejection) return error.code;
+    throw error;
+  }
+};
+
+describe('limits', () => {
+  it('lets the payer reach its floor exactly, not one minute past it', () => {
+    const payer = account('a', { balanceMinutes: -500 });
+    expect(codeOf(() => checkLimits(payer, account('b'), 100))).toBe('ok');
+    expect(codeOf(() => checkLimits(payer, account('b'), 101))).toBe('insufficient_balance');
+  });
+
+  it('counts pending reservations on both sides', () => {
+    expect(codeOf(() => checkLimits(account('a', { pendingDebitMinutes: 550 }), account('b'), 60))).toBe('insufficient_balance');
+    expect(codeOf(() => checkLimits(account('a'), account('b', { balanceMinutes: 500, pendingCreditMinutes: 50 }), 60))).toBe('limit_exceeded');
+    // Confirming a pending transfer: its own minutes are already reserved.
+    expect(codeOf(() => checkLimits(account('a', { balanceMinutes: -540, pendingDebitMinutes: 60 }), account('b', { pendingCreditMinutes: 60 }), 60, { reserved: true }))).toBe('ok');
+  });
+
+  it('refuses the same account twice and holders who are not active', () => {
+    expect(codeOf(() => checkParties(account('a'), account('a')))).toBe('same_account');
+    expect(codeOf(() => checkParties(account('a', { holderStatus: 'suspended' }), account('b')))).toBe('account_inactive');
+    expect(codeOf(() => checkParties(account('a'), account('b', { holderStatus: 'left' })))).toBe('account_inactive');
+    expect(codeOf(() => checkParties(account('commons', { kind: 'commons', memberId: null, holderStatus: null }), account('b')))).toBe('ok');
+  });
+
+  it('computes the room left to spend', () => {
+    expect(availableMinutes(account('a', { balanceMinutes: 100, pendingDebitMinutes: 30 }))).toBe(670);
+  });
+});
+
+describe('posting', () => {
+  it('writes two entries that cancel, bumps both versions and the exchange totals', () => {
+    const { payer, payee, entries } = post(account('a'), account('b', { version: 7 }), 45);
+    expect(entries).toEqual([
+      { accountId: 'a', minutes: -45, balanceAfterMinutes: -45, accountVersion: 1 },
+      { accountId: 'b', minutes: 45, balanceAfterMinutes: 45, accountVersion: 8 },
+    ]);
+    expect(payer).toMatchObject({ receivedMinutes: 45, givenMinutes: 0 });
+    expect(payee).toMatchObject({ givenMinutes: 45, receivedMinutes: 0 });
+  });
+
+  it('takes a reversal back out of the totals instead of adding to them', () => {
+    // b had given 45 to a; the reversal makes b pay a back.
+    const { payer, payee } = post(account('b', { balanceMinutes: 45, givenMinutes: 45 }), account('a', { balanceMinutes: -45, receivedMinutes: 45 }), 45, { reversal: true });
+    expect(payer).toMatchObject({ balanceMinutes: 0, givenMinutes: 0, receivedMinutes: 0 });
+    expect(payee).toMatchObject({ balanceMinutes: 0, givenMinutes: 0, receivedMinutes: 0 });
+  });
+
+  it('reserves and releases symmetrically, and posting a pending transfer releases it', () => {
+    const reserved = reserve(account('a'), account('b'), 30);
+    expect(reserved.payer.pendingDebitMinutes).toBe(30);
+    expect(reserved.payee.pendingCreditMinutes).toBe(30);
+    expect(release(reserved.payer, reserved.payee, 30).payer.pendingDebitMinutes).toBe(0);
+    const posted = post(reserved.payer, reserved.payee, 30, { fromPending: true });
+    expect([posted.payer.pendingDebitMinutes, posted.payee.pendingCreditMinutes]).toEqual([0, 0]);
+  });
+
+  it('keeps every random sequence of postings summing to zero', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(3), fc.nat(3), fc.integer({ min: 1, max: 500 })), { maxLength: 60 }), (moves) => {
+        const accounts = ['a', 'b', 'c', 'd'].map((id) => account(id));
+        for (const [from, to, minutes] of moves) {
+          if (from === to) continue;
+          const result = post(accounts[from]!, accounts[to]!, minutes);
+          accounts[from] = result.payer;
+          accounts[to] = result.payee;
+        }
+        expect(accounts.reduce((sum, each) => sum + each.balanceMinutes, 0)).toBe(0);
+        expect(accounts.reduce((sum, each) => sum + each.givenMinutes - each.receivedMinutes, 0)).toBe(0);
+      }),
+    );
+  });
+});
+
+describe('the life cycle', () => {
+  it('resolves only pending transfers', () => {
+    expect(resolvePending('pending', 'posted')).toBe('posted');
+    for (const status of ['posted', 'rejected', 'expired'] as const) {
+      expect(codeOf(() => resolvePending(status, 'rejected'))).toBe('transfer_not_pending');
+    }
+  });
+});
+
+describe('the hash chain', () => {
+  const transfer = (sequence: number, overrides: Partial<ChainedTransfer> = {}): ChainedTransfer => ({
+    timebankId: 'tb',
+    sequence,
+    id: `t${sequence}`,
+    payerAccountId: 'a',
+    payeeAccountId: 'b',
+    minutes: 60,
+    description: 'Gardening',
+    categoryId: null,
+    reversesTransferId: null,
+    overrideLimits: false,
+    postedAt: new Date('2026-01-02T03:04:05.678Z'),
+    ...overrides,
+  });
+
+  it('canonicalises a transfer as a fixed-order JSON array', () => {
+    expect(canonicalTransfer(transfer(1))).toBe(
+      '["timebank-transfer-v1","tb",1,"t1","a","b",60,"Gardening",null,null,false,"2026-01-02T03:04:05.678Z"]',
+    );
+  });
+
+  it('changes the hash when any committed fact changes', () => {
+    const base = chainHash(GENESIS_HASH, transfer(1));
+    for (const change of [{ minutes: 61 }, { description: 'Gardening!' }, { payeeAccountId: 'c' }, { overrideLimits: true }, { postedAt: new Date('2026-01-02T03:04:05.679Z') }]) {
+      expect(chainHash(GENESIS_HASH, transfer(1, change))).not.toBe(base);
+    }
+    expect(chainHash('f'.repeat(64), transfer(1))).not.toBe(base);
+    expect(chainHash(GENESIS_HASH, transfer(1))).toBe(base);
+  });
+
+  it('verifies an unbroken chain and pinpoints a tampered link and a gap', () => {
+    const chain: Array<ChainedTransfer & { hash: string }> = [];
+    let previous = GENESIS_HASH;
+    for (let sequence = 1; sequence <= 4; sequence += 1) {
+      const hash = chainHash(previous, transfer(sequence));
+      chain.push({ ...transfer(sequence), hash });
+      previous = hash;
+    }
+    expect(verifyChain(chain, { sequence: 0, hash: GENESIS_HASH })).toEqual({ mismatches: [], head: { sequence: 4, hash: previous } });
+    const tampered = chain.map((link) => (link.sequence === 2 ? { ...link, minutes: 600 } : link));
+    expect(verifyChain(tampered, { sequence: 0, hash: GENESIS_HASH }).mismatches).toEqual([expect.objectContaining({ kind: 'hash_mismatch', sequence: 2 })]);
+    const gap = chain.filter((link) => link.sequence !== 3);
+    expect(verifyChain(gap, { sequence: 0, hash: GENESIS_HASH }).mismatches.map((mismatch) => mismatch.kind)).toEqual(['sequence_gap', 'hash_mismatch']);
+  });
+});

@@ -1,0 +1,188 @@
+import { execFileSync } from 'node:child_process';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMaintenance } from '../../src/use-cases/maintenance.js';
+import { postWithKey } from '../helpers/ledger.js';
+import { seedTimebank, startTestService, type Member, type TestService } from '../helpers/service.js';
+import type { TestServiceOptions } from '../helpers/service.js';
+
+/** Runs on PostgreSQL (ledger.test.ts) and on the embedded database (ledger.embedded.test.ts). */
+export function ledgerSuite(options: Pick<TestServiceOptions, 'embedded'>): void {
+  let service: TestService;
+  let seed: Awaited<ReturnType<typeof seedTimebank>>;
+  let now = new Date('2026-03-01T09:00:00.000Z');
+  const advance = (hours: number) => {
+    now = new Date(now.getTime() + hours * 3_600_000);
+  };
+
+  let ann: Member & { token: string };
+  let ben: Member & { token: string };
+
+  beforeAll(async () => {
+    service = await startTestService({ ...options, clock: () => now });
+    seed = await seedTimebank(service);
+    const add = async (name: string) => {
+      const member = await service.send<Member>('POST', `${seed.base}/members`, { displayName: `${name} Example`, email: `${name}@example.org`, password: seed.password }, seed.coordinatorToken);
+      return { ...member, token: await service.login(member.email, seed.password) };
+    };
+    ann = await add('ann');
+    ben = await add('ben');
+  });
+  afterAll(() => service.close());
+
+  const pay = async (payer: { accountId: string; token: string }, payeeAccountId: string, minutes: number, description?: string) => {
+    const response = await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: payer.accountId, payeeAccountId, minutes, ...(description ? { description } : {}) }, payer.token);
+    expect(response.statusCode, response.body).toBe(201);
+    return response.json();
+  };
+
+  describe('balances over time and statements', () => {
+    it('answers balances as of an instant, and a statement with running balance', async () => {
+      await pay(ann, ben.accountId, 60, 'Lift to the clinic'); // 09:00
+      advance(24);
+      const midpoint = now.toISOString();
+      advance(1);
+      await pay(ben, ann.accountId, 30, 'Ironing'); // day 2, 10:00
+      advance(1);
+      await pay(ann, ben.accountId, 45, 'Maths tutoring'); // day 2, 11:00
+      advance(1);
+
+      const past = await service.get(`${seed.base}/accounts/${ann.accountId}?asOf=${encodeURIComponent(midpoint)}`, ann.token);
+      expect(past).toMatchObject({ balanceMinutes: -60, givenMinutes: 0, receivedMinutes: 60, asOf: midpoint });
+      const present = await service.get(`${seed.base}/accounts/${ann.accountId}`, ann.token);
+      expect(present).toMatchObject({ balanceMinutes: -75, givenMinutes: 30, receivedMinutes: 105, asOf: null });
+
+      const statement = await service.get(`${seed.base}/accounts/${ann.accountId}/statement?from=${encodeURIComponent(midpoint)}`, ann.token);
+      expect(statement).toMatchObject({ openingBalanceMinutes: -60, closingBalanceMinutes: -75, nextCursor: null });
+      expect(statement.items.map((item: { minutes: number; balanceAfterMinutes: number; description: string }) => [item.minutes, item.balanceAfterMinutes, item.description])).toEqual([
+        [30, -30, 'Ironing'],
+        [-45, -75, 'Maths tutoring'],
+      ]);
+      expect(statement.items[0].counterpartyAccountId).toBe(ben.accountId);
+
+      const firstPage = await service.get(`${seed.base}/accounts/${ann.accountId}/statement?limit=2`, ann.token);
+      expect(firstPage.items).toHaveLength(2);
+      const secondPage = await service.get(`${seed.base}/accounts/${ann.accountId}/statement?limit=2&cursor=${firstPage.nextCursor}`, ann.token);
+      expect(secondPage.items.map((item: { minutes: number }) => item.minutes)).toEqual([-45]);
+      expect(secondPage.nextCursor).toBeNull();
+    });
+
+    it('gives the statement as CSV with a header row', async () => {
+      const response = await service.request({ method: 'GET', url: `${seed.base}/accounts/${ann.accountId}/statement`, token: ann.token, headers: { accept: 'text/csv' } });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toContain('text/csv');
+      const lines = response.body.trim().split('\n');
+      expect(lines[0]).toBe('postedAt,transferId,sequence,minutes,balanceAfterMinutes,counterpartyAccountId,description');
+      expect(lines).toHaveLength(4);
+      expect(lines[3]).toMatch(/,-45,-75,[0-9a-f-]{36},Maths tutoring$/);
+    });
+
+    it('refuses a malformed asOf', async () => {
+      const response = await service.get(`${seed.base}/accounts/${ann.accountId}?asOf=yesterday`, ann.token, 400);
+      expect(response.errors[0]).toMatchObject({ field: 'asOf', location: 'query' });
+    });
+  });
+
+  describe('pending transfers confirm themselves after the deadline', () => {
+    it('posts a pending transfer once autoConfirmAfterHours have passed, not before', async () => {
+      const pending = (await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: ann.accountId, payeeAccountId: ben.accountId, minutes: 20 }, ben.token)).json();
+      expect(pending.status).toBe('pending');
+      advance(71);
+      expect(await runMaintenance(service.database.db, now)).toEqual({ posted: 0, expired: 0 });
+      advance(2);
+      expect(await runMaintenance(service.database.db, now)).toEqual({ posted: 1, expired: 0 });
+      const posted = await service.get(`${seed.base}/transfers/${pending.id}`, ann.token);
+      expect(posted).toMatchObject({ status: 'posted', postedAt: now.toISOString() });
+      expect(await runMaintenance(service.database.db, now)).toEqual({ posted: 0, expired: 0 });
+    });
+
+    it('expires a pending transfer that can no longer post, releasing its reservation', async () => {
+      const cy = await service.send<Member>('POST', `${seed.base}/members`, { displayName: 'Cy', email: 'cy@example.org', password: seed.password }, seed.coordinatorToken);
+      const pending = (await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: cy.accountId, payeeAccountId: ben.accountId, minutes: 20, pending: true }, seed.coordinatorToken)).json();
+      await service.send('PATCH', `${seed.base}/members/${cy.id}`, { status: 'left' }, seed.coordinatorToken);
+      advance(80);
+      expect(await runMaintenance(service.database.db, now)).toEqual({ posted: 0, expired: 1 });
+      expect(await service.get(`${seed.base}/transfers/${pending.id}`, seed.coordinatorToken)).toMatchObject({ status: 'expired' });
+      expect(await service.get(`${seed.base}/accounts/${cy.accountId}`, seed.coordinatorToken)).toMatchObject({ pendingDebitMinutes: 0, balanceMinutes: 0 });
+    });
+  });
+
+  describe('integrity', () => {
+    it('verifies a sound ledger', async () => {
+      const report = await service.get(`${seed.base}/ledger/verify`, seed.coordinatorToken);
+      expect(report).toMatchObject({ ok: true, sumMinutes: 0, mismatches: [] });
+      expect(report.transferCount).toBeGreaterThanOrEqual(4);
+      expect(report.chainHead.sequence).toBe(report.transferCount);
+    });
+
+    it('writes a journal that hledger reads, with the same balances as the API', async () => {
+      const response = await service.request({ method: 'GET', url: `${seed.base}/ledger/journal`, token: seed.coordinatorToken });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toContain('text/plain');
+      expect(response.body).toMatch(/^\d{4}-\d\d-\d\d \* Lift to the clinic {2}; transfer:/m);
+      expect(response.body).toContain('    members:ann Example');
+      if (!process.env.CI && !hasHledger()) {
+        console.warn('hledger is not installed: the journal was checked by format only (CI installs it)');
+        return;
+      }
+      const report = execFileSync('hledger', ['-f', '-', 'balance', '--flat', '--no-total', '-O', 'csv'], { input: response.body }).toString();
+      const hledgerBalances = Object.fromEntries(
+        report.trim().split('\n').slice(1).map((line) => {
+          const [account, amount] = line.split('","').map((cell) => cell.replaceAll('"', ''));
+          return [account, Number(amount!.replace(' min', ''))];
+        }),
+      );
+      for (const member of [ann, ben]) {
+        const api = await service.get(`${seed.base}/accounts/${member.accountId}`, seed.coordinatorToken);
+        const name = Object.keys(hledgerBalances).find((account) => account.endsWith(member.accountId.slice(-8)));
+        expect(name, JSON.stringify(hledgerBalances)).toBeDefined();
+        expect(hledgerBalances[name!]).toBe(api.balanceMinutes);
+      }
+    });
+
+    it('detects a balance and a hash corrupted with raw SQL', async () => {
+      const db = service.database.db;
+      // The append-only triggers refuse tampering with transfers and entries.
+      await expect(db.execute(sql`UPDATE transfers SET minutes = minutes + 1 WHERE status = 'posted'`)).rejects.toThrow();
+      await expect(db.execute(sql`DELETE FROM entries`)).rejects.toThrow();
+      await expect(db.execute(sql`TRUNCATE transfers CASCADE`)).rejects.toThrow();
+
+      // A balance changed behind the ledger's back.
+      await db.execute(sql`UPDATE accounts SET balance_minutes = balance_minutes + 5 WHERE id = ${ann.accountId}`);
+      const corrupted = await service.get(`${seed.base}/ledger/verify`, seed.coordinatorToken);
+      expect(corrupted.ok).toBe(false);
+      expect(corrupted.mismatches).toEqual(
+        expect.arrayContaining([
+          { kind: 'sum_not_zero', sumMinutes: 5 },
+          expect.objectContaining({ kind: 'balance_differs_from_entries', accountId: ann.accountId }),
+        ]),
+      );
+      await db.execute(sql`UPDATE accounts SET balance_minutes = balance_minutes - 5 WHERE id = ${ann.accountId}`);
+
+      // A hash rewritten with the guard trigger disabled, as an attacker with table rights could.
+      await db.execute(sql`ALTER TABLE transfers DISABLE TRIGGER transfers_guard`);
+      await db.execute(sql`UPDATE transfers SET description = 'Forged' WHERE timebank_id = ${seed.timebank.id} AND sequence = 2`);
+      await db.execute(sql`ALTER TABLE transfers ENABLE TRIGGER transfers_guard`);
+      const forged = await service.get(`${seed.base}/ledger/verify`, seed.coordinatorToken);
+      expect(forged.ok).toBe(false);
+      expect(forged.mismatches).toEqual([expect.objectContaining({ kind: 'hash_mismatch', sequence: 2 })]);
+    });
+
+    it('refuses an entry past its account limits at the schema level', async () => {
+      const db = service.database.db;
+      await expect(
+        db.execute(sql`INSERT INTO entries (timebank_id, account_id, account_version, transfer_id, minutes, balance_after_minutes, posted_at)
+          SELECT timebank_id, ${ann.accountId}, 999, id, -100000, -100000, now() FROM transfers WHERE timebank_id = ${seed.timebank.id} LIMIT 1`),
+      ).rejects.toThrow();
+    });
+  });
+}
+
+function hasHledger(): boolean {
+  try {
+    execFileSync('hledger', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
+}
