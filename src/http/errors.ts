@@ -5,6 +5,7 @@ import {
   isResponseSerializationError,
 } from 'fastify-type-provider-zod';
 import { Rejection, type RejectionCode } from '../domain/errors.js';
+import { sqlStateOf } from '../db/errors.js';
 
 /**
  * RFC 9457 problem details for every error the service answers with. Rejections decided by the
@@ -137,6 +138,13 @@ function frameworkProblem(error: FastifyError): Problem | undefined {
         : 'The access token is invalid or has expired.',
     );
   }
+  // The database refused or lost the transaction: nothing was written, and a retry (with the
+  // same idempotency key) is safe. Contention that outlasted the retries, a backend terminated,
+  // or no connection at all.
+  const sqlState = sqlStateOf(error);
+  if (sqlState && /^(40001|40P01|57P01|57P02|57P03|08\d{3}|53300)$/.test(sqlState)) {
+    return problem(503, 'service_unavailable', 'Service unavailable', 'The database is busy or unreachable: retry shortly with the same Idempotency-Key.');
+  }
   if (error.statusCode === 429) {
     return problem(429, 'rate_limited', 'Too many requests', 'Too many attempts: wait and retry.');
   }
@@ -182,6 +190,9 @@ export const errorHandling = fp(
       if (request.routeOptions.config.oauthErrors) {
         // RFC 6749 section 5.2 clients read `error`; the problem fields stay for everyone else.
         Object.assign(body, { error: body.code, error_description: body.detail });
+      }
+      if (body.status === 503) {
+        reply.header('Retry-After', '1');
       }
       return sendProblem(reply, body);
     });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Rejection } from '../domain/errors.js';
 import type { Principal } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
+import { sqlStateOf } from '../db/errors.js';
 import { claimIdempotencyKey, persist, storeOutcome, type LedgerWrite } from '../db/ledger.js';
 
 /*
@@ -54,18 +55,6 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-function sqlState(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') {
-      return code;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 export async function ledgerWrite(
   request: WriteRequest,
   decide: (tx: Db) => Promise<Decision>,
@@ -74,7 +63,7 @@ export async function ledgerWrite(
     try {
       return await request.db.transaction((tx) => attemptWrite(tx, request, decide));
     } catch (error) {
-      if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(sqlState(error) ?? '')) {
+      if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(sqlStateOf(error) ?? '')) {
         throw error;
       }
       // Jittered backoff, so that the transactions that collided do not collide again.

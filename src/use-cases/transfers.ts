@@ -75,11 +75,14 @@ function isBroker(principal: Principal, timebankId: string): boolean {
   return principal.type === 'client' || isCoordinatorOf(principal, timebankId);
 }
 
-/** Who is asking, in the terms of the transfer: broker, payer or payee. */
+/**
+ * Who is asking, in the terms of the transfer: payer, payee or broker. A coordinator who is
+ * itself a party is that party, so that nobody confirms hours paid to themselves.
+ */
 function partyOf(principal: Principal, timebankId: string, payer: AccountState, payee: AccountState) {
-  if (isBroker(principal, timebankId)) return 'broker' as const;
   if (principal.type === 'member' && payer.memberId === principal.id) return 'payer' as const;
   if (principal.type === 'member' && payee.memberId === principal.id) return 'payee' as const;
+  if (isBroker(principal, timebankId)) return 'broker' as const;
   return undefined;
 }
 
@@ -225,12 +228,12 @@ export function createTransferBatch(request: WriteRequest, items: TransferInput[
 
 /** Who may resolve a pending transfer: brokers, the party that did not create it, and (to withdraw it) its creator. */
 function checkResolver(principal: Principal, timebankId: string, transfer: TransferRow, payer: AccountState, payee: AccountState, action: 'confirm' | 'reject') {
-  if (isBroker(principal, timebankId)) return;
-  const isPayer = principal.type === 'member' && payer.memberId === principal.id;
-  const isPayee = principal.type === 'member' && payee.memberId === principal.id;
-  if (!isPayer && !isPayee) {
+  const party = partyOf(principal, timebankId, payer, payee);
+  if (party === 'broker') return;
+  if (!party) {
     throw notFound('Transfer');
   }
+  const isPayer = party === 'payer';
   const isCreator = transfer.createdByType === principal.type && transfer.createdById === principal.id;
   if (action === 'reject' && isCreator) return;
   const counterparty = transfer.brokered ? isPayer : !isCreator;

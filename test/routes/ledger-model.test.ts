@@ -139,10 +139,11 @@ describe('the service agrees with a model of the ledger rules', () => {
             const expected = model.accounts[index]!;
             expect([actual.balanceMinutes, actual.pendingDebitMinutes, actual.pendingCreditMinutes], `${label}, account ${index}`).toEqual([expected.balance, expected.pendingDebit, expected.pendingCredit]);
           }
+          // The invariants hold after every step, not just at the end.
+          const verification = await service.get(`${base}/ledger/verify`, admin);
+          expect(verification.mismatches, label).toEqual([]);
+          expect(verification.sumMinutes).toBe(0);
         }
-        const verification = await service.get(`${base}/ledger/verify`, admin);
-        expect(verification.mismatches).toEqual([]);
-        expect(verification.sumMinutes).toBe(0);
       }),
       { numRuns: 25 },
     );

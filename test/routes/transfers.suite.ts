@@ -61,6 +61,18 @@ export function transfersSuite(options: Pick<TestServiceOptions, 'embedded'>): v
       expect(await service.get(`${seed.base}/accounts/${ann.accountId}`, ann.token)).toMatchObject({ balanceMinutes: -150, pendingDebitMinutes: 0 });
     });
 
+    it('treats a coordinator who is a party as that party: its own claim waits for the payer', async () => {
+      const claim = await postWithKey(service, transfers(), { payerAccountId: ann.accountId, payeeAccountId: seed.coordinator.accountId, minutes: 30 }, seed.coordinatorToken);
+      expect(claim.json()).toMatchObject({ status: 'pending', brokered: false });
+      const selfConfirm = await postWithKey(service, `${transfers()}/${claim.json().id}/confirm`, undefined, seed.coordinatorToken);
+      expect(selfConfirm.statusCode).toBe(403);
+      const withdrawn = await postWithKey(service, `${transfers()}/${claim.json().id}/reject`, undefined, seed.coordinatorToken);
+      expect(withdrawn.json()).toMatchObject({ status: 'rejected' });
+      // For others, the coordinator brokers: posted at once.
+      const brokered = await postWithKey(service, transfers(), { payerAccountId: ann.accountId, payeeAccountId: ben.accountId, minutes: 5 }, seed.coordinatorToken);
+      expect(brokered.json()).toMatchObject({ status: 'posted', brokered: true });
+    });
+
     it('refuses a transfer past the payer\'s floor or the payee\'s cap with 422, changing nothing', async () => {
       const before = await balanceOf(service, seed.base, ann.accountId, ann.token);
       const tooMuch = await postWithKey(service, transfers(), { payerAccountId: ann.accountId, payeeAccountId: ben.accountId, minutes: 1200 }, ann.token);
