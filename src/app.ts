@@ -22,6 +22,7 @@ import { categoryRoutes } from './http/routes/categories.js';
 import { clientRoutes } from './http/routes/clients.js';
 import { healthRoutes } from './http/routes/health.js';
 import { ledgerRoutes } from './http/routes/ledger.js';
+import { cycleRoutes, offerRoutes, requestRoutes } from './http/routes/listings.js';
 import { memberRoutes } from './http/routes/members.js';
 import { meRoutes } from './http/routes/me.js';
 import { timebankRoutes } from './http/routes/timebanks.js';
@@ -123,6 +124,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'accounts', description: 'Balances and statements' },
         { name: 'transfers', description: 'Time credits moving between accounts' },
         { name: 'ledger', description: 'Integrity checks and the accounting journal' },
+        { name: 'listings', description: 'Offers and requests' },
+        { name: 'matching', description: 'Ranked candidates and exchange cycles' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
@@ -151,6 +154,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     accountRoutes,
     transferRoutes,
     ledgerRoutes,
+    offerRoutes,
+    requestRoutes,
+    cycleRoutes,
   ];
   for (const routes of routeGroups) {
     await app.register(routes, routeOptions);

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { sql } from 'drizzle-orm';
 import { drizzle as drizzleNodePostgres } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePostgres } from 'drizzle-orm/node-postgres/migrator';
@@ -74,13 +75,15 @@ function openPostgres(databaseUrl: string, poolSize: number): Database {
 }
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {
+  // Extensions the migrations create must be loaded into PGlite first.
+  const extensions = { pg_trgm };
   let client: PGlite;
   if (options.inMemory) {
-    client = await PGlite.create();
+    client = await PGlite.create({ extensions });
   } else {
     const directory = path.join(options.dataDir, 'pglite');
     mkdirSync(directory, { recursive: true });
-    client = await PGlite.create(directory);
+    client = await PGlite.create(directory, { extensions });
   }
   const pgliteDb = drizzlePglite(client, { schema });
   const db = pgliteDb as unknown as Db;

@@ -3,9 +3,12 @@ import {
   bigint,
   boolean,
   check,
+  customType,
+  doublePrecision,
   foreignKey,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   text,
@@ -312,6 +315,68 @@ export const idempotencyKeys = pgTable(
     index('idempotency_keys_created_idx').on(table.createdAt),
   ],
 );
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+/** One bit per hour of the week (Monday 00:00 UTC first): when a listing's owner is available. */
+const weekHours = customType<{ data: string }>({ dataType: () => 'bit(168)' });
+
+export type AvailabilityWindow = { day: 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'; from: string; to: string };
+
+/** Offers (what a member can give) and requests (what a member needs), in one table. */
+export const listings = pgTable(
+  'listings',
+  {
+    timebankId: uuid('timebank_id')
+      .notNull()
+      .references(() => timebanks.id),
+    id: uuid('id').notNull(),
+    kind: text('kind', { enum: ['offer', 'request'] }).notNull(),
+    memberId: uuid('member_id').notNull(),
+    title: text('title').notNull(),
+    description: text('description').notNull(),
+    categoryId: uuid('category_id').notNull(),
+    tags: text('tags').array().notNull(),
+    lat: doublePrecision('lat'),
+    lon: doublePrecision('lon'),
+    /** How far the exchange may take place from the location. */
+    maxDistanceKm: doublePrecision('max_distance_km'),
+    /** The exchange can happen remotely (phone, video, online). */
+    remote: boolean('remote').notNull(),
+    availability: jsonb('availability').$type<AvailabilityWindow[]>(),
+    availabilityHours: weekHours('availability_hours'),
+    status: text('status', { enum: ['open', 'closed'] }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** Title, tags and description, lower-cased: what full-text search reads. */
+    searchText: text('search_text').notNull(),
+    /** Title and tags, lower-cased: what skill similarity compares. */
+    skillText: text('skill_text').notNull(),
+    search: tsvector('search').generatedAlwaysAs(sql`to_tsvector('simple'::regconfig, search_text)`),
+  },
+  (table) => [
+    primaryKey({ name: 'listings_pkey', columns: [table.timebankId, table.id] }),
+    index('listings_open_category_idx').on(table.timebankId, table.kind, table.categoryId).where(sql`${table.status} = 'open'`),
+    index('listings_member_idx').on(table.timebankId, table.memberId),
+    index('listings_search_idx').using('gin', table.search),
+    index('listings_skill_trgm_idx').using('gin', sql`${table.skillText} gin_trgm_ops`),
+    foreignKey({
+      name: 'listings_member_fkey',
+      columns: [table.timebankId, table.memberId],
+      foreignColumns: [members.timebankId, members.id],
+    }),
+    foreignKey({
+      name: 'listings_category_fkey',
+      columns: [table.timebankId, table.categoryId],
+      foreignColumns: [categories.timebankId, categories.id],
+    }),
+    check('listings_kind_check', sql`${table.kind} IN ('offer', 'request')`),
+    check('listings_status_check', sql`${table.status} IN ('open', 'closed')`),
+    check('listings_location_check', sql`(${table.lat} IS NULL) = (${table.lon} IS NULL)`),
+  ],
+);
+
+export type ListingRow = typeof listings.$inferSelect;
 
 export type TimebankRow = typeof timebanks.$inferSelect;
 export type MemberRow = typeof members.$inferSelect;

@@ -16,6 +16,7 @@ import { isCoordinatorOf, type Principal } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
 import { lockAccounts, lockHead, type Head, type LedgerWrite, type NewTransfer } from '../db/ledger.js';
 import { findReversalOf, lockTransfer, presentTransfer, findDuePendingTransfers } from '../db/queries/transfers.js';
+import { findListing } from '../db/queries/listings.js';
 import { findTimebank } from '../db/queries/timebanks.js';
 import { categories, type TransferRow } from '../db/schema.js';
 import { newId } from './ids.js';
@@ -84,6 +85,15 @@ function partyOf(principal: Principal, timebankId: string, payer: AccountState, 
   if (principal.type === 'member' && payee.memberId === principal.id) return 'payee' as const;
   if (isBroker(principal, timebankId)) return 'broker' as const;
   return undefined;
+}
+
+/** A transfer may name the request and offer it settles; they must be this timebank's. */
+async function checkListings(tx: Db, timebankId: string, item: TransferInput): Promise<void> {
+  for (const [kind, listingId, field] of [['request', item.requestId, 'requestId'], ['offer', item.offerId, 'offerId']] as const) {
+    if (listingId && !(await findListing(tx, timebankId, kind, listingId))) {
+      throw new Rejection('not_found', `The ${kind} was not found in this timebank.`, { field });
+    }
+  }
 }
 
 async function checkCategory(tx: Db, timebankId: string, categoryId: string | undefined): Promise<void> {
@@ -194,6 +204,7 @@ async function decideTransfers(tx: Db, request: WriteRequest, items: TransferInp
   for (const [index, item] of items.entries()) {
     try {
       await checkCategory(tx, request.timebankId, item.categoryId);
+      await checkListings(tx, request.timebankId, item);
       decided.push(await decideTransfer(request, item, accounts, lazySettings, lockedChain));
     } catch (error) {
       if (batch && error instanceof Rejection) {

@@ -123,7 +123,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
 }
 
 export type Timebank = { id: string; commonsAccountId: string; name: string; slug: string };
-export type Member = { id: string; accountId: string; email: string; role: string; status: string };
+export type Member = { id: string; timebankId: string; accountId: string; email: string; role: string; status: string };
 
 let sequence = 0;
 const unique = () => `${process.pid}-${Date.now().toString(36)}-${(sequence += 1)}`;

@@ -1,0 +1,221 @@
+/*
+ * Matching offers with requests: availability as hours of the week, the score of a candidate
+ * from its components, and the choice of multi-party exchange cycles. Pure: the queries gather
+ * the figures, these functions decide.
+ */
+
+export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof weekdays)[number];
+export type AvailabilityWindow = { day: Weekday; from: string; to: string };
+
+const HOURS_PER_WEEK = 168;
+
+function minutesOfDay(time: string): number {
+  const [hours, minutes] = time.split(':').map(Number);
+  return hours! * 60 + minutes!;
+}
+
+/**
+ * The hours of the week a set of windows touches, as a 168-character string of 0 and 1
+ * (Monday 00:00 first) for PostgreSQL's bit(168). A window ending at 24:00 covers the day's end.
+ */
+export function availabilityHours(windows: AvailabilityWindow[] | null | undefined): string | null {
+  if (!windows || windows.length === 0) {
+    return null;
+  }
+  const hours = new Array<string>(HOURS_PER_WEEK).fill('0');
+  for (const window of windows) {
+    const dayStart = weekdays.indexOf(window.day) * 24;
+    const fromHour = Math.floor(minutesOfDay(window.from) / 60);
+    const toHour = Math.ceil(minutesOfDay(window.to) / 60);
+    for (let hour = fromHour; hour < toHour; hour += 1) {
+      hours[dayStart + hour] = '1';
+    }
+  }
+  return hours.join('');
+}
+
+/** A window must end after it starts, within one day. */
+export function isValidWindow(window: AvailabilityWindow): boolean {
+  return minutesOfDay(window.to) > minutesOfDay(window.from);
+}
+
+/*
+ * Scoring. Every component is in [0, 1]; the score is their weighted sum with weights summing
+ * to 1. These are the documented defaults; changing them changes every ranking.
+ */
+export const matchWeights = {
+  /** Same category 1, a child category 0.7, otherwise 0 (text similarity may still qualify). */
+  categoryFit: 0.25,
+  /** Trigram similarity of title and tags. */
+  textSimilarity: 0.15,
+  /** 1 at the same place, falling to 0 at the request's distance; 1 when both can be remote. */
+  distance: 0.1,
+  /** Share of the smaller availability that overlaps the other; 0.5 when either is unknown. */
+  availability: 0.1,
+  /** Favours the exchange that moves the candidate's give/receive balance toward even. */
+  rebalance: 0.15,
+  /** 1 when the receiver's help already traces back to the giver: the exchange closes a loop. */
+  closesLoop: 0.1,
+  /** 1 when the two have never exchanged: it widens the network. */
+  newTie: 0.1,
+  /** Fewer open commitments and less recent giving rank higher, to spread the load. */
+  load: 0.05,
+} as const;
+
+export type MatchComponents = { [Name in keyof typeof matchWeights]: number };
+
+export function matchScore(components: MatchComponents): number {
+  let score = 0;
+  for (const name of Object.keys(matchWeights) as Array<keyof typeof matchWeights>) {
+    score += matchWeights[name] * clamp(components[name]);
+  }
+  return Math.round(score * 1e6) / 1e6;
+}
+
+function clamp(value: number): number {
+  return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0;
+}
+
+/** (given - received) / (given + received), in [-1, 1]; null for someone who never traded. */
+export function balanceIndex(givenMinutes: number, receivedMinutes: number): number | null {
+  const turnover = givenMinutes + receivedMinutes;
+  return turnover === 0 ? null : (givenMinutes - receivedMinutes) / turnover;
+}
+
+/**
+ * The rebalance component for a candidate who would give (request matches) or receive (offer
+ * matches). Givers who have mostly received, or never given, score high: turning receivers into
+ * givers is the point of co-production. Receivers who have mostly given score high likewise.
+ */
+export function rebalanceComponent(role: 'giver' | 'receiver', givenMinutes: number, receivedMinutes: number): number {
+  if (role === 'giver' && givenMinutes === 0) {
+    return 1;
+  }
+  const index = balanceIndex(givenMinutes, receivedMinutes);
+  if (index === null) {
+    return 0.5;
+  }
+  return role === 'giver' ? (1 - index) / 2 : (1 + index) / 2;
+}
+
+/** Open commitments (pending transfers) and hours given in the last 30 days, as a load in [0, 1]. */
+export function loadComponent(pendingTransfers: number, minutesGivenLast30Days: number): number {
+  return 1 / (1 + (pendingTransfers + minutesGivenLast30Days / 60) / 5);
+}
+
+export function distanceComponent(distanceKm: number | null, maxDistanceKm: number, bothRemote: boolean): number {
+  if (bothRemote) return 1;
+  if (distanceKm === null) return 0.5;
+  return clamp(1 - distanceKm / maxDistanceKm);
+}
+
+export function availabilityComponent(overlapHours: number | null, smallerHours: number | null): number {
+  if (overlapHours === null || !smallerHours) return 0.5;
+  return clamp(overlapHours / smallerHours);
+}
+
+/*
+ * Exchange cycles. The graph has an edge A -> B when one of A's open offers can meet one of
+ * B's open requests; a cycle A -> B -> C -> A lets everyone give and receive once and end even.
+ */
+
+export type CycleEdge = { giverMemberId: string; receiverMemberId: string; offerId: string; requestId: string; score: number };
+export type Cycle = { members: string[]; legs: CycleEdge[]; score: number };
+
+/**
+ * Enumerates simple cycles of 2..maxLength members, each once (starting from its smallest
+ * member id), stopping at `maxCycles` or when `deadline` passes; `truncated` says so.
+ */
+export function findCycles(
+  edges: CycleEdge[],
+  maxLength: number,
+  limits: { maxCycles: number; deadline: number; now: () => number },
+): { cycles: Cycle[]; truncated: boolean } {
+  const out = new Map<string, CycleEdge[]>();
+  for (const edge of edges) {
+    if (edge.giverMemberId === edge.receiverMemberId) continue;
+    const list = out.get(edge.giverMemberId) ?? [];
+    // Keep the best edge per ordered pair of members.
+    const existing = list.findIndex((other) => other.receiverMemberId === edge.receiverMemberId);
+    if (existing < 0) list.push(edge);
+    else if (isBetter(edge, list[existing]!)) list[existing] = edge;
+    out.set(edge.giverMemberId, list);
+  }
+  for (const list of out.values()) list.sort((left, right) => compareIds(left.receiverMemberId, right.receiverMemberId));
+
+  const cycles: Cycle[] = [];
+  let truncated = false;
+  const starts = [...out.keys()].sort(compareIds);
+  const path: CycleEdge[] = [];
+  const onPath = new Set<string>();
+
+  const extend = (start: string, node: string): boolean => {
+    if (cycles.length >= limits.maxCycles || limits.now() > limits.deadline) {
+      truncated = true;
+      return false;
+    }
+    for (const edge of out.get(node) ?? []) {
+      const next = edge.receiverMemberId;
+      // Each cycle is found once: from its smallest member, through larger ones only.
+      if (compareIds(next, start) < 0) continue;
+      if (next === start) {
+        if (path.length + 1 >= 2) {
+          const legs = [...path, edge];
+          cycles.push({ members: legs.map((leg) => leg.giverMemberId), legs, score: meanScore(legs) });
+        }
+        continue;
+      }
+      if (onPath.has(next) || path.length + 1 >= maxLength) continue;
+      onPath.add(next);
+      path.push(edge);
+      const keepGoing = extend(start, next);
+      path.pop();
+      onPath.delete(next);
+      if (!keepGoing) return false;
+    }
+    return true;
+  };
+
+  for (const start of starts) {
+    onPath.add(start);
+    const keepGoing = extend(start, start);
+    onPath.delete(start);
+    if (!keepGoing) break;
+  }
+  return { cycles, truncated };
+}
+
+/**
+ * Chooses cycles in which no member appears twice: greedily by mean leg score, then shorter
+ * first (a 2-cycle beats a 3-cycle of equal score: fewer people must agree), then by the
+ * members' ids, so that the choice is deterministic.
+ */
+export function chooseDisjointCycles(cycles: Cycle[]): Cycle[] {
+  const ordered = [...cycles].sort(
+    (left, right) =>
+      right.score - left.score ||
+      left.members.length - right.members.length ||
+      compareIds(left.members.join(','), right.members.join(',')),
+  );
+  const used = new Set<string>();
+  const chosen: Cycle[] = [];
+  for (const cycle of ordered) {
+    if (cycle.members.some((member) => used.has(member))) continue;
+    cycle.members.forEach((member) => used.add(member));
+    chosen.push(cycle);
+  }
+  return chosen;
+}
+
+function meanScore(legs: CycleEdge[]): number {
+  return Math.round((legs.reduce((sum, leg) => sum + leg.score, 0) / legs.length) * 1e6) / 1e6;
+}
+
+function isBetter(candidate: CycleEdge, current: CycleEdge): boolean {
+  return candidate.score > current.score || (candidate.score === current.score && compareIds(candidate.offerId + candidate.requestId, current.offerId + current.requestId) < 0);
+}
+
+function compareIds(left: string, right: string): number {
+  return left < right ? -1 : left > right ? 1 : 0;
+}

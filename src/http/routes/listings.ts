@@ -1,0 +1,303 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { Rejection, notFound } from '../../domain/errors.js';
+import { matchWeights, weekdays } from '../../domain/matching.js';
+import {
+  isCoordinatorOf,
+  requireCoordinator,
+  requireScope,
+  requireTimebankAccess,
+  type Principal,
+} from '../../domain/principal.js';
+import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
+import { findListing, presentListing, searchListings, type ListingKind } from '../../db/queries/listings.js';
+import { createListing, updateListing } from '../../use-cases/listings.js';
+import { findMatches, suggestCycles } from '../../use-cases/matching.js';
+import type { RouteOptions } from '../options.js';
+import {
+  bearerAuth,
+  freeText,
+  id,
+  page,
+  paginationQuery,
+  problems,
+  readProblems,
+  singleLine,
+  timebankParams,
+  timestamp,
+  writeProblems,
+} from '../schemas.js';
+
+const time = (max: string) =>
+  z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'must be HH:MM').refine((value) => value <= max, { message: `must be at most ${max}` });
+
+const windowSchema = z.strictObject({
+  day: z.enum(weekdays),
+  from: time('23:59'),
+  to: time('24:00').describe('After from, on the same day; 24:00 is the end of the day'),
+});
+
+const locationSchema = z.strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) });
+
+const listingFields = {
+  title: singleLine(200),
+  description: freeText(2000).optional(),
+  categoryId: id,
+  tags: z.array(singleLine(50)).max(20).optional(),
+  location: locationSchema.nullable().optional(),
+  maxDistanceKm: z.number().positive().max(20_000).nullable().optional().describe('For requests: how far away help may come from (default 25 km)'),
+  remote: z.boolean().optional().describe('The exchange can happen remotely'),
+  availability: z.array(windowSchema).max(50).nullable().optional().describe('Weekly windows, UTC'),
+  expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+};
+
+const listingSchema = z
+  .object({
+    id,
+    timebankId: id,
+    kind: z.enum(['offer', 'request']),
+    memberId: id,
+    title: z.string(),
+    description: z.string(),
+    categoryId: id,
+    tags: z.array(z.string()),
+    location: z.object({ lat: z.number(), lon: z.number() }).nullable(),
+    maxDistanceKm: z.number().nullable(),
+    remote: z.boolean(),
+    availability: z.array(z.object({ day: z.enum(weekdays), from: z.string(), to: z.string() })).nullable(),
+    status: z.enum(['open', 'closed']),
+    expiresAt: timestamp.nullable(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'Listing' });
+
+const componentsSchema = z
+  .object(Object.fromEntries(Object.keys(matchWeights).map((name) => [name, z.number().min(0).max(1)])) as Record<keyof typeof matchWeights, z.ZodNumber>)
+  .meta({ id: 'MatchComponents', description: 'Each in [0, 1]; the score is their weighted sum (weights in src/domain/matching.ts)' });
+
+const matchSchema = z
+  .object({
+    memberId: id,
+    offerId: id.optional(),
+    requestId: id.optional(),
+    score: z.number().min(0).max(1),
+    components: componentsSchema,
+    distanceKm: z.number().nullable(),
+  })
+  .meta({ id: 'Match' });
+
+const cycleSchema = z
+  .object({
+    members: z.array(id),
+    legs: z.array(z.object({ giverMemberId: id, receiverMemberId: id, offerId: id, requestId: id, score: z.number() })),
+    score: z.number().describe('Mean leg score'),
+  })
+  .meta({ id: 'Cycle' });
+
+/** Coordinators and partners with listings:write act for any member; a member for itself. */
+function actingMemberId(principal: Principal, timebankId: string, requested: string | undefined): string {
+  requireTimebankAccess(principal, timebankId);
+  if (principal.type === 'client') {
+    requireScope(principal, 'listings:write');
+  }
+  const broker = principal.type === 'client' || isCoordinatorOf(principal, timebankId);
+  if (principal.type === 'member' && (requested === undefined || requested === principal.id)) {
+    return principal.id;
+  }
+  if (!broker) {
+    throw new Rejection('forbidden', 'A member manages its own listings only.', { field: 'memberId' });
+  }
+  if (!requested) {
+    throw new Rejection('validation_failed', 'Invalid body: memberId.', {
+      errors: [{ field: 'memberId', location: 'body', message: 'is required when acting for a member' }],
+    });
+  }
+  return requested;
+}
+
+function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions> {
+  const plural = kind === 'offer' ? 'offers' : 'requests';
+  const Noun = kind === 'offer' ? 'Offer' : 'Request';
+  const params = z.strictObject({ timebankId: id, listingId: id });
+
+  return async (app, { database, clock }) => {
+    app.addHook('onRequest', app.authenticate);
+    const tags = ['listings'];
+
+    app.post(
+      `/v1/timebanks/:timebankId/${plural}`,
+      {
+        schema: {
+          operationId: `create${Noun}`,
+          summary: kind === 'offer' ? 'List something a member can give' : 'List something a member needs',
+          description: 'A member lists for itself; a coordinator or a partner with listings:write passes memberId.',
+          tags,
+          security: bearerAuth,
+          params: timebankParams,
+          body: z.strictObject({ ...listingFields, memberId: id.optional() }),
+          response: { 201: listingSchema, ...problems(...writeProblems, 422) },
+        },
+      },
+      async (request, reply) => {
+        const { timebankId } = request.params;
+        const { memberId, ...input } = request.body;
+        const owner = actingMemberId(request.principal, timebankId, memberId);
+        reply.code(201);
+        return createListing(database.db, timebankId, kind, owner, input, clock());
+      },
+    );
+
+    app.get(
+      `/v1/timebanks/:timebankId/${plural}`,
+      {
+        schema: {
+          operationId: `list${Noun}s`,
+          summary: `Find ${plural}`,
+          description:
+            'Filters: categoryId (with its children), memberId, status, q (full-text, ranked by relevance), and lat/lon/radiusKm together.',
+          tags,
+          security: bearerAuth,
+          params: timebankParams,
+          querystring: z
+            .strictObject({
+              ...paginationQuery,
+              categoryId: id.optional(),
+              memberId: id.optional(),
+              status: z.enum(['open', 'closed']).optional(),
+              q: z.string().min(1).max(200).optional(),
+              lat: z.string().regex(/^-?\d{1,3}(\.\d+)?$/).transform(Number).pipe(z.number().min(-90).max(90)).optional(),
+              lon: z.string().regex(/^-?\d{1,3}(\.\d+)?$/).transform(Number).pipe(z.number().min(-180).max(180)).optional(),
+              radiusKm: z.string().regex(/^\d{1,5}(\.\d+)?$/).transform(Number).pipe(z.number().positive().max(20_000)).optional(),
+            })
+            .refine((query) => [query.lat, query.lon, query.radiusKm].every((value) => value === undefined) || [query.lat, query.lon, query.radiusKm].every((value) => value !== undefined), {
+              message: 'lat, lon and radiusKm go together',
+              path: ['radiusKm'],
+            }),
+          response: { 200: page(listingSchema), ...problems(...readProblems) },
+        },
+      },
+      async (request) => {
+        const { timebankId } = request.params;
+        requireTimebankAccess(request.principal, timebankId);
+        const { lat, lon, radiusKm, limit, ...filters } = request.query;
+        return searchListings(
+          database.db,
+          timebankId,
+          kind,
+          {
+            ...filters,
+            limit: limit ?? DEFAULT_PAGE_SIZE,
+            near: lat !== undefined && lon !== undefined && radiusKm !== undefined ? { lat, lon, radiusKm } : undefined,
+          },
+          clock(),
+        );
+      },
+    );
+
+    app.get(
+      `/v1/timebanks/:timebankId/${plural}/:listingId`,
+      {
+        schema: {
+          operationId: `get${Noun}`,
+          summary: `Get ${kind === 'offer' ? 'an offer' : 'a request'}`,
+          tags,
+          security: bearerAuth,
+          params,
+          response: { 200: listingSchema, ...problems(...readProblems) },
+        },
+      },
+      async (request) => {
+        const { timebankId, listingId } = request.params;
+        requireTimebankAccess(request.principal, timebankId);
+        const found = await findListing(database.db, timebankId, kind, listingId);
+        if (!found) throw notFound(Noun);
+        return presentListing(found);
+      },
+    );
+
+    app.patch(
+      `/v1/timebanks/:timebankId/${plural}/:listingId`,
+      {
+        schema: {
+          operationId: `update${Noun}`,
+          summary: `Change or close ${kind === 'offer' ? 'an offer' : 'a request'} (its member, a coordinator, or a partner with listings:write)`,
+          tags,
+          security: bearerAuth,
+          params,
+          body: z.strictObject(listingFields).partial().extend({ status: z.enum(['open', 'closed']).optional() }),
+          response: { 200: listingSchema, ...problems(...writeProblems, 422) },
+        },
+      },
+      async (request) => {
+        const { timebankId, listingId } = request.params;
+        const found = await findListing(database.db, timebankId, kind, listingId);
+        requireTimebankAccess(request.principal, timebankId);
+        if (!found) throw notFound(Noun);
+        actingMemberId(request.principal, timebankId, found.memberId);
+        return updateListing(database.db, timebankId, kind, listingId, request.body, clock());
+      },
+    );
+
+    app.get(
+      `/v1/timebanks/:timebankId/${plural}/:listingId/matches`,
+      {
+        schema: {
+          operationId: `match${Noun}`,
+          summary: kind === 'request' ? 'Offers that could meet this request, ranked' : 'Requests this offer could meet, ranked',
+          description:
+            'Hard filters first (another member, active, skill fits by category or text, within the request\'s distance unless both are remote, overlapping availability when both give it), then a score in [0, 1] from the weighted components, each returned. Ties are broken by listing id.',
+          tags: ['matching'],
+          security: bearerAuth,
+          params,
+          querystring: z.strictObject({
+            limit: z.string().regex(/^\d{1,2}$/, 'must be a whole number').transform(Number).pipe(z.int().min(1).max(50)).optional().describe('1 to 50 (default 10)'),
+          }),
+          response: { 200: z.object({ items: z.array(matchSchema) }), ...problems(...readProblems) },
+        },
+      },
+      async (request) => {
+        const { timebankId, listingId } = request.params;
+        const principal = request.principal;
+        requireTimebankAccess(principal, timebankId);
+        const found = await findListing(database.db, timebankId, kind, listingId);
+        if (!found) throw notFound(Noun);
+        // Matches describe other members' standing: for the listing's owner and coordinators.
+        actingMemberId(principal, timebankId, found.memberId);
+        return { items: await findMatches(database.db, timebankId, kind, listingId, request.query.limit ?? 10, clock()) };
+      },
+    );
+  };
+}
+
+export const offerRoutes = listingRoutesOf('offer');
+export const requestRoutes = listingRoutesOf('request');
+
+export const cycleRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
+  app.addHook('onRequest', app.authenticate);
+  app.get(
+    '/v1/timebanks/:timebankId/matches/cycles',
+    {
+      schema: {
+        operationId: 'suggestCycles',
+        summary: 'Multi-party exchange suggestions (coordinator)',
+        description:
+          'The graph has an edge A -> B when one of A\'s open offers can meet one of B\'s open requests (the best three offers per request, under the matching hard filters). Simple cycles of 2 to maxLength members are enumerated (bounded: truncated says when a cap stopped it), then chosen greedily by mean leg score, shorter first on ties, so that no member is in two cycles. Each leg, once agreed, is recorded as an ordinary transfer; every member ends even.',
+        tags: ['matching'],
+        security: bearerAuth,
+        params: timebankParams,
+        querystring: z.strictObject({
+          maxLength: z.string().regex(/^\d$/, 'must be 2, 3 or 4').transform(Number).pipe(z.int().min(2).max(4)).optional().describe('2 to 4 (default 3)'),
+        }),
+        response: {
+          200: z.object({ items: z.array(cycleSchema), truncated: z.boolean(), cyclesFound: z.int() }),
+          ...problems(...readProblems),
+        },
+      },
+    },
+    async (request) => {
+      requireCoordinator(request.principal, request.params.timebankId);
+      return suggestCycles(database.db, request.params.timebankId, request.query.maxLength ?? 3, clock());
+    },
+  );
+};

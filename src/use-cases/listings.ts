@@ -1,0 +1,138 @@
+import { and, eq } from 'drizzle-orm';
+import { Rejection, notFound } from '../domain/errors.js';
+import { availabilityHours, isValidWindow, type AvailabilityWindow } from '../domain/matching.js';
+import { withoutUndefined } from '../domain/objects.js';
+import type { Db } from '../db/client.js';
+import { findCategory } from '../db/queries/categories.js';
+import { findListing, presentListing, type Listing, type ListingKind } from '../db/queries/listings.js';
+import { listings, members } from '../db/schema.js';
+import { newId } from './ids.js';
+
+export type ListingInput = {
+  title: string;
+  description?: string | undefined;
+  categoryId: string;
+  tags?: string[] | undefined;
+  location?: { lat: number; lon: number } | null | undefined;
+  maxDistanceKm?: number | null | undefined;
+  remote?: boolean | undefined;
+  availability?: AvailabilityWindow[] | null | undefined;
+  expiresAt?: string | null | undefined;
+};
+
+export type ListingChange = Partial<ListingInput> & { status?: 'open' | 'closed' | undefined };
+
+function checkAvailability(windows: AvailabilityWindow[] | null | undefined): void {
+  const invalid = (windows ?? []).findIndex((window) => !isValidWindow(window));
+  if (invalid >= 0) {
+    throw new Rejection('validation_failed', 'Invalid body: availability.', {
+      errors: [{ field: `availability.${invalid}`, location: 'body', message: 'must end after it starts' }],
+    });
+  }
+}
+
+async function checkCategory(db: Db, timebankId: string, categoryId: string | undefined): Promise<void> {
+  if (categoryId && !(await findCategory(db, timebankId, categoryId))) {
+    throw new Rejection('unknown_category', 'The category does not exist in this timebank.', { field: 'categoryId' });
+  }
+}
+
+/** What search and similarity read: title, tags (and description for search), lower-cased. */
+function texts(listing: { title: string; tags: string[]; description: string }) {
+  const skillText = [listing.title, ...listing.tags].join(' ').toLowerCase();
+  return { skillText, searchText: `${skillText} ${listing.description.toLowerCase()}` };
+}
+
+export async function createListing(
+  db: Db,
+  timebankId: string,
+  kind: ListingKind,
+  memberId: string,
+  input: ListingInput,
+  now: Date,
+): Promise<Listing> {
+  checkAvailability(input.availability);
+  await checkCategory(db, timebankId, input.categoryId);
+  const [owner] = await db
+    .select({ status: members.status })
+    .from(members)
+    .where(and(eq(members.timebankId, timebankId), eq(members.id, memberId)));
+  if (!owner) {
+    throw new Rejection('not_found', 'The member was not found in this timebank.', { field: 'memberId' });
+  }
+  if (owner.status !== 'active') {
+    throw new Rejection('member_inactive', `The member is ${owner.status} and cannot list.`, { field: 'memberId' });
+  }
+  const tags = [...new Set((input.tags ?? []).map((tag) => tag.trim().toLowerCase()))];
+  const description = input.description ?? '';
+  const [row] = await db
+    .insert(listings)
+    .values({
+      timebankId,
+      id: newId(),
+      kind,
+      memberId,
+      title: input.title.trim(),
+      description,
+      categoryId: input.categoryId,
+      tags,
+      lat: input.location?.lat ?? null,
+      lon: input.location?.lon ?? null,
+      maxDistanceKm: input.maxDistanceKm ?? null,
+      remote: input.remote ?? false,
+      availability: input.availability ?? null,
+      availabilityHours: availabilityHours(input.availability),
+      status: 'open',
+      expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+      createdAt: now,
+      updatedAt: now,
+      ...texts({ title: input.title.trim(), tags, description }),
+    })
+    .returning();
+  return presentListing(row!);
+}
+
+export async function updateListing(
+  db: Db,
+  timebankId: string,
+  kind: ListingKind,
+  listingId: string,
+  change: ListingChange,
+  now: Date,
+): Promise<Listing> {
+  checkAvailability(change.availability);
+  await checkCategory(db, timebankId, change.categoryId);
+  return db.transaction(async (tx) => {
+    const current = await findListing(tx, timebankId, kind, listingId);
+    if (!current) {
+      throw notFound(kind === 'offer' ? 'Offer' : 'Request');
+    }
+    const title = change.title?.trim() ?? current.title;
+    const tags = change.tags ? [...new Set(change.tags.map((tag) => tag.trim().toLowerCase()))] : current.tags;
+    const description = change.description ?? current.description;
+    const { location, expiresAt, availability, ...rest } = change;
+    const [row] = await tx
+      .update(listings)
+      .set({
+        ...withoutUndefined(rest),
+        title,
+        tags,
+        description,
+        ...(location === undefined ? {} : { lat: location?.lat ?? null, lon: location?.lon ?? null }),
+        ...(expiresAt === undefined ? {} : { expiresAt: expiresAt ? new Date(expiresAt) : null }),
+        ...(availability === undefined ? {} : { availability, availabilityHours: availabilityHours(availability) }),
+        updatedAt: now,
+        ...texts({ title, tags, description }),
+      })
+      .where(and(eq(listings.timebankId, timebankId), eq(listings.id, listingId), eq(listings.kind, kind)))
+      .returning();
+    return presentListing(row!);
+  });
+}
+
+/** The listing's owner: who may change it besides coordinators and partners. */
+export async function listingOwner(db: Db, timebankId: string, kind: ListingKind, listingId: string) {
+  const found = await findListing(db, timebankId, kind, listingId);
+  return found?.memberId;
+}
+
