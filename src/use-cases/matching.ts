@@ -1,12 +1,12 @@
 import { notFound } from '../domain/errors.js';
 import {
   availabilityComponent,
+  buildCycleEdges,
   chooseDisjointCycles,
   distanceComponent,
   findCycles,
   loadComponent,
   matchScore,
-  matchWeights,
   rebalanceComponent,
   type Cycle,
   type MatchComponents,
@@ -14,7 +14,7 @@ import {
 import type { Db } from '../db/client.js';
 import { memberAccountId } from '../db/queries/accounts.js';
 import { findListing, type ListingKind } from '../db/queries/listings.js';
-import { cycleEdges, findCandidates, graphFacts } from '../db/queries/matches.js';
+import { DEFAULT_MAX_DISTANCE_KM, findCandidates, graphFacts, openListingsForCycles } from '../db/queries/matches.js';
 
 export type Match = {
   memberId: string;
@@ -66,28 +66,13 @@ export async function findMatches(db: Db, timebankId: string, kind: ListingKind,
   return matches.slice(0, limit).map(({ tieBreak: _tieBreak, ...match }) => match);
 }
 
-/** Offers considered per open request when building the cycle graph. */
-const OFFERS_PER_REQUEST = 3;
+/** Offers taken per open request, and examined at most, when building the cycle graph. */
+const CYCLE_GRAPH = { offersPerRequest: 3, walkLimit: 24 };
 const CYCLE_LIMITS = { maxCycles: 20_000, milliseconds: 2_000 };
 
-// Cycle legs are scored on what the pair of listings says: skill, distance and availability.
-const legWeights = matchWeights.categoryFit + matchWeights.textSimilarity + matchWeights.distance + matchWeights.availability;
-
 export async function suggestCycles(db: Db, timebankId: string, maxLength: number, now: Date): Promise<{ items: Cycle[]; truncated: boolean; cyclesFound: number }> {
-  const rows = await cycleEdges(db, timebankId, now, OFFERS_PER_REQUEST);
-  const edges = rows.map((row) => ({
-    giverMemberId: row.giverMemberId,
-    receiverMemberId: row.receiverMemberId,
-    offerId: row.offerId,
-    requestId: row.requestId,
-    score: round(
-      (matchWeights.categoryFit * row.categoryFit +
-        matchWeights.textSimilarity * row.textSimilarity +
-        matchWeights.distance * distanceComponent(row.distanceKm, row.maxDistanceKm, row.bothRemote) +
-        matchWeights.availability * availabilityComponent(row.overlapHours, row.smallerHours)) /
-        legWeights,
-    ),
-  }));
+  const { requests, offers } = await openListingsForCycles(db, timebankId, now);
+  const edges = buildCycleEdges(requests, offers, { ...CYCLE_GRAPH, defaultMaxDistanceKm: DEFAULT_MAX_DISTANCE_KM });
   const started = Date.now();
   const { cycles, truncated } = findCycles(edges, maxLength, {
     maxCycles: CYCLE_LIMITS.maxCycles,

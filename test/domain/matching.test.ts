@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   availabilityHours,
   balanceIndex,
+  buildCycleEdges,
+  trigramSimilarity,
+  type CycleListing,
   chooseDisjointCycles,
   findCycles,
   loadComponent,
@@ -101,5 +104,44 @@ describe('cycles', () => {
     const timed = findCycles(complete, 4, { maxCycles: 1000, deadline: 10, now: () => (clock += 5) });
     expect(timed.truncated).toBe(true);
     expect(findCycles(complete, 4, limits).truncated).toBe(false);
+  });
+});
+
+describe('the cycle graph', () => {
+  const listing = (id: string, memberId: string, categoryId: string, extra: Partial<CycleListing> = {}): CycleListing => ({
+    id, memberId, categoryId, categoryParentId: null, skillText: 'garden help', location: null, maxDistanceKm: null, remote: false, availabilityHours: null, ...extra,
+  });
+  const options = { offersPerRequest: 2, walkLimit: 50, defaultMaxDistanceKm: 25 };
+
+  it('links a request to offers of its category or a child, never to its own member, within the filters', () => {
+    const requests = [listing('r1', 'ann', 'garden', { location: { lat: 52, lon: 0 } })];
+    const offers = [
+      listing('o1', 'ben', 'garden'),
+      listing('o2', 'ann', 'garden'),
+      listing('o3', 'cy', 'weeding', { categoryParentId: 'garden' }),
+      listing('o4', 'dee', 'garden', { location: { lat: 53, lon: 0 } }),
+      listing('o5', 'eve', 'music'),
+    ];
+    const edges = buildCycleEdges(requests, offers, { ...options, offersPerRequest: 5 });
+    expect(edges.map((edge) => edge.offerId).sort()).toEqual(['o1', 'o3']);
+    const fits = Object.fromEntries(edges.map((edge) => [edge.offerId, edge.score]));
+    expect(fits.o1).toBeGreaterThan(fits.o3!);
+  });
+
+  it('takes the best offersPerRequest offers per request, spreading a large category over offerers', () => {
+    const offers = Array.from({ length: 20 }, (_, index) => listing(`o${String(index).padStart(2, '0')}`, `giver${index}`, 'garden'));
+    const requests = Array.from({ length: 30 }, (_, index) => listing(`request-${index}`, `needs${index}`, 'garden'));
+    // In a category smaller than the walk, every request gets the same best offers.
+    expect(new Set(buildCycleEdges(requests, offers, options).map((edge) => edge.offerId))).toEqual(new Set(['o00', 'o01']));
+    const edges = buildCycleEdges(requests, offers, { ...options, walkLimit: 5 });
+    expect(edges).toHaveLength(60);
+    expect(new Set(edges.map((edge) => edge.giverMemberId)).size).toBeGreaterThan(10);
+    expect(buildCycleEdges(requests, offers, { ...options, walkLimit: 5 })).toEqual(edges);
+  });
+
+  it('measures trigram similarity like pg_trgm', () => {
+    expect(trigramSimilarity('gardening help', 'garden')).toBeCloseTo(0.375, 3);
+    expect(trigramSimilarity('abc', 'abc')).toBe(1);
+    expect(trigramSimilarity('abc', 'xyz')).toBe(0);
   });
 });

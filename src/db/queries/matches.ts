@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import type { CycleListing } from '../../domain/matching.js';
 import type { ListingRow } from '../schema.js';
 import { distanceKmSql, fromSqlRow, isOpenSql } from './listings.js';
 
@@ -56,35 +57,47 @@ const pairFigures = sql`
 
 /**
  * Listings of the other kind that pass every hard filter against `source`, pre-ranked by skill
- * fit. Skill fits when the candidate's category is the request's or a child of it, or when
- * title-and-tag trigram similarity passes pg_trgm's threshold (0.3).
+ * fit. Skill fits when the offer's category is the request's or a child of it, or when
+ * title-and-tag trigram similarity passes pg_trgm's threshold (0.3). Both are index lookups
+ * (the open-listings category index, the trigram index); only their union is filtered further.
  */
 export async function findCandidates(db: Db, source: ListingRow, now: Date): Promise<Candidate[]> {
   const sourceIsRequest = source.kind === 'request';
-  // The candidate takes the other role; `r` and `o` name the request and the offer.
+  const otherKind = sourceIsRequest ? 'offer' : 'request';
+  // Categories that fit: a request's category and its children; an offer fits requests for its
+  // category and for its category's parent.
+  const fitting = await rows(
+    db,
+    sourceIsRequest
+      ? sql`SELECT id FROM categories WHERE timebank_id = ${source.timebankId} AND (id = ${source.categoryId} OR parent_id = ${source.categoryId})`
+      : sql`SELECT id FROM categories WHERE timebank_id = ${source.timebankId}
+              AND (id = ${source.categoryId} OR id = (SELECT parent_id FROM categories WHERE timebank_id = ${source.timebankId} AND id = ${source.categoryId}))`,
+  );
+  const categoryIds = sql`ARRAY[${sql.join(fitting.map((row) => sql`${String(row.id)}::uuid`), sql`, `)}]::uuid[]`;
   const [requestAlias, offerAlias] = sourceIsRequest ? ['s', 'c'] : ['c', 's'];
+  const categoryFit = sql`CASE WHEN o.category_id = r.category_id THEN 1.0 WHEN oc.parent_id = r.category_id THEN 0.7 ELSE 0 END`;
   const found = await rows(
     db,
-    sql`WITH s AS (SELECT * FROM listings WHERE timebank_id = ${source.timebankId} AND id = ${source.id})
-        SELECT c.*, a.id AS account_id, a.given_minutes, a.received_minutes,
-               CASE WHEN oc.id = rq.category_id THEN 1.0 WHEN oc.parent_id = rq.category_id THEN 0.7 ELSE 0 END AS category_fit,
-               ${pairFigures}
-          FROM s CROSS JOIN LATERAL (
-            SELECT * FROM listings c
-             WHERE c.timebank_id = s.timebank_id AND c.kind <> s.kind
-               AND (c.category_id IN (SELECT id FROM categories
-                                       WHERE timebank_id = s.timebank_id
-                                         AND (id = ${sql.raw(requestAlias)}.category_id OR parent_id = ${sql.raw(requestAlias)}.category_id))
-                    OR c.skill_text % s.skill_text)) c
-          JOIN LATERAL (SELECT ${sql.raw(requestAlias)}.*) r ON true
-          JOIN LATERAL (SELECT ${sql.raw(offerAlias)}.*) o ON true
-          JOIN LATERAL (SELECT r.category_id) rq ON true
+    sql`WITH ids AS (
+          SELECT id FROM listings
+           WHERE timebank_id = ${source.timebankId} AND kind = ${otherKind} AND status = 'open' AND category_id = ANY(${categoryIds})
+          UNION
+          SELECT id FROM listings
+           WHERE skill_text % ${source.skillText} AND timebank_id = ${source.timebankId} AND kind = ${otherKind} AND status = 'open'
+        ),
+        s AS (SELECT * FROM listings WHERE timebank_id = ${source.timebankId} AND id = ${source.id})
+        SELECT c.*, a.id AS account_id, a.given_minutes, a.received_minutes, ${categoryFit} AS category_fit, ${pairFigures}
+          FROM ids
+          -- One primary-key lookup per candidate id, never a scan of the timebank's listings.
+          CROSS JOIN LATERAL (SELECT * FROM listings WHERE timebank_id = ${source.timebankId} AND id = ids.id OFFSET 0) c
+          CROSS JOIN s
+          CROSS JOIN LATERAL (SELECT ${sql.raw(requestAlias)}.*) r
+          CROSS JOIN LATERAL (SELECT ${sql.raw(offerAlias)}.*) o
           JOIN categories oc ON oc.timebank_id = o.timebank_id AND oc.id = o.category_id
           JOIN members m ON m.timebank_id = c.timebank_id AND m.id = c.member_id AND m.status = 'active'
           JOIN accounts a ON a.timebank_id = c.timebank_id AND a.member_id = c.member_id
          WHERE ${hardFilters(now)}
-         ORDER BY (0.25 * (CASE WHEN oc.id = rq.category_id THEN 1.0 WHEN oc.parent_id = rq.category_id THEN 0.7 ELSE 0 END)
-                   + 0.15 * similarity(o.skill_text, r.skill_text)) DESC, c.id
+         ORDER BY (0.25 * ${categoryFit} + 0.15 * similarity(o.skill_text, r.skill_text)) DESC, c.id
          LIMIT ${PRE_RANKED_CANDIDATES}`,
   );
   return found.map((row) => ({
@@ -170,40 +183,32 @@ export async function graphFacts(
   return facts;
 }
 
-export type CycleEdgeRow = { giverMemberId: string; receiverMemberId: string; offerId: string; requestId: string; categoryFit: number; textSimilarity: number; distanceKm: number | null; maxDistanceKm: number; bothRemote: boolean; overlapHours: number | null; smallerHours: number | null };
-
-/** Per open request, the best few offers that pass the hard filters: the edges of the cycle graph. */
-export async function cycleEdges(db: Db, timebankId: string, now: Date, offersPerRequest: number): Promise<CycleEdgeRow[]> {
+/** Every open listing of an active member, in the compact form the cycle graph needs. */
+export async function openListingsForCycles(db: Db, timebankId: string, now: Date) {
   const found = await rows(
     db,
-    sql`SELECT r.id AS request_id, r.member_id AS receiver, o.id AS offer_id, o.member_id AS giver,
-               o.category_fit, ${pairFigures}
-          FROM listings r
-          JOIN members rm ON rm.timebank_id = r.timebank_id AND rm.id = r.member_id AND rm.status = 'active'
-          CROSS JOIN LATERAL (
-            SELECT o.*, CASE WHEN oc.id = r.category_id THEN 1.0 WHEN oc.parent_id = r.category_id THEN 0.7 ELSE 0 END AS category_fit
-              FROM listings o
-              JOIN categories oc ON oc.timebank_id = o.timebank_id AND oc.id = o.category_id
-              JOIN members om ON om.timebank_id = o.timebank_id AND om.id = o.member_id AND om.status = 'active'
-             WHERE o.timebank_id = r.timebank_id AND o.kind = 'offer'
-               AND (oc.id = r.category_id OR oc.parent_id = r.category_id OR o.skill_text % r.skill_text)
-               AND ${hardFilters(now)}
-             ORDER BY (0.25 * (CASE WHEN oc.id = r.category_id THEN 1.0 WHEN oc.parent_id = r.category_id THEN 0.7 ELSE 0 END)
-                       + 0.15 * similarity(o.skill_text, r.skill_text)) DESC, o.id
-             LIMIT ${offersPerRequest}) o
-         WHERE r.timebank_id = ${timebankId} AND r.kind = 'request' AND ${isOpenSql('r', now)}`,
+    sql`SELECT l.id, l.kind, l.member_id, l.category_id, c.parent_id, l.skill_text, l.lat, l.lon,
+               l.max_distance_km, l.remote, l.availability_hours::text AS availability_hours
+          FROM listings l
+          JOIN members m ON m.timebank_id = l.timebank_id AND m.id = l.member_id AND m.status = 'active'
+          JOIN categories c ON c.timebank_id = l.timebank_id AND c.id = l.category_id
+         WHERE l.timebank_id = ${timebankId} AND ${isOpenSql('l', now)}`,
   );
-  return found.map((row) => ({
-    giverMemberId: String(row.giver),
-    receiverMemberId: String(row.receiver),
-    offerId: String(row.offer_id),
-    requestId: String(row.request_id),
-    categoryFit: Number(row.category_fit),
-    textSimilarity: Number(row.text_similarity),
-    distanceKm: row.distance_km === null ? null : Number(row.distance_km),
-    maxDistanceKm: Number(row.max_distance_km),
-    bothRemote: Boolean(row.both_remote),
-    overlapHours: row.overlap_hours === null ? null : Number(row.overlap_hours),
-    smallerHours: row.smaller_hours === null ? null : Number(row.smaller_hours),
-  }));
+  const requests: CycleListing[] = [];
+  const offers: CycleListing[] = [];
+  for (const row of found) {
+    const listing: CycleListing = {
+      id: String(row.id),
+      memberId: String(row.member_id),
+      categoryId: String(row.category_id),
+      categoryParentId: (row.parent_id as string | null) ?? null,
+      skillText: String(row.skill_text),
+      location: row.lat === null ? null : { lat: Number(row.lat), lon: Number(row.lon) },
+      maxDistanceKm: row.max_distance_km === null ? null : Number(row.max_distance_km),
+      remote: Boolean(row.remote),
+      availabilityHours: (row.availability_hours as string | null) ?? null,
+    };
+    (row.kind === 'request' ? requests : offers).push(listing);
+  }
+  return { requests, offers };
 }

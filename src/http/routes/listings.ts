@@ -282,7 +282,7 @@ export const cycleRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { da
         operationId: 'suggestCycles',
         summary: 'Multi-party exchange suggestions (coordinator)',
         description:
-          'The graph has an edge A -> B when one of A\'s open offers can meet one of B\'s open requests (the best three offers per request, under the matching hard filters). Simple cycles of 2 to maxLength members are enumerated (bounded: truncated says when a cap stopped it), then chosen greedily by mean leg score, shorter first on ties, so that no member is in two cycles. Each leg, once agreed, is recorded as an ordinary transfer; every member ends even.',
+          'The graph has an edge A -> B when one of A\'s open offers can meet one of B\'s open requests: the best three (by leg score) of up to 24 offers of its category or a child of it that pass the matching hard filters, the 24 taken from a request-dependent point so that large categories spread over their offerers; each leg is scored on skill, distance and availability. Simple cycles of 2 to maxLength members are enumerated (bounded: truncated says when a cap stopped it), then chosen greedily by mean leg score, shorter first on ties, so that no member is in two cycles. Each leg, once agreed, is recorded as an ordinary transfer; every member ends even.',
         tags: ['matching'],
         security: bearerAuth,
         params: timebankParams,

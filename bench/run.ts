@@ -1,0 +1,15 @@
+import { runMatchingBench } from './matching.js';
+
+/*
+ * `npm run bench`: every benchmark, each against its own database on the local PostgreSQL
+ * (BENCH_DATABASE_URL or DATABASE_URL to point elsewhere). `npm run bench -- matching` runs one.
+ */
+const benches: Record<string, () => Promise<unknown>> = {
+  matching: runMatchingBench,
+};
+
+const chosen = process.argv.slice(2).filter((name) => name in benches);
+for (const name of chosen.length > 0 ? chosen : Object.keys(benches)) {
+  console.log(`\n== ${name}`);
+  await benches[name]!();
+}

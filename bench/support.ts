@@ -1,0 +1,86 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openDatabase, type Database } from '../src/db/client.js';
+
+/*
+ * Shared by the benchmarks: a throwaway database on the local PostgreSQL, timing helpers and
+ * the results file. Figures are printed and written as JSON under bench/results/.
+ */
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export async function benchDatabase(): Promise<{ database: Database; url: string; drop: () => Promise<void> }> {
+  const name = `timebank_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '', poolSize: 20 });
+  await database.migrate();
+  return {
+    database,
+    url: url.toString(),
+    async drop() {
+      await database.close();
+      const client = new pg.Client({ connectionString: ADMIN_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/** Milliseconds of each run of `action`, after `warmup` unmeasured runs. */
+export async function timeRuns(runs: number, action: (index: number) => Promise<unknown>, warmup = 3): Promise<number[]> {
+  for (let index = 0; index < warmup; index += 1) await action(index);
+  const times: number[] = [];
+  for (let index = 0; index < runs; index += 1) {
+    const started = process.hrtime.bigint();
+    await action(index);
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  return times;
+}
+
+export function percentile(values: number[], fraction: number): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
+  return Math.round(sorted[index]! * 100) / 100;
+}
+
+export function summary(values: number[]) {
+  return { medianMs: percentile(values, 0.5), p95Ms: percentile(values, 0.95), runs: values.length };
+}
+
+/** A small deterministic random generator, so that every run seeds the same data. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function writeResults(name: string, results: unknown): string {
+  mkdirSync('bench/results', { recursive: true });
+  const file = `bench/results/${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  return file;
+}
+
+export function progress(label: string, done: number, total: number): void {
+  if (!process.stdout.isTTY) {
+    if (done === total) console.log(`${label}: ${total}/${total}`);
+    return;
+  }
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  process.stdout.write(`\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}`);
+  if (done === total) process.stdout.write('\n');
+}
