@@ -25,6 +25,7 @@ import { ledgerRoutes } from './http/routes/ledger.js';
 import { cycleRoutes, offerRoutes, requestRoutes } from './http/routes/listings.js';
 import { memberRoutes } from './http/routes/members.js';
 import { meRoutes } from './http/routes/me.js';
+import { reportRoutes } from './http/routes/reports.js';
 import { timebankRoutes } from './http/routes/timebanks.js';
 import { transferRoutes } from './http/routes/transfers.js';
 
@@ -126,6 +127,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'ledger', description: 'Integrity checks and the accounting journal' },
         { name: 'listings', description: 'Offers and requests' },
         { name: 'matching', description: 'Ranked candidates and exchange cycles' },
+        { name: 'reports', description: 'Mutuality, members, activity and the exchange export' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
@@ -157,6 +159,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     offerRoutes,
     requestRoutes,
     cycleRoutes,
+    reportRoutes,
   ];
   for (const routes of routeGroups) {
     await app.register(routes, routeOptions);

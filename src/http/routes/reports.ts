@@ -1,0 +1,299 @@
+import { stringify } from 'csv-stringify/sync';
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { Rejection } from '../../domain/errors.js';
+import { requireCoordinatorOrScope, isCoordinatorOf } from '../../domain/principal.js';
+import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
+import { activityReport, exchangeRecords, membersReport, mutualityReport } from '../../use-cases/reports.js';
+import type { RouteOptions } from '../options.js';
+import { bearerAuth, id, instantQuery, paginationQuery, problems, readProblems, timebankParams, timestamp } from '../schemas.js';
+
+const DAY = 86_400_000;
+
+const ratioSchema = z
+  .object({ value: z.number().nullable().describe('null when the denominator is 0'), numerator: z.number(), denominator: z.number() })
+  .meta({ id: 'Ratio' });
+
+const contactSchema = z.array(z.object({ memberId: id, displayName: z.string() }));
+
+const mutualitySchema = z
+  .object({
+    window: z.object({ from: timestamp, to: timestamp }),
+    population: z.enum(['active', 'all']),
+    populationSize: z.int(),
+    activeMembers: z.int(),
+    registeredMembers: z.int(),
+    activationRate: ratioSchema,
+    twoWayShare: ratioSchema,
+    giverOnlyShare: ratioSchema,
+    receiverOnlyShare: ratioSchema,
+    inactiveShare: ratioSchema.optional().describe('With population=all'),
+    balanceIndex: z.object({
+      bins: z.array(z.object({ from: z.number(), to: z.number(), members: z.int() })),
+      balancedShare: ratioSchema,
+    }),
+    minutesPerActiveMember: ratioSchema,
+    exchangesPerActiveMember: ratioSchema,
+    medianMinutesPerExchange: z.number().nullable(),
+    exchanges: z.int(),
+    minutes: z.int(),
+    giniTurnover: ratioSchema,
+    giniGiven: ratioSchema,
+    top20Share: ratioSchema,
+    density: ratioSchema,
+    edgeReciprocity: ratioSchema,
+    reciprocatedMinutesShare: ratioSchema,
+    edgesOnCycleShare: ratioSchema,
+    indirectReciprocityShare: ratioSchema,
+    indirectReciprocityTruncated: z.boolean().optional(),
+    cycles: z.record(z.string(), z.int()),
+    cyclesTruncated: z.boolean().optional(),
+    largestCirculationShare: ratioSchema,
+    dormancy: z.object({ never: z.int(), within30Days: z.int(), days31To90: z.int(), over90Days: z.int() }),
+    medianDaysToFirstExchange: z.number().nullable(),
+    joinedWithoutExchange: z.int(),
+    byCategory: z.array(
+      z.object({ categoryId: id.nullable(), name: z.string(), exchanges: z.int(), minutes: z.int(), openOffers: z.int(), openRequests: z.int() }),
+    ),
+    ledgerCheck: z.object({
+      sumOfBalancesMinutes: z.int(),
+      totalDebitMinutes: z.int(),
+      totalCreditMinutes: z.int(),
+      balancesSumToZero: z.boolean(),
+      debitsEqualCredits: z.boolean(),
+      windowAddsUp: z.boolean(),
+      window: z.object({ postedMinutes: z.int(), exchangeMinutes: z.int(), commonsMinutes: z.int(), reversalMinutes: z.int(), reversedMinutes: z.int() }),
+    }),
+    membersToContact: z
+      .object({ receiverOnly: contactSchema, giverOnly: contactSchema, newlyDormant: contactSchema, neverExchanged: contactSchema })
+      .optional()
+      .describe('Coordinators only'),
+  })
+  .meta({ id: 'MutualityReport' });
+
+const memberRowSchema = z
+  .object({
+    memberId: id,
+    displayName: z.string(),
+    givenMinutes: z.int(),
+    receivedMinutes: z.int(),
+    balanceMinutes: z.int().describe('At the end of the window'),
+    balanceIndex: z.number().nullable(),
+    peopleHelped: z.int(),
+    helpers: z.int(),
+    exchanges: z.int(),
+    firstExchangeAt: timestamp.nullable(),
+    lastExchangeAt: timestamp.nullable(),
+    daysSinceLastExchange: z.int().nullable(),
+  })
+  .meta({ id: 'MemberReportRow' });
+
+const exchangeSchema = z
+  .object({
+    transferId: id,
+    giverMemberId: z.string(),
+    receiverMemberId: z.string(),
+    minutes: z.int(),
+    postedAt: timestamp,
+    categoryId: id.nullable(),
+    brokered: z.boolean(),
+  })
+  .meta({ id: 'Exchange' });
+
+const windowQuery = {
+  from: instantQuery.optional().describe('Start, inclusive (default: a year before to)'),
+  to: instantQuery.optional().describe('End, exclusive (default: now)'),
+};
+
+const csvOr = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: {
+    'application/json': { schema },
+    'text/csv': { schema: z.string().describe('With a header row') },
+  },
+});
+
+function window(query: { from?: Date | undefined; to?: Date | undefined }, now: Date) {
+  const to = query.to ?? now;
+  const from = query.from ?? new Date(to.getTime() - 365 * DAY);
+  if (from >= to) {
+    throw new Rejection('validation_failed', 'Invalid query: from.', {
+      errors: [{ field: 'from', location: 'query', message: 'must be before to' }],
+    });
+  }
+  return { from, to };
+}
+
+/** A nested report as CSV rows: one per figure, ratios with numerator and denominator. */
+function figureRows(value: unknown, path: string, rows: Array<Record<string, unknown>>): void {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const record = value as Record<string, unknown>;
+    if ('numerator' in record && 'denominator' in record) {
+      rows.push({ figure: path, value: record.value, numerator: record.numerator, denominator: record.denominator });
+      return;
+    }
+    for (const [key, inner] of Object.entries(record)) figureRows(inner, path ? `${path}.${key}` : key, rows);
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((inner, index) => {
+      const label = inner && typeof inner === 'object' && 'name' in inner ? String((inner as { name: unknown }).name) : String(index);
+      figureRows(inner, `${path}.${label}`, rows);
+    });
+    return;
+  }
+  rows.push({ figure: path, value, numerator: '', denominator: '' });
+}
+
+const wantsCsv = (accept: string | undefined) => /\btext\/csv\b/.test(accept ?? '');
+
+export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
+  app.addHook('onRequest', app.authenticate);
+  const tags = ['reports'];
+
+  app.get(
+    '/v1/timebanks/:timebankId/reports/mutuality',
+    {
+      schema: {
+        operationId: 'getMutualityReport',
+        summary: 'Mutuality and reciprocity figures (coordinator, or partner with reports:read)',
+        description:
+          'Every figure of mutuality-metrics.md over the UTC window [from, to). Ratios carry numerator and denominator; an undefined ratio is null. membersToContact is for coordinators only. CSV (Accept: text/csv) has one row per figure.',
+        tags,
+        security: bearerAuth,
+        params: timebankParams,
+        querystring: z.strictObject({
+          ...windowQuery,
+          population: z.enum(['active', 'all']).optional().describe('Default active'),
+          maxCycleLength: z.string().regex(/^\d$/, 'must be 2 to 5').transform(Number).pipe(z.int().min(2).max(5)).optional().describe('Default 4'),
+          dormantDays: z.string().regex(/^\d{1,4}$/, 'must be a whole number').transform(Number).pipe(z.int().min(1).max(3650)).optional().describe('Default 90'),
+        }),
+        response: { 200: csvOr(mutualitySchema, 'The report'), ...problems(...readProblems) },
+      },
+    },
+    async (request, reply) => {
+      const { timebankId } = request.params;
+      requireCoordinatorOrScope(request.principal, timebankId, 'reports:read');
+      const now = clock();
+      const report = await mutualityReport(database.db, timebankId, {
+        ...window(request.query, now),
+        population: request.query.population ?? 'active',
+        maxCycleLength: request.query.maxCycleLength ?? 4,
+        dormantDays: request.query.dormantDays ?? 90,
+        now,
+      });
+      const { membersToContact: _contacts, ...figures } = report;
+      const visible = isCoordinatorOf(request.principal, timebankId) ? report : figures;
+      if (!wantsCsv(request.headers.accept)) return visible;
+      const rows: Array<Record<string, unknown>> = [];
+      figureRows({ ...figures, window: undefined }, '', rows);
+      return reply.type('text/csv; charset=utf-8').send(stringify(rows.filter((row) => row.value !== undefined), { header: true, columns: ['figure', 'value', 'numerator', 'denominator'] }));
+    },
+  );
+
+  app.get(
+    '/v1/timebanks/:timebankId/reports/members',
+    {
+      schema: {
+        operationId: 'getMembersReport',
+        summary: 'One row per member over [from, to) (coordinator, or partner with reports:read)',
+        description: 'JSON pages with limit and cursor; CSV (Accept: text/csv) holds every member.',
+        tags,
+        security: bearerAuth,
+        params: timebankParams,
+        querystring: z.strictObject({ ...paginationQuery, ...windowQuery }),
+        response: { 200: csvOr(z.object({ items: z.array(memberRowSchema), nextCursor: z.string().nullable() }), 'Members'), ...problems(...readProblems) },
+      },
+    },
+    async (request, reply) => {
+      const { timebankId } = request.params;
+      requireCoordinatorOrScope(request.principal, timebankId, 'reports:read');
+      const span = window(request.query, clock());
+      if (!wantsCsv(request.headers.accept)) {
+        return membersReport(database.db, timebankId, span, { limit: request.query.limit ?? DEFAULT_PAGE_SIZE, cursor: request.query.cursor });
+      }
+      const rows = [];
+      let cursor: string | undefined;
+      do {
+        const page = await membersReport(database.db, timebankId, span, { limit: 500, cursor });
+        rows.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return reply.type('text/csv; charset=utf-8').send(stringify(rows, { header: true, columns: Object.keys(memberRowSchema.shape) }));
+    },
+  );
+
+  app.get(
+    '/v1/timebanks/:timebankId/reports/activity',
+    {
+      schema: {
+        operationId: 'getActivityReport',
+        summary: 'Exchanges, minutes and members per week or month (coordinator, or partner with reports:read)',
+        description: 'Weeks start on Monday, UTC. Periods without activity are present with zeros.',
+        tags,
+        security: bearerAuth,
+        params: timebankParams,
+        querystring: z.strictObject({ ...windowQuery, interval: z.enum(['week', 'month']).optional().describe('Default month') }),
+        response: {
+          200: z.object({
+            interval: z.enum(['week', 'month']),
+            from: timestamp,
+            to: timestamp,
+            items: z.array(z.object({ periodStart: timestamp, exchanges: z.int(), minutes: z.int(), activeMembers: z.int(), newMembers: z.int(), twoWayShare: ratioSchema })),
+          }),
+          ...problems(...readProblems),
+        },
+      },
+    },
+    async (request) => {
+      const { timebankId } = request.params;
+      requireCoordinatorOrScope(request.principal, timebankId, 'reports:read');
+      const span = window(request.query, clock());
+      const interval = request.query.interval ?? 'month';
+      if ((span.to.getTime() - span.from.getTime()) / DAY > (interval === 'week' ? 7 * 520 : 31 * 240)) {
+        throw new Rejection('validation_failed', 'Invalid query: from.', { errors: [{ field: 'from', location: 'query', message: 'the window is too long for this interval' }] });
+      }
+      return activityReport(database.db, timebankId, interval, span);
+    },
+  );
+
+  app.get(
+    '/v1/timebanks/:timebankId/exports/exchanges',
+    {
+      schema: {
+        operationId: 'exportExchanges',
+        summary: 'The exchanges behind the reports (coordinator, or partner with reports:read)',
+        description:
+          'Giver, receiver, minutes, time, category and brokered for every exchange in [from, to), so that every figure can be recomputed independently. pseudonymise=true replaces member ids with salted hashes, consistent within one export. JSON pages with limit and cursor; CSV (Accept: text/csv) streams the whole window.',
+        tags,
+        security: bearerAuth,
+        params: timebankParams,
+        querystring: z.strictObject({ ...paginationQuery, ...windowQuery, pseudonymise: z.enum(['true', 'false']).optional() }),
+        response: { 200: csvOr(z.object({ items: z.array(exchangeSchema), nextCursor: z.string().nullable() }), 'Exchanges'), ...problems(...readProblems) },
+      },
+    },
+    async (request, reply) => {
+      const { timebankId } = request.params;
+      requireCoordinatorOrScope(request.principal, timebankId, 'reports:read');
+      const span = window(request.query, clock());
+      const pseudonymise = request.query.pseudonymise === 'true';
+      if (!wantsCsv(request.headers.accept)) {
+        const pages = exchangeRecords(database.db, timebankId, span, { pseudonymise, pageSize: request.query.limit ?? DEFAULT_PAGE_SIZE, cursor: request.query.cursor, pages: 1 });
+        const { value } = await pages.next();
+        return { items: value?.records ?? [], nextCursor: value?.nextCursor ?? null };
+      }
+      const columns = ['transferId', 'giverMemberId', 'receiverMemberId', 'minutes', 'postedAt', 'categoryId', 'brokered'];
+      async function* csv() {
+        yield stringify([], { header: true, columns });
+        for await (const page of exchangeRecords(database.db, timebankId, span, { pseudonymise, pageSize: 5000 })) {
+          yield stringify(page.records, { columns });
+        }
+      }
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="exchanges.csv"')
+        .send(Readable.from(csv()) as unknown as string);
+    },
+  );
+};

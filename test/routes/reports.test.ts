@@ -1,0 +1,272 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postWithKey } from '../helpers/ledger.js';
+import { seedTimebank, startTestService, type Member, type TestService } from '../helpers/service.js';
+
+let service: TestService;
+let now = new Date('2026-01-10T12:00:00.000Z');
+
+beforeAll(async () => {
+  service = await startTestService({ clock: () => now });
+});
+afterAll(() => service.close());
+
+type Seed = Awaited<ReturnType<typeof seedTimebank>>;
+
+async function community(size: number): Promise<{ seed: Seed; members: Member[] }> {
+  const seed = await seedTimebank(service);
+  const members: Member[] = [];
+  for (let index = 0; index < size; index += 1) {
+    members.push(await service.send<Member>('POST', `${seed.base}/members`, { displayName: `Member ${index + 1}`, email: `m${index + 1}-${seed.timebank.id.slice(-6)}@example.org` }, seed.coordinatorToken));
+  }
+  return { seed, members };
+}
+
+/** giver helps receiver: the receiver pays. */
+async function exchange(seed: Seed, giver: Member, receiver: Member, minutes = 60) {
+  const response = await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: receiver.accountId, payeeAccountId: giver.accountId, minutes }, seed.coordinatorToken);
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json();
+}
+
+const windowQuery = 'from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z';
+
+describe('the mutuality report through the API', () => {
+  it('reproduces the fixture of mutuality-metrics.md', async () => {
+    const { seed, members } = await community(5);
+    const at = (number: number) => members[number - 1]!;
+    for (const [giver, receiver] of [[1, 2], [2, 1], [2, 3], [3, 4], [4, 2], [5, 1]] as const) {
+      await exchange(seed, at(giver), at(receiver));
+    }
+    const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken);
+    expect(report.density).toEqual({ value: 0.3, numerator: 6, denominator: 20 });
+    expect(report.edgeReciprocity).toEqual({ value: 1 / 3, numerator: 2, denominator: 6 });
+    expect(report.reciprocatedMinutesShare).toEqual({ value: 1 / 3, numerator: 120, denominator: 360 });
+    expect(report.edgesOnCycleShare).toEqual({ value: 5 / 6, numerator: 5, denominator: 6 });
+    expect(report.indirectReciprocityShare).toEqual({ value: 0.5, numerator: 3, denominator: 6 });
+    expect(report.cycles).toEqual({ '2': 1, '3': 1, '4': 0 });
+    expect(report.largestCirculationShare).toEqual({ value: 0.8, numerator: 4, denominator: 5 });
+    expect(report).toMatchObject({ activeMembers: 5, exchanges: 6, minutes: 360, medianMinutesPerExchange: 60 });
+    // The coordinator and the admin seeded with the timebank are registered members too.
+    expect(report.registeredMembers).toBe(7);
+    expect(report.ledgerCheck).toMatchObject({ sumOfBalancesMinutes: 0, balancesSumToZero: true, debitsEqualCredits: true, windowAddsUp: true });
+    expect(report.membersToContact.giverOnly.map((entry: { memberId: string }) => entry.memberId)).toEqual([at(5).id]);
+
+    // The CSV has the same figures, one row per figure.
+    const csv = await service.request({ method: 'GET', url: `${seed.base}/reports/mutuality?${windowQuery}`, token: seed.coordinatorToken, headers: { accept: 'text/csv' } });
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const lines = csv.body.trim().split('\n');
+    expect(lines[0]).toBe('figure,value,numerator,denominator');
+    expect(lines).toContain('density,0.3,6,20');
+    expect(lines).toContain('cycles.3,1,,');
+    expect(lines).toContain('largestCirculationShare,0.8,4,5');
+    expect(csv.body).not.toContain('membersToContact');
+  });
+
+  it('excludes an exchange at `to`, reversed transfers and commons transfers, and still adds up', async () => {
+    const { seed, members } = await community(3);
+    const [a, b, c] = members as [Member, Member, Member];
+    now = new Date('2026-01-15T10:00:00.000Z');
+    await exchange(seed, a, b, 30);
+    const reversed = await exchange(seed, b, c, 45);
+    await postWithKey(service, `${seed.base}/transfers/${reversed.id}/reverse`, { reason: 'mistake' }, seed.coordinatorToken);
+    await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: seed.timebank.commonsAccountId, payeeAccountId: c.accountId, minutes: 20 }, seed.coordinatorToken);
+    now = new Date('2026-02-01T00:00:00.000Z');
+    await exchange(seed, c, a, 15); // exactly at `to`: outside [from, to)
+    now = new Date('2026-02-10T00:00:00.000Z');
+
+    const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken);
+    expect(report).toMatchObject({ exchanges: 1, minutes: 30, activeMembers: 2 });
+    expect(report.ledgerCheck.window).toEqual({ postedMinutes: 30 + 45 + 45 + 20, exchangeMinutes: 30, commonsMinutes: 20, reversalMinutes: 45, reversedMinutes: 45 });
+    expect(report.ledgerCheck.windowAddsUp).toBe(true);
+    const later = await service.get(`${seed.base}/reports/mutuality?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00.001Z`, seed.coordinatorToken);
+    expect(later.exchanges).toBe(2);
+
+    // The export and the members report agree with the report's totals.
+    const exported = await service.get(`${seed.base}/exports/exchanges?${windowQuery}`, seed.coordinatorToken);
+    expect(exported.items.map((item: { minutes: number }) => item.minutes)).toEqual([30]);
+    const rows = await service.get(`${seed.base}/reports/members?${windowQuery}&limit=500`, seed.coordinatorToken);
+    const given = rows.items.reduce((sum: number, row: { givenMinutes: number }) => sum + row.givenMinutes, 0);
+    const received = rows.items.reduce((sum: number, row: { receivedMinutes: number }) => sum + row.receivedMinutes, 0);
+    expect([given, received]).toEqual([30, 30]);
+    const rowOf = (member: Member) => rows.items.find((row: { memberId: string }) => row.memberId === member.id);
+    expect(rowOf(a)).toMatchObject({ givenMinutes: 30, receivedMinutes: 0, balanceIndex: 1, peopleHelped: 1, helpers: 0, exchanges: 1 });
+    // c's balance at the window's end counts the commons transfer, not the exchange at `to`.
+    expect(rowOf(c).balanceMinutes).toBe(20);
+    now = new Date('2026-01-10T12:00:00.000Z');
+  });
+
+  it('gives counts of 0 and null ratios for an empty window', async () => {
+    const { seed } = await community(2);
+    const report = await service.get(`${seed.base}/reports/mutuality?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z`, seed.coordinatorToken);
+    expect(report).toMatchObject({ activeMembers: 0, exchanges: 0, minutes: 0, medianMinutesPerExchange: null, registeredMembers: 0 });
+    expect(report.twoWayShare.value).toBeNull();
+    expect(report.density.value).toBeNull();
+    expect(report.activationRate).toEqual({ value: null, numerator: 0, denominator: 0 });
+  });
+
+  it('is for coordinators and partners with reports:read; partners get no contact lists', async () => {
+    const { seed } = await community(1);
+    const other = await seedTimebank(service);
+    expect((await service.get(`${seed.base}/reports/mutuality`, seed.memberToken, 403)).code).toBe('forbidden');
+    await service.get(`${seed.base}/reports/mutuality`, other.coordinatorToken, 404);
+    const client = await service.send<{ id: string; clientSecret: string }>('POST', `${seed.base}/clients`, { name: 'Funder dashboard', scopes: ['reports:read'] }, seed.coordinatorToken);
+    const token = (await service.request({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'client_credentials', client_id: client.id, client_secret: client.clientSecret } })).json().access_token;
+    const report = await service.get(`${seed.base}/reports/mutuality`, token);
+    expect(report.membersToContact).toBeUndefined();
+    expect(report.density).toBeDefined();
+    for (const bad of ['population=everyone', 'maxCycleLength=9', 'from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'dormantDays=-1']) {
+      expect((await service.get(`${seed.base}/reports/mutuality?${bad}`, seed.coordinatorToken, 400)).code).toBe('validation_failed');
+    }
+  });
+});
+
+describe('activity and export', () => {
+  it('lists every period, with zeros for empty ones', async () => {
+    const { seed, members } = await community(2);
+    now = new Date('2026-03-03T10:00:00.000Z');
+    await exchange(seed, members[0]!, members[1]!, 60);
+    now = new Date('2026-05-20T10:00:00.000Z');
+    await exchange(seed, members[1]!, members[0]!, 90);
+    const activity = await service.get(`${seed.base}/reports/activity?interval=month&from=2026-03-01T00:00:00Z&to=2026-06-01T00:00:00Z`, seed.coordinatorToken);
+    expect(activity.items.map((item: { periodStart: string; exchanges: number; minutes: number }) => [item.periodStart, item.exchanges, item.minutes])).toEqual([
+      ['2026-03-01T00:00:00.000Z', 1, 60],
+      ['2026-04-01T00:00:00.000Z', 0, 0],
+      ['2026-05-01T00:00:00.000Z', 1, 90],
+    ]);
+    expect(activity.items[1].twoWayShare).toEqual({ value: null, numerator: 0, denominator: 0 });
+    const weeks = await service.get(`${seed.base}/reports/activity?interval=week&from=2026-03-02T00:00:00Z&to=2026-03-16T00:00:00Z`, seed.coordinatorToken);
+    expect(weeks.items.map((item: { periodStart: string }) => item.periodStart)).toEqual(['2026-03-02T00:00:00.000Z', '2026-03-09T00:00:00.000Z']);
+    now = new Date('2026-01-10T12:00:00.000Z');
+  });
+
+  it('pseudonymises member ids consistently within one export, as CSV too', async () => {
+    const { seed, members } = await community(3);
+    await exchange(seed, members[0]!, members[1]!);
+    await exchange(seed, members[1]!, members[0]!);
+    await exchange(seed, members[0]!, members[2]!);
+    const plain = await service.get(`${seed.base}/exports/exchanges?${windowQuery}`, seed.coordinatorToken);
+    const masked = await service.get(`${seed.base}/exports/exchanges?${windowQuery}&pseudonymise=true`, seed.coordinatorToken);
+    expect(masked.items).toHaveLength(3);
+    const ids = new Set(members.map((member) => member.id));
+    for (const item of masked.items) {
+      expect(ids.has(item.giverMemberId)).toBe(false);
+      expect(item.giverMemberId).toMatch(/^m_[0-9a-f]{16}$/);
+    }
+    // The same member has the same pseudonym everywhere in the export.
+    const mapping = new Map<string, string>();
+    plain.items.forEach((item: { giverMemberId: string; receiverMemberId: string }, index: number) => {
+      for (const side of ['giverMemberId', 'receiverMemberId'] as const) {
+        const alias = masked.items[index][side];
+        expect(mapping.get(item[side]) ?? alias).toBe(alias);
+        mapping.set(item[side], alias);
+      }
+    });
+    expect(new Set(mapping.values()).size).toBe(3);
+    const csv = await service.request({ method: 'GET', url: `${seed.base}/exports/exchanges?${windowQuery}`, token: seed.coordinatorToken, headers: { accept: 'text/csv' } });
+    const lines = csv.body.trim().split('\n');
+    expect(lines[0]).toBe('transferId,giverMemberId,receiverMemberId,minutes,postedAt,categoryId,brokered');
+    expect(lines).toHaveLength(4);
+  });
+});
+
+describe('figures on a random community agree with a plain reference implementation', () => {
+  it('for density, reciprocity, cycles, components, Gini and shares', async () => {
+    const { seed, members } = await community(9);
+    // A deterministic pseudo-random community: most trade rarely, some loops.
+    let state = 7;
+    const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const exchanges: Array<{ giver: string; receiver: string; minutes: number }> = [];
+    for (let index = 0; index < 40; index += 1) {
+      const giver = members[Math.floor(random() * random() * members.length)]!;
+      const receiver = members[Math.floor(random() * members.length)]!;
+      if (giver.id === receiver.id) continue;
+      const minutes = 15 * (1 + Math.floor(random() * 8));
+      await exchange(seed, giver, receiver, minutes);
+      exchanges.push({ giver: giver.id, receiver: receiver.id, minutes });
+    }
+    const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}&maxCycleLength=4`, seed.coordinatorToken);
+    const expected = reference(exchanges, 4);
+    expect(report.exchanges).toBe(exchanges.length);
+    expect(report.activeMembers).toBe(expected.nodes.length);
+    expect(report.density.numerator).toBe(expected.edges.size);
+    expect(report.edgeReciprocity.numerator).toBe(expected.reciprocatedEdges);
+    expect(report.reciprocatedMinutesShare.numerator).toBe(expected.reciprocatedMinutes);
+    expect(report.edgesOnCycleShare.numerator).toBe(expected.edgesOnCycle);
+    expect(report.indirectReciprocityShare.numerator).toBe(expected.indirect);
+    expect(report.cycles).toEqual(expected.cycles);
+    expect(report.largestCirculationShare.numerator).toBe(expected.largestComponent);
+    expect(report.giniTurnover.value).toBeCloseTo(expected.giniTurnover, 10);
+    expect(report.twoWayShare.numerator).toBe(expected.twoWay);
+    expect(report.top20Share.numerator).toBe(expected.top20Minutes);
+  });
+});
+
+/** Brute force, straight from the definitions: fine for a dozen members. */
+function reference(exchanges: Array<{ giver: string; receiver: string; minutes: number }>, maxLength: number) {
+  const weight = new Map<string, number>();
+  for (const { giver, receiver, minutes } of exchanges) weight.set(`${giver}>${receiver}`, (weight.get(`${giver}>${receiver}`) ?? 0) + minutes);
+  const edges = new Set(weight.keys());
+  const nodes = [...new Set(exchanges.flatMap((exchange) => [exchange.giver, exchange.receiver]))].sort();
+  const has = (from: string, to: string) => edges.has(`${from}>${to}`);
+  const reach = (from: string, to: string) => {
+    const seen = new Set([from]);
+    const queue = [from];
+    while (queue.length > 0) {
+      const node = queue.shift()!;
+      for (const next of nodes) if (has(node, next) && !seen.has(next)) { if (next === to) return true; seen.add(next); queue.push(next); }
+    }
+    return from === to;
+  };
+  const sameComponent = (a: string, b: string) => a === b || (reach(a, b) && reach(b, a));
+  let reciprocatedEdges = 0;
+  let reciprocatedMinutes = 0;
+  let edgesOnCycle = 0;
+  let indirect = 0;
+  for (const key of edges) {
+    const [u, v] = key.split('>') as [string, string];
+    if (has(v, u)) { reciprocatedEdges += 1; reciprocatedMinutes += Math.min(weight.get(key)!, weight.get(`${v}>${u}`)!); }
+    if (sameComponent(u, v)) edgesOnCycle += 1;
+    // A simple path v -> ... -> u of 2..maxLength-1 steps, enumerated exhaustively.
+    const paths = (path: string[]): boolean => {
+      const last = path[path.length - 1]!;
+      for (const next of nodes) {
+        if (!has(last, next)) continue;
+        if (next === u && path.length >= 2) return true;
+        if (next !== u && !path.includes(next) && path.length + 1 <= maxLength - 1 && paths([...path, next])) return true;
+      }
+      return false;
+    };
+    if (paths([v])) indirect += 1;
+  }
+  const cycles: Record<string, number> = {};
+  for (let length = 2; length <= maxLength; length += 1) cycles[String(length)] = 0;
+  const extend = (path: string[]) => {
+    const last = path[path.length - 1]!;
+    for (const next of nodes) {
+      if (!has(last, next)) continue;
+      if (next === path[0] && path.length >= 2) cycles[String(path.length)]! += 1;
+      else if (next > path[0]! && !path.includes(next) && path.length < maxLength) extend([...path, next]);
+    }
+  };
+  for (const start of nodes) extend([start]);
+  const largestComponent = Math.max(0, ...nodes.map((node) => nodes.filter((other) => sameComponent(node, other)).length));
+  const turnover = new Map<string, number>();
+  const gave = new Set<string>();
+  const got = new Set<string>();
+  for (const { giver, receiver, minutes } of exchanges) {
+    turnover.set(giver, (turnover.get(giver) ?? 0) + minutes);
+    turnover.set(receiver, (turnover.get(receiver) ?? 0) + minutes);
+    gave.add(giver);
+    got.add(receiver);
+  }
+  const values = nodes.map((node) => turnover.get(node)!).sort((a, b) => a - b);
+  const total = values.reduce((sum, value) => sum + value, 0);
+  const giniTurnover = values.reduce((sum, value, index) => sum + (2 * (index + 1) - values.length - 1) * value, 0) / (values.length * total);
+  const top = new Set([...nodes].sort((a, b) => turnover.get(b)! - turnover.get(a)! || (a < b ? -1 : 1)).slice(0, Math.ceil(0.2 * nodes.length)));
+  const top20Minutes = exchanges.filter((exchange) => top.has(exchange.giver) || top.has(exchange.receiver)).reduce((sum, exchange) => sum + exchange.minutes, 0);
+  return {
+    nodes, edges, reciprocatedEdges, reciprocatedMinutes, edgesOnCycle, indirect, cycles, largestComponent, giniTurnover,
+    twoWay: nodes.filter((node) => gave.has(node) && got.has(node)).length,
+    top20Minutes,
+  };
+}
