@@ -1,11 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { buildApp } from '../src/app.js';
 import type { Db } from '../src/db/client.js';
 import { listCategories } from '../src/db/queries/categories.js';
-import { ensurePlatformAdmin } from '../src/use-cases/auth.js';
 import { createTimebank } from '../src/use-cases/timebanks.js';
 import { createTransferBatch, type TransferInput } from '../src/use-cases/transfers.js';
-import { benchDatabase, progress, seededRandom, summary, timeRuns, writeResults } from './support.js';
+import { benchApp, benchDatabase, progress, seededRandom, summary, timeRuns, writeResults } from './support.js';
 
 /*
  * Matching at scale: a timebank with 10,000 members, 50,000 open listings and 100,000 past
@@ -61,14 +59,7 @@ export async function runMatchingBench() {
     }
     await db.execute(sql`ANALYZE`);
 
-    const admin = { email: 'bench@example.org', password: 'bench-password-123' };
-    await ensurePlatformAdmin(db, admin);
-    const app = await buildApp({
-      config: { jwtSecret: 'bench-secret-bench-secret-bench-secret-0000', tokenTtlSeconds: 3600, logLevel: 'warn', loginRateLimit: { max: 1000, windowSeconds: 60 } },
-      database,
-    });
-    await app.ready();
-    const token = (await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'password', username: admin.email, password: admin.password } })).json().access_token;
+    const { app, token } = await benchApp(database);
     const requests = ((await db.execute(sql`SELECT id FROM listings WHERE timebank_id = ${tb} AND kind = 'request' ORDER BY id LIMIT 200`)) as unknown as { rows: Array<{ id: string }> }).rows.map((row) => row.id);
 
     const lookup = await timeRuns(100, (index) => db.execute(sql`SELECT * FROM listings WHERE timebank_id = ${tb} AND id = ${requests[index % requests.length]!}`));

@@ -1,4 +1,5 @@
 import { runMatchingBench } from './matching.js';
+import { runReportsBench } from './reports.js';
 
 /*
  * `npm run bench`: every benchmark, each against its own database on the local PostgreSQL
@@ -6,6 +7,7 @@ import { runMatchingBench } from './matching.js';
  */
 const benches: Record<string, () => Promise<unknown>> = {
   matching: runMatchingBench,
+  reports: runReportsBench,
 };
 
 const chosen = process.argv.slice(2).filter((name) => name in benches);

@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { buildApp } from '../src/app.js';
 import { openDatabase, type Database } from '../src/db/client.js';
+import { ensurePlatformAdmin } from '../src/use-cases/auth.js';
 
 /*
  * Shared by the benchmarks: a throwaway database on the local PostgreSQL, timing helpers and
@@ -83,4 +85,17 @@ export function progress(label: string, done: number, total: number): void {
   const filled = Math.round((done / total) * width);
   process.stdout.write(`\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}`);
   if (done === total) process.stdout.write('\n');
+}
+
+/** The real app on the bench database, with an admin token: requests go through app.inject. */
+export async function benchApp(database: Database) {
+  const admin = { email: 'bench@example.org', password: 'bench-password-123' };
+  await ensurePlatformAdmin(database.db, admin);
+  const app = await buildApp({
+    config: { jwtSecret: 'bench-secret-bench-secret-bench-secret-0000', tokenTtlSeconds: 3600, logLevel: 'warn', loginRateLimit: { max: 1000, windowSeconds: 60 } },
+    database,
+  });
+  await app.ready();
+  const login = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'password', username: admin.email, password: admin.password } });
+  return { app, token: login.json().access_token as string };
 }

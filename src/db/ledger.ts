@@ -2,18 +2,12 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { AccountState, Entry } from '../domain/ledger.js';
 import type { Db } from './client.js';
 import type { TransferRow } from './schema.js';
+import { rows } from './rows.js';
 
 /*
  * The ledger's storage primitives, used inside one transaction per write: lock the accounts,
  * claim the idempotency key, read the chain head, then write everything in one statement.
  */
-
-type Row = Record<string, unknown>;
-
-async function rows(db: Db, query: SQL): Promise<Row[]> {
-  const result = (await db.execute(query)) as unknown as { rows: Row[] };
-  return result.rows;
-}
 
 const num = (value: unknown) => Number(value);
 

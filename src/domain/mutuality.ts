@@ -31,7 +31,8 @@ export type MutualityInput = {
   members: MemberFacts[];
   edges: Edge[];
   exchanges: { count: number; minutes: number; medianMinutes: number | null };
-  limits: { maxCycles: number; deadline: number; now: () => number };
+  /** Caps on the graph computations: a cycle count, and a time budget for each phase. */
+  limits: { maxCycles: number; phaseMilliseconds: number; now: () => number };
 };
 
 /** Gini over values: sum_k (2k - n - 1) x_(k) / (n * sum x), x ascending. */
@@ -128,7 +129,7 @@ export function stronglyConnected(nodeCount: number, out: number[][]): number[] 
  * Simple directed cycles by length, 2..maxLength, each counted once (from its smallest node,
  * through larger nodes only). Stops at the cycle cap or the deadline: `truncated` says so.
  */
-export function countCycles(out: number[][], maxLength: number, limits: MutualityInput['limits']) {
+export function countCycles(out: number[][], maxLength: number, limits: { maxCycles: number; deadline: number; now: () => number }) {
   const counts: Record<string, number> = {};
   for (let length = 2; length <= maxLength; length += 1) counts[String(length)] = 0;
   let found = 0;
@@ -252,15 +253,20 @@ export function computeMutuality(input: MutualityInput) {
   let indirect = 0;
   let indirectExamined = 0;
   let indirectTruncated = false;
+  const indirectDeadline = input.limits.now() + input.limits.phaseMilliseconds;
   for (const [from, to] of graph.pairs) {
-    if (input.limits.now() > input.limits.deadline) {
+    if ((indirectExamined & 255) === 0 && input.limits.now() > indirectDeadline) {
       indirectTruncated = true;
       break;
     }
     indirectExamined += 1;
     if (component[from] === component[to] && onIndirectCycle(from, to, graph.out, graph.outSets, input.maxCycleLength)) indirect += 1;
   }
-  const cycles = countCycles(graph.out, input.maxCycleLength, input.limits);
+  const cycles = countCycles(graph.out, input.maxCycleLength, {
+    maxCycles: input.limits.maxCycles,
+    deadline: input.limits.now() + input.limits.phaseMilliseconds,
+    now: input.limits.now,
+  });
 
   const end = input.to.getTime();
   const dormancy = { never: 0, within30Days: 0, days31To90: 0, over90Days: 0 };
@@ -291,7 +297,7 @@ export function computeMutuality(input: MutualityInput) {
     receiverOnlyShare: ratio(receiverOnly, population),
     ...(input.population === 'all' ? { inactiveShare: ratio(population - active, population) } : {}),
     balanceIndex: {
-      bins: bins.map((count, bin) => ({ from: -1 + bin * 0.4, to: -1 + (bin + 1) * 0.4, members: count })),
+      bins: bins.map((count, bin) => ({ from: Math.round((-1 + bin * 0.4) * 10) / 10, to: Math.round((-1 + (bin + 1) * 0.4) * 10) / 10, members: count })),
       balancedShare: ratio(balanced, active),
     },
     minutesPerActiveMember: ratio(totalMinutes, population),

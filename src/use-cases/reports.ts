@@ -5,13 +5,12 @@ import type { Db } from '../db/client.js';
 import { encodeCursor, decodeCursor } from '../db/pagination.js';
 import {
   activityRows,
-  categoryFigures,
-  exchangeEdges,
+  categoryListings,
   exchangePage,
-  exchangeTotals,
-  ledgerFigures,
-  memberFacts,
+  ledgerTotals,
   memberRows,
+  registeredMembers,
+  scanForReport,
 } from '../db/queries/reports.js';
 
 /*
@@ -22,40 +21,73 @@ import {
 export type ReportWindow = { from: Date; to: Date };
 
 /** Bounds on the graph computations, reported when reached (never a hang). */
-const GRAPH_LIMITS = { maxCycles: 1_000_000, milliseconds: 3_000 };
+const GRAPH_LIMITS = { maxCycles: 200_000, phaseMilliseconds: 300 };
 
 export async function mutualityReport(
   db: Db,
   timebankId: string,
   options: ReportWindow & { population: 'active' | 'all'; maxCycleLength: number; dormantDays: number; now: Date },
 ) {
-  const [edges, totals, members, byCategory, ledger] = await Promise.all([
-    exchangeEdges(db, timebankId, options.from, options.to),
-    exchangeTotals(db, timebankId, options.from, options.to),
-    memberFacts(db, timebankId, options.to),
-    categoryFigures(db, timebankId, options.from, options.to, options.now),
-    ledgerFigures(db, timebankId, options.from, options.to),
+  // One scan of the transfers, and small reads beside it.
+  const [scan, registered, listings, ledger] = await Promise.all([
+    scanForReport(db, timebankId, options.from, options.to),
+    registeredMembers(db, timebankId, options.to),
+    categoryListings(db, timebankId, options.now),
+    ledgerTotals(db, timebankId),
   ]);
-  const started = Date.now();
-  const figures = computeMutuality({
-    ...options,
-    members,
-    edges,
-    exchanges: totals,
-    limits: { maxCycles: GRAPH_LIMITS.maxCycles, deadline: started + GRAPH_LIMITS.milliseconds, now: Date.now },
-  });
+  const members = registered.map((member) => ({
+    ...member,
+    firstExchangeAt: scan.spans.get(member.id)?.first ?? null,
+    lastExchangeAt: scan.spans.get(member.id)?.last ?? null,
+  }));
+  const durations = [...scan.durations.entries()];
+  const exchanges = {
+    count: durations.reduce((sum, [, count]) => sum + count, 0),
+    minutes: durations.reduce((sum, [minutes, count]) => sum + minutes * count, 0),
+    medianMinutes: medianOfCounts(durations),
+  };
+  const figures = computeMutuality({ ...options, members, edges: scan.edges, exchanges, limits: { ...GRAPH_LIMITS, now: Date.now } });
+  const uncategorised = scan.categories.get(null);
+  const byCategory = [
+    ...listings.map((category) => ({ ...category, ...(scan.categories.get(category.categoryId) ?? { exchanges: 0, minutes: 0 }) })),
+    ...(uncategorised ? [{ categoryId: null, name: 'Uncategorised', openOffers: 0, openRequests: 0, ...uncategorised }] : []),
+  ].map(({ categoryId, name, exchanges: count, minutes, openOffers, openRequests }) => ({ categoryId, name, exchanges: count, minutes, openOffers, openRequests }));
+  const window = {
+    postedMinutes: Object.values(scan.minutesByKind).reduce((sum, minutes) => sum + minutes, 0),
+    exchangeMinutes: scan.minutesByKind.exchange,
+    commonsMinutes: scan.minutesByKind.commons,
+    reversalMinutes: scan.minutesByKind.reversal,
+    reversedMinutes: scan.minutesByKind.reversed,
+  };
   return {
     ...figures,
     byCategory,
     ledgerCheck: {
       ...ledger,
+      window,
       balancesSumToZero: ledger.sumOfBalancesMinutes === 0,
       debitsEqualCredits: ledger.totalDebitMinutes === ledger.totalCreditMinutes,
-      windowAddsUp:
-        ledger.window.postedMinutes ===
-        ledger.window.exchangeMinutes + ledger.window.commonsMinutes + ledger.window.reversalMinutes + ledger.window.reversedMinutes,
+      // The exchanges the figures count are the posted minutes less commons transfers, reversals
+      // and reversed transfers: recomputed here from the figures' own total.
+      windowAddsUp: window.exchangeMinutes === figures.minutes && window.postedMinutes === window.exchangeMinutes + window.commonsMinutes + window.reversalMinutes + window.reversedMinutes,
     },
   };
+}
+
+/** The median of values given as (value, how many times) pairs. */
+function medianOfCounts(pairs: Array<[number, number]>): number | null {
+  const sorted = [...pairs].sort(([left], [right]) => left - right);
+  const total = sorted.reduce((sum, [, count]) => sum + count, 0);
+  if (total === 0) return null;
+  const at = (position: number) => {
+    let seen = 0;
+    for (const [value, count] of sorted) {
+      seen += count;
+      if (position < seen) return value;
+    }
+    return sorted.at(-1)![0];
+  };
+  return total % 2 === 1 ? at((total - 1) / 2) : (at(total / 2 - 1) + at(total / 2)) / 2;
 }
 
 const DAY = 86_400_000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeMutuality, gini, median, type Edge } from '../../src/domain/mutuality.js';
 
-const limits = { maxCycles: 1_000_000, deadline: Number.POSITIVE_INFINITY, now: () => 0 };
+const limits = { maxCycles: 1_000_000, phaseMilliseconds: 1_000_000, now: () => 0 };
 const member = (id: string) => ({ id, displayName: `Member ${id}`, joinedAt: new Date('2025-01-01T00:00:00Z'), firstExchangeAt: null, lastExchangeAt: null });
 
 /** The fixture at the end of mutuality-metrics.md. */

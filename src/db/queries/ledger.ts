@@ -2,16 +2,12 @@ import { and, asc, eq, gt, isNotNull, sql } from 'drizzle-orm';
 import { GENESIS_HASH, verifyChain, type ChainMismatch } from '../../domain/ledger.js';
 import type { Db } from '../client.js';
 import { accounts, ledgerHeads, members, transfers, timebanks } from '../schema.js';
+import { rows } from '../rows.js';
 
 /*
  * Integrity checks and the accounting journal: reads that recompute what the write path
  * maintains, so that a bug or a tampered row shows up.
  */
-
-type Row = Record<string, unknown>;
-async function rows(db: Db, query: ReturnType<typeof sql>): Promise<Row[]> {
-  return ((await db.execute(query)) as unknown as { rows: Row[] }).rows;
-}
 
 export type Mismatch =
   | { kind: 'sum_not_zero'; sumMinutes: number }

@@ -4,6 +4,7 @@ import type { AvailabilityWindow } from '../../domain/matching.js';
 import type { Db } from '../client.js';
 import { decodeCursor, encodeCursor } from '../pagination.js';
 import type { ListingRow } from '../schema.js';
+import { rows, type Row } from '../rows.js';
 
 export type ListingKind = 'offer' | 'request';
 
@@ -25,11 +26,6 @@ export type Listing = {
   createdAt: string;
   updatedAt: string;
 };
-
-type Row = Record<string, unknown>;
-async function rows(db: Db, query: SQL): Promise<Row[]> {
-  return ((await db.execute(query)) as unknown as { rows: Row[] }).rows;
-}
 
 export function presentListing(row: ListingRow): Listing {
   return {

@@ -3,17 +3,13 @@ import type { Db } from '../client.js';
 import type { CycleListing } from '../../domain/matching.js';
 import type { ListingRow } from '../schema.js';
 import { distanceKmSql, fromSqlRow, isOpenSql } from './listings.js';
+import { rows } from '../rows.js';
 
 /*
  * The SQL half of matching: hard filters and a pre-ranking on the components the database can
  * compute cheaply, then the graph facts for the few candidates left. Nothing here loads the
  * whole timebank.
  */
-
-type Row = Record<string, unknown>;
-async function rows(db: Db, query: SQL): Promise<Row[]> {
-  return ((await db.execute(query)) as unknown as { rows: Row[] }).rows;
-}
 
 /** Used when a request gives no distance. */
 export const DEFAULT_MAX_DISTANCE_KM = 25;

@@ -1,17 +1,13 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Edge, MemberFacts } from '../../domain/mutuality.js';
+import type { Edge } from '../../domain/mutuality.js';
 import type { Db } from '../client.js';
+import { rows } from '../rows.js';
 
 /*
  * The SQL half of the reports: everything that scales with the number of exchanges is
  * aggregated here (per member pair, per member, per category, per period); only the exchange
  * graph's edges and per-member facts reach the application.
  */
-
-type Row = Record<string, unknown>;
-async function rows(db: Db, query: SQL): Promise<Row[]> {
-  return ((await db.execute(query)) as unknown as { rows: Row[] }).rows;
-}
 
 const iso = (date: Date) => date.toISOString();
 
@@ -25,121 +21,10 @@ export function exchangesSql(timebankId: string, from: Date | undefined, to: Dat
                FROM transfers t
                JOIN accounts ga ON ga.timebank_id = t.timebank_id AND ga.id = t.payee_account_id AND ga.kind = 'member'
                JOIN accounts ra ON ra.timebank_id = t.timebank_id AND ra.id = t.payer_account_id AND ra.kind = 'member'
-              WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.reverses_transfer_id IS NULL
-                AND NOT EXISTS (SELECT 1 FROM transfers r WHERE r.timebank_id = t.timebank_id AND r.reverses_transfer_id = t.id)
+               LEFT JOIN transfers r ON r.timebank_id = t.timebank_id AND r.reverses_transfer_id = t.id
+              WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.reverses_transfer_id IS NULL AND r.id IS NULL
                 ${from ? sql`AND t.posted_at >= ${iso(from)}::timestamptz` : sql``}
                 AND t.posted_at < ${iso(to)}::timestamptz`;
-}
-
-/** The exchange graph's edges in the window: one row per ordered pair of members. */
-export async function exchangeEdges(db: Db, timebankId: string, from: Date, to: Date): Promise<Edge[]> {
-  const found = await rows(
-    db,
-    sql`SELECT giver, receiver, sum(minutes)::bigint AS minutes, count(*)::bigint AS count
-          FROM (${exchangesSql(timebankId, from, to)}) e GROUP BY giver, receiver`,
-  );
-  return found.map((row) => ({ giver: String(row.giver), receiver: String(row.receiver), minutes: Number(row.minutes), count: Number(row.count) }));
-}
-
-export async function exchangeTotals(db: Db, timebankId: string, from: Date, to: Date) {
-  const [row] = await rows(
-    db,
-    sql`SELECT count(*)::bigint AS count, coalesce(sum(minutes), 0)::bigint AS minutes,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY minutes) AS median
-          FROM (${exchangesSql(timebankId, from, to)}) e`,
-  );
-  return { count: Number(row?.count), minutes: Number(row?.minutes), medianMinutes: row?.median === null || row?.median === undefined ? null : Number(row.median) };
-}
-
-/** Members registered by the window's end, with their first and last exchange up to then. */
-export async function memberFacts(db: Db, timebankId: string, to: Date): Promise<MemberFacts[]> {
-  const found = await rows(
-    db,
-    sql`WITH e AS (${exchangesSql(timebankId, undefined, to)}),
-             touched AS (SELECT giver AS member_id, posted_at FROM e UNION ALL SELECT receiver, posted_at FROM e),
-             spans AS (SELECT member_id, min(posted_at) AS first_at, max(posted_at) AS last_at FROM touched GROUP BY member_id)
-        SELECT m.id, m.display_name, m.created_at, s.first_at, s.last_at
-          FROM members m LEFT JOIN spans s ON s.member_id = m.id
-         WHERE m.timebank_id = ${timebankId} AND m.created_at < ${iso(to)}::timestamptz
-         ORDER BY m.id`,
-  );
-  const date = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string));
-  return found.map((row) => ({
-    id: String(row.id),
-    displayName: String(row.display_name),
-    joinedAt: new Date(row.created_at as string),
-    firstExchangeAt: date(row.first_at),
-    lastExchangeAt: date(row.last_at),
-  }));
-}
-
-export async function categoryFigures(db: Db, timebankId: string, from: Date, to: Date, now: Date) {
-  const found = await rows(
-    db,
-    sql`WITH e AS (SELECT category_id, count(*) AS exchanges, sum(minutes) AS minutes
-                     FROM (${exchangesSql(timebankId, from, to)}) x GROUP BY category_id),
-             l AS (SELECT category_id, count(*) FILTER (WHERE kind = 'offer') AS offers, count(*) FILTER (WHERE kind = 'request') AS requests
-                     FROM listings WHERE timebank_id = ${timebankId} AND status = 'open'
-                      AND (expires_at IS NULL OR expires_at > ${iso(now)}::timestamptz) GROUP BY category_id)
-        SELECT c.id, c.name, coalesce(e.exchanges, 0)::bigint AS exchanges, coalesce(e.minutes, 0)::bigint AS minutes,
-               coalesce(l.offers, 0)::bigint AS offers, coalesce(l.requests, 0)::bigint AS requests
-          FROM categories c LEFT JOIN e ON e.category_id = c.id LEFT JOIN l ON l.category_id = c.id
-         WHERE c.timebank_id = ${timebankId}
-        UNION ALL
-        SELECT NULL, NULL, exchanges, minutes, 0, 0 FROM e WHERE category_id IS NULL
-        ORDER BY 2 NULLS LAST`,
-  );
-  return found.map((row) => ({
-    categoryId: (row.id as string | null) ?? null,
-    name: (row.name as string | null) ?? 'Uncategorised',
-    exchanges: Number(row.exchanges),
-    minutes: Number(row.minutes),
-    openOffers: Number(row.offers),
-    openRequests: Number(row.requests),
-  }));
-}
-
-/**
- * The ledger behind the report: balances sum to zero, debits equal credits, and the window's
- * posted minutes are exactly exchanges + commons transfers + reversals + reversed transfers.
- */
-export async function ledgerFigures(db: Db, timebankId: string, from: Date, to: Date) {
-  const [row] = await rows(
-    db,
-    sql`SELECT
-          (SELECT coalesce(sum(balance_minutes), 0) FROM accounts WHERE timebank_id = ${timebankId})::bigint AS balances,
-          (SELECT coalesce(-sum(minutes) FILTER (WHERE minutes < 0), 0) FROM entries WHERE timebank_id = ${timebankId})::bigint AS debits,
-          (SELECT coalesce(sum(minutes) FILTER (WHERE minutes > 0), 0) FROM entries WHERE timebank_id = ${timebankId})::bigint AS credits,
-          coalesce(sum(t.minutes), 0)::bigint AS posted,
-          coalesce(sum(t.minutes) FILTER (WHERE t.kind = 'commons'), 0)::bigint AS commons,
-          coalesce(sum(t.minutes) FILTER (WHERE t.kind = 'reversal'), 0)::bigint AS reversals,
-          coalesce(sum(t.minutes) FILTER (WHERE t.kind = 'reversed'), 0)::bigint AS reversed,
-          coalesce(sum(t.minutes) FILTER (WHERE t.kind = 'exchange'), 0)::bigint AS exchanges
-        FROM (
-          SELECT t.minutes,
-                 CASE WHEN t.reverses_transfer_id IS NOT NULL THEN 'reversal'
-                      WHEN EXISTS (SELECT 1 FROM transfers r WHERE r.timebank_id = t.timebank_id AND r.reverses_transfer_id = t.id) THEN 'reversed'
-                      WHEN pa.kind = 'commons' OR ra.kind = 'commons' THEN 'commons'
-                      ELSE 'exchange' END AS kind
-            FROM transfers t
-            JOIN accounts pa ON pa.timebank_id = t.timebank_id AND pa.id = t.payee_account_id
-            JOIN accounts ra ON ra.timebank_id = t.timebank_id AND ra.id = t.payer_account_id
-           WHERE t.timebank_id = ${timebankId} AND t.status = 'posted'
-             AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz
-        ) t`,
-  );
-  return {
-    sumOfBalancesMinutes: Number(row?.balances),
-    totalDebitMinutes: Number(row?.debits),
-    totalCreditMinutes: Number(row?.credits),
-    window: {
-      postedMinutes: Number(row?.posted),
-      exchangeMinutes: Number(row?.exchanges),
-      commonsMinutes: Number(row?.commons),
-      reversalMinutes: Number(row?.reversals),
-      reversedMinutes: Number(row?.reversed),
-    },
-  };
 }
 
 /** One row per member: the window's figures and the balance at its end. */
@@ -201,4 +86,124 @@ export async function exchangePage(db: Db, timebankId: string, from: Date, to: D
          ${page.afterId ? sql`WHERE e.id > ${page.afterId}` : sql``}
          ORDER BY e.id LIMIT ${page.limit + 1}`,
   );
+}
+
+export type ReportScan = {
+  /** Exchange edges in the window. */
+  edges: Edge[];
+  /** Each member's first and last exchange before the window's end, in any window. */
+  spans: Map<string, { first: Date; last: Date }>;
+  /** Exchanges and minutes per category in the window (null: uncategorised). */
+  categories: Map<string | null, { exchanges: number; minutes: number }>;
+  /** How many exchanges in the window had each duration. */
+  durations: Map<number, number>;
+  /** Posted minutes in the window by kind: exchange, commons, reversal, reversed. */
+  minutesByKind: Record<'exchange' | 'commons' | 'reversal' | 'reversed', number>;
+};
+
+// GROUPING(giver, receiver, category_id, minutes) for each grouping set.
+const GROUPED_BY_PAIR = 0b0011;
+const GROUPED_BY_CATEGORY = 0b1101;
+const GROUPED_BY_DURATION = 0b1110;
+
+/**
+ * Everything the mutuality report needs from the transfers, in one scan: posted transfers up to
+ * the window's end, classified (exchange, commons, reversal, reversed), aggregated by member
+ * pair, by category and by duration at once (grouping sets).
+ */
+export async function scanForReport(db: Db, timebankId: string, from: Date, to: Date): Promise<ReportScan> {
+  const found = await rows(
+    db,
+    sql`WITH t AS (
+          SELECT t.minutes, t.posted_at, t.category_id, ga.member_id AS giver, ra.member_id AS receiver,
+                 CASE WHEN t.reverses_transfer_id IS NOT NULL THEN 'reversal'
+                      WHEN r.id IS NOT NULL THEN 'reversed'
+                      WHEN ga.kind = 'commons' OR ra.kind = 'commons' THEN 'commons'
+                      ELSE 'exchange' END AS kind,
+                 t.posted_at >= ${iso(from)}::timestamptz AS in_window
+            FROM transfers t
+            JOIN accounts ga ON ga.timebank_id = t.timebank_id AND ga.id = t.payee_account_id
+            JOIN accounts ra ON ra.timebank_id = t.timebank_id AND ra.id = t.payer_account_id
+            LEFT JOIN transfers r ON r.timebank_id = t.timebank_id AND r.reverses_transfer_id = t.id
+           WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.posted_at < ${iso(to)}::timestamptz)
+        SELECT GROUPING(giver, receiver, category_id, minutes) AS grouping, kind, giver, receiver, category_id, minutes,
+               count(*) FILTER (WHERE in_window) AS window_count,
+               coalesce(sum(minutes) FILTER (WHERE in_window), 0) AS window_minutes,
+               min(posted_at) AS first_at, max(posted_at) AS last_at
+          FROM t
+         GROUP BY GROUPING SETS ((kind, giver, receiver), (kind, category_id), (kind, minutes))`,
+  );
+  const scan: ReportScan = {
+    edges: [],
+    spans: new Map(),
+    categories: new Map(),
+    durations: new Map(),
+    minutesByKind: { exchange: 0, commons: 0, reversal: 0, reversed: 0 },
+  };
+  const widen = (member: string, first: Date, last: Date) => {
+    const span = scan.spans.get(member);
+    if (!span) scan.spans.set(member, { first, last });
+    else {
+      if (first < span.first) span.first = first;
+      if (last > span.last) span.last = last;
+    }
+  };
+  for (const row of found) {
+    const kind = row.kind as keyof ReportScan['minutesByKind'];
+    const windowCount = Number(row.window_count);
+    const windowMinutes = Number(row.window_minutes);
+    // GROUPING() sets a bit for each column not grouped on, the first argument highest.
+    const grouping = Number(row.grouping);
+    if (grouping === GROUPED_BY_CATEGORY && kind === 'exchange') {
+      if (windowCount > 0) scan.categories.set((row.category_id as string | null) ?? null, { exchanges: windowCount, minutes: windowMinutes });
+    } else if (grouping === GROUPED_BY_DURATION) {
+      scan.minutesByKind[kind] += windowMinutes;
+      if (kind === 'exchange' && windowCount > 0) scan.durations.set(Number(row.minutes), windowCount);
+    } else if (grouping === GROUPED_BY_PAIR && kind === 'exchange') {
+      const giver = String(row.giver);
+      const receiver = String(row.receiver);
+      widen(giver, new Date(row.first_at as string), new Date(row.last_at as string));
+      widen(receiver, new Date(row.first_at as string), new Date(row.last_at as string));
+      if (windowCount > 0) scan.edges.push({ giver, receiver, minutes: windowMinutes, count: windowCount });
+    }
+  }
+  return scan;
+}
+
+/** Members registered by the window's end. */
+export async function registeredMembers(db: Db, timebankId: string, to: Date) {
+  const found = await rows(
+    db,
+    sql`SELECT id, display_name, created_at FROM members
+         WHERE timebank_id = ${timebankId} AND created_at < ${iso(to)}::timestamptz ORDER BY id`,
+  );
+  return found.map((row) => ({ id: String(row.id), displayName: String(row.display_name), joinedAt: new Date(row.created_at as string) }));
+}
+
+/** Categories with their open offers and requests now. */
+export async function categoryListings(db: Db, timebankId: string, now: Date) {
+  const found = await rows(
+    db,
+    sql`SELECT c.id, c.name,
+               count(l.id) FILTER (WHERE l.kind = 'offer')::bigint AS offers,
+               count(l.id) FILTER (WHERE l.kind = 'request')::bigint AS requests
+          FROM categories c
+          LEFT JOIN listings l ON l.timebank_id = c.timebank_id AND l.category_id = c.id AND l.status = 'open'
+                              AND (l.expires_at IS NULL OR l.expires_at > ${iso(now)}::timestamptz)
+         WHERE c.timebank_id = ${timebankId}
+         GROUP BY c.id, c.name ORDER BY c.name`,
+  );
+  return found.map((row) => ({ categoryId: String(row.id), name: String(row.name), openOffers: Number(row.offers), openRequests: Number(row.requests) }));
+}
+
+/** Balances sum and the entries' debits and credits: the ledger as a whole. */
+export async function ledgerTotals(db: Db, timebankId: string) {
+  const [row] = await rows(
+    db,
+    sql`SELECT (SELECT coalesce(sum(balance_minutes), 0) FROM accounts WHERE timebank_id = ${timebankId})::bigint AS balances,
+               coalesce(-sum(minutes) FILTER (WHERE minutes < 0), 0)::bigint AS debits,
+               coalesce(sum(minutes) FILTER (WHERE minutes > 0), 0)::bigint AS credits
+          FROM entries WHERE timebank_id = ${timebankId}`,
+  );
+  return { sumOfBalancesMinutes: Number(row?.balances), totalDebitMinutes: Number(row?.debits), totalCreditMinutes: Number(row?.credits) };
 }

@@ -138,8 +138,13 @@ function figureRows(value: unknown, path: string, rows: Array<Record<string, unk
   }
   if (Array.isArray(value)) {
     value.forEach((inner, index) => {
-      const label = inner && typeof inner === 'object' && 'name' in inner ? String((inner as { name: unknown }).name) : String(index);
-      figureRows(inner, `${path}.${label}`, rows);
+      // Categories are labelled by name; their ids and names are labels, not figures.
+      if (inner && typeof inner === 'object' && 'name' in inner) {
+        const { name, categoryId: _categoryId, ...figures } = inner as { name: unknown; categoryId?: unknown };
+        figureRows(figures, `${path}.${String(name)}`, rows);
+      } else {
+        figureRows(inner, `${path}.${index}`, rows);
+      }
     });
     return;
   }

@@ -1,0 +1,92 @@
+import { sql } from 'drizzle-orm';
+import { createTimebank } from '../src/use-cases/timebanks.js';
+import { benchApp, benchDatabase, summary, timeRuns, writeResults } from './support.js';
+
+/*
+ * The mutuality report at scale: 1,000,000 exchanges among 10,000 members over a year. The
+ * baseline, measured in the same run, is one plain `SELECT count(*), sum(minutes)` over the same
+ * transfers. The data is generated in SQL (posted transfers with their two entries, balances
+ * and versions to match): the benchmark measures reading it, and the write path would take
+ * many minutes to produce a million transfers.
+ */
+
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 10_000);
+const EXCHANGES = Number(process.env.BENCH_EXCHANGES ?? 1_000_000);
+
+export async function runReportsBench() {
+  const { database, drop } = await benchDatabase();
+  const db = database.db;
+  try {
+    const now = new Date();
+    const yearAgo = new Date(now.getTime() - 365 * 86_400_000);
+    const timebank = await createTimebank(db, { name: 'Report bench', settings: { defaultMinBalanceMinutes: -1_000_000_000, defaultMaxBalanceMinutes: 1_000_000_000 } }, yearAgo);
+    const tb = timebank.id;
+    console.log(`generating ${MEMBERS} members and ${EXCHANGES} exchanges in SQL ...`);
+    const started = Date.now();
+    await db.execute(sql`
+      INSERT INTO members (timebank_id, id, display_name, email, kind, role, status, created_at, updated_at)
+      SELECT ${tb}, gen_random_uuid(), 'Member ' || n, 'member' || n || '@bench.example', 'person', 'member', 'active',
+             ${yearAgo.toISOString()}::timestamptz + (n % 200) * interval '1 day', now()
+        FROM generate_series(1, ${MEMBERS}) n`);
+    await db.execute(sql`
+      INSERT INTO accounts (timebank_id, id, member_id, kind, min_balance_minutes, max_balance_minutes, created_at)
+      SELECT timebank_id, gen_random_uuid(), id, 'member', -1000000000, 1000000000, created_at FROM members WHERE timebank_id = ${tb}`);
+    // Skewed activity: a core trades often. Pairs are drawn so that many repeat (real communities).
+    await db.execute(sql`
+      CREATE TEMP TABLE bench_accounts AS
+      SELECT row_number() OVER (ORDER BY id) - 1 AS n, id FROM accounts WHERE timebank_id = ${tb} AND kind = 'member'`);
+    await db.execute(sql`
+      INSERT INTO transfers (timebank_id, id, payer_account_id, payee_account_id, minutes, status, created_by_type, created_by_id,
+                             brokered, override_limits, created_at, posted_at, sequence, hash)
+      SELECT ${tb}, gen_random_uuid(), p.id, g.id, 15 * (1 + (s % 8)), 'posted', 'admin', '00000000-0000-0000-0000-000000000000',
+             s % 5 = 0, false, t, t, s, md5(s::text) || md5((s + 1)::text)
+        FROM (SELECT s, ${yearAgo.toISOString()}::timestamptz + (s::float8 / ${EXCHANGES}) * interval '364 days' AS t,
+                     floor(power(random(), 2) * ${MEMBERS})::int AS payer, floor(power(random(), 1.5) * ${MEMBERS})::int AS payee
+                FROM generate_series(1, ${EXCHANGES}) s) x
+        JOIN bench_accounts p ON p.n = x.payer
+        JOIN bench_accounts g ON g.n = CASE WHEN x.payee = x.payer THEN (x.payee + 1) % ${MEMBERS} ELSE x.payee END`);
+    // The entries' limit trigger checks each row; limits here are wide, so load without it.
+    await db.execute(sql`ALTER TABLE entries DISABLE TRIGGER entries_within_limits`);
+    await db.execute(sql`
+      INSERT INTO entries (timebank_id, account_id, account_version, transfer_id, minutes, balance_after_minutes, posted_at)
+      SELECT ${tb}, account_id, row_number() OVER w, transfer_id, minutes, sum(minutes) OVER w, posted_at
+        FROM (SELECT payer_account_id AS account_id, id AS transfer_id, -minutes AS minutes, posted_at, sequence FROM transfers WHERE timebank_id = ${tb}
+              UNION ALL
+              SELECT payee_account_id, id, minutes, posted_at, sequence FROM transfers WHERE timebank_id = ${tb}) e
+      WINDOW w AS (PARTITION BY account_id ORDER BY sequence)`);
+    await db.execute(sql`ALTER TABLE entries ENABLE TRIGGER entries_within_limits`);
+    await db.execute(sql`
+      UPDATE accounts a SET balance_minutes = e.balance, version = e.versions
+        FROM (SELECT account_id, sum(minutes) AS balance, count(*) AS versions FROM entries WHERE timebank_id = ${tb} GROUP BY account_id) e
+       WHERE a.timebank_id = ${tb} AND a.id = e.account_id`);
+    await db.execute(sql`ANALYZE`);
+    console.log(`generated in ${Math.round((Date.now() - started) / 1000)} s`);
+
+    const { app, token } = await benchApp(database);
+    const window = `from=${encodeURIComponent(yearAgo.toISOString())}&to=${encodeURIComponent(now.toISOString())}`;
+
+    const scan = await timeRuns(5, () => db.execute(sql`SELECT count(*), sum(minutes) FROM transfers WHERE timebank_id = ${tb} AND status = 'posted'`), 1);
+    let figures: { exchanges?: number; cyclesTruncated?: boolean; indirectReciprocityTruncated?: boolean } = {};
+    const report = await timeRuns(3, async () => {
+      const response = await app.inject({ method: 'GET', url: `/v1/timebanks/${tb}/reports/mutuality?${window}`, headers: { authorization: `Bearer ${token}` } });
+      if (response.statusCode !== 200) throw new Error(response.body);
+      figures = response.json();
+    }, 1);
+    await app.close();
+
+    const results = {
+      scale: { members: MEMBERS, exchanges: EXCHANGES, reportedExchanges: figures.exchanges },
+      baselineCountSumScan: summary(scan),
+      mutualityReport: { ...summary(report), cyclesTruncated: figures.cyclesTruncated ?? false, indirectReciprocityTruncated: figures.indirectReciprocityTruncated ?? false },
+    };
+    console.table({
+      'SELECT count(*), sum(minutes) (baseline)': { median_ms: results.baselineCountSumScan.medianMs, x_baseline: 1 },
+      'GET .../reports/mutuality': { median_ms: results.mutualityReport.medianMs, x_baseline: Math.round((results.mutualityReport.medianMs / results.baselineCountSumScan.medianMs) * 10) / 10 },
+    });
+    console.log(`cycle count truncated: ${results.mutualityReport.cyclesTruncated}; indirect reciprocity truncated: ${results.mutualityReport.indirectReciprocityTruncated}`);
+    console.log(`written to ${writeResults('reports', results)}`);
+    return results;
+  } finally {
+    await drop();
+  }
+}
