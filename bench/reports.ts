@@ -14,7 +14,7 @@ const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 10_000);
 const EXCHANGES = Number(process.env.BENCH_EXCHANGES ?? 1_000_000);
 
 export async function runReportsBench() {
-  const { database, drop } = await benchDatabase();
+  const { database, drop, url } = await benchDatabase();
   const db = database.db;
   try {
     const now = new Date();
@@ -87,6 +87,11 @@ export async function runReportsBench() {
     console.log(`written to ${writeResults('reports', results)}`);
     return results;
   } finally {
-    await drop();
+    if (process.env.BENCH_KEEP) {
+      console.log(`kept the database (BENCH_KEEP): ${url}`);
+      await database.close();
+    } else {
+      await drop();
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -144,6 +144,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     database,
     loginRateLimit: config.loginRateLimit,
     clock: options.clock ?? (() => new Date()),
+    pseudonymKey: createHmac('sha256', config.jwtSecret).update('exchange-export-pseudonyms').digest(),
   };
   const routeGroups = [
     healthRoutes,

@@ -274,7 +274,8 @@ export function computeMutuality(input: MutualityInput) {
   for (const member of members) {
     if (!member.lastExchangeAt) dormancy.never += 1;
     else {
-      const days = (end - member.lastExchangeAt.getTime()) / DAY;
+      // Whole days, as the members report and any calendar count them.
+      const days = Math.floor((end - member.lastExchangeAt.getTime()) / DAY);
       if (days <= 30) dormancy.within30Days += 1;
       else if (days <= 90) dormancy.days31To90 += 1;
       else dormancy.over90Days += 1;

@@ -7,4 +7,6 @@ export type RouteOptions = {
   loginRateLimit: Config['loginRateLimit'];
   /** The time, injectable so that tests can move it. */
   clock: () => Date;
+  /** Keys the pseudonyms of the exchange export; derived from the JWT secret. */
+  pseudonymKey: Buffer;
 };

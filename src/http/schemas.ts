@@ -20,7 +20,9 @@ export const freeText = (maxLength = 2000) =>
     .max(maxLength)
     .refine((value) => !CONTROL_EXCEPT_NEWLINE_AND_TAB.test(value), {
       message: 'must not contain control characters other than newline and tab',
-    });
+    })
+    // A lone surrogate cannot be stored as UTF-8: it would come back changed.
+    .refine((value) => value.isWellFormed(), { message: 'must be well-formed Unicode' });
 
 /** One line of text: names and titles. */
 export const singleLine = (maxLength = 200) =>
@@ -31,11 +33,13 @@ export const singleLine = (maxLength = 200) =>
     .refine((value) => value.trim().length > 0, { message: 'must not be blank' })
     .refine((value) => !ANY_CONTROL.test(value), {
       message: 'must not contain control characters',
-    });
+    })
+    .refine((value) => value.isWellFormed(), { message: 'must be well-formed Unicode' });
 
 export const email = z.email().max(254);
 export const password = z.string().min(10).max(200);
-export const id = z.uuid();
+// Ids are lower-case, as the API writes them: one spelling per id, in storage and in hashes.
+export const id = z.uuid().regex(/^[0-9a-f-]+$/, 'must be a lower-case UUID');
 export const timestamp = z.iso.datetime({ offset: false });
 export const scope = z.enum(clientScopes);
 

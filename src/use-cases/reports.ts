@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { balanceIndex } from '../domain/matching.js';
 import { computeMutuality, ratio } from '../domain/mutuality.js';
 import type { Db } from '../db/client.js';
@@ -133,11 +133,15 @@ export async function activityReport(db: Db, timebankId: string, interval: 'week
   };
 }
 
-/** Stable within one export, unlinkable across exports: a salted hash of the member id. */
-function pseudonymiser(enabled: boolean): (memberId: string) => string {
-  if (!enabled) return (memberId) => memberId;
-  const salt = randomBytes(16);
-  return (memberId) => `m_${createHash('sha256').update(salt).update(memberId).digest('hex').slice(0, 16)}`;
+/**
+ * A keyed hash of the member id, the timebank and the window: the same on every page of an
+ * export (and every export of the same window), different for another window, and not
+ * reversible without the server's key.
+ */
+function pseudonymiser(key: Buffer | undefined, timebankId: string, window: ReportWindow): (memberId: string) => string {
+  if (!key) return (memberId) => memberId;
+  const scope = `${timebankId}|${window.from.toISOString()}|${window.to.toISOString()}|`;
+  return (memberId) => `m_${createHmac('sha256', key).update(scope + memberId).digest('hex').slice(0, 16)}`;
 }
 
 export type ExchangeRecord = {
@@ -151,8 +155,8 @@ export type ExchangeRecord = {
 };
 
 /** The exchanges behind the reports, page by page (the CSV export reads every page). */
-export async function* exchangeRecords(db: Db, timebankId: string, window: ReportWindow, options: { pseudonymise: boolean; pageSize: number; cursor?: string | undefined; pages?: number }) {
-  const alias = pseudonymiser(options.pseudonymise);
+export async function* exchangeRecords(db: Db, timebankId: string, window: ReportWindow, options: { pseudonymKey: Buffer | undefined; pageSize: number; cursor?: string | undefined; pages?: number }) {
+  const alias = pseudonymiser(options.pseudonymKey, timebankId, window);
   let afterId = decodeCursor(options.cursor);
   for (let page = 0; page < (options.pages ?? Number.POSITIVE_INFINITY); page += 1) {
     const found = await exchangePage(db, timebankId, window.from, window.to, { limit: options.pageSize, afterId });

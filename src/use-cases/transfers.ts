@@ -157,7 +157,8 @@ async function decideTransfer(
   checkLimits(payer, payee, input.minutes);
   const base = newTransferRow(request, input, party === 'broker');
   if (pending) {
-    const hours = (await settings()).autoConfirmAfterHours;
+    // Claims on the commons wait for a coordinator: they never confirm themselves.
+    const hours = party !== 'broker' && payer.kind === 'commons' ? 0 : (await settings()).autoConfirmAfterHours;
     accounts.set(...Object.values(reserve(payer, payee, input.minutes)));
     return {
       row: {
@@ -386,8 +387,13 @@ export async function autoConfirmDue(db: Db, now: Date, limit = 200): Promise<{ 
     } catch (error) {
       if (!(error instanceof Rejection)) throw error;
       if (error.code === 'transfer_not_pending') continue;
-      await ledgerWrite(request, (tx) => decideResolution(tx, request, id, 'expire'));
-      counts.expired += 1;
+      try {
+        await ledgerWrite(request, (tx) => decideResolution(tx, request, id, 'expire'));
+        counts.expired += 1;
+      } catch (expireError) {
+        // Resolved meanwhile by someone else (another process, or its counterparty).
+        if (!(expireError instanceof Rejection)) throw expireError;
+      }
     }
   }
   return counts;

@@ -96,6 +96,16 @@ export function ledgerSuite(options: Pick<TestServiceOptions, 'embedded'>): void
       expect(await runMaintenance(service.database.db, now)).toEqual({ posted: 0, expired: 0 });
     });
 
+    it('never confirms a claim on the commons by itself: a coordinator must', async () => {
+      const claim = (await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: seed.timebank.commonsAccountId, payeeAccountId: ann.accountId, minutes: 30 }, ann.token)).json();
+      expect(claim).toMatchObject({ status: 'pending', autoConfirmAt: null });
+      advance(24 * 30);
+      await runMaintenance(service.database.db, now);
+      expect(await service.get(`${seed.base}/transfers/${claim.id}`, ann.token)).toMatchObject({ status: 'pending' });
+      const confirmed = await postWithKey(service, `${seed.base}/transfers/${claim.id}/confirm`, undefined, seed.coordinatorToken);
+      expect(confirmed.json().status).toBe('posted');
+    });
+
     it('expires a pending transfer that can no longer post, releasing its reservation', async () => {
       const cy = await service.send<Member>('POST', `${seed.base}/members`, { displayName: 'Cy', email: 'cy@example.org', password: seed.password }, seed.coordinatorToken);
       const pending = (await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: cy.accountId, payeeAccountId: ben.accountId, minutes: 20, pending: true }, seed.coordinatorToken)).json();

@@ -92,6 +92,10 @@ describe('the mutuality report through the API', () => {
     expect(rowOf(a)).toMatchObject({ givenMinutes: 30, receivedMinutes: 0, balanceIndex: 1, peopleHelped: 1, helpers: 0, exchanges: 1 });
     // c's balance at the window's end counts the commons transfer, not the exchange at `to`.
     expect(rowOf(c).balanceMinutes).toBe(20);
+    // The activity report's periods add up to the same exchanges and minutes.
+    const activity = await service.get(`${seed.base}/reports/activity?interval=week&${windowQuery}`, seed.coordinatorToken);
+    const totals = activity.items.reduce((sum: { exchanges: number; minutes: number }, item: { exchanges: number; minutes: number }) => ({ exchanges: sum.exchanges + item.exchanges, minutes: sum.minutes + item.minutes }), { exchanges: 0, minutes: 0 });
+    expect(totals).toEqual({ exchanges: report.exchanges, minutes: report.minutes });
     now = new Date('2026-01-10T12:00:00.000Z');
   });
 
@@ -162,6 +166,10 @@ describe('activity and export', () => {
       }
     });
     expect(new Set(mapping.values()).size).toBe(3);
+    // Page by page, a member keeps its pseudonym.
+    const first = await service.get(`${seed.base}/exports/exchanges?${windowQuery}&pseudonymise=true&limit=1`, seed.coordinatorToken);
+    const second = await service.get(`${seed.base}/exports/exchanges?${windowQuery}&pseudonymise=true&limit=1&cursor=${first.nextCursor}`, seed.coordinatorToken);
+    expect([first.items[0].giverMemberId, second.items[0].receiverMemberId]).toEqual([masked.items[0].giverMemberId, masked.items[1].receiverMemberId]);
     const csv = await service.request({ method: 'GET', url: `${seed.base}/exports/exchanges?${windowQuery}`, token: seed.coordinatorToken, headers: { accept: 'text/csv' } });
     const lines = csv.body.trim().split('\n');
     expect(lines[0]).toBe('transferId,giverMemberId,receiverMemberId,minutes,postedAt,categoryId,brokered');

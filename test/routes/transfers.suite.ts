@@ -116,6 +116,21 @@ export function transfersSuite(options: Pick<TestServiceOptions, 'embedded'>): v
       expect(same.json().code).toBe('same_account');
     });
 
+    it('refuses ids in upper case and text that is not well-formed Unicode', async () => {
+      const upper = await postWithKey(service, transfers(), { payerAccountId: ann.accountId.toUpperCase(), payeeAccountId: ben.accountId, minutes: 5 }, ann.token);
+      expect(upper.statusCode).toBe(400);
+      expect(upper.json().errors[0].field).toBe('payerAccountId');
+      const loneSurrogate = await service.request({
+        method: 'POST',
+        url: transfers(),
+        token: ann.token,
+        headers: { 'idempotency-key': 'surrogate', 'content-type': 'application/json' },
+        payload: `{"payerAccountId":"${ann.accountId}","payeeAccountId":"${ben.accountId}","minutes":5,"description":"a\\ud800b"}`,
+      });
+      expect(loneSurrogate.statusCode).toBe(400);
+      expect(loneSurrogate.json().errors[0].field).toBe('description');
+    });
+
     it('validates minutes strictly', async () => {
       for (const minutes of [0, -5, 1.5, 1_000_001, '60', 2 ** 63, null]) {
         const response = await postWithKey(service, transfers(), { payerAccountId: ann.accountId, payeeAccountId: ben.accountId, minutes }, ann.token);
@@ -202,6 +217,9 @@ export function transfersSuite(options: Pick<TestServiceOptions, 'embedded'>): v
     it('hides other members\' accounts and transfers from a member', async () => {
       await service.get(`${seed.base}/accounts/${ben.accountId}`, ann.token, 404);
       await service.get(`${seed.base}/accounts/${seed.timebank.commonsAccountId}`, ann.token);
+      // The commons statement names other members: not for members.
+      await service.get(`${seed.base}/accounts/${seed.timebank.commonsAccountId}/statement`, ann.token, 404);
+      await service.get(`${seed.base}/accounts/${seed.timebank.commonsAccountId}/statement`, seed.coordinatorToken);
       await service.get(`${seed.base}/accounts/${ann.accountId}`, other.coordinatorToken, 404);
       await service.get(`${seed.base}/ledger/verify`, ann.token, 403);
     });

@@ -39,7 +39,8 @@ export async function findTimebank(
   options: { forUpdate?: boolean } = {},
 ): Promise<TimebankRow | undefined> {
   const query = db.select().from(timebanks).where(eq(timebanks.id, timebankId));
-  const [row] = options.forUpdate ? await query.for('update') : await query;
+  // NO KEY UPDATE: does not block the key-share locks that transfer inserts take via foreign keys.
+  const [row] = options.forUpdate ? await query.for('no key update') : await query;
   return row;
 }
 

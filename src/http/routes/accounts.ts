@@ -44,17 +44,18 @@ const statementSchema = z
   .meta({ id: 'Statement' });
 
 /**
- * A member sees its own account and the commons (the community pot is everyone's business);
+ * A member sees its own account and the commons' balance (the community pot is everyone's business);
  * coordinators and partners with ledger:read see every account of their timebank.
  */
-async function readableAccount(db: Db, principal: Principal, timebankId: string, accountId: string): Promise<AccountRow> {
+async function readableAccount(db: Db, principal: Principal, timebankId: string, accountId: string, purpose: 'balance' | 'statement' = 'balance'): Promise<AccountRow> {
   requireTimebankAccess(principal, timebankId);
   const row = await findAccountRow(db, timebankId, accountId);
   if (!row) {
     throw notFound('Account');
   }
   if (principal.type === 'member' && principal.role !== 'coordinator') {
-    if (row.memberId !== principal.id && row.kind !== 'commons') {
+    // The commons balance is everyone's business; its statement names other members.
+    if (row.memberId !== principal.id && !(row.kind === 'commons' && purpose === 'balance')) {
       throw notFound('Account');
     }
   } else {
@@ -114,7 +115,7 @@ export const accountRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
     },
     async (request, reply) => {
       const { timebankId, accountId } = request.params;
-      await readableAccount(database.db, request.principal, timebankId, accountId);
+      await readableAccount(database.db, request.principal, timebankId, accountId, 'statement');
       // Content negotiation on the same resource: CSV when the caller asks for it.
       const wantsCsv = /\btext\/csv\b/.test(request.headers.accept ?? '');
       const window = { from: request.query.from, to: request.query.to ?? clock() };

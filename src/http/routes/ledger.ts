@@ -17,6 +17,8 @@ const verificationSchema = z
   })
   .meta({ id: 'LedgerVerification' });
 
+const consistentRead = { isolationLevel: 'repeatable read', accessMode: 'read only' } as const;
+
 export const ledgerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['ledger'];
@@ -40,7 +42,8 @@ export const ledgerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       if (!(await findTimebank(database.db, request.params.timebankId))) {
         throw notFound('Timebank');
       }
-      return verifyLedger(database.db, request.params.timebankId);
+      // One snapshot, so that transfers committed meanwhile cannot look like a broken chain.
+      return database.db.transaction((tx) => verifyLedger(tx, request.params.timebankId), consistentRead);
     },
   );
 
@@ -66,10 +69,11 @@ export const ledgerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       if (!(await findTimebank(database.db, request.params.timebankId))) {
         throw notFound('Timebank');
       }
-      let journal = '';
-      for await (const text of journalLines(database.db, request.params.timebankId)) {
-        journal += text;
-      }
+      const journal = await database.db.transaction(async (tx) => {
+        let text = '';
+        for await (const lines of journalLines(tx, request.params.timebankId)) text += lines;
+        return text;
+      }, consistentRead);
       return reply.type('text/plain; charset=utf-8').send(journal);
     },
   );

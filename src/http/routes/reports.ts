@@ -153,7 +153,7 @@ function figureRows(value: unknown, path: string, rows: Array<Record<string, unk
 
 const wantsCsv = (accept: string | undefined) => /\btext\/csv\b/.test(accept ?? '');
 
-export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
+export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock, pseudonymKey }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['reports'];
 
@@ -270,7 +270,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         operationId: 'exportExchanges',
         summary: 'The exchanges behind the reports (coordinator, or partner with reports:read)',
         description:
-          'Giver, receiver, minutes, time, category and brokered for every exchange in [from, to), so that every figure can be recomputed independently. pseudonymise=true replaces member ids with salted hashes, consistent within one export. JSON pages with limit and cursor; CSV (Accept: text/csv) streams the whole window.',
+          'Giver, receiver, minutes, time, category and brokered for every exchange in [from, to), so that every figure can be recomputed independently. pseudonymise=true replaces member ids with keyed hashes, the same on every page of the same window. JSON pages with limit and cursor; CSV (Accept: text/csv) streams the whole window.',
         tags,
         security: bearerAuth,
         params: timebankParams,
@@ -282,16 +282,16 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       const { timebankId } = request.params;
       requireCoordinatorOrScope(request.principal, timebankId, 'reports:read');
       const span = window(request.query, clock());
-      const pseudonymise = request.query.pseudonymise === 'true';
+      const key = request.query.pseudonymise === 'true' ? pseudonymKey : undefined;
       if (!wantsCsv(request.headers.accept)) {
-        const pages = exchangeRecords(database.db, timebankId, span, { pseudonymise, pageSize: request.query.limit ?? DEFAULT_PAGE_SIZE, cursor: request.query.cursor, pages: 1 });
+        const pages = exchangeRecords(database.db, timebankId, span, { pseudonymKey: key, pageSize: request.query.limit ?? DEFAULT_PAGE_SIZE, cursor: request.query.cursor, pages: 1 });
         const { value } = await pages.next();
         return { items: value?.records ?? [], nextCursor: value?.nextCursor ?? null };
       }
       const columns = ['transferId', 'giverMemberId', 'receiverMemberId', 'minutes', 'postedAt', 'categoryId', 'brokered'];
       async function* csv() {
         yield stringify([], { header: true, columns });
-        for await (const page of exchangeRecords(database.db, timebankId, span, { pseudonymise, pageSize: 5000 })) {
+        for await (const page of exchangeRecords(database.db, timebankId, span, { pseudonymKey: key, pageSize: 5000 })) {
           yield stringify(page.records, { columns });
         }
       }
