@@ -39,7 +39,7 @@ export const singleLine = (maxLength = 200) =>
 export const email = z.email().max(254);
 export const password = z.string().min(10).max(200);
 // Ids are lower-case, as the API writes them: one spelling per id, in storage and in hashes.
-export const id = z.uuid().regex(/^[0-9a-f-]+$/, 'must be a lower-case UUID');
+export const id = z.uuid({ abort: true }).regex(/^[0-9a-f-]+$/, 'must be a lower-case UUID');
 export const timestamp = z.iso.datetime({ offset: false });
 export const scope = z.enum(clientScopes);
 
