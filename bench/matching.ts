@@ -20,7 +20,7 @@ const SYLLABLES = ['ka', 'lo', 'mi', 'ren', 'tas', 'vu', 'sel', 'dor', 'pia', 'g
 const WORDS = [...BASE_WORDS, ...SYLLABLES.flatMap((first) => SYLLABLES.flatMap((second) => SYLLABLES.slice(0, 3).map((third) => first + second + third)))];
 
 export async function runMatchingBench() {
-  const { database, drop, url } = await benchDatabase();
+  const { database, finish } = await benchDatabase();
   const db = database.db;
   const random = seededRandom(42);
   try {
@@ -94,12 +94,7 @@ export async function runMatchingBench() {
     console.log(`written to ${writeResults('matching', results)}`);
     return results;
   } finally {
-    if (process.env.BENCH_KEEP) {
-      console.log(`kept the database (BENCH_KEEP): ${url}`);
-      await database.close();
-    } else {
-      await drop();
-    }
+    await finish();
   }
 }
 

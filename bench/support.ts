@@ -12,7 +12,8 @@ import { ensurePlatformAdmin } from '../src/use-cases/auth.js';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export async function benchDatabase(): Promise<{ database: Database; url: string; drop: () => Promise<void> }> {
+/** A fresh database; `finish` drops it, or keeps it (and says where) when BENCH_KEEP is set. */
+export async function benchDatabase(): Promise<{ database: Database; finish: () => Promise<void> }> {
   const name = `timebank_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -24,9 +25,12 @@ export async function benchDatabase(): Promise<{ database: Database; url: string
   await database.migrate();
   return {
     database,
-    url: url.toString(),
-    async drop() {
+    async finish() {
       await database.close();
+      if (process.env.BENCH_KEEP) {
+        console.log(`kept the database (BENCH_KEEP): ${url.toString()}`);
+        return;
+      }
       const client = new pg.Client({ connectionString: ADMIN_URL });
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

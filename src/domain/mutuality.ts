@@ -234,16 +234,18 @@ export function computeMutuality(input: MutualityInput) {
 
   const graph = indexGraph(edges);
   const nodeCount = graph.ids.length;
-  const weights = new Map(edges.map((edge) => [`${edge.giver}|${edge.receiver}`, edge.minutes]));
+  // Pairs keyed by number (from * n + to): hundreds of thousands of string keys are slow.
+  const weights = new Map<number, number>();
+  graph.pairs.forEach(([from, to], index) => weights.set(from * nodeCount + to, edges[index]!.minutes));
   let reciprocatedEdges = 0;
   let reciprocatedMinutes = 0;
-  for (const edge of edges) {
-    const reverse = weights.get(`${edge.receiver}|${edge.giver}`);
+  graph.pairs.forEach(([from, to], index) => {
+    const reverse = weights.get(to * nodeCount + from);
     if (reverse !== undefined) {
       reciprocatedEdges += 1;
-      reciprocatedMinutes += Math.min(edge.minutes, reverse);
+      reciprocatedMinutes += Math.min(edges[index]!.minutes, reverse);
     }
-  }
+  });
   const component = stronglyConnected(nodeCount, graph.out);
   const componentSizes = new Map<number, number>();
   for (const value of component) componentSizes.set(value, (componentSizes.get(value) ?? 0) + 1);

@@ -112,27 +112,32 @@ const GROUPED_BY_DURATION = 0b1110;
  * pair, by category and by duration at once (grouping sets).
  */
 export async function scanForReport(db: Db, timebankId: string, from: Date, to: Date): Promise<ReportScan> {
-  const found = await rows(
-    db,
-    sql`WITH t AS (
-          SELECT t.minutes, t.posted_at, t.category_id, ga.member_id AS giver, ra.member_id AS receiver,
-                 CASE WHEN t.reverses_transfer_id IS NOT NULL THEN 'reversal'
-                      WHEN r.id IS NOT NULL THEN 'reversed'
-                      WHEN ga.kind = 'commons' OR ra.kind = 'commons' THEN 'commons'
-                      ELSE 'exchange' END AS kind,
-                 t.posted_at >= ${iso(from)}::timestamptz AS in_window
-            FROM transfers t
-            JOIN accounts ga ON ga.timebank_id = t.timebank_id AND ga.id = t.payee_account_id
-            JOIN accounts ra ON ra.timebank_id = t.timebank_id AND ra.id = t.payer_account_id
-            LEFT JOIN transfers r ON r.timebank_id = t.timebank_id AND r.reverses_transfer_id = t.id
-           WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.posted_at < ${iso(to)}::timestamptz)
-        SELECT GROUPING(giver, receiver, category_id, minutes) AS grouping, kind, giver, receiver, category_id, minutes,
-               count(*) FILTER (WHERE in_window) AS window_count,
-               coalesce(sum(minutes) FILTER (WHERE in_window), 0) AS window_minutes,
-               min(posted_at) AS first_at, max(posted_at) AS last_at
-          FROM t
-         GROUP BY GROUPING SETS ((kind, giver, receiver), (kind, category_id), (kind, minutes))`,
-  );
+  // The pair aggregate is as large as the number of member pairs: give it the memory to stay
+  // in a hash table instead of spilling to disk, for this statement only.
+  const found = await db.transaction(async (tx) => {
+    await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
+    return rows(
+      tx,
+      sql`WITH t AS (
+            SELECT t.minutes, t.posted_at, t.category_id, ga.member_id AS giver, ra.member_id AS receiver,
+                   CASE WHEN t.reverses_transfer_id IS NOT NULL THEN 'reversal'
+                        WHEN r.id IS NOT NULL THEN 'reversed'
+                        WHEN ga.kind = 'commons' OR ra.kind = 'commons' THEN 'commons'
+                        ELSE 'exchange' END AS kind,
+                   t.posted_at >= ${iso(from)}::timestamptz AS in_window
+              FROM transfers t
+              JOIN accounts ga ON ga.timebank_id = t.timebank_id AND ga.id = t.payee_account_id
+              JOIN accounts ra ON ra.timebank_id = t.timebank_id AND ra.id = t.payer_account_id
+              LEFT JOIN transfers r ON r.timebank_id = t.timebank_id AND r.reverses_transfer_id = t.id
+             WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.posted_at < ${iso(to)}::timestamptz)
+          SELECT GROUPING(giver, receiver, category_id, minutes) AS grouping, kind, giver, receiver, category_id, minutes,
+                 count(*) FILTER (WHERE in_window) AS window_count,
+                 coalesce(sum(minutes) FILTER (WHERE in_window), 0) AS window_minutes,
+                 min(posted_at) AS first_at, max(posted_at) AS last_at
+            FROM t
+           GROUP BY GROUPING SETS ((kind, giver, receiver), (kind, category_id), (kind, minutes))`,
+    );
+  }, { accessMode: 'read only' });
   const scan: ReportScan = {
     edges: [],
     spans: new Map(),
