@@ -14,6 +14,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { authentication } from './http/auth.js';
 import { errorHandling } from './http/errors.js';
+import { optionalIdempotency } from './http/idempotency.js';
 import { withoutUnusedSchemas, type OpenApiDocument } from './http/openapi-schemas.js';
 import type { RouteOptions } from './http/options.js';
 import { accountRoutes } from './http/routes/accounts.js';
@@ -146,6 +147,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     clock: options.clock ?? (() => new Date()),
     pseudonymKey: createHmac('sha256', config.jwtSecret).update('exchange-export-pseudonyms').digest(),
   };
+  await app.register(optionalIdempotency, { database, clock: routeOptions.clock });
   const routeGroups = [
     healthRoutes,
     authRoutes,

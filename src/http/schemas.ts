@@ -184,6 +184,13 @@ export const idempotencyHeaders = z.object({
     .describe('Required: a retry with the same key and body replays the first answer'),
 });
 
+/** For writes that honour a key when given (those that move credits require one). */
+export const optionalIdempotencyHeaders = z.object({
+  'idempotency-key': idempotencyHeaders.shape['idempotency-key']
+    .optional()
+    .describe('Optional: a retry with the same key and body replays the first answer'),
+});
+
 export const minutes = z.int().min(1).max(1_000_000).describe('Whole minutes, 1 to 1,000,000');
 
 export const transferSchema = z

@@ -6,6 +6,7 @@ import { createCategory } from '../../use-cases/categories.js';
 import type { RouteOptions } from '../options.js';
 import {
   bearerAuth,
+  optionalIdempotencyHeaders,
   categorySchema,
   id,
   problems,
@@ -40,11 +41,13 @@ export const categoryRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
   app.post(
     '/v1/timebanks/:timebankId/categories',
     {
+      config: { idempotency: 'optional' },
       schema: {
         operationId: 'createCategory',
         summary: 'Add a category (coordinator)',
         tags,
         security: bearerAuth,
+        headers: optionalIdempotencyHeaders,
         params: timebankParams,
         body: z.strictObject({
           name: singleLine(100),

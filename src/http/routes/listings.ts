@@ -16,6 +16,7 @@ import { findMatches, suggestCycles } from '../../use-cases/matching.js';
 import type { RouteOptions } from '../options.js';
 import {
   bearerAuth,
+  optionalIdempotencyHeaders,
   freeText,
   id,
   page,
@@ -128,12 +129,14 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
     app.post(
       `/v1/timebanks/:timebankId/${plural}`,
       {
+        config: { idempotency: 'optional' },
         schema: {
           operationId: `create${Noun}`,
           summary: kind === 'offer' ? 'List something a member can give' : 'List something a member needs',
           description: 'A member lists for itself; a coordinator or a partner with listings:write passes memberId.',
           tags,
           security: bearerAuth,
+          headers: optionalIdempotencyHeaders,
           params: timebankParams,
           body: z.strictObject({ ...listingFields, memberId: id.optional() }),
           response: { 201: listingSchema, ...problems(...writeProblems, 422) },

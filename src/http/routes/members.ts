@@ -12,6 +12,7 @@ import { createMember, updateMember } from '../../use-cases/members.js';
 import type { RouteOptions } from '../options.js';
 import {
   bearerAuth,
+  optionalIdempotencyHeaders,
   email,
   id,
   memberSchema,
@@ -37,12 +38,14 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
   app.post(
     '/v1/timebanks/:timebankId/members',
     {
+      config: { idempotency: 'optional' },
       schema: {
         operationId: 'createMember',
         summary: 'Add a member, with its account (coordinator, or client with members:write)',
         description: 'Only a coordinator may add a coordinator. Without a password the member cannot log in until one is set.',
         tags,
         security: bearerAuth,
+        headers: optionalIdempotencyHeaders,
         params: timebankParams,
         body: z.strictObject({
           displayName: singleLine(200),

@@ -12,6 +12,7 @@ import { createTimebank, updateTimebank } from '../../use-cases/timebanks.js';
 import type { RouteOptions } from '../options.js';
 import {
   bearerAuth,
+  optionalIdempotencyHeaders,
   page,
   paginationQuery,
   problems,
@@ -35,12 +36,14 @@ export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
   app.post(
     '/v1/timebanks',
     {
+      config: { idempotency: 'optional' },
       schema: {
         operationId: 'createTimebank',
         summary: 'Create a timebank (platform admin)',
         description: 'Creates the timebank, its commons account and its default category taxonomy.',
         tags,
         security: bearerAuth,
+        headers: optionalIdempotencyHeaders,
         body: z.strictObject({
           name: singleLine(200),
           slug: slug.optional().describe('Derived from the name when absent'),

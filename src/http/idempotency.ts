@@ -1,0 +1,86 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { and, eq } from 'drizzle-orm';
+import { Rejection } from '../domain/errors.js';
+import type { Database } from '../db/client.js';
+import { claimIdempotencyKey, storeOutcome } from '../db/ledger.js';
+import { idempotencyKeys } from '../db/schema.js';
+import { callerOf, requestHash } from '../use-cases/ledger-write.js';
+import { PROBLEM_CONTENT_TYPE } from './errors.js';
+
+/*
+ * Writes that do not move time credits honour an Idempotency-Key when one is given (those that
+ * do require one, and handle it inside their ledger transaction). The key is claimed before the
+ * handler runs and the response stored after it: a retry gets the first answer again, the same
+ * key with another body is 409 idempotency_key_reused, and a retry while the first is still
+ * running is 409 idempotency_key_in_use.
+ */
+
+const KEY = /^[\x20-\x7e]{1,255}$/;
+// Creating a timebank names no timebank yet: its keys live under the nil id.
+const NO_TIMEBANK = '00000000-0000-0000-0000-000000000000';
+
+type Claim = { timebankId: string; caller: string; key: string };
+
+export const optionalIdempotency = fp(
+  async (app: FastifyInstance, options: { database: Database; clock: () => Date }) => {
+    app.decorateRequest<Claim | null>('idempotencyClaim', null);
+
+    app.addHook('preHandler', async (request, reply) => {
+      if (request.routeOptions.config.idempotency !== 'optional') return;
+      const key = request.headers['idempotency-key'];
+      if (key === undefined) return;
+      if (typeof key !== 'string' || !KEY.test(key)) {
+        throw new Rejection('validation_failed', 'Invalid header: idempotency-key.', {
+          errors: [{ field: 'idempotency-key', location: 'header', message: 'must be 1 to 255 printable ASCII characters' }],
+        });
+      }
+      const claim = { timebankId: timebankOf(request), caller: callerOf(request.principal), key };
+      const hash = requestHash({ route: request.routeOptions.url, params: request.params, body: request.body ?? null });
+      const outcome = await claimIdempotencyKey(options.database.db, { ...claim, requestHash: hash, now: options.clock() });
+      if (outcome === 'claimed') {
+        request.idempotencyClaim = claim;
+        return;
+      }
+      if (outcome.requestHash !== hash) {
+        throw new Rejection('idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
+      }
+      if (outcome.statusCode === null || outcome.responseBody === null) {
+        throw new Rejection('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+      }
+      reply.header('idempotency-replayed', 'true').code(outcome.statusCode);
+      if (outcome.statusCode >= 400) reply.type(PROBLEM_CONTENT_TYPE);
+      return reply.send(JSON.parse(outcome.responseBody));
+    });
+
+    app.addHook('onSend', async (request, reply, payload) => {
+      const claim = request.idempotencyClaim;
+      if (!claim || typeof payload !== 'string') return payload;
+      if (reply.statusCode >= 500) {
+        // Nothing was decided: free the key so that a retry can run.
+        await options.database.db
+          .delete(idempotencyKeys)
+          .where(and(eq(idempotencyKeys.timebankId, claim.timebankId), eq(idempotencyKeys.caller, claim.caller), eq(idempotencyKeys.key, claim.key)));
+      } else {
+        await storeOutcome(options.database.db, { ...claim, statusCode: reply.statusCode, responseBody: payload });
+      }
+      return payload;
+    });
+  },
+  { name: 'optional-idempotency' },
+);
+
+function timebankOf(request: FastifyRequest): string {
+  const params = request.params as { timebankId?: string } | undefined;
+  return params?.timebankId ?? NO_TIMEBANK;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** 'optional': an Idempotency-Key, when given, makes retries of this write safe. */
+    idempotency?: 'optional';
+  }
+  interface FastifyRequest {
+    idempotencyClaim: Claim | null;
+  }
+}
