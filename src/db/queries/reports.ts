@@ -12,6 +12,13 @@ import { rows } from '../rows.js';
 const iso = (date: Date) => date.toISOString();
 
 /**
+ * The ids of reversed transfers: few, so joined by hash rather than probed once per transfer.
+ */
+function reversedIds(timebankId: string): SQL {
+  return sql`SELECT reverses_transfer_id AS id FROM transfers WHERE timebank_id = ${timebankId} AND reverses_transfer_id IS NOT NULL`;
+}
+
+/**
  * Exchanges (mutuality-metrics.md): posted transfers between two member accounts that are not
  * reversals and have not been reversed, posted in [from, to). The giver is the payee.
  */
@@ -21,7 +28,7 @@ export function exchangesSql(timebankId: string, from: Date | undefined, to: Dat
                FROM transfers t
                JOIN accounts ga ON ga.timebank_id = t.timebank_id AND ga.id = t.payee_account_id AND ga.kind = 'member'
                JOIN accounts ra ON ra.timebank_id = t.timebank_id AND ra.id = t.payer_account_id AND ra.kind = 'member'
-               LEFT JOIN transfers r ON r.timebank_id = t.timebank_id AND r.reverses_transfer_id = t.id
+               LEFT JOIN (${reversedIds(timebankId)}) r ON r.id = t.id
               WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.reverses_transfer_id IS NULL AND r.id IS NULL
                 ${from ? sql`AND t.posted_at >= ${iso(from)}::timestamptz` : sql``}
                 AND t.posted_at < ${iso(to)}::timestamptz`;
@@ -112,10 +119,12 @@ const GROUPED_BY_DURATION = 0b1110;
  * pair, by category and by duration at once (grouping sets).
  */
 export async function scanForReport(db: Db, timebankId: string, from: Date, to: Date): Promise<ReportScan> {
-  // The pair aggregate is as large as the number of member pairs: give it the memory to stay
-  // in a hash table instead of spilling to disk, for this statement only.
+  // The pair aggregate is as large as the number of member pairs, and PostgreSQL overestimates
+  // it (every payer times every payee): with too little memory it sorts a million rows instead of
+  // hashing a few hundred thousand groups (6.5 s against 2.4 s in the benchmark). Only this
+  // read-only transaction gets the memory.
   const found = await db.transaction(async (tx) => {
-    await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
+    await tx.execute(sql`SET LOCAL work_mem = '256MB'`);
     return rows(
       tx,
       sql`WITH t AS (
@@ -128,12 +137,14 @@ export async function scanForReport(db: Db, timebankId: string, from: Date, to: 
               FROM transfers t
               JOIN accounts ga ON ga.timebank_id = t.timebank_id AND ga.id = t.payee_account_id
               JOIN accounts ra ON ra.timebank_id = t.timebank_id AND ra.id = t.payer_account_id
-              LEFT JOIN transfers r ON r.timebank_id = t.timebank_id AND r.reverses_transfer_id = t.id
+              LEFT JOIN (${reversedIds(timebankId)}) r ON r.id = t.id
              WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.posted_at < ${iso(to)}::timestamptz)
           SELECT GROUPING(giver, receiver, category_id, minutes) AS grouping, kind, giver, receiver, category_id, minutes,
                  count(*) FILTER (WHERE in_window) AS window_count,
                  coalesce(sum(minutes) FILTER (WHERE in_window), 0) AS window_minutes,
-                 min(posted_at) AS first_at, max(posted_at) AS last_at
+                 -- Epoch milliseconds: a number parses far faster than a timestamp, row after row.
+                 (extract(epoch FROM min(posted_at)) * 1000)::float8 AS first_at,
+                 (extract(epoch FROM max(posted_at)) * 1000)::float8 AS last_at
             FROM t
            GROUP BY GROUPING SETS ((kind, giver, receiver), (kind, category_id), (kind, minutes))`,
     );
@@ -167,8 +178,10 @@ export async function scanForReport(db: Db, timebankId: string, from: Date, to: 
     } else if (grouping === GROUPED_BY_PAIR && kind === 'exchange') {
       const giver = String(row.giver);
       const receiver = String(row.receiver);
-      widen(giver, new Date(row.first_at as string), new Date(row.last_at as string));
-      widen(receiver, new Date(row.first_at as string), new Date(row.last_at as string));
+      const first = new Date(Number(row.first_at));
+      const last = new Date(Number(row.last_at));
+      widen(giver, first, last);
+      widen(receiver, first, last);
       if (windowCount > 0) scan.edges.push({ giver, receiver, minutes: windowMinutes, count: windowCount });
     }
   }
