@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postWithKey } from '../helpers/ledger.js';
+import { seedTimebank, startTestService, type Member, type TestService } from '../helpers/service.js';
+
+/*
+ * `npm start` runs on embedded PGlite: the matching and report queries (pg_trgm, bit_count,
+ * grouping sets, recursive CTEs) must work there too, not only on PostgreSQL.
+ */
+
+let service: TestService;
+let seed: Awaited<ReturnType<typeof seedTimebank>>;
+let members: Member[];
+let categoryId: string;
+
+beforeAll(async () => {
+  service = await startTestService({ embedded: true });
+  seed = await seedTimebank(service);
+  members = [];
+  for (const name of ['a', 'b', 'c']) {
+    members.push(await service.send<Member>('POST', `${seed.base}/members`, { displayName: name, email: `${name}@example.org` }, seed.coordinatorToken));
+  }
+  const categories = await service.get<{ items: Array<{ id: string; name: string }> }>(`${seed.base}/categories`, seed.coordinatorToken);
+  categoryId = categories.items.find((category) => category.name === 'Gardening')!.id;
+  for (let index = 0; index < 3; index += 1) {
+    const giver = members[index]!;
+    const receiver = members[(index + 1) % 3]!;
+    await service.send('POST', `${seed.base}/offers`, { title: 'Garden help', categoryId, memberId: giver.id, availability: [{ day: 'sat', from: '09:00', to: '12:00' }] }, seed.coordinatorToken);
+    await service.send('POST', `${seed.base}/requests`, { title: 'Garden help', categoryId, memberId: receiver.id, location: { lat: 51.5, lon: 0 } }, seed.coordinatorToken);
+    await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: receiver.accountId, payeeAccountId: giver.accountId, minutes: 60 }, seed.coordinatorToken);
+  }
+});
+afterAll(() => service.close());
+
+describe('reads on the embedded database', () => {
+  it('ranks matches and suggests cycles', async () => {
+    const requests = await service.get<{ items: Array<{ id: string }> }>(`${seed.base}/requests?q=garden`, seed.coordinatorToken);
+    expect(requests.items).toHaveLength(3);
+    const matches = await service.get(`${seed.base}/requests/${requests.items[0]!.id}/matches`, seed.coordinatorToken);
+    expect(matches.items.length).toBeGreaterThan(0);
+    const cycles = await service.get(`${seed.base}/matches/cycles?maxLength=3`, seed.coordinatorToken);
+    // Everyone offers and requests the same: two-way exchanges tie with the three-way one and win.
+    expect(cycles.items.length).toBeGreaterThan(0);
+    expect(cycles.items[0].members).toHaveLength(2);
+  });
+
+  it('computes the mutuality, members and activity reports and the export', async () => {
+    const report = await service.get(`${seed.base}/reports/mutuality`, seed.coordinatorToken);
+    expect(report).toMatchObject({ exchanges: 3, minutes: 180, cycles: { '2': 0, '3': 1, '4': 0 } });
+    expect(report.ledgerCheck).toMatchObject({ balancesSumToZero: true, windowAddsUp: true });
+    expect((await service.get(`${seed.base}/reports/members`, seed.coordinatorToken)).items.length).toBeGreaterThanOrEqual(3);
+    const activity = await service.get(`${seed.base}/reports/activity?interval=month`, seed.coordinatorToken);
+    expect(activity.items.reduce((sum: number, item: { minutes: number }) => sum + item.minutes, 0)).toBe(180);
+    expect((await service.get(`${seed.base}/exports/exchanges?pseudonymise=true`, seed.coordinatorToken)).items).toHaveLength(3);
+  });
+});
