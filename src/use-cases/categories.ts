@@ -1,4 +1,5 @@
-import { Rejection } from '../domain/errors.js';
+import { and, eq } from 'drizzle-orm';
+import { Rejection, notFound } from '../domain/errors.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { findCategory, presentCategory, type Category } from '../db/queries/categories.js';
@@ -34,6 +35,26 @@ export async function createCategory(
       throw new Rejection('category_exists', 'A category with that name already exists there.', {
         field: 'name',
       });
+    }
+    throw error;
+  }
+}
+
+/** Renames a category; its id, and everything filed under it, stay. */
+export async function renameCategory(db: Db, timebankId: string, categoryId: string, name: string): Promise<Category> {
+  try {
+    const [row] = await db
+      .update(categories)
+      .set({ name: name.trim() })
+      .where(and(eq(categories.timebankId, timebankId), eq(categories.id, categoryId)))
+      .returning();
+    if (!row) {
+      throw notFound('Category');
+    }
+    return presentCategory(row);
+  } catch (error) {
+    if (isUniqueViolation(error, 'categories_timebank_parent_name_key')) {
+      throw new Rejection('category_exists', 'A category with that name already exists there.', { field: 'name' });
     }
     throw error;
   }

@@ -81,6 +81,12 @@ describe('categories', () => {
     const foreignParent = await service.send('POST', `${other.base}/categories`, { name: 'Tennis', parentId: parent.id }, other.coordinatorToken, 422);
     expect(foreignParent.code).toBe('invalid_parent_category');
     await service.send('POST', `${seed.base}/categories`, { name: 'Chess' }, seed.memberToken, 403);
+    // Coordinators rename; names stay unique among siblings; members and other timebanks cannot.
+    expect(await service.send('PATCH', `${seed.base}/categories/${child.id}`, { name: 'Football and futsal' }, seed.coordinatorToken)).toMatchObject({ id: child.id, name: 'Football and futsal', parentId: parent.id });
+    expect((await service.send('PATCH', `${seed.base}/categories/${parent.id}`, { name: 'Recovery circles' }, seed.coordinatorToken, 409)).code).toBe('category_exists');
+    await service.send('PATCH', `${seed.base}/categories/${child.id}`, { name: 'Mine' }, seed.memberToken, 403);
+    await service.send('PATCH', `${seed.base}/categories/${child.id}`, { name: 'Mine' }, other.coordinatorToken, 404);
+    await service.send('PATCH', `${seed.base}/categories/01900000-0000-7000-8000-000000000000`, { name: 'Ghost' }, seed.coordinatorToken, 404);
     await service.get(`${seed.base}/categories`, other.memberToken, 404);
   });
 });

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireCoordinator, requireTimebankAccess } from '../../domain/principal.js';
 import { listCategories } from '../../db/queries/categories.js';
-import { createCategory } from '../../use-cases/categories.js';
+import { createCategory, renameCategory } from '../../use-cases/categories.js';
 import type { RouteOptions } from '../options.js';
 import {
   bearerAuth,
@@ -60,6 +60,27 @@ export const categoryRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       requireCoordinator(request.principal, request.params.timebankId);
       reply.code(201);
       return createCategory(database.db, request.params.timebankId, request.body, clock());
+    },
+  );
+
+  app.patch(
+    '/v1/timebanks/:timebankId/categories/:categoryId',
+    {
+      schema: {
+        operationId: 'renameCategory',
+        summary: 'Rename a category (coordinator)',
+        description: 'Offers, requests and transfers filed under it keep pointing to it.',
+        tags,
+        security: bearerAuth,
+        params: z.strictObject({ timebankId: id, categoryId: id }),
+        body: z.strictObject({ name: singleLine(100) }),
+        response: { 200: categorySchema, ...problems(...writeProblems, 409) },
+      },
+    },
+    async (request) => {
+      const { timebankId, categoryId } = request.params;
+      requireCoordinator(request.principal, timebankId);
+      return renameCategory(database.db, timebankId, categoryId, request.body.name);
     },
   );
 };
