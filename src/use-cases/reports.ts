@@ -9,7 +9,7 @@ import {
   exchangePage,
   ledgerTotals,
   memberRows,
-  registeredMembers,
+  membersWithAccounts,
   scanForReport,
 } from '../db/queries/reports.js';
 
@@ -29,13 +29,13 @@ export async function mutualityReport(
   options: ReportWindow & { population: 'active' | 'all'; maxCycleLength: number; dormantDays: number; now: Date },
 ) {
   // One scan of the transfers, and small reads beside it.
-  const [scan, registered, listings, ledger] = await Promise.all([
-    scanForReport(db, timebankId, options.from, options.to),
-    registeredMembers(db, timebankId, options.to),
+  const [everyone, listings, ledger] = await Promise.all([
+    membersWithAccounts(db, timebankId, options.to),
     categoryListings(db, timebankId, options.now),
     ledgerTotals(db, timebankId),
   ]);
-  const members = registered.map((member) => ({
+  const scan = await scanForReport(db, timebankId, options.from, options.to, new Map(everyone.map((member) => [member.accountId, member.id])));
+  const members = everyone.filter((member) => member.registered).map(({ accountId: _account, registered: _registered, ...member }) => ({
     ...member,
     firstExchangeAt: scan.spans.get(member.id)?.first ?? null,
     lastExchangeAt: scan.spans.get(member.id)?.last ?? null,
