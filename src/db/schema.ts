@@ -17,6 +17,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { MAX_TRANSFER_MINUTES } from '../domain/ledger.js';
+import type { AvailabilityWindow } from '../domain/matching.js';
 
 /*
  * Every tenant table leads with timebank_id and every primary or unique key includes it, so the
@@ -252,7 +254,7 @@ export const transfers = pgTable(
       columns: [table.timebankId, table.reversesTransferId],
       foreignColumns: [table.timebankId, table.id],
     }),
-    check('transfers_minutes_check', sql`${table.minutes} > 0 AND ${table.minutes} <= 1000000`),
+    check('transfers_minutes_check', sql`${table.minutes} > 0 AND ${table.minutes} <= ${sql.raw(String(MAX_TRANSFER_MINUTES))}`),
     check('transfers_parties_check', sql`${table.payerAccountId} <> ${table.payeeAccountId}`),
     check('transfers_status_check', sql`${table.status} IN ('pending', 'posted', 'rejected', 'expired')`),
     check(
@@ -320,8 +322,6 @@ const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 /** One bit per hour of the week (Monday 00:00 UTC first): when a listing's owner is available. */
 const weekHours = customType<{ data: string }>({ dataType: () => 'bit(168)' });
 
-export type AvailabilityWindow = { day: 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun'; from: string; to: string };
-
 /** Offers (what a member can give) and requests (what a member needs), in one table. */
 export const listings = pgTable(
   'listings',
@@ -384,4 +384,3 @@ export type AccountRow = typeof accounts.$inferSelect;
 export type ClientRow = typeof clients.$inferSelect;
 export type CategoryRow = typeof categories.$inferSelect;
 export type TransferRow = typeof transfers.$inferSelect;
-export type EntryRow = typeof entries.$inferSelect;

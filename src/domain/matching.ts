@@ -235,14 +235,6 @@ export function trigramSimilarity(left: string, right: string): number {
   return setSimilarity(trigrams(left), trigrams(right));
 }
 
-export function haversineKm(from: { lat: number; lon: number }, to: { lat: number; lon: number }): number {
-  const radians = (degrees: number) => (degrees * Math.PI) / 180;
-  const dLat = radians(to.lat - from.lat);
-  const dLon = radians(to.lon - from.lon);
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(radians(from.lat)) * Math.cos(radians(to.lat)) * Math.sin(dLon / 2) ** 2;
-  return 2 * 6371 * Math.asin(Math.sqrt(h));
-}
-
 export type CycleListing = {
   id: string;
   memberId: string;

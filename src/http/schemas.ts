@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_TRANSFER_MINUTES } from '../domain/ledger.js';
 import { clientScopes } from '../domain/principal.js';
 
 /*
@@ -191,7 +192,7 @@ export const optionalIdempotencyHeaders = z.object({
     .describe('Optional: a retry with the same key and body replays the first answer'),
 });
 
-export const minutes = z.int().min(1).max(1_000_000).describe('Whole minutes, 1 to 1,000,000');
+export const minutes = z.int().min(1).max(MAX_TRANSFER_MINUTES).describe('Whole minutes, 1 to 1,000,000');
 
 export const transferSchema = z
   .object({

@@ -129,10 +129,3 @@ export async function updateListing(
     return presentListing(row!);
   });
 }
-
-/** The listing's owner: who may change it besides coordinators and partners. */
-export async function listingOwner(db: Db, timebankId: string, kind: ListingKind, listingId: string) {
-  const found = await findListing(db, timebankId, kind, listingId);
-  return found?.memberId;
-}
-
