@@ -1,4 +1,4 @@
-import { Rejection } from '../domain/errors.js';
+import { invalidField } from '../domain/errors.js';
 
 /*
  * Keyset pagination over time-ordered ids: a cursor is the last id of the previous page,
@@ -6,6 +6,10 @@ import { Rejection } from '../domain/errors.js';
  */
 
 export const DEFAULT_PAGE_SIZE = 50;
+
+export function invalidCursor() {
+  return invalidField('query', 'cursor', 'is not a cursor this API issued');
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -19,9 +23,7 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   }
   const lastId = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!UUID.test(lastId)) {
-    throw new Rejection('validation_failed', 'Invalid query: cursor.', {
-      errors: [{ field: 'cursor', location: 'query', message: 'is not a cursor this API issued' }],
-    });
+    throw invalidCursor();
   }
   return lastId;
 }
@@ -51,9 +53,7 @@ export function decodeVersionCursor(cursor: string | undefined): number | undefi
   }
   const match = /^v(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match) {
-    throw new Rejection('validation_failed', 'Invalid query: cursor.', {
-      errors: [{ field: 'cursor', location: 'query', message: 'is not a cursor this API issued' }],
-    });
+    throw invalidCursor();
   }
   return Number(match[1]);
 }

@@ -52,3 +52,11 @@ export function assert(condition: unknown, message: string): asserts condition {
     throw new Error(`Assertion failed: ${message}`);
   }
 }
+
+/**
+ * A field refused by a check the request schema cannot express: the same validation_failed
+ * problem, naming the field, as schema validation gives.
+ */
+export function invalidField(location: 'body' | 'query' | 'header' | 'path', field: string, message: string): Rejection {
+  return new Rejection('validation_failed', `Invalid ${location}: ${field}.`, { errors: [{ field, location, message }] });
+}

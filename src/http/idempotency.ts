@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { and, eq } from 'drizzle-orm';
-import { Rejection } from '../domain/errors.js';
+import { invalidField, Rejection } from '../domain/errors.js';
 import type { Database } from '../db/client.js';
 import { claimIdempotencyKey, storeOutcome } from '../db/ledger.js';
 import { idempotencyKeys } from '../db/schema.js';
@@ -31,9 +31,7 @@ export const optionalIdempotency = fp(
       const key = request.headers['idempotency-key'];
       if (key === undefined) return;
       if (typeof key !== 'string' || !KEY.test(key)) {
-        throw new Rejection('validation_failed', 'Invalid header: idempotency-key.', {
-          errors: [{ field: 'idempotency-key', location: 'header', message: 'must be 1 to 255 printable ASCII characters' }],
-        });
+        throw invalidField('header', 'idempotency-key', 'must be 1 to 255 printable ASCII characters');
       }
       const claim = { timebankId: timebankOf(request), caller: callerOf(request.principal), key };
       const hash = requestHash({ route: request.routeOptions.url, params: request.params, body: request.body ?? null });

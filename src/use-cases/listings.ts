@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { Rejection, notFound } from '../domain/errors.js';
+import { invalidField, notFound, Rejection } from '../domain/errors.js';
 import { availabilityHours, isValidWindow, type AvailabilityWindow } from '../domain/matching.js';
 import { withoutUndefined } from '../domain/objects.js';
 import type { Db } from '../db/client.js';
@@ -25,9 +25,7 @@ export type ListingChange = Partial<ListingInput> & { status?: 'open' | 'closed'
 function checkAvailability(windows: AvailabilityWindow[] | null | undefined): void {
   const invalid = (windows ?? []).findIndex((window) => !isValidWindow(window));
   if (invalid >= 0) {
-    throw new Rejection('validation_failed', 'Invalid body: availability.', {
-      errors: [{ field: `availability.${invalid}`, location: 'body', message: 'must end after it starts' }],
-    });
+    throw invalidField('body', `availability.${invalid}`, 'must end after it starts');
   }
 }
 

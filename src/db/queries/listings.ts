@@ -1,8 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { Rejection } from '../../domain/errors.js';
 import type { AvailabilityWindow } from '../../domain/matching.js';
 import type { Db } from '../client.js';
-import { decodeCursor, encodeCursor } from '../pagination.js';
+import { decodeCursor, encodeCursor, invalidCursor } from '../pagination.js';
 import type { ListingRow } from '../schema.js';
 import { rows, type Row } from '../rows.js';
 
@@ -114,9 +113,7 @@ export async function searchListings(db: Db, timebankId: string, kind: ListingKi
   const ranked = filters.q !== undefined;
   const offset = ranked && filters.cursor ? decodeOffsetCursor(filters.cursor) : 0;
   if (!Number.isFinite(offset)) {
-    throw new Rejection('validation_failed', 'Invalid query: cursor.', {
-      errors: [{ field: 'cursor', location: 'query', message: 'is not a cursor this API issued' }],
-    });
+    throw invalidCursor();
   }
   const after = !ranked ? decodeCursor(filters.cursor) : undefined;
   const conditions: SQL[] = [sql`l.timebank_id = ${timebankId}`, sql`l.kind = ${kind}`];

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Rejection, notFound } from '../../domain/errors.js';
+import { invalidField, notFound, Rejection } from '../../domain/errors.js';
 import { matchWeights, weekdays } from '../../domain/matching.js';
 import {
   isCoordinatorOf,
@@ -110,9 +110,7 @@ function actingMemberId(principal: Principal, timebankId: string, requested: str
     throw new Rejection('forbidden', 'A member manages its own listings only.', { field: 'memberId' });
   }
   if (!requested) {
-    throw new Rejection('validation_failed', 'Invalid body: memberId.', {
-      errors: [{ field: 'memberId', location: 'body', message: 'is required when acting for a member' }],
-    });
+    throw invalidField('body', 'memberId', 'is required when acting for a member');
   }
   return requested;
 }

@@ -2,7 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { Rejection } from '../../domain/errors.js';
+import { invalidField } from '../../domain/errors.js';
 import { requireCoordinatorOrScope, isCoordinatorOf } from '../../domain/principal.js';
 import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
 import { activityReport, exchangeRecords, membersReport, mutualityReport } from '../../use-cases/reports.js';
@@ -118,9 +118,7 @@ function window(query: { from?: Date | undefined; to?: Date | undefined }, now: 
   const to = query.to ?? now;
   const from = query.from ?? new Date(to.getTime() - 365 * DAY);
   if (from >= to) {
-    throw new Rejection('validation_failed', 'Invalid query: from.', {
-      errors: [{ field: 'from', location: 'query', message: 'must be before to' }],
-    });
+    throw invalidField('query', 'from', 'must be before to');
   }
   return { from, to };
 }
@@ -257,7 +255,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       const span = window(request.query, clock());
       const interval = request.query.interval ?? 'month';
       if ((span.to.getTime() - span.from.getTime()) / DAY > (interval === 'week' ? 7 * 520 : 31 * 240)) {
-        throw new Rejection('validation_failed', 'Invalid query: from.', { errors: [{ field: 'from', location: 'query', message: 'the window is too long for this interval' }] });
+        throw invalidField('query', 'from', 'the window is too long for this interval');
       }
       return activityReport(database.db, timebankId, interval, span);
     },
