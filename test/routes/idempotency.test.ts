@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestHash } from '../../src/use-cases/ledger-write.js';
 import { seedTimebank, startTestService, type TestService } from '../helpers/service.js';
 
 let service: TestService;
@@ -37,6 +39,17 @@ describe('an Idempotency-Key on writes that do not move credits', () => {
     expect(replayed.headers['idempotency-replayed']).toBe('true');
     expect(replayed.json()).toEqual(refused.json());
     expect(replayed.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('answers 409 idempotency_key_in_use while the first request with the key is still running', async () => {
+    const body = { name: 'Slow category' };
+    // The claim a first request holds while its handler runs: a key without an outcome yet.
+    const caller = `member:${seed.coordinator.id}`;
+    await service.database.db.execute(sql`INSERT INTO idempotency_keys (timebank_id, caller, key, request_hash, created_at)
+      VALUES (${seed.timebank.id}, ${caller}, 'in-flight', ${requestHash({ route: '/v1/timebanks/:timebankId/categories', params: { timebankId: seed.timebank.id }, body })}, now())`);
+    const second = await post(`${seed.base}/categories`, body, 'in-flight');
+    expect(second.statusCode).toBe(409);
+    expect(second.json().code).toBe('idempotency_key_in_use');
   });
 
   it('works without a key as before, and checks the key\'s form', async () => {

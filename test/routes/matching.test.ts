@@ -62,6 +62,10 @@ describe('listings', () => {
     const badDay = await service.send('POST', `${seed.base}/offers`, { title: 'x', categoryId: category('Gardening'), availability: [{ day: 'someday', from: '09:00', to: '10:00' }] }, ann.token, 400);
     expect(badDay.code).toBe('validation_failed');
     await service.send('POST', `${other.base}/offers`, { title: 'x', categoryId: category('Gardening') }, ann.token, 404);
+    const away = await person();
+    await service.send('PATCH', `${seed.base}/members/${away.id}`, { status: 'suspended' }, seed.coordinatorToken);
+    const inactive = await service.send('POST', `${seed.base}/offers`, { title: 'x', categoryId: category('Gardening'), memberId: away.id }, seed.coordinatorToken, 403);
+    expect(inactive).toMatchObject({ code: 'member_inactive', field: 'memberId' });
   });
 
   it('filters by category with its children, member, status, text and distance', async () => {

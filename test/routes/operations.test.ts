@@ -10,6 +10,9 @@ beforeAll(async () => {
       app.get('/test/fault', async () => {
         throw new Error('planted fault with internal detail');
       });
+      app.get('/test/contention', async () => {
+        throw Object.assign(new Error('could not serialize access'), { code: '40001' });
+      });
     },
   });
 });
@@ -43,6 +46,13 @@ describe('operations', () => {
       .map((line) => JSON.parse(line))
       .find((entry) => entry.level === 50 && entry.reqId === 'trace-me-123');
     expect(logged?.err?.message).toBe('planted fault with internal detail');
+  });
+
+  it('answers contention that outlasted the retries with 503 and Retry-After, not 500', async () => {
+    const response = await service.request({ method: 'GET', url: '/test/contention' });
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.json()).toMatchObject({ code: 'service_unavailable', status: 503 });
   });
 
   it('gives every response a request id', async () => {

@@ -139,6 +139,20 @@ export function transfersSuite(options: Pick<TestServiceOptions, 'embedded'>): v
       }
     });
 
+    it('refuses a payee past its cap with limit_exceeded, and an unknown category', async () => {
+      const saver = await addMember('Sal');
+      await service.send('PATCH', seed.base, { settings: { defaultMaxBalanceMinutes: 100 } }, seed.coordinatorToken);
+      const capped = await addMember('Cap');
+      await service.send('PATCH', seed.base, { settings: { defaultMaxBalanceMinutes: 6000 } }, seed.coordinatorToken);
+      const over = await postWithKey(service, transfers(), { payerAccountId: saver.accountId, payeeAccountId: capped.accountId, minutes: 101 }, saver.token);
+      expect(over.statusCode).toBe(422);
+      expect(over.json()).toMatchObject({ code: 'limit_exceeded', accountId: capped.accountId });
+      expect((await postWithKey(service, transfers(), { payerAccountId: saver.accountId, payeeAccountId: capped.accountId, minutes: 100 }, saver.token)).statusCode).toBe(201);
+      const uncategorised = await postWithKey(service, transfers(), { payerAccountId: saver.accountId, payeeAccountId: ben.accountId, minutes: 5, categoryId: other.timebank.commonsAccountId }, saver.token);
+      expect(uncategorised.statusCode).toBe(422);
+      expect(uncategorised.json()).toMatchObject({ code: 'unknown_category', field: 'categoryId' });
+    });
+
     it('refuses members who are suspended', async () => {
       const carl = await addMember('Carl');
       await service.send('PATCH', `${seed.base}/members/${carl.id}`, { status: 'suspended' }, seed.coordinatorToken);
