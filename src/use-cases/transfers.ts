@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { Rejection, notFound } from '../domain/errors.js';
 import {
   chainHash,
@@ -16,9 +16,8 @@ import { isCoordinatorOf, type Principal } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
 import { lockAccounts, lockHead, type Head, type LedgerWrite, type NewTransfer } from '../db/ledger.js';
 import { findReversalOf, lockTransfer, presentTransfer, findDuePendingTransfers } from '../db/queries/transfers.js';
-import { findListing } from '../db/queries/listings.js';
 import { findTimebank } from '../db/queries/timebanks.js';
-import { categories, type TransferRow } from '../db/schema.js';
+import { categories, listings, type TransferRow } from '../db/schema.js';
 import { newId } from './ids.js';
 import { ledgerWrite, type Decision, type WriteRequest, type WriteResult } from './ledger-write.js';
 
@@ -87,23 +86,45 @@ function partyOf(principal: Principal, timebankId: string, payer: AccountState, 
   return undefined;
 }
 
-/** A transfer may name the request and offer it settles; they must be this timebank's. */
-async function checkListings(tx: Db, timebankId: string, item: TransferInput): Promise<void> {
-  for (const [kind, listingId, field] of [['request', item.requestId, 'requestId'], ['offer', item.offerId, 'offerId']] as const) {
-    if (listingId && !(await findListing(tx, timebankId, kind, listingId))) {
-      throw new Rejection('not_found', `The ${kind} was not found in this timebank.`, { field });
-    }
+type References = { categories: Set<string>; requests: Set<string>; offers: Set<string> };
+
+/**
+ * The categories, requests and offers the transfers name that exist in this timebank: read in
+ * at most two queries, before any account is locked, so that locks are not held across them.
+ */
+async function existingReferences(tx: Db, timebankId: string, items: TransferInput[]): Promise<References> {
+  const found: References = { categories: new Set(), requests: new Set(), offers: new Set() };
+  const categoryIds = [...new Set(items.flatMap((item) => (item.categoryId ? [item.categoryId] : [])))];
+  const listingIds = [...new Set(items.flatMap((item) => [item.requestId, item.offerId].filter((id): id is string => id !== undefined)))];
+  if (categoryIds.length > 0) {
+    const rows = await tx
+      .select({ id: categories.id })
+      .from(categories)
+      .where(and(eq(categories.timebankId, timebankId), inArray(categories.id, categoryIds)));
+    for (const row of rows) found.categories.add(row.id);
   }
+  if (listingIds.length > 0) {
+    const rows = await tx
+      .select({ id: listings.id, kind: listings.kind })
+      .from(listings)
+      .where(and(eq(listings.timebankId, timebankId), inArray(listings.id, listingIds)));
+    for (const row of rows) (row.kind === 'request' ? found.requests : found.offers).add(row.id);
+  }
+  return found;
 }
 
-async function checkCategory(tx: Db, timebankId: string, categoryId: string | undefined): Promise<void> {
-  if (!categoryId) return;
-  const [found] = await tx
-    .select({ id: categories.id })
-    .from(categories)
-    .where(and(eq(categories.timebankId, timebankId), eq(categories.id, categoryId)));
-  if (!found) {
+/** A transfer may name a category, and the request and offer it settles: all this timebank's. */
+function checkReferences(item: TransferInput, found: References): void {
+  if (item.categoryId && !found.categories.has(item.categoryId)) {
     throw new Rejection('unknown_category', 'The category does not exist in this timebank.', { field: 'categoryId' });
+  }
+  for (const [kind, listingId, field, known] of [
+    ['request', item.requestId, 'requestId', found.requests],
+    ['offer', item.offerId, 'offerId', found.offers],
+  ] as const) {
+    if (listingId && !known.has(listingId)) {
+      throw new Rejection('not_found', `The ${kind} was not found in this timebank.`, { field });
+    }
   }
 }
 
@@ -191,6 +212,7 @@ async function confirmationSettings(tx: Db, request: WriteRequest) {
 }
 
 async function decideTransfers(tx: Db, request: WriteRequest, items: TransferInput[], batch: boolean): Promise<Decision> {
+  const references = await existingReferences(tx, request.timebankId, items);
   const accounts = new AccountChanges(
     await lockAccounts(tx, request.timebankId, items.flatMap((item) => [item.payerAccountId, item.payeeAccountId])),
   );
@@ -204,8 +226,7 @@ async function decideTransfers(tx: Db, request: WriteRequest, items: TransferInp
   const decided: Array<Awaited<ReturnType<typeof decideTransfer>>> = [];
   for (const [index, item] of items.entries()) {
     try {
-      await checkCategory(tx, request.timebankId, item.categoryId);
-      await checkListings(tx, request.timebankId, item);
+      checkReferences(item, references);
       decided.push(await decideTransfer(request, item, accounts, lazySettings, lockedChain));
     } catch (error) {
       if (batch && error instanceof Rejection) {
