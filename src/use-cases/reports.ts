@@ -21,24 +21,26 @@ import {
 export type ReportWindow = { from: Date; to: Date };
 
 /** Bounds on the graph computations, reported when reached (never a hang). */
-const GRAPH_LIMITS = { maxCycles: 200_000, phaseMilliseconds: 300 };
+const GRAPH_LIMITS = { maxCycles: 200_000, phaseMilliseconds: 200 };
 
 export async function mutualityReport(
   db: Db,
   timebankId: string,
   options: ReportWindow & { population: 'active' | 'all'; maxCycleLength: number; dormantDays: number; now: Date },
 ) {
-  // One scan of the transfers, and small reads beside it.
-  const [everyone, listings, ledger] = await Promise.all([
+  // The transfer scans and the small reads, side by side.
+  const [everyone, listings, ledger, scan] = await Promise.all([
     membersWithAccounts(db, timebankId, options.to),
     categoryListings(db, timebankId, options.now),
     ledgerTotals(db, timebankId),
+    scanForReport(db, timebankId, options.from, options.to),
   ]);
-  const scan = await scanForReport(db, timebankId, options.from, options.to, new Map(everyone.map((member) => [member.accountId, member.id])));
-  const members = everyone.filter((member) => member.registered).map(({ accountId: _account, registered: _registered, ...member }) => ({
+  const memberOf = new Map(everyone.map((member) => [member.accountId, member.id]));
+  const edges = scan.edges.map((edge) => ({ ...edge, giver: memberOf.get(edge.giver)!, receiver: memberOf.get(edge.receiver)! }));
+  const members = everyone.filter((member) => member.registered).map(({ accountId, registered: _registered, ...member }) => ({
     ...member,
-    firstExchangeAt: scan.spans.get(member.id)?.first ?? null,
-    lastExchangeAt: scan.spans.get(member.id)?.last ?? null,
+    firstExchangeAt: scan.spans.get(accountId)?.first ?? null,
+    lastExchangeAt: scan.spans.get(accountId)?.last ?? null,
   }));
   const durations = [...scan.durations.entries()];
   const exchanges = {
@@ -46,7 +48,7 @@ export async function mutualityReport(
     minutes: durations.reduce((sum, [minutes, count]) => sum + minutes * count, 0),
     medianMinutes: medianOfCounts(durations),
   };
-  const figures = computeMutuality({ ...options, members, edges: scan.edges, exchanges, limits: { ...GRAPH_LIMITS, now: Date.now } });
+  const figures = computeMutuality({ ...options, members, edges, exchanges, limits: { ...GRAPH_LIMITS, now: Date.now } });
   const uncategorised = scan.categories.get(null);
   const byCategory = [
     ...listings.map((category) => ({ ...category, ...(scan.categories.get(category.categoryId) ?? { exchanges: 0, minutes: 0 }) })),

@@ -95,10 +95,11 @@ export async function exchangePage(db: Db, timebankId: string, from: Date, to: D
   );
 }
 
+/** Keyed by account id: accounts map to members one to one, and the caller knows the map. */
 export type ReportScan = {
-  /** Exchange edges in the window. */
+  /** Exchange edges in the window, between accounts. */
   edges: Edge[];
-  /** Each member's first and last exchange before the window's end, in any window. */
+  /** Each account's first and last exchange before the window's end, in any window. */
   spans: Map<string, { first: Date; last: Date }>;
   /** Exchanges and minutes per category in the window (null: uncategorised). */
   categories: Map<string | null, { exchanges: number; minutes: number }>;
@@ -108,48 +109,70 @@ export type ReportScan = {
   minutesByKind: Record<'exchange' | 'commons' | 'reversal' | 'reversed', number>;
 };
 
-// GROUPING(giver, receiver, category_id, minutes) for each grouping set.
-const GROUPED_BY_PAIR = 0b0011;
-const GROUPED_BY_CATEGORY = 0b1101;
-const GROUPED_BY_DURATION = 0b1110;
+// GROUPING(category_id, minutes) of the (kind, category_id) grouping set.
+const GROUPED_BY_CATEGORY = 0b01;
+
+/** The window's posted transfers, classified as mutuality-metrics.md says. */
+function classifiedSql(timebankId: string, from: Date, to: Date): SQL {
+  return sql`SELECT t.minutes, t.posted_at, t.category_id, t.payee_account_id AS giver, t.payer_account_id AS receiver,
+                    CASE WHEN t.reverses_transfer_id IS NOT NULL THEN 'reversal'
+                         WHEN r.id IS NOT NULL THEN 'reversed'
+                         WHEN t.payee_account_id = tb.commons_account_id OR t.payer_account_id = tb.commons_account_id THEN 'commons'
+                         ELSE 'exchange' END AS kind
+               FROM transfers t
+               JOIN timebanks tb ON tb.id = t.timebank_id
+               LEFT JOIN (${reversedIds(timebankId)}) r ON r.id = t.id
+              WHERE t.timebank_id = ${timebankId} AND t.status = 'posted'
+                AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz`;
+}
 
 /**
- * Everything the mutuality report needs from the transfers, in one scan: posted transfers up to
- * the window's end, classified (exchange, commons, reversal, reversed), aggregated by member
- * pair, by category and by duration at once (grouping sets).
+ * Everything the mutuality report needs from the transfers, in two statements that run side by
+ * side on two connections:
+ * - the exchanges before the window's end, aggregated per ordered pair of accounts (the graph's
+ *   edges, for the pairs that traded in the window) and then per account (first and last
+ *   exchange ever, for dormancy);
+ * - the window's posted transfers by kind, with exchanges by category and by duration.
+ * Accounts map to members one to one, so nothing is joined per transfer.
  */
-export async function scanForReport(db: Db, timebankId: string, from: Date, to: Date, memberOfAccount: Map<string, string>): Promise<ReportScan> {
-  // The pair aggregate is as large as the number of member pairs, and PostgreSQL overestimates
-  // it (every payer times every payee): with too little memory it sorts a million rows instead of
-  // hashing a few hundred thousand groups (6.5 s against 2.4 s in the benchmark). Only this
-  // read-only transaction gets the memory.
-  const found = await db.transaction(async (tx) => {
-    await tx.execute(sql`SET LOCAL work_mem = '256MB'`);
-    return rows(
-      tx,
-      // Grouped by account, not member: no join per transfer (accounts map to members 1:1,
-      // and the timebank's one commons account is known).
-      sql`WITH t AS (
-            SELECT t.minutes, t.posted_at, t.category_id, t.payee_account_id AS giver, t.payer_account_id AS receiver,
-                   CASE WHEN t.reverses_transfer_id IS NOT NULL THEN 'reversal'
-                        WHEN r.id IS NOT NULL THEN 'reversed'
-                        WHEN t.payee_account_id = tb.commons_account_id OR t.payer_account_id = tb.commons_account_id THEN 'commons'
-                        ELSE 'exchange' END AS kind,
-                   t.posted_at >= ${iso(from)}::timestamptz AS in_window
-              FROM transfers t
-              JOIN timebanks tb ON tb.id = t.timebank_id
-              LEFT JOIN (${reversedIds(timebankId)}) r ON r.id = t.id
-             WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.posted_at < ${iso(to)}::timestamptz)
-          SELECT GROUPING(giver, receiver, category_id, minutes) AS grouping, kind, giver, receiver, category_id, minutes,
-                 count(*) FILTER (WHERE in_window) AS window_count,
-                 coalesce(sum(minutes) FILTER (WHERE in_window), 0) AS window_minutes,
-                 -- Epoch milliseconds: a number parses far faster than a timestamp, row after row.
-                 (extract(epoch FROM min(posted_at)) * 1000)::float8 AS first_at,
-                 (extract(epoch FROM max(posted_at)) * 1000)::float8 AS last_at
-            FROM t
-           GROUP BY GROUPING SETS ((kind, giver, receiver), (kind, category_id), (kind, minutes))`,
-    );
-  }, { accessMode: 'read only' });
+export async function scanForReport(db: Db, timebankId: string, from: Date, to: Date): Promise<ReportScan> {
+  const [pairs, kinds] = await Promise.all([
+    // The pair aggregate is as large as the number of member pairs, and PostgreSQL overestimates
+    // it (every payer times every payee): with too little memory it sorts instead of hashing.
+    // Only this read-only transaction gets the memory.
+    db.transaction(async (tx) => {
+      await tx.execute(sql`SET LOCAL work_mem = '256MB'`);
+      return rows(
+        tx,
+        sql`WITH pairs AS MATERIALIZED (
+              SELECT t.payee_account_id AS giver, t.payer_account_id AS receiver,
+                     count(*) FILTER (WHERE t.posted_at >= ${iso(from)}::timestamptz) AS window_count,
+                     coalesce(sum(t.minutes) FILTER (WHERE t.posted_at >= ${iso(from)}::timestamptz), 0) AS window_minutes,
+                     min(t.posted_at) AS first_at, max(t.posted_at) AS last_at
+                FROM transfers t
+                JOIN timebanks tb ON tb.id = t.timebank_id
+                LEFT JOIN (${reversedIds(timebankId)}) r ON r.id = t.id
+               WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.posted_at < ${iso(to)}::timestamptz
+                 AND t.reverses_transfer_id IS NULL AND r.id IS NULL
+                 AND t.payee_account_id <> tb.commons_account_id AND t.payer_account_id <> tb.commons_account_id
+               GROUP BY t.payee_account_id, t.payer_account_id),
+            spans AS (
+              SELECT account, min(first_at) AS first_at, max(last_at) AS last_at
+                FROM (SELECT giver AS account, first_at, last_at FROM pairs UNION ALL SELECT receiver, first_at, last_at FROM pairs) s
+               GROUP BY account)
+            SELECT giver, receiver, window_count, window_minutes, NULL::float8 AS first_at, NULL::float8 AS last_at FROM pairs WHERE window_count > 0
+            UNION ALL
+            -- Epoch milliseconds: a number parses far faster than a timestamp.
+            SELECT account, NULL, NULL, NULL, (extract(epoch FROM first_at) * 1000)::float8, (extract(epoch FROM last_at) * 1000)::float8 FROM spans`,
+      );
+    }, { accessMode: 'read only' }),
+    rows(
+      db,
+      sql`SELECT GROUPING(category_id, minutes) AS grouping, kind, category_id, minutes, count(*) AS window_count, sum(minutes) AS window_minutes
+            FROM (${classifiedSql(timebankId, from, to)}) t
+           GROUP BY GROUPING SETS ((kind, category_id), (kind, minutes))`,
+    ),
+  ]);
   const scan: ReportScan = {
     edges: [],
     spans: new Map(),
@@ -157,33 +180,23 @@ export async function scanForReport(db: Db, timebankId: string, from: Date, to: 
     durations: new Map(),
     minutesByKind: { exchange: 0, commons: 0, reversal: 0, reversed: 0 },
   };
-  const widen = (member: string, first: Date, last: Date) => {
-    const span = scan.spans.get(member);
-    if (!span) scan.spans.set(member, { first, last });
-    else {
-      if (first < span.first) span.first = first;
-      if (last > span.last) span.last = last;
+  for (const row of pairs) {
+    if (row.receiver === null) {
+      scan.spans.set(String(row.giver), { first: new Date(Number(row.first_at)), last: new Date(Number(row.last_at)) });
+    } else {
+      scan.edges.push({ giver: String(row.giver), receiver: String(row.receiver), minutes: Number(row.window_minutes), count: Number(row.window_count) });
     }
-  };
-  for (const row of found) {
+  }
+  for (const row of kinds) {
     const kind = row.kind as keyof ReportScan['minutesByKind'];
-    const windowCount = Number(row.window_count);
-    const windowMinutes = Number(row.window_minutes);
+    const count = Number(row.window_count);
+    const minutes = Number(row.window_minutes);
     // GROUPING() sets a bit for each column not grouped on, the first argument highest.
-    const grouping = Number(row.grouping);
-    if (grouping === GROUPED_BY_CATEGORY && kind === 'exchange') {
-      if (windowCount > 0) scan.categories.set((row.category_id as string | null) ?? null, { exchanges: windowCount, minutes: windowMinutes });
-    } else if (grouping === GROUPED_BY_DURATION) {
-      scan.minutesByKind[kind] += windowMinutes;
-      if (kind === 'exchange' && windowCount > 0) scan.durations.set(Number(row.minutes), windowCount);
-    } else if (grouping === GROUPED_BY_PAIR && kind === 'exchange') {
-      const giver = memberOfAccount.get(String(row.giver))!;
-      const receiver = memberOfAccount.get(String(row.receiver))!;
-      const first = new Date(Number(row.first_at));
-      const last = new Date(Number(row.last_at));
-      widen(giver, first, last);
-      widen(receiver, first, last);
-      if (windowCount > 0) scan.edges.push({ giver, receiver, minutes: windowMinutes, count: windowCount });
+    if (Number(row.grouping) === GROUPED_BY_CATEGORY) {
+      if (kind === 'exchange') scan.categories.set((row.category_id as string | null) ?? null, { exchanges: count, minutes });
+    } else {
+      scan.minutesByKind[kind] += minutes;
+      if (kind === 'exchange') scan.durations.set(Number(row.minutes), count);
     }
   }
   return scan;
