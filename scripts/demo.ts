@@ -53,7 +53,11 @@ async function main() {
 Demo timebank "${timebank!.name}" (id ${timebank!.id}). Log in with password ${PASSWORD} as:
   coordinator  coordinator@demo.example
   members      member1@demo.example ... member${MEMBERS}@demo.example
-Start the service (npm start) and open http://127.0.0.1:${config.port}/docs, or ask for a token:
+Start the service (npm start) and open the web client at
+  http://127.0.0.1:${config.port}/app/?timebank=${SLUG}
+(the coordinator also sees the community dashboard), the API documentation at
+  http://127.0.0.1:${config.port}/docs
+or ask for a token:
   curl -s http://127.0.0.1:${config.port}/v1/auth/token -H 'content-type: application/json' \\
     -d '{"grant_type":"password","username":"coordinator@demo.example","password":"${PASSWORD}","timebank_id":"${timebank!.id}"}'`);
   } finally {

@@ -29,6 +29,7 @@ import { meRoutes } from './http/routes/me.js';
 import { reportRoutes } from './http/routes/reports.js';
 import { timebankRoutes } from './http/routes/timebanks.js';
 import { transferRoutes } from './http/routes/transfers.js';
+import { findWebRoot, webClient } from './http/web.js';
 
 export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'>;
 
@@ -39,6 +40,8 @@ export type BuildOptions = {
   clock?: () => Date;
   /** Where logs go; tests pass a stream to read them. Default: standard output. */
   logStream?: NodeJS.WritableStream;
+  /** The built web client served at /app. Default: dist/web of this checkout, if built; null: none. */
+  webRoot?: string | null;
 };
 
 /** Log paths that may hold credentials: censored wherever they appear. */
@@ -167,5 +170,6 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   for (const routes of routeGroups) {
     await app.register(routes, routeOptions);
   }
+  await app.register(webClient, { root: options.webRoot === undefined ? findWebRoot() : (options.webRoot ?? undefined) });
   return app;
 }

@@ -4,7 +4,7 @@ import { normalizeEmail } from '../domain/member.js';
 import { clientScopes, type ClientScope, type Principal } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
 import { findClientForLogin } from '../db/queries/clients.js';
-import { members, platformAdmins } from '../db/schema.js';
+import { members, platformAdmins, timebanks } from '../db/schema.js';
 import { hashSecret, verifySecret } from './credentials.js';
 import { newId } from './ids.js';
 
@@ -12,14 +12,23 @@ const wrongCredentials = () =>
   new Rejection('invalid_grant', 'The email or password is wrong.');
 
 /**
- * The password grant. Without timebank_id the email must name a platform admin or exactly one
- * member; with it, the member of that timebank.
+ * The password grant. Without a timebank (its id or its slug) the email must name a platform
+ * admin or exactly one member; with it, the member of that timebank.
  */
 export async function authenticateWithPassword(
   db: Db,
-  grant: { username: string; password: string; timebankId?: string | undefined },
+  grant: { username: string; password: string; timebankId?: string | undefined; timebankSlug?: string | undefined },
 ): Promise<Principal> {
   const email = normalizeEmail(grant.username);
+  if (grant.timebankSlug !== undefined) {
+    const [timebank] = await db.select({ id: timebanks.id }).from(timebanks).where(eq(timebanks.slug, grant.timebankSlug.trim().toLowerCase()));
+    if (!timebank || (grant.timebankId !== undefined && grant.timebankId !== timebank.id)) {
+      // As slow as a wrong password, and the same answer: no probing for timebanks.
+      await verifySecret(null, grant.password);
+      throw wrongCredentials();
+    }
+    return authenticateWithPassword(db, { username: grant.username, password: grant.password, timebankId: timebank.id });
+  }
   if (!grant.timebankId) {
     const [admin] = await db.select().from(platformAdmins).where(eq(platformAdmins.email, email));
     if (admin) {

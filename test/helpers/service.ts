@@ -40,6 +40,8 @@ export type TestServiceOptions = {
   clock?: () => Date;
   /** Runs before the app is ready, e.g. to add a route that fails on purpose. */
   beforeReady?: (app: FastifyInstance) => void;
+  /** The built web client to serve at /app (null: none). */
+  webRoot?: string | null;
 };
 
 /** The real app on a fresh database (its own PostgreSQL database, or PGlite in memory). */
@@ -70,6 +72,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     database,
     logStream,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.webRoot !== undefined ? { webRoot: options.webRoot } : {}),
   });
   options.beforeReady?.(app);
   await app.ready();

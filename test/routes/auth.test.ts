@@ -74,6 +74,17 @@ describe('POST /v1/auth/token, password grant', () => {
     });
     expect(chosen.statusCode).toBe(200);
     expect(decodePayload(chosen.json().access_token)).toMatchObject({ tbid: other.id });
+
+    // The slug chooses the timebank as well; an unknown slug, or one that contradicts
+    // timebank_id, answers like a wrong password.
+    const bySlug = await token({ grant_type: 'password', username: seed.member.email, password: seed.password, timebank_slug: seed.timebank.slug.toUpperCase() });
+    expect(bySlug.statusCode).toBe(200);
+    expect(decodePayload(bySlug.json().access_token)).toMatchObject({ tbid: seed.timebank.id });
+    for (const wrong of [{ timebank_slug: 'no-such-bank' }, { timebank_slug: seed.timebank.slug, timebank_id: other.id }]) {
+      const refused = await token({ grant_type: 'password', username: seed.member.email, password: seed.password, ...wrong });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toMatchObject({ error: 'invalid_grant' });
+    }
   });
 
   it('refuses a suspended member', async () => {

@@ -154,3 +154,35 @@ describe('GET and PATCH /v1/timebanks/{id}/members/{memberId}', () => {
     await service.send('PATCH', `${seed.base}/members/01900000-0000-7000-8000-000000000000`, { displayName: 'Ghost' }, seed.coordinatorToken, 404);
   });
 });
+
+describe('GET /v1/timebanks/{id}/directory', () => {
+  it('lists active members with names and accounts, no contact details, for any member of the timebank', async () => {
+    const base = seed.base;
+    const added = await service.send<Member>('POST', `${base}/members`, { displayName: 'Zoë 100% Under_score', email: `zoe-${Date.now()}@example.org` }, seed.coordinatorToken);
+    const gone = await service.send<Member>('POST', `${base}/members`, { displayName: 'Zoë Gone', email: `gone-${Date.now()}@example.org` }, seed.coordinatorToken);
+    await service.send('PATCH', `${base}/members/${gone.id}`, { status: 'left' }, seed.coordinatorToken, 200);
+
+    const all = await service.get<{ items: Array<Record<string, unknown>> }>(`${base}/directory?limit=500`, seed.memberToken);
+    expect(all.items).toContainEqual({ memberId: added.id, displayName: 'Zoë 100% Under_score', kind: 'person', accountId: added.accountId });
+    expect(all.items.map((entry) => entry.memberId)).not.toContain(gone.id);
+    expect(all.items.every((entry) => !('email' in entry))).toBe(true);
+
+    // q matches part of the name, case-insensitively, and % and _ are plain characters.
+    const found = await service.get<{ items: Array<{ memberId: string }> }>(`${base}/directory?q=${encodeURIComponent('0% under_')}`, seed.memberToken);
+    expect(found.items.map((entry) => entry.memberId)).toEqual([added.id]);
+    const none = await service.get<{ items: unknown[] }>(`${base}/directory?q=${encodeURIComponent('%')}`, seed.memberToken);
+    expect(none.items).toHaveLength(1);
+
+    // Pages follow the cursor.
+    const first = await service.get<{ items: Array<{ memberId: string }>; nextCursor: string }>(`${base}/directory?limit=1`, seed.memberToken);
+    const second = await service.get<{ items: Array<{ memberId: string }> }>(`${base}/directory?limit=1&cursor=${first.nextCursor}`, seed.memberToken);
+    expect(second.items[0]!.memberId > first.items[0]!.memberId).toBe(true);
+  });
+
+  it('is refused to another timebank (404) and to a partner without members:read (403)', async () => {
+    await service.get(`${seed.base}/directory`, other.memberToken, 404);
+    await service.get(`${seed.base}/directory`, await clientToken(['ledger:read']), 403);
+    const reader = await service.get<{ items: unknown[] }>(`${seed.base}/directory`, await clientToken(['members:read']));
+    expect(reader.items.length).toBeGreaterThan(0);
+  });
+});

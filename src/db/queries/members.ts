@@ -1,4 +1,4 @@
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { decodeCursor, toPage } from '../pagination.js';
 import { accounts, members, type MemberRow } from '../schema.js';
@@ -73,4 +73,30 @@ export async function listMembers(
     options.limit,
     presentMember,
   );
+}
+
+/**
+ * The member directory: active members' names and accounts, no contact details, optionally
+ * those whose name contains `q` (case-insensitive).
+ */
+export async function listDirectory(db: Db, timebankId: string, options: { limit: number; cursor?: string | undefined; q?: string | undefined }) {
+  const after = decodeCursor(options.cursor);
+  const pattern = options.q ? `%${options.q.replace(/[\\%_]/g, (character) => `\\${character}`)}%` : undefined;
+  const rows = await selectMembersWithAccount(db)
+    .where(
+      and(
+        eq(members.timebankId, timebankId),
+        eq(members.status, 'active'),
+        after ? gt(members.id, after) : undefined,
+        pattern ? ilike(members.displayName, pattern) : undefined,
+      ),
+    )
+    .orderBy(asc(members.id))
+    .limit(options.limit + 1);
+  return toPage(rows.map((row) => ({ ...row, id: row.member.id })), options.limit, (row) => ({
+    memberId: row.member.id,
+    displayName: row.member.displayName,
+    kind: row.member.kind,
+    accountId: row.accountId,
+  }));
 }

@@ -18,6 +18,7 @@ const tokenRequest = z
     username: z.string().max(254).optional(),
     password: z.string().max(200).optional(),
     timebank_id: z.uuid().optional(),
+    timebank_slug: z.string().max(100).optional().describe('The timebank\'s slug, instead of timebank_id'),
     client_id: z.string().max(100).optional(),
     client_secret: z.string().max(200).optional(),
     scope: z.string().max(500).optional(),
@@ -87,7 +88,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dat
         operationId: 'createToken',
         summary: 'Get an access token',
         description:
-          'RFC 6749 token endpoint. grant_type=password with username (email), password and optional timebank_id; or grant_type=client_credentials with client_id and client_secret (in the body or HTTP Basic). JSON or application/x-www-form-urlencoded.',
+          'RFC 6749 token endpoint. grant_type=password with username (email), password and optional timebank_id or timebank_slug; or grant_type=client_credentials with client_id and client_secret (in the body or HTTP Basic). JSON or application/x-www-form-urlencoded.',
         tags: ['auth'],
         security: [],
         body: tokenRequest,
@@ -102,6 +103,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dat
           username: required(body.username, 'username'),
           password: required(body.password, 'password'),
           timebankId: body.timebank_id,
+          timebankSlug: body.timebank_slug,
         });
       } else if (body.grant_type === 'client_credentials') {
         const basic = basicCredentials(request);

@@ -4,10 +4,12 @@ import { notFound } from '../../domain/errors.js';
 import { checkMemberChange, checkMemberCreation } from '../../domain/member.js';
 import {
   requireCoordinatorOrScope,
+  requireScope,
   requireSelfOrCoordinatorOrScope,
+  requireTimebankAccess,
 } from '../../domain/principal.js';
 import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
-import { findMember, listMembers } from '../../db/queries/members.js';
+import { findMember, listDirectory, listMembers } from '../../db/queries/members.js';
 import { createMember, updateMember } from '../../use-cases/members.js';
 import type { RouteOptions } from '../options.js';
 import {
@@ -30,6 +32,9 @@ const kind = z.enum(['person', 'organisation']);
 const role = z.enum(['member', 'coordinator']);
 const status = z.enum(['active', 'suspended', 'left']);
 const memberParams = z.strictObject({ timebankId: id, memberId: id });
+const directoryEntry = z
+  .object({ memberId: id, displayName: z.string(), kind, accountId: id })
+  .meta({ id: 'DirectoryEntry' });
 
 export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
   app.addHook('onRequest', app.authenticate);
@@ -86,6 +91,28 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         ...request.query,
         limit: request.query.limit ?? DEFAULT_PAGE_SIZE,
       });
+    },
+  );
+
+  app.get(
+    '/v1/timebanks/:timebankId/directory',
+    {
+      schema: {
+        operationId: 'listDirectory',
+        summary: 'The member directory: active members\' names and accounts, to find whom to pay or record hours with',
+        description: 'Any member of the timebank, or a client with members:read. No contact details. q matches part of the name, case-insensitive.',
+        tags,
+        security: bearerAuth,
+        params: timebankParams,
+        querystring: z.strictObject({ ...paginationQuery, q: singleLine(200).optional() }),
+        response: { 200: page(directoryEntry), ...problems(...readProblems) },
+      },
+    },
+    async (request) => {
+      const { timebankId } = request.params;
+      requireTimebankAccess(request.principal, timebankId);
+      if (request.principal.type === 'client') requireScope(request.principal, 'members:read');
+      return listDirectory(database.db, timebankId, { ...request.query, limit: request.query.limit ?? DEFAULT_PAGE_SIZE });
     },
   );
 

@@ -1,0 +1,190 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postWithKey } from '../helpers/ledger.js';
+import { startTestService, type Member, type TestService, type Timebank } from '../helpers/service.js';
+
+/*
+ * The web client in a real browser (Debian's Chromium, driven by playwright-core), against the
+ * real service listening on a port. Screenshots of the main screens go to test-artifacts/.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = path.resolve('test-artifacts', 'screenshots');
+const PASSWORD = 'a-long-enough-password';
+
+let service: TestService;
+let browser: Browser;
+let origin: string;
+let timebank: Timebank;
+let coordinator: Member;
+let ada: Member;
+let ben: Member;
+const errors: string[] = [];
+
+async function newPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return page;
+}
+
+async function logIn(page: Page, email: string, password = PASSWORD) {
+  await page.goto(`${origin}/app/?timebank=${timebank.slug}`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+async function apiBalance(member: Member): Promise<number> {
+  const token = await service.login(member.email, PASSWORD, timebank.id);
+  return (await service.get<{ balanceMinutes: number }>(`/v1/timebanks/${timebank.id}/accounts/${member.accountId}`, token)).balanceMinutes;
+}
+
+async function shownBalance(page: Page): Promise<number> {
+  const balance = page.getByTestId('balance');
+  await balance.waitFor();
+  return Number(await balance.getAttribute('data-minutes'));
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not at ${CHROMIUM}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
+  }
+  execFileSync(process.execPath, ['web/build.mjs'], { stdio: 'inherit' });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  service = await startTestService({ webRoot: path.resolve('dist', 'web') });
+  origin = await service.app.listen({ host: '127.0.0.1', port: 0 });
+  const admin = await service.adminToken();
+  timebank = await service.send<Timebank>('POST', '/v1/timebanks', { name: 'Riverside Time Bank', settings: { confirmation: 'counterparty' } }, admin);
+  const base = `/v1/timebanks/${timebank.id}`;
+  const add = (displayName: string, email: string, role = 'member') => service.send<Member>('POST', `${base}/members`, { displayName, email, password: PASSWORD, role }, admin);
+  coordinator = await add('Cora Coordinator', 'cora@riverside.example', 'coordinator');
+  ada = await add('Ada Lovelace', 'ada@riverside.example');
+  ben = await add('Ben Okri', 'ben@riverside.example');
+  const cy = await add('Cy Twombly', 'cy@riverside.example');
+  await add('Dee Quiet', 'dee@riverside.example');
+  // A little history, recorded by the coordinator: a loop Ada -> Ben -> Cy -> Ada and a pair.
+  const coordinatorToken = await service.login(coordinator.email, PASSWORD, timebank.id);
+  const history: Array<[Member, Member, number]> = [[ada, ben, 60], [ben, cy, 90], [cy, ada, 30], [ben, ada, 45]];
+  for (const [giver, receiver, minutes] of history) {
+    const response = await postWithKey(service, `${base}/transfers`, { payerAccountId: receiver.accountId, payeeAccountId: giver.accountId, minutes, description: 'Garden help' }, coordinatorToken);
+    expect(response.statusCode).toBe(201);
+  }
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await service?.close();
+});
+
+describe('the member client', () => {
+  it('shows the balance the API returns; hours recorded by one member are confirmed by the other and both balances move', async () => {
+    errors.length = 0;
+    const adaBefore = await apiBalance(ada);
+    const benBefore = await apiBalance(ben);
+    const page = await newPage();
+    await logIn(page, ada.email);
+    expect(await shownBalance(page)).toBe(adaBefore);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'member-home.png'), fullPage: true });
+
+    // Ada gave Ben 1 h 15 min: pending until Ben confirms.
+    await page.getByLabel('I gave help').check();
+    await page.getByLabel('Find a person').fill('Ben');
+    await page.getByLabel('Person', { exact: true }).selectOption({ label: 'Ben Okri' });
+    await page.getByLabel('Hours').fill('1');
+    await page.getByLabel('Minutes').fill('15');
+    await page.getByLabel('What was it? (optional)').fill('Fixed a bike');
+    await page.getByRole('button', { name: 'Record hours given' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toContain('They will be asked to confirm');
+    await page.getByTestId('pending-item').first().waitFor();
+    expect(await apiBalance(ada)).toBe(adaBefore);
+
+    const benPage = await newPage({ width: 390, height: 844 });
+    await logIn(benPage, ben.email);
+    expect(await shownBalance(benPage)).toBe(benBefore);
+    const item = benPage.getByTestId('pending-item').filter({ hasText: 'Ada Lovelace' });
+    await expect.poll(() => item.textContent()).toContain('1 h 15 min');
+    await benPage.screenshot({ path: path.join(ARTIFACTS, 'member-pending-phone.png'), fullPage: true });
+    await item.getByRole('button', { name: 'Confirm' }).click();
+    await expect.poll(() => benPage.getByTestId('balance').getAttribute('data-minutes')).toBe(String(benBefore - 75));
+    await expect.poll(() => benPage.getByTestId('pending-item').count()).toBe(0);
+
+    await page.reload();
+    expect(await shownBalance(page)).toBe(adaBefore + 75);
+    expect(await apiBalance(ada)).toBe(adaBefore + 75);
+    expect(await apiBalance(ben)).toBe(benBefore - 75);
+    // The statement, newest first, ends at the new balance with the exchange just confirmed.
+    const newest = page.getByTestId('statement-line').first();
+    expect(await newest.getByTestId('balance-after').getAttribute('data-minutes')).toBe(String(adaBefore + 75));
+    expect(await newest.textContent()).toContain('given 1 h 15 min');
+    expect(await newest.textContent()).toContain('Ben Okri');
+    expect(errors).toEqual([]);
+  });
+
+  it('says in words when the password is wrong', async () => {
+    errors.length = 0;
+    const page = await newPage();
+    await logIn(page, ada.email, 'not-the-password');
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('The email or password is wrong.');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'login-error.png') });
+    expect(await page.getByTestId('balance').count()).toBe(0);
+  });
+});
+
+describe('the coordinator dashboard', () => {
+  it('shows the figures the report API returns, and its charts render', async () => {
+    errors.length = 0;
+    const page = await newPage();
+    await logIn(page, coordinator.email);
+    await page.getByRole('link', { name: 'Community dashboard' }).click();
+    await page.getByTestId('exchanges').waitFor();
+    // The same window the page asks for: its first request names it.
+    const token = await service.login(coordinator.email, PASSWORD, timebank.id);
+    const to = new Date();
+    const from = new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth() - 11, 1));
+    const report = await service.get<Record<string, { value: number | null }> & { exchanges: number; activeMembers: number }>(
+      `/v1/timebanks/${timebank.id}/reports/mutuality?from=${from.toISOString()}&to=${to.toISOString()}`,
+      token,
+    );
+    expect(Number(await page.getByTestId('exchanges').textContent())).toBe(report.exchanges);
+    expect(Number(await page.getByTestId('active-members').textContent())).toBe(report.activeMembers);
+    const figures = page.locator('[data-figure]');
+    expect(await figures.count()).toBeGreaterThan(5);
+    for (const figure of await figures.all()) {
+      const key = (await figure.getAttribute('data-figure'))!;
+      const shown = await figure.getAttribute('data-value');
+      expect([key, shown === '' ? null : Number(shown)]).toEqual([key, report[key]!.value]);
+      expect(await figure.getAttribute('title')).toMatch(/: \d+ \/ \d+$/);
+    }
+    expect(await page.locator('svg.chart rect.bar').count()).toBeGreaterThan(0);
+    expect(await page.locator('svg.network circle.node').count()).toBe(report.activeMembers);
+    expect(await page.locator('svg.network line.edge.loop').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByRole('heading', { name: /Never exchanged/ }).textContent()).toContain('(');
+    expect(await page.getByText('Dee Quiet').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Mutuality figures (CSV)' }).click();
+    expect((await download).suggestedFilename()).toBe('mutuality.csv');
+    expect(errors).toEqual([]);
+  });
+
+  it('is not offered to members, and the API refuses them the report', async () => {
+    const page = await newPage();
+    await logIn(page, ada.email);
+    await page.getByTestId('balance').waitFor();
+    expect(await page.getByRole('link', { name: 'Community dashboard' }).count()).toBe(0);
+    const token = await service.login(ada.email, PASSWORD, timebank.id);
+    await service.get(`/v1/timebanks/${timebank.id}/reports/mutuality`, token, 403);
+  });
+});

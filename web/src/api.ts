@@ -1,0 +1,105 @@
+/*
+ * The public API, called with the user's token like any partner app. Errors arrive as
+ * problem+json; their `detail` is written for people and is what the pages show.
+ */
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+export type Session = { token: string; timebankId: string; accountId: string | null; memberId: string; role: string; displayName: string };
+
+const SESSION_KEY = 'timebank.session';
+
+export function loadSession(): Session | null {
+  try {
+    const stored = sessionStorage.getItem(SESSION_KEY);
+    return stored ? (JSON.parse(stored) as Session) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveSession(session: Session | null): void {
+  if (session) sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
+  else sessionStorage.removeItem(SESSION_KEY);
+}
+
+async function failure(response: Response): Promise<ApiError> {
+  try {
+    const body = (await response.json()) as { detail?: string; code?: string; error_description?: string; error?: string };
+    return new ApiError(response.status, body.code ?? body.error ?? 'error', body.detail ?? body.error_description ?? `The service answered ${response.status}.`);
+  } catch {
+    return new ApiError(response.status, 'error', `The service answered ${response.status}.`);
+  }
+}
+
+export type RequestOptions = { method?: string; body?: unknown; idempotencyKey?: string; accept?: string };
+
+export async function call(token: string | null, path: string, options: RequestOptions = {}): Promise<Response> {
+  const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+  let response: Response;
+  try {
+    response = await fetch(path, { method: options.method ?? 'GET', headers, body: options.body === undefined ? null : JSON.stringify(options.body) });
+  } catch {
+    throw new ApiError(0, 'network', 'The service cannot be reached. Check your connection and try again.');
+  }
+  if (response.status === 401 && token) {
+    saveSession(null);
+    throw new ApiError(401, 'unauthorized', 'Your session has ended. Please log in again.');
+  }
+  if (!response.ok) throw await failure(response);
+  return response;
+}
+
+export async function json<T>(token: string | null, path: string, options: RequestOptions = {}): Promise<T> {
+  return (await (await call(token, path, options)).json()) as T;
+}
+
+export async function login(email: string, password: string, timebank: string): Promise<Session> {
+  const trimmed = timebank.trim();
+  const isId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(trimmed);
+  const grant = { grant_type: 'password', username: email, password, ...(trimmed === '' ? {} : isId ? { timebank_id: trimmed.toLowerCase() } : { timebank_slug: trimmed }) };
+  const token = await json<{ access_token: string }>(null, '/v1/auth/token', { method: 'POST', body: grant });
+  const me = await json<{ id: string; timebankId: string | null; accountId: string | null; role: string; displayName: string | null; type: string }>(token.access_token, '/v1/me');
+  if (me.type !== 'member' || !me.timebankId) throw new ApiError(403, 'forbidden', 'This page is for members and coordinators of a time bank.');
+  return { token: token.access_token, timebankId: me.timebankId, accountId: me.accountId, memberId: me.id, role: me.role, displayName: me.displayName ?? '' };
+}
+
+/** Saves a CSV answer as a file, since a plain link cannot carry the token. */
+export async function downloadCsv(token: string, path: string, filename: string): Promise<void> {
+  const response = await call(token, path, { accept: 'text/csv' });
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export type Page<T> = { items: T[]; nextCursor: string | null };
+
+/** Every page of a list, up to `maxPages` of 500. */
+export async function allPages<T>(token: string, path: string, maxPages = 10): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < maxPages; page += 1) {
+    const separator = path.includes('?') ? '&' : '?';
+    const found: Page<T> = await json<Page<T>>(token, `${path}${separator}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    items.push(...found.items);
+    cursor = found.nextCursor;
+    if (!cursor) break;
+  }
+  return items;
+}

@@ -1,0 +1,111 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, loadSession, login, saveSession, type Session } from './api.js';
+import { Dashboard } from './dashboard.js';
+import { MemberHome } from './member.js';
+
+/*
+ * The member client and the coordinator dashboard: a login, then pages chosen by the URL's
+ * hash (#/, #/dashboard), so that the server only ever serves index.html and its files.
+ */
+
+function useHash(): string {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const changed = () => setHash(location.hash);
+    addEventListener('hashchange', changed);
+    return () => removeEventListener('hashchange', changed);
+  }, []);
+  return hash;
+}
+
+function Login({ onLogin }: { onLogin: (session: Session) => void }) {
+  const remembered = new URLSearchParams(location.search).get('timebank') ?? localStorage.getItem('timebank.slug') ?? '';
+  const [timebank, setTimebank] = useState(remembered);
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const session = await login(email, password, timebank);
+      localStorage.setItem('timebank.slug', timebank.trim());
+      onLogin(session);
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : 'Something went wrong. Please try again.');
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main class="narrow">
+      <h1>Log in to your time bank</h1>
+      <form onSubmit={submit} aria-describedby={error ? 'login-error' : undefined}>
+        <label for="timebank">Time bank</label>
+        <input id="timebank" name="timebank" value={timebank} onInput={(event) => setTimebank(event.currentTarget.value)} placeholder="e.g. demo-time-bank" autocomplete="organization" />
+        <p class="hint">The short name your coordinator gave you. Leave empty if you belong to one time bank only.</p>
+        <label for="email">Email</label>
+        <input id="email" name="email" type="email" required value={email} onInput={(event) => setEmail(event.currentTarget.value)} autocomplete="username" />
+        <label for="password">Password</label>
+        <input id="password" name="password" type="password" required value={password} onInput={(event) => setPassword(event.currentTarget.value)} autocomplete="current-password" />
+        {error && (
+          <p id="login-error" class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Logging in…' : 'Log in'}
+        </button>
+      </form>
+    </main>
+  );
+}
+
+function App() {
+  const [session, setSession] = useState<Session | null>(loadSession());
+  const hash = useHash();
+  const signIn = (next: Session) => {
+    saveSession(next);
+    setSession(next);
+  };
+  const signOut = () => {
+    saveSession(null);
+    setSession(null);
+    location.hash = '';
+  };
+  if (!session) return <Login onLogin={signIn} />;
+  const coordinator = session.role === 'coordinator';
+  const onDashboard = coordinator && hash === '#/dashboard';
+  return (
+    <>
+      <header class="top">
+        <span class="who">
+          {session.displayName}
+          {coordinator ? ' · coordinator' : ''}
+        </span>
+        <nav aria-label="Main">
+          <a href="#/" aria-current={onDashboard ? undefined : 'page'}>
+            My time
+          </a>
+          {coordinator && (
+            <a href="#/dashboard" aria-current={onDashboard ? 'page' : undefined}>
+              Community dashboard
+            </a>
+          )}
+          <button type="button" class="link" onClick={signOut}>
+            Log out
+          </button>
+        </nav>
+      </header>
+      {onDashboard ? <Dashboard session={session} onExpired={signOut} /> : <MemberHome session={session} onExpired={signOut} />}
+    </>
+  );
+}
+
+const root = document.getElementById('root')!;
+// The static "Loading…" placeholder is not Preact's to diff: clear it.
+root.textContent = '';
+render(<App />, root);

@@ -1,0 +1,358 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { allPages, ApiError, json, type Page, type Session } from './api.js';
+import { date, duration, newKey, signed } from './format.js';
+
+type Account = {
+  id: string;
+  balanceMinutes: number;
+  availableMinutes: number;
+  pendingDebitMinutes: number;
+  pendingCreditMinutes: number;
+  givenMinutes: number;
+  receivedMinutes: number;
+  minBalanceMinutes: number;
+  maxBalanceMinutes: number;
+};
+type Transfer = { id: string; payerAccountId: string; payeeAccountId: string; minutes: number; status: string; description: string | null; createdAt: string; autoConfirmAt: string | null };
+type StatementItem = { transferId: string; minutes: number; balanceAfterMinutes: number; postedAt: string; description: string | null; counterpartyAccountId: string };
+type Statement = { items: StatementItem[]; nextCursor: string | null };
+type Person = { memberId: string; displayName: string; accountId: string; kind: string };
+type Listing = { id: string; kind: 'offer' | 'request'; title: string; status: string; categoryId: string };
+type Match = { memberId: string; offerId?: string; score: number };
+
+type Props = { session: Session; onExpired: () => void };
+
+/** Runs an action and turns its failure into words; an ended session goes back to the login. */
+function useAction(onExpired: () => void) {
+  const [error, setError] = useState<string | null>(null);
+  const run = async (action: () => Promise<void>) => {
+    setError(null);
+    try {
+      await action();
+    } catch (caught) {
+      if (caught instanceof ApiError && caught.status === 401) onExpired();
+      else setError(caught instanceof Error ? caught.message : 'Something went wrong.');
+    }
+  };
+  return { error, run };
+}
+
+export function MemberHome({ session, onExpired }: Props) {
+  const base = `/v1/timebanks/${session.timebankId}`;
+  const [account, setAccount] = useState<Account | null>(null);
+  const [pending, setPending] = useState<Transfer[]>([]);
+  const [statement, setStatement] = useState<StatementItem[]>([]);
+  const [people, setPeople] = useState<Person[]>([]);
+  const [version, setVersion] = useState(0);
+  const { error, run } = useAction(onExpired);
+  const refresh = () => setVersion((value) => value + 1);
+
+  useEffect(() => {
+    if (!session.accountId) return;
+    void run(async () => {
+      const [found, waiting, lines] = await Promise.all([
+        json<Account>(session.token, `${base}/accounts/${session.accountId}`),
+        json<Page<Transfer>>(session.token, `${base}/transfers?status=pending&limit=100`),
+        json<Statement>(session.token, `${base}/accounts/${session.accountId}/statement?limit=50`),
+      ]);
+      setAccount(found);
+      setPending(waiting.items);
+      // Newest first: what changed last is what people look for.
+      setStatement([...lines.items].reverse());
+    });
+  }, [version]);
+  useEffect(() => {
+    void run(async () => setPeople(await allPages<Person>(session.token, `${base}/directory`)));
+  }, []);
+  const names = useMemo(() => new Map(people.map((person) => [person.accountId, person.displayName])), [people]);
+  const nameOf = (accountId: string) => names.get(accountId) ?? 'the community pot';
+
+  if (!session.accountId) return <main><p>This login has no account.</p></main>;
+  return (
+    <main>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <BalanceCard account={account} />
+      <PendingList session={session} pending={pending} nameOf={nameOf} onChanged={refresh} onExpired={onExpired} />
+      <RecordForms session={session} people={people.filter((person) => person.accountId !== session.accountId)} onRecorded={refresh} onExpired={onExpired} />
+      <section aria-labelledby="statement-heading">
+        <h2 id="statement-heading">Statement</h2>
+        {statement.length === 0 ? (
+          <p>No exchanges yet.</p>
+        ) : (
+          <div class="scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Date</th>
+                  <th scope="col">With</th>
+                  <th scope="col" class="optional">What</th>
+                  <th scope="col" class="number">Given / received</th>
+                  <th scope="col" class="number">Balance after</th>
+                </tr>
+              </thead>
+              <tbody>
+                {statement.map((item) => (
+                  <tr key={item.transferId} data-testid="statement-line">
+                    <td>{date(item.postedAt)}</td>
+                    <td>{nameOf(item.counterpartyAccountId)}</td>
+                    <td class="optional">{item.description ?? ''}</td>
+                    <td class="number">{item.minutes > 0 ? `given ${duration(item.minutes)}` : `received ${duration(item.minutes)}`}</td>
+                    <td class="number" data-testid="balance-after" data-minutes={item.balanceAfterMinutes}>
+                      {signed(item.balanceAfterMinutes)}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <MyListings session={session} onExpired={onExpired} />
+    </main>
+  );
+}
+
+function BalanceCard({ account }: { account: Account | null }) {
+  if (!account) return <section class="card" aria-busy="true">Loading your balance…</section>;
+  const balance = account.balanceMinutes;
+  return (
+    <section class="card balance" aria-labelledby="balance-heading">
+      <h2 id="balance-heading">Your time balance</h2>
+      <p class="big" data-testid="balance" data-minutes={balance}>
+        {signed(balance)}
+      </p>
+      <p>
+        {balance > 0
+          ? `You have given ${duration(balance)} more than you have received: spend it when you need help.`
+          : balance < 0
+            ? `You have received ${duration(balance)} more than you have given: that is what a time bank is for.`
+            : 'Given and received are even.'}
+      </p>
+      <dl class="facts">
+        <div>
+          <dt>Given in all</dt>
+          <dd>{duration(account.givenMinutes)}</dd>
+        </div>
+        <div>
+          <dt>Received in all</dt>
+          <dd>{duration(account.receivedMinutes)}</dd>
+        </div>
+        <div>
+          <dt>Room to receive more help</dt>
+          <dd data-testid="available">{duration(Math.max(0, account.availableMinutes))}</dd>
+        </div>
+        <div>
+          <dt>Waiting to be confirmed</dt>
+          <dd>
+            {duration(account.pendingCreditMinutes)} to you · {duration(account.pendingDebitMinutes)} from you
+          </dd>
+        </div>
+      </dl>
+    </section>
+  );
+}
+
+function PendingList({ session, pending, nameOf, onChanged, onExpired }: { session: Session; pending: Transfer[]; nameOf: (accountId: string) => string; onChanged: () => void; onExpired: () => void }) {
+  const { error, run } = useAction(onExpired);
+  const resolve = (transfer: Transfer, action: 'confirm' | 'reject') =>
+    run(async () => {
+      await json(session.token, `/v1/timebanks/${session.timebankId}/transfers/${transfer.id}/${action}`, { method: 'POST', idempotencyKey: newKey() });
+      onChanged();
+    });
+  return (
+    <section aria-labelledby="pending-heading">
+      <h2 id="pending-heading">Waiting for confirmation</h2>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {pending.length === 0 ? (
+        <p>Nothing is waiting.</p>
+      ) : (
+        <ul class="items">
+          {pending.map((transfer) => {
+            const mine = transfer.payerAccountId === session.accountId;
+            return (
+              <li key={transfer.id} data-testid="pending-item">
+                {mine ? (
+                  <span>
+                    {nameOf(transfer.payeeAccountId)} says they gave you <strong>{duration(transfer.minutes)}</strong>
+                    {transfer.description ? ` (${transfer.description})` : ''}.
+                  </span>
+                ) : (
+                  <span>
+                    You recorded <strong>{duration(transfer.minutes)}</strong> given to {nameOf(transfer.payerAccountId)}; waiting for them to confirm
+                    {transfer.autoConfirmAt ? ` (confirmed by itself on ${date(transfer.autoConfirmAt)})` : ''}.
+                  </span>
+                )}
+                <span class="actions">
+                  {mine && (
+                    <button type="button" onClick={() => resolve(transfer, 'confirm')}>
+                      Confirm
+                    </button>
+                  )}
+                  <button type="button" class="secondary" onClick={() => resolve(transfer, 'reject')}>
+                    {mine ? 'Not right' : 'Withdraw'}
+                  </button>
+                </span>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function RecordForms({ session, people, onRecorded, onExpired }: { session: Session; people: Person[]; onRecorded: () => void; onExpired: () => void }) {
+  const [direction, setDirection] = useState<'given' | 'received'>('given');
+  const [filter, setFilter] = useState('');
+  const [personId, setPersonId] = useState('');
+  const [hours, setHours] = useState('1');
+  const [minutes, setMinutes] = useState('0');
+  const [description, setDescription] = useState('');
+  const [done, setDone] = useState<string | null>(null);
+  // One key per intended transfer: a retry after a lost answer cannot record it twice.
+  const [key, setKey] = useState(newKey());
+  const { error, run } = useAction(onExpired);
+  const shown = people.filter((person) => person.displayName.toLowerCase().includes(filter.trim().toLowerCase())).slice(0, 200);
+  const submit = (event: Event) => {
+    event.preventDefault();
+    setDone(null);
+    void run(async () => {
+      const person = people.find((candidate) => candidate.accountId === personId);
+      const total = Number(hours) * 60 + Number(minutes);
+      if (!person) throw new Error('Choose the person you exchanged with.');
+      if (!Number.isInteger(total) || total <= 0) throw new Error('Enter a time of at least one minute, in whole minutes.');
+      const body = {
+        payerAccountId: direction === 'given' ? person.accountId : session.accountId,
+        payeeAccountId: direction === 'given' ? session.accountId : person.accountId,
+        minutes: total,
+        ...(description.trim() ? { description: description.trim() } : {}),
+      };
+      const transfer = await json<{ status: string }>(session.token, `/v1/timebanks/${session.timebankId}/transfers`, { method: 'POST', body, idempotencyKey: key });
+      setKey(newKey());
+      setDescription('');
+      setDone(
+        transfer.status === 'pending'
+          ? `Recorded ${duration(total)} given to ${person.displayName}. They will be asked to confirm.`
+          : `Done: ${duration(total)} ${direction === 'given' ? 'given to' : 'received from'} ${person.displayName}.`,
+      );
+      onRecorded();
+    });
+  };
+  return (
+    <section aria-labelledby="record-heading">
+      <h2 id="record-heading">Record an exchange</h2>
+      <form onSubmit={submit} class="record">
+        <fieldset>
+          <legend>What happened?</legend>
+          <label class="inline">
+            <input type="radio" name="direction" value="given" checked={direction === 'given'} onChange={() => setDirection('given')} /> I gave help (they confirm)
+          </label>
+          <label class="inline">
+            <input type="radio" name="direction" value="received" checked={direction === 'received'} onChange={() => setDirection('received')} /> I received help (I pay now)
+          </label>
+        </fieldset>
+        <label for="person-filter">Find a person</label>
+        <input id="person-filter" type="search" value={filter} onInput={(event) => setFilter(event.currentTarget.value)} placeholder="Type part of a name" />
+        <label for="person">Person</label>
+        <select id="person" required value={personId} onChange={(event) => setPersonId(event.currentTarget.value)}>
+          <option value="">Choose…</option>
+          {shown.map((person) => (
+            <option key={person.accountId} value={person.accountId}>
+              {person.displayName}
+            </option>
+          ))}
+        </select>
+        <div class="row">
+          <div>
+            <label for="hours">Hours</label>
+            <input id="hours" type="number" inputMode="numeric" min="0" max="24" step="1" value={hours} onInput={(event) => setHours(event.currentTarget.value)} />
+          </div>
+          <div>
+            <label for="minutes">Minutes</label>
+            <input id="minutes" type="number" inputMode="numeric" min="0" max="59" step="1" value={minutes} onInput={(event) => setMinutes(event.currentTarget.value)} />
+          </div>
+        </div>
+        <label for="description">What was it? (optional)</label>
+        <input id="description" maxLength={2000} value={description} onInput={(event) => setDescription(event.currentTarget.value)} />
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        {done && (
+          <p class="ok" role="status">
+            {done}
+          </p>
+        )}
+        <button type="submit">{direction === 'given' ? 'Record hours given' : 'Pay for help received'}</button>
+      </form>
+    </section>
+  );
+}
+
+function MyListings({ session, onExpired }: Props) {
+  const base = `/v1/timebanks/${session.timebankId}`;
+  const [listings, setListings] = useState<Listing[]>([]);
+  const [matches, setMatches] = useState<Record<string, Match[]>>({});
+  const [names, setNames] = useState<Map<string, string>>(new Map());
+  const { error, run } = useAction(onExpired);
+  useEffect(() => {
+    void run(async () => {
+      const [offers, requests, people] = await Promise.all([
+        json<Page<Listing>>(session.token, `${base}/offers?memberId=${session.memberId}&status=open&limit=50`),
+        json<Page<Listing>>(session.token, `${base}/requests?memberId=${session.memberId}&status=open&limit=50`),
+        allPages<Person>(session.token, `${base}/directory`),
+      ]);
+      setListings([...offers.items, ...requests.items]);
+      setNames(new Map(people.map((person) => [person.memberId, person.displayName])));
+    });
+  }, []);
+  const showMatches = (listing: Listing) =>
+    run(async () => {
+      const found = await json<{ items: Match[] }>(session.token, `${base}/requests/${listing.id}/matches?limit=5`);
+      setMatches((current) => ({ ...current, [listing.id]: found.items }));
+    });
+  return (
+    <section aria-labelledby="listings-heading">
+      <h2 id="listings-heading">My offers and requests</h2>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {listings.length === 0 ? (
+        <p>You have no open offers or requests.</p>
+      ) : (
+        <ul class="items">
+          {listings.map((listing) => (
+            <li key={listing.id}>
+              <span>
+                <span class={`tag ${listing.kind}`}>{listing.kind === 'offer' ? 'I offer' : 'I need'}</span> {listing.title}
+              </span>
+              {listing.kind === 'request' && (
+                <span class="actions">
+                  <button type="button" class="secondary" onClick={() => showMatches(listing)}>
+                    Who could help?
+                  </button>
+                </span>
+              )}
+              {matches[listing.id] && (
+                <ol class="matches">
+                  {matches[listing.id]!.length === 0 ? <li>No one yet.</li> : matches[listing.id]!.map((match) => <li key={match.memberId}>{names.get(match.memberId) ?? 'A member'} ({Math.round(match.score * 100)}% match)</li>)}
+                </ol>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
