@@ -1,4 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -15,6 +17,7 @@ import type { Database } from './db/client.js';
 import { authentication } from './http/auth.js';
 import { errorHandling } from './http/errors.js';
 import { optionalIdempotency } from './http/idempotency.js';
+import { metrics } from './http/metrics.js';
 import { withoutUnusedSchemas, type OpenApiDocument } from './http/openapi-schemas.js';
 import type { RouteOptions } from './http/options.js';
 import { accountRoutes } from './http/routes/accounts.js';
@@ -31,7 +34,7 @@ import { timebankRoutes } from './http/routes/timebanks.js';
 import { transferRoutes } from './http/routes/transfers.js';
 import { findWebRoot, webClient } from './http/web.js';
 
-export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'>;
+export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins'>>;
 
 export type BuildOptions = {
   config: AppConfig;
@@ -98,6 +101,36 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
 
   await app.register(errorHandling);
+  // Security headers on every answer, a content security policy that allows this origin's
+  // scripts only (the web client and /docs load nothing else).
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+      },
+    },
+    // Cross-origin partner apps are allowed by CORS when configured, not blocked by CORP.
+    crossOriginResourcePolicy: { policy: config.corsOrigins?.length ? 'cross-origin' : 'same-origin' },
+  });
+  // CORS is off unless origins are configured: partner apps call from servers, not browsers.
+  if (config.corsOrigins?.length) {
+    await app.register(cors, {
+      origin: config.corsOrigins,
+      methods: ['GET', 'POST', 'PATCH'],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
+      exposedHeaders: ['x-request-id', 'idempotency-replayed', 'retry-after'],
+      maxAge: 600,
+    });
+  }
+  await app.register(metrics, { database });
   await app.register(authentication, {
     secret: config.jwtSecret,
     tokenTtlSeconds: config.tokenTtlSeconds,

@@ -48,6 +48,9 @@ const environmentSchema = z
       .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
     LOGIN_RATE_LIMIT_MAX: integerText(10, 1, 100_000),
     LOGIN_RATE_LIMIT_WINDOW_SECONDS: integerText(60, 1, 86_400),
+    CORS_ORIGINS: optionalText
+      .transform((value) => (value ? value.split(',').map((origin) => origin.trim()).filter(Boolean) : []))
+      .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be a comma-separated list of http(s) origins' })).max(50)),
   })
   .superRefine((env, context) => {
     if (env.DATABASE_URL && !env.JWT_SECRET) {
@@ -78,6 +81,8 @@ export type Config = {
   admin: { email: string; password: string } | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   loginRateLimit: { max: number; windowSeconds: number };
+  /** Browser origins allowed to call the API cross-origin; none by default (CORS off). */
+  corsOrigins: string[];
 };
 
 export class ConfigError extends Error {
@@ -111,6 +116,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       max: env.LOGIN_RATE_LIMIT_MAX,
       windowSeconds: env.LOGIN_RATE_LIMIT_WINDOW_SECONDS,
     },
+    corsOrigins: env.CORS_ORIGINS,
   };
 }
 

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'warn',
       LOGIN_RATE_LIMIT_MAX: '3',
       LOGIN_RATE_LIMIT_WINDOW_SECONDS: '30',
+      CORS_ORIGINS: 'https://a.example, http://b.example:8080',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -40,7 +41,9 @@ describe('loadConfig', () => {
       admin: { email: 'root@example.org', password: 'twelve-chars!' },
       logLevel: 'warn',
       loginRateLimit: { max: 3, windowSeconds: 30 },
+      corsOrigins: ['https://a.example', 'http://b.example:8080'],
     });
+    expect(loadConfig({ DATA_DIR: dataDir }).corsOrigins).toEqual([]);
   });
 
   it.each([
@@ -53,6 +56,8 @@ describe('loadConfig', () => {
     [{ ADMIN_EMAIL: 'nope', ADMIN_PASSWORD: 'twelve-chars!' }, 'ADMIN_EMAIL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ TOKEN_TTL_SECONDS: '5' }, 'TOKEN_TTL_SECONDS'],
+    [{ CORS_ORIGINS: 'https://ok.example,javascript:alert(1)' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
   ])('fails fast on %o, naming %s', (environment, named) => {
     expect(() => loadConfig({ DATA_DIR: dataDir, ...environment })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dataDir, ...environment })).toThrow(named);

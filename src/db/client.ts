@@ -22,6 +22,8 @@ export type Database = {
   migrate(): Promise<void>;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
+  /** Connections of the pool: open, idle, and requests waiting for one (PostgreSQL only). */
+  poolUsage(): { total: number; idle: number; waiting: number } | undefined;
   close(): Promise<void>;
 };
 
@@ -68,6 +70,7 @@ function openPostgres(databaseUrl: string, poolSize: number): Database {
     async ping() {
       await pool.query('SELECT 1');
     },
+    poolUsage: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await pool.end();
     },
@@ -96,6 +99,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     async ping() {
       await db.execute(sql`SELECT 1`);
     },
+    poolUsage: () => undefined,
     async close() {
       await client.close();
     },

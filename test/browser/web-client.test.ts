@@ -188,3 +188,14 @@ describe('the coordinator dashboard', () => {
     await service.get(`/v1/timebanks/${timebank.id}/reports/mutuality`, token, 403);
   });
 });
+
+describe('the API documentation', () => {
+  it('renders at /docs under the content security policy', async () => {
+    errors.length = 0;
+    const page = await newPage();
+    await page.goto(`${origin}/docs`);
+    await page.locator('.swagger-ui .opblock').first().waitFor();
+    expect(await page.locator('.swagger-ui .opblock').count()).toBeGreaterThan(20);
+    expect(errors).toEqual([]);
+  });
+});

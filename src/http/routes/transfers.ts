@@ -21,6 +21,7 @@ import {
   reverseTransfer,
 } from '../../use-cases/transfers.js';
 import { PROBLEM_CONTENT_TYPE, problemFromRejection } from '../errors.js';
+import type { LedgerMetrics } from '../metrics.js';
 import type { RouteOptions } from '../options.js';
 import {
   bearerAuth,
@@ -65,6 +66,17 @@ function requireTransferWriter(principal: Principal, timebankId: string): void {
   }
 }
 
+/** Posted transfers and refusals, for /metrics: a batch counts each transfer it posts. */
+function countOutcome(metrics: LedgerMetrics, result: WriteResult): void {
+  const body = result.body as { code?: string; status?: string; items?: Array<{ status?: string }> };
+  if (result.statusCode >= 400) {
+    metrics.transferRejected(body.code ?? 'unknown');
+    return;
+  }
+  const transfers = body.items ?? [body];
+  metrics.transfersPosted(transfers.filter((transfer) => transfer.status === 'posted').length);
+}
+
 export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['transfers'];
@@ -87,6 +99,8 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
   const send = (reply: FastifyReply, result: WriteResult) => {
     if (result.replayed) {
       reply.header('idempotency-replayed', 'true');
+    } else {
+      countOutcome(app.ledgerMetrics, result);
     }
     if (result.statusCode >= 400) {
       reply.type(PROBLEM_CONTENT_TYPE);

@@ -1,0 +1,69 @@
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Database } from '../db/client.js';
+
+/*
+ * GET /metrics in the Prometheus text format. Labels are route templates, methods, status codes
+ * and problem codes: never ids, timebanks or anything personal. Each app has its own registry,
+ * so that several apps in one process (as in tests) do not share counters.
+ */
+
+export type LedgerMetrics = {
+  transfersPosted(count: number): void;
+  transferRejected(code: string): void;
+};
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ledgerMetrics: LedgerMetrics;
+  }
+}
+
+const plugin: FastifyPluginAsync<{ database: Database }> = async (app, { database }) => {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'timebank_' });
+  const latency = new Histogram({
+    name: 'timebank_http_request_duration_seconds',
+    help: 'HTTP request latency by route template, method and status code',
+    labelNames: ['route', 'method', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const posted = new Counter({ name: 'timebank_transfers_posted_total', help: 'Transfers posted (replays not counted)', registers: [registry] });
+  const rejected = new Counter({
+    name: 'timebank_transfers_rejected_total',
+    help: 'Transfer writes refused, by problem code (replays not counted)',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'timebank_db_pool_connections',
+    help: 'Database pool connections by state (PostgreSQL only)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const usage = database.poolUsage();
+      if (!usage) return;
+      this.set({ state: 'total' }, usage.total);
+      this.set({ state: 'idle' }, usage.idle);
+      this.set({ state: 'waiting' }, usage.waiting);
+    },
+  });
+
+  app.decorate('ledgerMetrics', {
+    transfersPosted: (count: number) => posted.inc(count),
+    transferRejected: (code: string) => rejected.inc({ code }),
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    // The route template (/v1/timebanks/:timebankId/...), never the URL with its ids.
+    const route = request.routeOptions.url ?? 'unmatched';
+    latency.observe({ route, method: request.method, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+};
+
+export const metrics = fp(plugin, { name: 'metrics' });
