@@ -15,8 +15,9 @@ import {
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { authentication } from './http/auth.js';
-import { errorHandling } from './http/errors.js';
+import { errorHandling, routerErrorReply } from './http/errors.js';
 import { optionalIdempotency } from './http/idempotency.js';
+import { strictJsonBodies } from './http/json-body.js';
 import { metrics } from './http/metrics.js';
 import { withoutUnusedSchemas, type OpenApiDocument } from './http/openapi-schemas.js';
 import type { RouteOptions } from './http/options.js';
@@ -81,10 +82,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
+    frameworkErrors: routerErrorReply,
   }).withTypeProvider<ZodTypeProvider>();
 
   // JSON only (and forms on the token endpoint): any other body is 415, not a string to validate.
   app.removeContentTypeParser('text/plain');
+  strictJsonBodies(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // During a graceful shutdown the answers to requests still in flight close their connections,

@@ -149,7 +149,7 @@ function frameworkProblem(error: FastifyError): Problem | undefined {
     return problem(429, 'rate_limited', 'Too many requests', 'Too many attempts: wait and retry.');
   }
   if (error instanceof SyntaxError && error.statusCode === 400) {
-    return problem(400, 'malformed_body', 'Malformed body', 'The request body is not valid JSON.');
+    return problem(400, 'malformed_body', 'Malformed body', error.message === 'invalid UTF-8' ? 'The request body is not valid UTF-8.' : 'The request body is not valid JSON.');
   }
   return undefined;
 }
@@ -178,6 +178,18 @@ function toProblem(error: FastifyError, request: FastifyRequest): Problem {
     'Internal server error',
     `An unexpected error occurred. Quote request id ${request.id} when reporting it.`,
   );
+}
+
+/**
+ * Errors the router raises before any route or hook runs (Fastify's frameworkErrors option):
+ * a path segment over the length limit, a URL that does not decode.
+ */
+export function routerErrorReply(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const body =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? problem(414, 'uri_too_long', 'URI too long', 'A path segment is too long.')
+      : problem(400, 'bad_url', 'Bad URL', 'The URL could not be decoded.');
+  void sendProblem(reply, body);
 }
 
 export const errorHandling = fp(
