@@ -10,6 +10,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { isConnectionLoss } from './errors.js';
 import * as schema from './schema.js';
 
 /** The query interface shared by node-postgres and PGlite, and by their transactions. */
@@ -46,9 +47,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 function openPostgres(databaseUrl: string, poolSize: number): Database {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
-  // A connection dropped by the server must not crash the process; the pool replaces it.
+  // A connection dropped by the server must not crash the process: an idle one reports on the
+  // pool, and the pool replaces it; one in use reports on its client, and the query it runs
+  // (or the next one) fails with the error instead.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzleNodePostgres(pool, { schema }) as unknown as Db;
+  db.transaction = poolTransaction(pool);
   return {
     kind: 'postgres',
     db,
@@ -75,6 +80,34 @@ function openPostgres(databaseUrl: string, poolSize: number): Database {
       await pool.end();
     },
   };
+}
+
+/**
+ * Transactions on a client of their own, always given back to the pool. Drizzle's own pool
+ * transaction sends BEGIN before its try block, so a connection that dies at BEGIN (a
+ * terminated backend, a restarted server) was never released and the pool could not close; and
+ * it released broken clients for reuse. Here a client whose connection was lost is destroyed.
+ */
+function poolTransaction(pool: pg.Pool): Db['transaction'] {
+  // One drizzle instance per pooled connection, made once: building one per call is not free.
+  const onClient = new WeakMap<pg.PoolClient, Db>();
+  return (async (work: Parameters<Db['transaction']>[0], config?: Parameters<Db['transaction']>[1]) => {
+    const client = await pool.connect();
+    let lost: Error | undefined;
+    try {
+      let clientDb = onClient.get(client);
+      if (!clientDb) {
+        clientDb = drizzleNodePostgres(client, { schema }) as unknown as Db;
+        onClient.set(client, clientDb);
+      }
+      return await clientDb.transaction(work, config);
+    } catch (error) {
+      if (isConnectionLoss(error)) lost = error as Error;
+      throw error;
+    } finally {
+      client.release(lost);
+    }
+  }) as Db['transaction'];
 }
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {

@@ -5,7 +5,7 @@ import {
   isResponseSerializationError,
 } from 'fastify-type-provider-zod';
 import { Rejection, type RejectionCode } from '../domain/errors.js';
-import { sqlStateOf } from '../db/errors.js';
+import { isConnectionLoss, sqlStateOf } from '../db/errors.js';
 
 /**
  * RFC 9457 problem details for every error the service answers with. Rejections decided by the
@@ -142,7 +142,7 @@ function frameworkProblem(error: FastifyError): Problem | undefined {
   // same idempotency key) is safe. Contention that outlasted the retries, a backend terminated,
   // or no connection at all.
   const sqlState = sqlStateOf(error);
-  if (sqlState && /^(40001|40P01|57P01|57P02|57P03|08\d{3}|53300)$/.test(sqlState)) {
+  if ((sqlState && /^(40001|40P01|53300)$/.test(sqlState)) || isConnectionLoss(error)) {
     return problem(503, 'service_unavailable', 'Service unavailable', 'The database is busy or unreachable: retry shortly with the same Idempotency-Key.');
   }
   if (error.statusCode === 429) {
