@@ -238,8 +238,13 @@ describe('hostile input to every operation in openapi.yaml', () => {
 });
 
 describe('the duplicate-key scan', () => {
-  it('finds no duplicate in any JSON that JSON.stringify writes', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => offendingKey(JSON.stringify(value) ?? 'null') === undefined));
+  it('finds no duplicate in any JSON that JSON.stringify writes (only a __proto__ key, which it refuses)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = JSON.stringify(value) ?? 'null';
+        expect(offendingKey(text)).toBe(text.includes('"__proto__":') ? '__proto__' : undefined);
+      }),
+    );
   });
 
   it('finds a repeated key at any depth, and __proto__', () => {
