@@ -1,11 +1,13 @@
 import { runMatchingBench } from './matching.js';
 import { runReportsBench } from './reports.js';
+import { runTransfersBench } from './transfers.js';
 
 /*
  * `npm run bench`: every benchmark, each against its own database on the local PostgreSQL
- * (BENCH_DATABASE_URL or DATABASE_URL to point elsewhere). `npm run bench -- matching` runs one.
+ * (BENCH_DATABASE_URL or DATABASE_URL to point elsewhere). `npm run bench -- transfers` runs one.
  */
 const benches: Record<string, () => Promise<unknown>> = {
+  transfers: runTransfersBench,
   matching: runMatchingBench,
   reports: runReportsBench,
 };

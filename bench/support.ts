@@ -13,7 +13,7 @@ import { ensurePlatformAdmin } from '../src/use-cases/auth.js';
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** A fresh database; `finish` drops it, or keeps it (and says where) when BENCH_KEEP is set. */
-export async function benchDatabase(): Promise<{ database: Database; finish: () => Promise<void> }> {
+export async function benchDatabase(): Promise<{ database: Database; url: string; finish: () => Promise<void> }> {
   const name = `timebank_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -25,6 +25,7 @@ export async function benchDatabase(): Promise<{ database: Database; finish: () 
   await database.migrate();
   return {
     database,
+    url: url.toString(),
     async finish() {
       await database.close();
       if (process.env.BENCH_KEEP) {

@@ -35,7 +35,7 @@ import { timebankRoutes } from './http/routes/timebanks.js';
 import { transferRoutes } from './http/routes/transfers.js';
 import { findWebRoot, webClient } from './http/web.js';
 
-export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins'>>;
+export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins' | 'transferGroupMax'>>;
 
 export type BuildOptions = {
   config: AppConfig;
@@ -185,6 +185,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     loginRateLimit: config.loginRateLimit,
     clock: options.clock ?? (() => new Date()),
     pseudonymKey: createHmac('sha256', config.jwtSecret).update('exchange-export-pseudonyms').digest(),
+    transferGroupMax: config.transferGroupMax ?? 100,
   };
   await app.register(optionalIdempotency, { database, clock: routeOptions.clock });
   const routeGroups = [

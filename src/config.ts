@@ -48,6 +48,7 @@ const environmentSchema = z
       .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
     LOGIN_RATE_LIMIT_MAX: integerText(10, 1, 100_000),
     LOGIN_RATE_LIMIT_WINDOW_SECONDS: integerText(60, 1, 86_400),
+    TRANSFER_GROUP_MAX: integerText(100, 1, 1000),
     CORS_ORIGINS: optionalText
       .transform((value) => (value ? value.split(',').map((origin) => origin.trim()).filter(Boolean) : []))
       .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be a comma-separated list of http(s) origins' })).max(50)),
@@ -83,6 +84,8 @@ export type Config = {
   loginRateLimit: { max: number; windowSeconds: number };
   /** Browser origins allowed to call the API cross-origin; none by default (CORS off). */
   corsOrigins: string[];
+  /** Group commit: at most this many single transfers share a transaction (1: none share). */
+  transferGroupMax: number;
 };
 
 export class ConfigError extends Error {
@@ -117,6 +120,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       windowSeconds: env.LOGIN_RATE_LIMIT_WINDOW_SECONDS,
     },
     corsOrigins: env.CORS_ORIGINS,
+    transferGroupMax: env.TRANSFER_GROUP_MAX,
   };
 }
 

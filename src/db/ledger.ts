@@ -104,6 +104,47 @@ export async function claimIdempotencyKey(
   };
 }
 
+/**
+ * Claims several keys at once, in (caller, key) order so that two writers claiming overlapping
+ * keys cannot deadlock. Returns the outcomes already stored for the keys it could not claim
+ * (a concurrent claim is waited for, as in claimIdempotencyKey).
+ */
+export async function claimIdempotencyKeys(
+  db: Db,
+  timebankId: string,
+  keys: Array<{ caller: string; key: string; requestHash: string; now: Date }>,
+): Promise<Map<string, StoredOutcome>> {
+  const ordered = [...keys].sort((left, right) => (left.caller + '\u0000' + left.key < right.caller + '\u0000' + right.key ? -1 : 1));
+  const claimed = await rows(
+    db,
+    sql`INSERT INTO idempotency_keys (timebank_id, caller, key, request_hash, created_at)
+        VALUES ${sql.join(ordered.map((key) => sql`(${timebankId}::uuid, ${key.caller}, ${key.key}, ${key.requestHash}, ${key.now.toISOString()}::timestamptz)`), sql`, `)}
+        ON CONFLICT DO NOTHING RETURNING caller, key`,
+  );
+  const taken = new Set(claimed.map((row) => `${String(row.caller)}\u0000${String(row.key)}`));
+  const others = ordered.filter((key) => !taken.has(`${key.caller}\u0000${key.key}`));
+  const existing = new Map<string, StoredOutcome>();
+  if (others.length === 0) return existing;
+  const found = await rows(
+    db,
+    sql`SELECT k.caller, k.key, k.request_hash, k.status_code, k.response_body FROM idempotency_keys k
+          JOIN (VALUES ${sql.join(others.map((key) => sql`(${key.caller}, ${key.key})`), sql`, `)}) AS v(caller, key) ON v.caller = k.caller AND v.key = k.key
+         WHERE k.timebank_id = ${timebankId}`,
+  );
+  for (const row of found) {
+    existing.set(`${String(row.caller)}\u0000${String(row.key)}`, {
+      requestHash: String(row.request_hash),
+      statusCode: row.status_code === null ? null : num(row.status_code),
+      responseBody: (row.response_body as string | null) ?? null,
+    });
+  }
+  if (existing.size !== others.length) {
+    // Expired and removed between the two statements: the write is retried.
+    throw Object.assign(new Error('idempotency key vanished'), { code: '40001' });
+  }
+  return existing;
+}
+
 export type NewTransfer = Omit<TransferRow, 'createdAt' | 'postedAt' | 'resolvedAt' | 'autoConfirmAt'> & {
   createdAt: Date;
   postedAt: Date | null;
@@ -120,7 +161,8 @@ export type LedgerWrite = {
   /** Accounts as they are after the write, with the version each had when locked. */
   accounts: Array<{ next: AccountState; lockedVersion: number }>;
   head: Head | undefined;
-  idempotency: { caller: string; key: string; statusCode: number; responseBody: string } | undefined;
+  /** The outcomes to store for the idempotency keys this write claimed (a group claims several). */
+  idempotency: Array<{ caller: string; key: string; statusCode: number; responseBody: string }>;
 };
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -178,11 +220,12 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
         last_posted_at = ${write.head.lastPostedAt.toISOString()}::timestamptz
        WHERE timebank_id = ${tb} RETURNING 1)`);
   }
-  if (write.idempotency) {
-    const key = write.idempotency;
+  if (write.idempotency.length > 0) {
+    const values = write.idempotency.map((key) => sql`(${key.caller}, ${key.key}, ${key.statusCode}::int, ${key.responseBody})`);
     parts.push(sql`stored_outcome AS (
-      UPDATE idempotency_keys SET status_code = ${key.statusCode}::int, response_body = ${key.responseBody}
-       WHERE timebank_id = ${tb} AND caller = ${key.caller} AND key = ${key.key} RETURNING 1)`);
+      UPDATE idempotency_keys k SET status_code = v.status_code, response_body = v.response_body
+        FROM (VALUES ${sql.join(values, sql`, `)}) AS v(caller, key, status_code, response_body)
+       WHERE k.timebank_id = ${tb} AND k.caller = v.caller AND k.key = v.key RETURNING 1)`);
   }
   if (parts.length === 0) {
     return;

@@ -12,6 +12,8 @@ import type { Database } from '../db/client.js';
 export type LedgerMetrics = {
   transfersPosted(count: number): void;
   transferRejected(code: string): void;
+  /** How many single-transfer requests one group commit wrote together. */
+  transferGroup(size: number): void;
 };
 
 declare module 'fastify' {
@@ -51,9 +53,17 @@ const plugin: FastifyPluginAsync<{ database: Database }> = async (app, { databas
     },
   });
 
+  const groups = new Histogram({
+    name: 'timebank_transfer_group_size',
+    help: 'Single-transfer requests written together by one group commit',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [registry],
+  });
+
   app.decorate('ledgerMetrics', {
     transfersPosted: (count: number) => posted.inc(count),
     transferRejected: (code: string) => rejected.inc({ code }),
+    transferGroup: (size: number) => groups.observe(size),
   });
   app.addHook('onResponse', async (request, reply) => {
     // The route template (/v1/timebanks/:timebankId/...), never the URL with its ids.

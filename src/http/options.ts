@@ -9,4 +9,6 @@ export type RouteOptions = {
   clock: () => Date;
   /** Keys the pseudonyms of the exchange export; derived from the JWT secret. */
   pseudonymKey: Buffer;
+  /** Group commit: at most this many single transfers per transaction (1: each its own). */
+  transferGroupMax: number;
 };

@@ -122,12 +122,9 @@ async function attemptWrite(
   await persist(tx, {
     ...decision.write,
     timebankId: request.timebankId,
-    idempotency: idempotency && {
-      caller,
-      key: idempotency.key,
-      statusCode: decision.statusCode,
-      responseBody: JSON.stringify(decision.body),
-    },
+    idempotency: idempotency
+      ? [{ caller, key: idempotency.key, statusCode: decision.statusCode, responseBody: JSON.stringify(decision.body) }]
+      : [],
   });
   return { statusCode: decision.statusCode, body: decision.body, replayed: false };
 }

@@ -14,12 +14,12 @@ import {
 } from '../domain/ledger.js';
 import { isCoordinatorOf, type Principal } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
-import { lockAccounts, lockHead, type Head, type LedgerWrite, type NewTransfer } from '../db/ledger.js';
+import { claimIdempotencyKeys, lockAccounts, lockHead, persist, type Head, type LedgerWrite, type NewTransfer } from '../db/ledger.js';
 import { findReversalOf, lockTransfer, presentTransfer, findDuePendingTransfers } from '../db/queries/transfers.js';
 import { findTimebank } from '../db/queries/timebanks.js';
 import { categories, listings, type TransferRow } from '../db/schema.js';
 import { newId } from './ids.js';
-import { ledgerWrite, type Decision, type WriteRequest, type WriteResult } from './ledger-write.js';
+import { callerOf, ledgerWrite, type Decision, type WriteRequest, type WriteResult } from './ledger-write.js';
 
 export type TransferInput = {
   payerAccountId: string;
@@ -418,4 +418,86 @@ export async function autoConfirmDue(db: Db, now: Date, limit = 200): Promise<{ 
     }
   }
   return counts;
+}
+
+/** One transfer request waiting to be written with others (group commit). */
+export type GroupedTransfer = { request: WriteRequest & { idempotency: NonNullable<WriteRequest['idempotency']> }; input: TransferInput };
+
+/** Each grouped request's own answer: its result, or the error its request must fail with. */
+export type GroupedOutcome = { result: WriteResult } | { error: Rejection };
+
+/**
+ * Writes many single-transfer requests of one timebank in one transaction, each decided on its
+ * own exactly as createTransfer would decide it alone, in arrival order: one key claim, one
+ * account lock, one chain-head lock, one write and one commit for them all. A refusal is that
+ * request's answer (and its key's stored outcome) and does not touch the others.
+ */
+export async function writeTransferGroup(tx: Db, timebankId: string, group: GroupedTransfer[]): Promise<GroupedOutcome[]> {
+  const keyOf = (item: GroupedTransfer) => `${callerOf(item.request.principal)}\u0000${item.request.idempotency.key}`;
+  const leaders = new Map<string, number>();
+  group.forEach((item, index) => {
+    if (!leaders.has(keyOf(item))) leaders.set(keyOf(item), index);
+  });
+  const existing = await claimIdempotencyKeys(
+    tx,
+    timebankId,
+    [...leaders.values()].map((index) => {
+      const { request } = group[index]!;
+      return { caller: callerOf(request.principal), key: request.idempotency.key, requestHash: request.idempotency.requestHash, now: request.now };
+    }),
+  );
+  const reused = () => new Rejection('idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
+  const outcomes: Array<GroupedOutcome | undefined> = group.map((item, index) => {
+    const stored = existing.get(keyOf(item));
+    if (stored) {
+      if (stored.requestHash !== item.request.idempotency.requestHash) return { error: reused() };
+      if (stored.statusCode === null || stored.responseBody === null) throw new Error('idempotency key claimed without an outcome');
+      return { result: { statusCode: stored.statusCode, body: JSON.parse(stored.responseBody), replayed: true } };
+    }
+    return leaders.get(keyOf(item)) === index ? undefined : { error: reused() }; // settled below
+  });
+  const fresh = group.flatMap((item, index) => (outcomes[index] === undefined ? [{ item, index }] : []));
+  if (fresh.length === 0) return outcomes as GroupedOutcome[];
+
+  const first = fresh[0]!.item.request;
+  const references = await existingReferences(tx, timebankId, fresh.map(({ item }) => item.input));
+  const accounts = new AccountChanges(await lockAccounts(tx, timebankId, fresh.flatMap(({ item }) => [item.input.payerAccountId, item.input.payeeAccountId])));
+  let settings: ReturnType<typeof confirmationSettings> | undefined;
+  const lazySettings = () => (settings ??= confirmationSettings(tx, first));
+  let chain: Chain | undefined;
+  const lockedChain = async () => (chain ??= new Chain(await lockHead(tx, timebankId), timebankId));
+  const decided: Array<Awaited<ReturnType<typeof decideTransfer>>> = [];
+  const stored: LedgerWrite['idempotency'] = [];
+  for (const { item, index } of fresh) {
+    let outcome: { statusCode: number; body: unknown };
+    try {
+      checkReferences(item.input, references);
+      const transfer = await decideTransfer(item.request, item.input, accounts, lazySettings, lockedChain);
+      decided.push(transfer);
+      outcome = { statusCode: 201, body: presentTransfer(transfer.row) };
+    } catch (error) {
+      if (!(error instanceof Rejection)) throw error;
+      outcome = item.request.idempotency.renderRejection(error);
+    }
+    outcomes[index] = { result: { ...outcome, replayed: false } };
+    stored.push({ caller: callerOf(item.request.principal), key: item.request.idempotency.key, statusCode: outcome.statusCode, responseBody: JSON.stringify(outcome.body) });
+  }
+  // A second request with a key already in this group gets the first one's answer, as a replay.
+  group.forEach((item, index) => {
+    const leader = leaders.get(keyOf(item))!;
+    if (leader !== index && item.request.idempotency.requestHash === group[leader]!.request.idempotency.requestHash) {
+      const answer = outcomes[leader]!;
+      outcomes[index] = 'result' in answer ? { result: { ...answer.result, replayed: true } } : answer;
+    }
+  });
+  await persist(tx, {
+    timebankId,
+    insertTransfers: decided.map((transfer) => transfer.row),
+    resolveTransfers: [],
+    entries: decided.flatMap((transfer) => transfer.entries),
+    accounts: accounts.changed(),
+    head: chain?.current,
+    idempotency: stored,
+  });
+  return outcomes as GroupedOutcome[];
 }

@@ -9,13 +9,13 @@
  * absent or present once, ledger/verify is ok, balances sum to 0 and match their entries, and
  * no limit is broken. Exits non-zero on any failure.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { freePort, startReadyService, type ReadyService } from '../helpers/process.js';
 
 const ADMIN_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CLIENTS = 32;
@@ -31,35 +31,7 @@ const stats = { attempted: 0, acknowledged: 0, refused: 0, retried: 0, gaveUp: 0
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 const log = (message: string) => console.log(`[faults ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as { port: number };
-      server.close(() => resolve(address.port));
-    });
-  });
-}
-
-type ServiceProcess = { child: ChildProcess; exited: Promise<number | null> };
-
 const serviceLog = path.join(tmpdir(), `timebank-faults-${process.pid}.log`);
-
-/** Runs src/server.ts as its own process, its output appended to a log file; ready when /readyz says so. */
-async function startService(environment: Record<string, string>, base: string): Promise<ServiceProcess> {
-  const output = openSync(serviceLog, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { PATH: process.env.PATH ?? '', ...environment }, stdio: ['ignore', output, output] });
-  closeSync(output);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let gone = false;
-  void exited.then(() => (gone = true));
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline && !gone; await sleep(100)) {
-    const ready = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(1_000) }).then((response) => response.ok, () => false);
-    if (ready) return { child, exited };
-  }
-  child.kill('SIGKILL');
-  throw new Error(`the service did not become ready:\n${readFileSync(serviceLog, 'utf8').slice(-4000)}`);
-}
 
 async function withAdmin<T>(url: string, action: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
@@ -89,7 +61,7 @@ async function main() {
     LOGIN_RATE_LIMIT_MAX: '100000',
   };
   const base = `http://127.0.0.1:${port}`;
-  let service: ServiceProcess = await startService(environment, base);
+  let service: ReadyService = await startReadyService(environment, base, serviceLog);
   const failures: string[] = [];
   try {
     // Set-up, through the API.
@@ -181,7 +153,7 @@ async function main() {
     service.child.kill('SIGKILL');
     await service.exited;
     stats.faults.sigkill += 1;
-    service = await startService(environment, base);
+    service = await startReadyService(environment, base, serviceLog);
     log('service restarted');
 
     await at(0.45);
@@ -195,7 +167,7 @@ async function main() {
     const dropped = answered.filter((ok) => !ok).length;
     if (dropped > 0) failures.push(`${dropped} of ${pendingAtTerm.length} requests in flight at SIGTERM got no answer`);
     log(`graceful shutdown: ${answered.filter(Boolean).length} of ${pendingAtTerm.length} in-flight requests answered, exit ${exitCode}`);
-    service = await startService(environment, base);
+    service = await startReadyService(environment, base, serviceLog);
     log('service restarted');
 
     await at(0.7);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 export type ServiceProcess = {
@@ -45,4 +46,37 @@ export async function postJson(url: string, body: unknown, token?: string) {
     body: JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+export type ReadyService = { child: ChildProcess; exited: Promise<number | null> };
+
+/**
+ * Runs src/server.ts as its own process on a known address, its output appended to `logFile`
+ * (quietly, at any log level); resolves once /readyz answers 200.
+ */
+export async function startReadyService(environment: Record<string, string>, baseUrl: string, logFile: string, nodeArguments: string[] = []): Promise<ReadyService> {
+  const output = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [...nodeArguments, '--import', 'tsx', 'src/server.ts'], { env: { PATH: process.env.PATH ?? '', ...environment }, stdio: ['ignore', output, output] });
+  closeSync(output);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline && !gone; await new Promise((resolve) => setTimeout(resolve, 100))) {
+    const ready = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(1_000) }).then((response) => response.ok, () => false);
+    if (ready) return { child, exited };
+  }
+  child.kill('SIGKILL');
+  throw new Error(`the service did not become ready:\n${readFileSync(logFile, 'utf8').slice(-4000)}`);
+}
+
+/** A free TCP port on the loopback interface. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as { port: number };
+      server.close(() => resolve(address.port));
+    });
+  });
 }

@@ -19,7 +19,9 @@ import {
   createTransferBatch,
   rejectTransfer,
   reverseTransfer,
+  type GroupedTransfer,
 } from '../../use-cases/transfers.js';
+import { TransferGroups } from '../../use-cases/transfer-groups.js';
 import { PROBLEM_CONTENT_TYPE, problemFromRejection } from '../errors.js';
 import type { LedgerMetrics } from '../metrics.js';
 import type { RouteOptions } from '../options.js';
@@ -77,7 +79,8 @@ function countOutcome(metrics: LedgerMetrics, result: WriteResult): void {
   metrics.transfersPosted(transfers.filter((transfer) => transfer.status === 'posted').length);
 }
 
-export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
+export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock, transferGroupMax }) => {
+  const groups = new TransferGroups(database.db, { maxGroupSize: transferGroupMax, observe: (size) => app.ledgerMetrics.transferGroup(size) });
   app.addHook('onRequest', app.authenticate);
   const tags = ['transfers'];
 
@@ -127,7 +130,9 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
     async (request, reply) => {
       const { timebankId } = request.params;
       requireTransferWriter(request.principal, timebankId);
-      return send(reply, await createTransfer(writeRequest(request, timebankId, request.body), request.body));
+      const write = writeRequest(request, timebankId, request.body);
+      // Written with whatever other transfers of the timebank arrive meanwhile (group commit).
+      return send(reply, transferGroupMax > 1 ? await groups.submit({ request: write as GroupedTransfer['request'], input: request.body }) : await createTransfer(write, request.body));
     },
   );
 

@@ -1,0 +1,86 @@
+import type { Db } from '../db/client.js';
+import { isConnectionLoss, sqlStateOf } from '../db/errors.js';
+import type { WriteResult } from './ledger-write.js';
+import { createTransfer, writeTransferGroup, type GroupedOutcome, type GroupedTransfer } from './transfers.js';
+
+/*
+ * Group commit for single transfers. Requests for one timebank queue while the previous group
+ * is in the database, then go in together: one transaction, one chain-head lock and one commit
+ * (one WAL flush) for all of them, each decided and answered on its own. No request waits for
+ * a timer: a group is whatever arrived while the last one was being written.
+ *
+ * If a group fails for any reason other than contention (which is retried as a whole), nothing
+ * of it was committed, and each request is written again on its own, so that one request's
+ * failure is never another's.
+ */
+
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 6;
+
+type Waiting = GroupedTransfer & { resolve: (result: WriteResult) => void; reject: (error: unknown) => void };
+
+export type GroupObserver = (size: number) => void;
+
+export class TransferGroups {
+  private readonly queues = new Map<string, Waiting[]>();
+  private readonly writing = new Set<string>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: { maxGroupSize: number; observe?: GroupObserver },
+  ) {}
+
+  /** Queues one transfer request; resolves with its own result, or rejects with its own error. */
+  submit(item: GroupedTransfer): Promise<WriteResult> {
+    const timebankId = item.request.timebankId;
+    return new Promise((resolve, reject) => {
+      let queue = this.queues.get(timebankId);
+      if (!queue) this.queues.set(timebankId, (queue = []));
+      queue.push({ ...item, resolve, reject });
+      if (!this.writing.has(timebankId)) void this.drain(timebankId);
+    });
+  }
+
+  private async drain(timebankId: string): Promise<void> {
+    this.writing.add(timebankId);
+    try {
+      for (let queue = this.queues.get(timebankId); queue && queue.length > 0; queue = this.queues.get(timebankId)) {
+        const group = queue.splice(0, this.options.maxGroupSize);
+        this.options.observe?.(group.length);
+        await this.write(timebankId, group);
+      }
+    } finally {
+      this.writing.delete(timebankId);
+      this.queues.delete(timebankId);
+    }
+  }
+
+  private async write(timebankId: string, group: Waiting[]): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      let outcomes: GroupedOutcome[];
+      try {
+        outcomes = await this.db.transaction((tx) => writeTransferGroup(tx, timebankId, group));
+      } catch (error) {
+        if (RETRYABLE.has(sqlStateOf(error) ?? '') && attempt < MAX_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+          continue;
+        }
+        if (group.length > 1 && !isConnectionLoss(error)) {
+          // Each on its own: whatever failed the group is then only its own request's failure.
+          await Promise.all(group.map((item) => createTransfer(item.request, item.input).then(item.resolve, item.reject)));
+        } else {
+          // The database is unreachable: every request answers 503 and its client retries.
+          for (const item of group) item.reject(error);
+        }
+        return;
+      }
+      outcomes.forEach((outcome, index) => {
+        const item = group[index]!;
+        if ('result' in outcome) item.resolve(outcome.result);
+        else item.reject(outcome.error);
+      });
+      return;
+    }
+  }
+}
+
