@@ -23,7 +23,8 @@ import { benchDatabase, writeResults } from './support.js';
  *   number of clients, and a Fastify route returning a constant JSON body;
  * - two service processes on one database: the load split between them, and every idempotency
  *   key sent to both at once; afterwards, transfers counted exactly and the ledger verified.
- * The service runs as its own process (src/server.ts); its peak RSS is read from /proc.
+ * The service runs as its own process, compiled as `npm start` runs it; its peak RSS is read
+ * from /proc.
  */
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 10_000);
@@ -110,6 +111,9 @@ export async function runTransfersBench() {
   const services: ReadyService[] = [];
   let constant: ReturnType<typeof spawn> | undefined;
   try {
+    // The service runs as `npm start` runs it: compiled.
+    console.log('building (npm run build) ...');
+    execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
     console.log(`seeding ${MEMBERS} members ...`);
     const now = new Date();
     const timebank = await createTimebank(db, { name: 'Transfer bench', settings: { defaultMinBalanceMinutes: -1_000_000_000, defaultMaxBalanceMinutes: 1_000_000_000 } }, now);
@@ -136,7 +140,7 @@ export async function runTransfersBench() {
     // BENCH_PROFILE=dir: the first service process writes a CPU profile there when it stops.
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
     const base = `http://127.0.0.1:${port}`;
-    services.push(await startReadyService({ ...environment, PORT: String(port) }, base, logFile, profile));
+    services.push(await startReadyService({ ...environment, PORT: String(port) }, base, logFile, { nodeArguments: profile, built: true }));
     const pid = services[0]!.child.pid!;
     const token = ((await (await fetch(`${base}/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'password', username: 'coordinator@bench.example', password: PASSWORD }) })).json()) as { access_token: string }).access_token;
     const headers = { authorization: `Bearer ${token}` };
@@ -180,7 +184,7 @@ export async function runTransfersBench() {
     // Two processes on one database: the load split, and each key sent to both at once.
     console.log('two service processes on one database ...');
     const secondBase = `http://127.0.0.1:${secondPort}`;
-    services.push(await startReadyService({ ...environment, PORT: String(secondPort) }, secondBase, logFile));
+    services.push(await startReadyService({ ...environment, PORT: String(secondPort) }, secondBase, logFile, { built: true }));
     const before = await posted();
     const split = await Promise.all([base, secondBase].map((url) => load({ url, connections: CONNECTIONS / 2, seconds: 10, method: 'POST', headers, path: () => transfersPath, body: () => JSON.stringify({ ...pair(), minutes: 30 }) })));
     const racedKeys = 500;
@@ -212,7 +216,7 @@ export async function runTransfersBench() {
           SELECT (SELECT count(*) FROM transfers WHERE timebank_id = ${tb})::int AS stored,
                  (SELECT count(*) FROM keyed)::int AS keyed,
                  (SELECT count(DISTINCT id) FROM keyed)::int AS distinct_keyed,
-                 (SELECT count(*) FROM transfers t WHERE t.timebank_id = ${tb} AND t.id = ANY(${[...acknowledgedIds]}::uuid[]))::int AS acknowledged_found`,
+                 (SELECT count(*) FROM transfers t WHERE t.timebank_id = ${tb} AND t.id = ANY(string_to_array(${[...acknowledgedIds].join(',')}, ',')::uuid[]))::int AS acknowledged_found`,
     );
     const exactly = {
       acknowledged: acknowledgedIds.size,

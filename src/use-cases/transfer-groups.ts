@@ -23,11 +23,12 @@ export type GroupObserver = (size: number) => void;
 
 export class TransferGroups {
   private readonly queues = new Map<string, Waiting[]>();
-  private readonly writing = new Set<string>();
+  /** Groups of each timebank in the database now. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
-    private readonly options: { maxGroupSize: number; observe?: GroupObserver },
+    private readonly options: { maxGroupSize: number; maxGroupsInFlight: number; observe?: GroupObserver },
   ) {}
 
   /** Queues one transfer request; resolves with its own result, or rejects with its own error. */
@@ -37,21 +38,28 @@ export class TransferGroups {
       let queue = this.queues.get(timebankId);
       if (!queue) this.queues.set(timebankId, (queue = []));
       queue.push({ ...item, resolve, reject });
-      if (!this.writing.has(timebankId)) void this.drain(timebankId);
+      this.startGroups(timebankId);
     });
   }
 
-  private async drain(timebankId: string): Promise<void> {
-    this.writing.add(timebankId);
-    try {
-      for (let queue = this.queues.get(timebankId); queue && queue.length > 0; queue = this.queues.get(timebankId)) {
-        const group = queue.splice(0, this.options.maxGroupSize);
-        this.options.observe?.(group.length);
-        await this.write(timebankId, group);
-      }
-    } finally {
-      this.writing.delete(timebankId);
-      this.queues.delete(timebankId);
+  /**
+   * Starts groups while there are waiting requests and room in flight. A few groups of one
+   * timebank overlap: while one holds the chain head and commits, the next claims its keys and
+   * locks its accounts, instead of waiting for the first round trip to end.
+   */
+  private startGroups(timebankId: string): void {
+    const queue = this.queues.get(timebankId);
+    while (queue && queue.length > 0 && (this.inFlight.get(timebankId) ?? 0) < this.options.maxGroupsInFlight) {
+      const group = queue.splice(0, this.options.maxGroupSize);
+      this.inFlight.set(timebankId, (this.inFlight.get(timebankId) ?? 0) + 1);
+      this.options.observe?.(group.length);
+      void this.write(timebankId, group).finally(() => {
+        const left = (this.inFlight.get(timebankId) ?? 1) - 1;
+        if (left === 0) this.inFlight.delete(timebankId);
+        else this.inFlight.set(timebankId, left);
+        if (queue.length === 0 && left === 0) this.queues.delete(timebankId);
+        else this.startGroups(timebankId);
+      });
     }
   }
 

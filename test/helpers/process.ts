@@ -54,9 +54,16 @@ export type ReadyService = { child: ChildProcess; exited: Promise<number | null>
  * Runs src/server.ts as its own process on a known address, its output appended to `logFile`
  * (quietly, at any log level); resolves once /readyz answers 200.
  */
-export async function startReadyService(environment: Record<string, string>, baseUrl: string, logFile: string, nodeArguments: string[] = []): Promise<ReadyService> {
+export async function startReadyService(
+  environment: Record<string, string>,
+  baseUrl: string,
+  logFile: string,
+  options: { nodeArguments?: string[]; built?: boolean } = {},
+): Promise<ReadyService> {
   const output = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...nodeArguments, '--import', 'tsx', 'src/server.ts'], { env: { PATH: process.env.PATH ?? '', ...environment }, stdio: ['ignore', output, output] });
+  // From source through tsx, or the compiled dist/ as `npm start` runs it.
+  const entry = options.built ? ['dist/src/server.js'] : ['--import', 'tsx', 'src/server.ts'];
+  const child = spawn(process.execPath, [...(options.nodeArguments ?? []), ...entry], { env: { PATH: process.env.PATH ?? '', ...environment }, stdio: ['ignore', output, output] });
   closeSync(output);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let gone = false;

@@ -36,11 +36,21 @@ function presentAccount(row: AccountRow, figures: Figures, asOf: Date | undefine
   };
 }
 
-export async function findAccountRow(db: Db, timebankId: string, accountId: string) {
-  const [row] = await db
+/** Built once per database handle and prepared on each connection: the hottest read there is. */
+const preparedFindAccount = new WeakMap<Db, ReturnType<typeof prepareFindAccount>>();
+
+function prepareFindAccount(db: Db) {
+  return db
     .select()
     .from(accounts)
-    .where(and(eq(accounts.timebankId, timebankId), eq(accounts.id, accountId)));
+    .where(and(eq(accounts.timebankId, sql.placeholder('timebankId')), eq(accounts.id, sql.placeholder('accountId'))))
+    .prepare('find_account');
+}
+
+export async function findAccountRow(db: Db, timebankId: string, accountId: string) {
+  let prepared = preparedFindAccount.get(db);
+  if (!prepared) preparedFindAccount.set(db, (prepared = prepareFindAccount(db)));
+  const [row] = await prepared.execute({ timebankId, accountId });
   return row;
 }
 

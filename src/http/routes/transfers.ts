@@ -68,6 +68,12 @@ function requireTransferWriter(principal: Principal, timebankId: string): void {
   }
 }
 
+/**
+ * Group commits of one timebank in the database at once: the next claims its keys and locks its
+ * accounts while the previous holds the chain head and commits.
+ */
+const GROUPS_IN_FLIGHT = 2;
+
 /** Posted transfers and refusals, for /metrics: a batch counts each transfer it posts. */
 function countOutcome(metrics: LedgerMetrics, result: WriteResult): void {
   const body = result.body as { code?: string; status?: string; items?: Array<{ status?: string }> };
@@ -80,7 +86,7 @@ function countOutcome(metrics: LedgerMetrics, result: WriteResult): void {
 }
 
 export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock, transferGroupMax }) => {
-  const groups = new TransferGroups(database.db, { maxGroupSize: transferGroupMax, observe: (size) => app.ledgerMetrics.transferGroup(size) });
+  const groups = new TransferGroups(database.db, { maxGroupSize: transferGroupMax, maxGroupsInFlight: GROUPS_IN_FLIGHT, observe: (size) => app.ledgerMetrics.transferGroup(size) });
   app.addHook('onRequest', app.authenticate);
   const tags = ['transfers'];
 
