@@ -11,6 +11,24 @@ import { rows } from './rows.js';
 
 const num = (value: unknown) => Number(value);
 
+/*
+ * Rows joined to a VALUES list are also named by an array (one parameter): PostgreSQL then
+ * reaches them by index. Joined to the list alone, it hashes the list and scans the whole
+ * table, and the table grows with every transfer and every idempotency key.
+ */
+
+/**
+ * Every statement of a ledger write reaches its rows by key. Statistics lag behind tables that
+ * grow with every write (idempotency keys, transfers, entries): a planner that believes such a
+ * table holds a handful of rows scans all of it, once per write, for ever longer. Returned by
+ * the key claim, the first statement of every ledger write, this rules scans out for the rest of
+ * that transaction only.
+ */
+const KEY_LOOKUPS_ONLY = sql`set_config('enable_seqscan', 'off', true)`;
+
+/** Text keys as one array parameter (keys may hold any printable character, commas too). */
+const keyList = (keys: string[]) => sql`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb))`;
+
 /** Locks the accounts in ascending id order (the only order anyone locks them in). */
 export async function lockAccounts(
   db: Db,
@@ -18,16 +36,20 @@ export async function lockAccounts(
   accountIds: string[],
 ): Promise<Map<string, AccountState>> {
   const ids = [...new Set(accountIds)].sort();
+  // One text parameter, not one per id: the statement's text, parse and plan stay the same
+  // whatever the number of accounts.
   const locked = await rows(
     db,
-    sql`SELECT a.id, a.kind, a.member_id, m.status AS holder_status, a.balance_minutes,
+    // The holder's status by key, row by row: a join lets the planner hash every member of a
+    // large timebank to lock a few accounts.
+    sql`SELECT a.id, a.kind, a.member_id, a.balance_minutes,
+               (SELECT m.status FROM members m WHERE m.timebank_id = a.timebank_id AND m.id = a.member_id) AS holder_status,
                a.pending_debit_minutes, a.pending_credit_minutes, a.min_balance_minutes,
                a.max_balance_minutes, a.given_minutes, a.received_minutes, a.version
           FROM accounts a
-          LEFT JOIN members m ON m.timebank_id = a.timebank_id AND m.id = a.member_id
-         WHERE a.timebank_id = ${timebankId} AND a.id IN (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})
+         WHERE a.timebank_id = ${timebankId} AND a.id = ANY(string_to_array(${ids.join(',')}, ',')::uuid[])
          ORDER BY a.id
-           FOR UPDATE OF a`,
+           FOR UPDATE`,
   );
   return new Map(
     locked.map((row) => [
@@ -83,7 +105,7 @@ export async function claimIdempotencyKey(
     db,
     sql`INSERT INTO idempotency_keys (timebank_id, caller, key, request_hash, created_at)
         VALUES (${key.timebankId}, ${key.caller}, ${key.key}, ${key.requestHash}, ${key.now.toISOString()})
-        ON CONFLICT DO NOTHING RETURNING 1`,
+        ON CONFLICT DO NOTHING RETURNING ${KEY_LOOKUPS_ONLY}`,
   );
   if (claimed.length > 0) {
     return 'claimed';
@@ -119,7 +141,7 @@ export async function claimIdempotencyKeys(
     db,
     sql`INSERT INTO idempotency_keys (timebank_id, caller, key, request_hash, created_at)
         VALUES ${sql.join(ordered.map((key) => sql`(${timebankId}::uuid, ${key.caller}, ${key.key}, ${key.requestHash}, ${key.now.toISOString()}::timestamptz)`), sql`, `)}
-        ON CONFLICT DO NOTHING RETURNING caller, key`,
+        ON CONFLICT DO NOTHING RETURNING caller, key, ${KEY_LOOKUPS_ONLY}`,
   );
   const taken = new Set(claimed.map((row) => `${String(row.caller)}\u0000${String(row.key)}`));
   const others = ordered.filter((key) => !taken.has(`${key.caller}\u0000${key.key}`));
@@ -129,7 +151,7 @@ export async function claimIdempotencyKeys(
     db,
     sql`SELECT k.caller, k.key, k.request_hash, k.status_code, k.response_body FROM idempotency_keys k
           JOIN (VALUES ${sql.join(others.map((key) => sql`(${key.caller}, ${key.key})`), sql`, `)}) AS v(caller, key) ON v.caller = k.caller AND v.key = k.key
-         WHERE k.timebank_id = ${timebankId}`,
+         WHERE k.timebank_id = ${timebankId} AND k.key = ANY(${keyList(others.map((key) => key.key))})`,
   );
   for (const row of found) {
     existing.set(`${String(row.caller)}\u0000${String(row.key)}`, {
@@ -211,7 +233,8 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
         pending_credit_minutes = v.pending_credit, given_minutes = v.given, received_minutes = v.received
         FROM (VALUES ${sql.join(values, sql`, `)})
           AS v(id, locked_version, version, balance, pending_debit, pending_credit, given, received)
-       WHERE a.timebank_id = ${tb} AND a.id = v.id AND a.version = v.locked_version
+       WHERE a.timebank_id = ${tb} AND a.id = ANY(string_to_array(${write.accounts.map(({ next }) => next.id).join(',')}, ',')::uuid[])
+         AND a.id = v.id AND a.version = v.locked_version
       RETURNING 1)`);
   }
   if (write.head) {
@@ -225,7 +248,8 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
     parts.push(sql`stored_outcome AS (
       UPDATE idempotency_keys k SET status_code = v.status_code, response_body = v.response_body
         FROM (VALUES ${sql.join(values, sql`, `)}) AS v(caller, key, status_code, response_body)
-       WHERE k.timebank_id = ${tb} AND k.caller = v.caller AND k.key = v.key RETURNING 1)`);
+       WHERE k.timebank_id = ${tb} AND k.key = ANY(${keyList(write.idempotency.map((key) => key.key))})
+         AND k.caller = v.caller AND k.key = v.key RETURNING 1)`);
   }
   if (parts.length === 0) {
     return;
