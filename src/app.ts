@@ -118,6 +118,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         formAction: ["'self'"],
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
+        // Not forced: behind no TLS (a LAN, a container) the web client would break.
+        upgradeInsecureRequests: null,
       },
     },
     // Cross-origin partner apps are allowed by CORS when configured, not blocked by CORP.

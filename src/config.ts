@@ -51,7 +51,16 @@ const environmentSchema = z
     TRANSFER_GROUP_MAX: integerText(100, 1, 1000),
     CORS_ORIGINS: optionalText
       .transform((value) => (value ? value.split(',').map((origin) => origin.trim()).filter(Boolean) : []))
-      .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be a comma-separated list of http(s) origins' })).max(50)),
+      .pipe(
+        z
+          .array(
+            z
+              .url({ protocol: /^https?$/, error: 'must be a comma-separated list of http(s) origins' })
+              // Browsers send the bare origin: a path or a trailing slash would never match.
+              .refine((origin) => URL.canParse(origin) && new URL(origin).origin === origin, 'must be origins only (scheme, host and port; no path or trailing slash)'),
+          )
+          .max(50),
+      ),
   })
   .superRefine((env, context) => {
     if (env.DATABASE_URL && !env.JWT_SECRET) {

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       LOGIN_RATE_LIMIT_MAX: '3',
       LOGIN_RATE_LIMIT_WINDOW_SECONDS: '30',
       CORS_ORIGINS: 'https://a.example, http://b.example:8080',
+      TRANSFER_GROUP_MAX: '1',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -42,8 +43,9 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       loginRateLimit: { max: 3, windowSeconds: 30 },
       corsOrigins: ['https://a.example', 'http://b.example:8080'],
+      transferGroupMax: 1,
     });
-    expect(loadConfig({ DATA_DIR: dataDir }).corsOrigins).toEqual([]);
+    expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ corsOrigins: [], transferGroupMax: 100 });
   });
 
   it.each([
@@ -58,6 +60,9 @@ describe('loadConfig', () => {
     [{ TOKEN_TTL_SECONDS: '5' }, 'TOKEN_TTL_SECONDS'],
     [{ CORS_ORIGINS: 'https://ok.example,javascript:alert(1)' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
+    [{ TRANSFER_GROUP_MAX: '0' }, 'TRANSFER_GROUP_MAX'],
+    [{ CORS_ORIGINS: 'https://partner.example/' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'https://partner.example/app' }, 'CORS_ORIGINS'],
   ])('fails fast on %o, naming %s', (environment, named) => {
     expect(() => loadConfig({ DATA_DIR: dataDir, ...environment })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dataDir, ...environment })).toThrow(named);

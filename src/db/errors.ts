@@ -21,7 +21,7 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
   return cause?.code === '23505' && cause.constraint === constraint;
 }
 
-const LOST_CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH']);
+const LOST_CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 const LOST_CONNECTION_MESSAGE = /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect/i;
 
 /**
@@ -34,8 +34,11 @@ export function isConnectionLoss(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 6 && current && typeof current === 'object'; depth += 1) {
     const candidate = current as { code?: unknown; message?: unknown; cause?: unknown };
-    if (typeof candidate.code === 'string' && (/^(08\d{3}|57P0[123])$/.test(candidate.code) || LOST_CONNECTION_CODES.has(candidate.code))) return true;
-    if (typeof candidate.message === 'string' && LOST_CONNECTION_MESSAGE.test(candidate.message)) return true;
+    if (typeof candidate.code === 'string' && (/^(08[0-9A-Z]{3}|57P0[123])$/.test(candidate.code) || LOST_CONNECTION_CODES.has(candidate.code))) return true;
+    // Drizzle's wrapper quotes the query and its values, which may hold any text: only the
+    // driver's own messages count.
+    const wrapper = current instanceof Error && current.name === 'DrizzleQueryError';
+    if (!wrapper && typeof candidate.message === 'string' && LOST_CONNECTION_MESSAGE.test(candidate.message)) return true;
     current = candidate.cause;
   }
   return false;

@@ -151,7 +151,7 @@ export async function claimIdempotencyKeys(
     db,
     sql`SELECT k.caller, k.key, k.request_hash, k.status_code, k.response_body FROM idempotency_keys k
           JOIN (VALUES ${sql.join(others.map((key) => sql`(${key.caller}, ${key.key})`), sql`, `)}) AS v(caller, key) ON v.caller = k.caller AND v.key = k.key
-         WHERE k.timebank_id = ${timebankId} AND k.key = ANY(${keyList(others.map((key) => key.key))})`,
+         WHERE k.timebank_id = ${timebankId} AND k.caller = ANY(${keyList(others.map((key) => key.caller))}) AND k.key = ANY(${keyList(others.map((key) => key.key))})`,
   );
   for (const row of found) {
     existing.set(`${String(row.caller)}\u0000${String(row.key)}`, {
@@ -248,7 +248,7 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
     parts.push(sql`stored_outcome AS (
       UPDATE idempotency_keys k SET status_code = v.status_code, response_body = v.response_body
         FROM (VALUES ${sql.join(values, sql`, `)}) AS v(caller, key, status_code, response_body)
-       WHERE k.timebank_id = ${tb} AND k.key = ANY(${keyList(write.idempotency.map((key) => key.key))})
+       WHERE k.timebank_id = ${tb} AND k.caller = ANY(${keyList(write.idempotency.map((key) => key.caller))}) AND k.key = ANY(${keyList(write.idempotency.map((key) => key.key))})
          AND k.caller = v.caller AND k.key = v.key RETURNING 1)`);
   }
   if (parts.length === 0) {

@@ -52,7 +52,11 @@ export class TransferGroups {
     while (queue && queue.length > 0 && (this.inFlight.get(timebankId) ?? 0) < this.options.maxGroupsInFlight) {
       const group = queue.splice(0, this.options.maxGroupSize);
       this.inFlight.set(timebankId, (this.inFlight.get(timebankId) ?? 0) + 1);
-      this.options.observe?.(group.length);
+      try {
+        this.options.observe?.(group.length);
+      } catch {
+        // Counting groups must never stop them.
+      }
       void this.write(timebankId, group).finally(() => {
         const left = (this.inFlight.get(timebankId) ?? 1) - 1;
         if (left === 0) this.inFlight.delete(timebankId);

@@ -65,7 +65,11 @@ describe('isConnectionLoss', () => {
     expect(isConnectionLoss({ cause: { code: '08006' } })).toBe(true);
     expect(isConnectionLoss(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }))).toBe(true);
     expect(isConnectionLoss(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isConnectionLoss({ cause: { code: '08P01' } })).toBe(true);
     expect(isConnectionLoss({ cause: { code: '23505' } })).toBe(false);
+    // A query's own values may say anything: only the driver's messages count.
+    const wrapped = Object.assign(new Error('Failed query: insert ... params: Connection terminated by a neighbour'), { name: 'DrizzleQueryError', cause: { code: '23505', message: 'duplicate key' } });
+    expect(isConnectionLoss(wrapped)).toBe(false);
     expect(isConnectionLoss({ cause: { code: '40001' } })).toBe(false);
     expect(isConnectionLoss(new Error('limit exceeded'))).toBe(false);
   });
