@@ -3,7 +3,7 @@ import type { Db } from '../src/db/client.js';
 import { listCategories } from '../src/db/queries/categories.js';
 import { createTimebank } from '../src/use-cases/timebanks.js';
 import { createTransferBatch, type TransferInput } from '../src/use-cases/transfers.js';
-import { benchApp, benchDatabase, progress, seededRandom, summary, timeRuns, writeResults } from './support.js';
+import { benchApp, benchDatabase, progress, seededRandom, seedMembers, summary, timeRuns, writeResults } from './support.js';
 
 /*
  * Matching at scale: a timebank with 10,000 members, 50,000 open listings and 100,000 past
@@ -31,13 +31,7 @@ export async function runMatchingBench() {
 
     // Members and accounts in bulk: the benchmark is about reading them.
     console.log(`seeding ${MEMBERS} members, ${LISTINGS} listings, ${EXCHANGES} exchanges ...`);
-    await db.execute(sql`
-      INSERT INTO members (timebank_id, id, display_name, email, kind, role, status, created_at, updated_at)
-      SELECT ${tb}, gen_random_uuid(), 'Member ' || n, 'member' || n || '@bench.example', 'person', 'member', 'active', now(), now()
-        FROM generate_series(1, ${MEMBERS}) n`);
-    await db.execute(sql`
-      INSERT INTO accounts (timebank_id, id, member_id, kind, min_balance_minutes, max_balance_minutes, created_at)
-      SELECT timebank_id, gen_random_uuid(), id, 'member', -10000000, 10000000, now() FROM members WHERE timebank_id = ${tb}`);
+    await seedMembers(db, tb, MEMBERS, 10_000_000);
     const memberRows = (await db.execute(sql`SELECT m.id, a.id AS account_id FROM members m JOIN accounts a ON a.member_id = m.id WHERE m.timebank_id = ${tb} ORDER BY m.id`)) as unknown as { rows: Array<{ id: string; account_id: string }> };
     const people = memberRows.rows;
 

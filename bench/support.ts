@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { openDatabase, type Database } from '../src/db/client.js';
@@ -38,6 +39,18 @@ export async function benchDatabase(): Promise<{ database: Database; url: string
       await client.end();
     },
   };
+}
+
+/** Members in bulk, in SQL, each with an account between the given limits: benchmarks read them. */
+export async function seedMembers(db: Database['db'], timebankId: string, count: number, limitMinutes: number): Promise<void> {
+  await db.execute(sql`
+    INSERT INTO members (timebank_id, id, display_name, email, kind, role, status, created_at, updated_at)
+    SELECT ${timebankId}, gen_random_uuid(), 'Member ' || n, 'member' || n || '@bench.example', 'person', 'member', 'active', now(), now()
+      FROM generate_series(1, ${count}) n`);
+  await db.execute(sql`
+    INSERT INTO accounts (timebank_id, id, member_id, kind, min_balance_minutes, max_balance_minutes, created_at)
+    SELECT m.timebank_id, gen_random_uuid(), m.id, 'member', ${-limitMinutes}, ${limitMinutes}, now() FROM members m
+     WHERE m.timebank_id = ${timebankId} AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.timebank_id = m.timebank_id AND a.member_id = m.id)`);
 }
 
 /** Milliseconds of each run of `action`, after `warmup` unmeasured runs. */

@@ -9,7 +9,7 @@ import { rows } from '../src/db/rows.js';
 import { createMember } from '../src/use-cases/members.js';
 import { createTimebank } from '../src/use-cases/timebanks.js';
 import { freePort, startReadyService, type ReadyService } from '../test/helpers/process.js';
-import { benchDatabase, writeResults } from './support.js';
+import { benchDatabase, seedMembers, writeResults } from './support.js';
 
 /*
  * The write path under load, against baselines measured in the same run on the same machine:
@@ -119,14 +119,7 @@ export async function runTransfersBench() {
     const timebank = await createTimebank(db, { name: 'Transfer bench', settings: { defaultMinBalanceMinutes: -1_000_000_000, defaultMaxBalanceMinutes: 1_000_000_000 } }, now);
     const tb = timebank.id;
     const coordinator = await createMember(db, tb, { displayName: 'Bench coordinator', email: 'coordinator@bench.example', password: PASSWORD, role: 'coordinator' }, now);
-    await db.execute(sql`
-      INSERT INTO members (timebank_id, id, display_name, email, kind, role, status, created_at, updated_at)
-      SELECT ${tb}, gen_random_uuid(), 'Member ' || n, 'member' || n || '@bench.example', 'person', 'member', 'active', now(), now()
-        FROM generate_series(1, ${MEMBERS}) n`);
-    await db.execute(sql`
-      INSERT INTO accounts (timebank_id, id, member_id, kind, min_balance_minutes, max_balance_minutes, created_at)
-      SELECT m.timebank_id, gen_random_uuid(), m.id, 'member', -1000000000, 1000000000, now() FROM members m
-       WHERE m.timebank_id = ${tb} AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.timebank_id = m.timebank_id AND a.member_id = m.id)`);
+    await seedMembers(db, tb, MEMBERS, 1_000_000_000);
     const accounts = (await rows(db, sql`SELECT id FROM accounts WHERE timebank_id = ${tb} AND kind = 'member' AND member_id <> ${coordinator.id}`)).map((row) => String(row.id));
     // The bare baseline's tables, beside the service's in the same database.
     await db.execute(sql`CREATE TABLE bare_accounts (id int PRIMARY KEY, balance bigint NOT NULL DEFAULT 0)`);
