@@ -36,7 +36,12 @@ export async function mutualityReport(
     scanForReport(db, timebankId, options.from, options.to),
   ]);
   const memberOf = new Map(everyone.map((member) => [member.accountId, member.id]));
-  const edges = scan.edges.map((edge) => ({ ...edge, giver: memberOf.get(edge.giver)!, receiver: memberOf.get(edge.receiver)! }));
+  // In place: a copy of every edge is hundreds of thousands of objects on a large community.
+  const edges = scan.edges;
+  for (const edge of edges) {
+    edge.giver = memberOf.get(edge.giver)!;
+    edge.receiver = memberOf.get(edge.receiver)!;
+  }
   const members = everyone.filter((member) => member.registered).map(({ accountId, registered: _registered, ...member }) => ({
     ...member,
     firstExchangeAt: scan.spans.get(accountId)?.first ?? null,

@@ -81,7 +81,8 @@ export class TransferGroups {
           // Each on its own: whatever failed the group is then only its own request's failure.
           await Promise.all(group.map((item) => createTransfer(item.request, item.input).then(item.resolve, item.reject)));
         } else {
-          // The database is unreachable: every request answers 503 and its client retries.
+          // A request alone fails with its own error. A lost connection fails them all: each
+          // answers 503, and its client retries with its key (which replays what committed).
           for (const item of group) item.reject(error);
         }
         return;
