@@ -35,11 +35,11 @@ export type TransferInput = {
 
 type Write = Omit<LedgerWrite, 'idempotency' | 'timebankId'>;
 
-/** Accounts changed by a write, by id, remembering the version each had when locked. */
+/** The accounts a write locked, by id, and which of them it changed (each state is immutable). */
 class AccountChanges {
-  private readonly lockedVersions = new Map<string, number>();
+  private readonly locked: Map<string, AccountState>;
   constructor(private readonly current: Map<string, AccountState>) {
-    for (const [id, account] of current) this.lockedVersions.set(id, account.version);
+    this.locked = new Map(current);
   }
   get(id: string, field: string): AccountState {
     const account = this.current.get(id);
@@ -51,8 +51,11 @@ class AccountChanges {
   set(...accounts: AccountState[]): void {
     for (const account of accounts) this.current.set(account.id, account);
   }
+  /** Only the accounts whose state moved: a group commit locks some that its refusals leave alone. */
   changed(): Write['accounts'] {
-    return [...this.current.values()].map((next) => ({ next, lockedVersion: this.lockedVersions.get(next.id)! }));
+    return [...this.current.values()]
+      .filter((next) => next !== this.locked.get(next.id))
+      .map((next) => ({ next, lockedVersion: this.locked.get(next.id)!.version }));
   }
 }
 
