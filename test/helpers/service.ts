@@ -125,6 +125,11 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   return service;
 }
 
+/** One series' value in a Prometheus text exposition (NaN when absent). */
+export function metricValue(exposition: string, series: string): number {
+  return Number(exposition.split('\n').find((line) => line.startsWith(series + ' '))?.split(' ')[1]);
+}
+
 export type Timebank = { id: string; commonsAccountId: string; name: string; slug: string };
 export type Member = { id: string; timebankId: string; accountId: string; email: string; role: string; status: string };
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postWithKey } from '../helpers/ledger.js';
-import { seedTimebank, startTestService, type Member, type TestService } from '../helpers/service.js';
+import { metricValue, seedTimebank, startTestService, type Member, type TestService } from '../helpers/service.js';
 
 /*
  * Group commit: concurrent single transfers share transactions, and each request still gets
@@ -19,10 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-const metric = async (series: string) => {
-  const text = (await service.request({ method: 'GET', url: '/metrics' })).body;
-  return Number(text.split('\n').find((line) => line.startsWith(series + ' '))?.split(' ')[1] ?? 0);
-};
+const metric = async (series: string) => metricValue((await service.request({ method: 'GET', url: '/metrics' })).body, series);
 
 describe('group commit of single transfers', () => {
   it('answers each of many concurrent requests on its own: posted, refused at a limit, replayed, or reused', async () => {
@@ -97,8 +94,7 @@ describe('group commit of single transfers', () => {
         Array.from({ length: 10 }, () => postWithKey(single, `${own.base}/transfers`, { payerAccountId: own.coordinator.accountId, payeeAccountId: own.member.accountId, minutes: 5 }, own.coordinatorToken)),
       );
       expect(answers.map((answer) => answer.statusCode)).toEqual(new Array(10).fill(201));
-      const text = (await single.request({ method: 'GET', url: '/metrics' })).body;
-      expect(text).toMatch(/^timebank_transfer_group_size_count 0$/m);
+      expect(metricValue((await single.request({ method: 'GET', url: '/metrics' })).body, 'timebank_transfer_group_size_count')).toBe(0);
     } finally {
       await single.close();
     }

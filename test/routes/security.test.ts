@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postWithKey } from '../helpers/ledger.js';
-import { seedTimebank, startTestService, type TestService } from '../helpers/service.js';
+import { metricValue, seedTimebank, startTestService, type TestService } from '../helpers/service.js';
 
 /*
  * Security by default: headers, CORS, tenants kept apart on every read, and metrics that name
@@ -126,10 +126,9 @@ describe('GET /metrics', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = response.body;
-    const value = (body: string, series: string) => Number(body.split('\n').find((line) => line.startsWith(series + ' '))?.split(' ')[1]);
-    expect(value(text, 'timebank_transfers_posted_total')).toBeGreaterThanOrEqual(2);
-    expect(value(text, 'timebank_transfers_posted_total')).toBe(value(before.body, 'timebank_transfers_posted_total'));
-    expect(value(text, 'timebank_transfers_rejected_total{code="same_account"}')).toBe(1);
+    expect(metricValue(text, 'timebank_transfers_posted_total')).toBeGreaterThanOrEqual(2);
+    expect(metricValue(text, 'timebank_transfers_posted_total')).toBe(metricValue(before.body, 'timebank_transfers_posted_total'));
+    expect(metricValue(text, 'timebank_transfers_rejected_total{code="same_account"}')).toBe(1);
     expect(text).toMatch(/timebank_http_request_duration_seconds_bucket\{le="0\.005",route="\/v1\/timebanks\/:timebankId\/transfers",method="POST",status_code="201"\}/);
     expect(text).toMatch(/timebank_db_pool_connections\{state="total"\} \d+/);
     expect(text).toContain('timebank_process_resident_memory_bytes');

@@ -16,7 +16,7 @@ const createMember = (payload: unknown, headers: Record<string, string> = {}) =>
     url: `${seed.base}/members`,
     token: seed.coordinatorToken,
     headers: { 'content-type': 'application/json', ...headers },
-    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+    payload: typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload),
   });
 
 const memberCount = async () =>
@@ -71,6 +71,31 @@ describe('validation is strict and the same everywhere', () => {
     const huge = await createMember({ displayName: 'A', email: 'a@example.org', filler: 'x'.repeat(1024 * 1024) });
     expect(huge.statusCode).toBe(413);
     expect(huge.json().code).toBe('payload_too_large');
+  });
+
+  it('refuses ambiguous JSON: a key given twice, __proto__, and bytes that are not UTF-8', async () => {
+    const before = await memberCount();
+    const twice = await createMember('{"displayName":"A","email":"twice@example.org","displayName":"B"}');
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: 'displayName', location: 'body', message: 'appears twice' }] });
+    const proto = await createMember('{"__proto__":{"role":"coordinator"},"displayName":"A","email":"proto@example.org"}');
+    expect(proto.statusCode).toBe(400);
+    expect(proto.json()).toMatchObject({ code: 'validation_failed', errors: [{ field: '__proto__' }] });
+    const latin1 = await createMember(Buffer.concat([Buffer.from('{"displayName":"Jos'), Buffer.from([0xe9]), Buffer.from('","email":"latin@example.org"}')]));
+    expect(latin1.statusCode).toBe(400);
+    expect(latin1.json()).toMatchObject({ code: 'malformed_body', detail: 'The request body is not valid UTF-8.' });
+    expect(await memberCount()).toBe(before);
+  });
+
+  it('answers URLs the router cannot take as problems: undecodable (400) and a path segment too long (414)', async () => {
+    for (const url of ['/v1/timebanks/%zz', '/v1/timebanks/%E0%A4%A/members']) {
+      const response = await service.request({ method: 'GET', url, token: seed.admin });
+      expect([url, response.statusCode, response.headers['content-type']]).toEqual([url, 400, expect.stringMatching(/^application\/problem\+json/)]);
+      expect(response.json().code).toBe('bad_url');
+    }
+    const long = await service.request({ method: 'GET', url: `/v1/timebanks/${'x'.repeat(5000)}`, token: seed.admin });
+    expect(long.statusCode).toBe(414);
+    expect(long.json().code).toBe('uri_too_long');
   });
 
   it('refuses a malformed id in a path with validation_failed', async () => {
