@@ -1,6 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -19,6 +18,7 @@ import { errorHandling, routerErrorReply } from './http/errors.js';
 import { optionalIdempotency } from './http/idempotency.js';
 import { strictJsonBodies } from './http/json-body.js';
 import { metrics } from './http/metrics.js';
+import { securityHeaders } from './http/security-headers.js';
 import { withoutUnusedSchemas, type OpenApiDocument } from './http/openapi-schemas.js';
 import type { RouteOptions } from './http/options.js';
 import { accountRoutes } from './http/routes/accounts.js';
@@ -96,34 +96,37 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     if (closing) {
       reply.header('connection', 'close');
     }
+    done(null, payload);
   });
 
   await app.register(errorHandling);
   // Security headers on every answer, a content security policy that allows this origin's
   // scripts only (the web client and /docs load nothing else).
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
-        connectSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-        formAction: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        // Not forced: behind no TLS (a LAN, a container) the web client would break.
-        upgradeInsecureRequests: null,
+  await app.register(securityHeaders, {
+    helmet: {
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          connectSrc: ["'self'"],
+          frameAncestors: ["'none'"],
+          formAction: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          // Not forced: behind no TLS (a LAN, a container) the web client would break.
+          upgradeInsecureRequests: null,
+        },
       },
+      // Cross-origin partner apps are allowed by CORS when configured, not blocked by CORP.
+      crossOriginResourcePolicy: { policy: config.corsOrigins?.length ? 'cross-origin' : 'same-origin' },
     },
-    // Cross-origin partner apps are allowed by CORS when configured, not blocked by CORP.
-    crossOriginResourcePolicy: { policy: config.corsOrigins?.length ? 'cross-origin' : 'same-origin' },
   });
   // CORS is off unless origins are configured: partner apps call from servers, not browsers.
   if (config.corsOrigins?.length) {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { forgeToken, decodePayload } from '../helpers/jwt.js';
 import { ADMIN, TEST_JWT_SECRET, seedTimebank, startTestService, type TestService } from '../helpers/service.js';
 
@@ -208,6 +208,23 @@ describe('GET /v1/me', () => {
     // The same claims, properly signed, are accepted: the refusals above are about the token.
     const valid = forgeToken({ ...claims, iat: now, exp: now + 600 }, { secret: TEST_JWT_SECRET });
     expect((await service.request({ method: 'GET', url: '/v1/me', token: valid })).statusCode).toBe(200);
+  });
+
+  it('refuses a token once it expires, though it was accepted (and remembered) before', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { typ: 'member', sub: seed.member.id, tbid: seed.timebank.id, role: 'member' };
+    const token = forgeToken({ ...claims, iat: now, exp: now + 60 }, { secret: TEST_JWT_SECRET });
+    expect((await service.request({ method: 'GET', url: '/v1/me', token })).statusCode).toBe(200);
+    expect((await service.request({ method: 'GET', url: '/v1/me', token })).statusCode).toBe(200);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 61_000);
+      const late = await service.request({ method: 'GET', url: '/v1/me', token });
+      expect(late.statusCode).toBe(401);
+      expect(late.json().code).toBe('unauthorized');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses a token whose signature was tampered with', async () => {
