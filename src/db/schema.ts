@@ -195,9 +195,9 @@ export const ledgerHeads = pgTable('ledger_heads', {
 export const transfers = pgTable(
   'transfers',
   {
-    timebankId: uuid('timebank_id')
-      .notNull()
-      .references(() => timebanks.id),
+    // No key of its own to timebanks: the payer's and payee's keys to accounts imply it, and one
+    // more check per transfer share-locked the timebank's row in every concurrent write.
+    timebankId: uuid('timebank_id').notNull(),
     id: uuid('id').notNull(),
     payerAccountId: uuid('payer_account_id').notNull(),
     payeeAccountId: uuid('payee_account_id').notNull(),

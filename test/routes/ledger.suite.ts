@@ -182,8 +182,19 @@ export function ledgerSuite(options: Pick<TestServiceOptions, 'embedded'>): void
       const db = service.database.db;
       await expect(
         db.execute(sql`INSERT INTO entries (timebank_id, account_id, account_version, transfer_id, minutes, balance_after_minutes, posted_at)
-          SELECT timebank_id, ${ann.accountId}, 999, id, -100000, -100000, now() FROM transfers WHERE timebank_id = ${seed.timebank.id} LIMIT 1`),
-      ).rejects.toThrow();
+          SELECT timebank_id, ${ann.accountId}, 999, id, -100000, -100000, now() FROM transfers
+           WHERE timebank_id = ${seed.timebank.id} AND override_limits = false AND ${ann.accountId} NOT IN (payer_account_id, payee_account_id) LIMIT 1`),
+      ).rejects.toMatchObject({ cause: { code: '23514', message: expect.stringMatching(/outside \[/) } });
+      // Among others in one statement, the one entry past its limits still refuses all of them.
+      await expect(
+        db.execute(sql`INSERT INTO entries (timebank_id, account_id, account_version, transfer_id, minutes, balance_after_minutes, posted_at)
+          SELECT a.timebank_id, a.id, 100000, t.id, CASE WHEN a.n = 2 THEN -100000 ELSE 1 END, CASE WHEN a.n = 2 THEN -100000 ELSE 0 END, now()
+            FROM transfers t
+            JOIN (SELECT timebank_id, id, row_number() OVER (ORDER BY id) AS n FROM accounts WHERE timebank_id = ${seed.timebank.id}) a
+              ON a.timebank_id = t.timebank_id AND a.id NOT IN (t.payer_account_id, t.payee_account_id)
+           WHERE t.timebank_id = ${seed.timebank.id} AND t.override_limits = false AND t.sequence = 1`),
+      ).rejects.toMatchObject({ cause: { code: '23514', message: expect.stringMatching(/outside \[/) } });
+      // (A transfer recording a coordinator's override may: transfers.suite.ts reverses one past a limit.)
     });
   });
 }
