@@ -34,6 +34,7 @@ const environmentSchema = z
         .optional(),
     ),
     DATABASE_POOL_SIZE: integerText(10, 1, 200),
+    DATABASE_CONNECTION_LIFETIME_SECONDS: integerText(30, 0, 86_400),
     DATA_DIR: optionalText.transform((value) => value ?? './data'),
     JWT_SECRET: optionalText.pipe(
       z.string().min(32, 'must be at least 32 characters').optional(),
@@ -85,6 +86,8 @@ export type Config = {
   /** Absent: the embedded PGlite database in dataDir. */
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** A database connection is replaced once this old (0: never). */
+  databaseConnectionLifetimeSeconds: number;
   dataDir: string;
   jwtSecret: string;
   tokenTtlSeconds: number;
@@ -116,6 +119,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     host: env.HOST,
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
+    databaseConnectionLifetimeSeconds: env.DATABASE_CONNECTION_LIFETIME_SECONDS,
     dataDir,
     jwtSecret: env.JWT_SECRET ?? readOrCreateJwtSecret(dataDir),
     tokenTtlSeconds: env.TOKEN_TTL_SECONDS,

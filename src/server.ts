@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,
+    connectionLifetimeSeconds: config.databaseConnectionLifetimeSeconds,
   });
   await database.migrate();
 

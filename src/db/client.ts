@@ -32,6 +32,8 @@ export type DatabaseOptions = {
   databaseUrl: string | undefined;
   dataDir: string;
   poolSize?: number;
+  /** PostgreSQL only: a connection is replaced once this old (0: never). Default 30. */
+  connectionLifetimeSeconds?: number;
   /** Embedded mode only: keep the database in memory instead of dataDir. */
   inMemory?: boolean;
 };
@@ -41,12 +43,16 @@ const MIGRATION_LOCK_ID = 0x7431_6d62;
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 10, options.connectionLifetimeSeconds ?? 30)
     : openPglite(options);
 }
 
-function openPostgres(databaseUrl: string, poolSize: number): Database {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+function openPostgres(databaseUrl: string, poolSize: number, lifetimeSeconds: number): Database {
+  // Connections are replaced after a while (when next given back, never mid-transaction): a
+  // connection keeps the plans it made for the foreign-key and trigger checks, and a plan made
+  // while the ledger's tables were nearly empty scans them whole for as long as the connection
+  // lives, unless an ANALYZE replaces it (autovacuum does, if it runs).
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, maxLifetimeSeconds: lifetimeSeconds });
   // A connection dropped by the server must not crash the process: an idle one reports on the
   // pool, and the pool replaces it; one in use reports on its client, and the query it runs
   // (or the next one) fails with the error instead.
