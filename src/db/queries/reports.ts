@@ -156,14 +156,18 @@ export async function scanForReport(db: Db, timebankId: string, from: Date, to: 
                  AND t.reverses_transfer_id IS NULL AND r.id IS NULL
                  AND t.payee_account_id <> tb.commons_account_id AND t.payer_account_id <> tb.commons_account_id
                GROUP BY t.payee_account_id, t.payer_account_id),
-            spans AS (
-              SELECT account, min(first_at) AS first_at, max(last_at) AS last_at
+            spans AS MATERIALIZED (
+              SELECT account, min(first_at) AS first_at, max(last_at) AS last_at, (row_number() OVER ()) - 1 AS n
                 FROM (SELECT giver AS account, first_at, last_at FROM pairs UNION ALL SELECT receiver, first_at, last_at FROM pairs) s
                GROUP BY account)
-            SELECT giver, receiver, window_count, window_minutes, NULL::float8 AS first_at, NULL::float8 AS last_at FROM pairs WHERE window_count > 0
-            UNION ALL
-            -- Epoch milliseconds: a number parses far faster than a timestamp.
-            SELECT account, NULL, NULL, NULL, (extract(epoch FROM first_at) * 1000)::float8, (extract(epoch FROM last_at) * 1000)::float8 FROM spans`,
+            -- One row of three texts: hundreds of thousands of pairs as rows cost the driver more
+            -- than PostgreSQL's aggregate itself. Accounts are numbered; edges name them by number.
+            SELECT (SELECT string_agg(account::text, ',' ORDER BY n) FROM spans) AS accounts,
+                   -- Epoch milliseconds, in the accounts' order.
+                   (SELECT string_agg(floor(extract(epoch FROM first_at) * 1000)::bigint || ',' || floor(extract(epoch FROM last_at) * 1000)::bigint, ',' ORDER BY n) FROM spans) AS spans,
+                   (SELECT string_agg(g.n || ',' || r.n || ',' || p.window_count || ',' || p.window_minutes, ',')
+                      FROM pairs p JOIN spans g ON g.account = p.giver JOIN spans r ON r.account = p.receiver
+                     WHERE p.window_count > 0) AS edges`,
       );
     }, { accessMode: 'read only' }),
     rows(
@@ -180,12 +184,13 @@ export async function scanForReport(db: Db, timebankId: string, from: Date, to: 
     durations: new Map(),
     minutesByKind: { exchange: 0, commons: 0, reversal: 0, reversed: 0 },
   };
-  for (const row of pairs) {
-    if (row.receiver === null) {
-      scan.spans.set(String(row.giver), { first: new Date(Number(row.first_at)), last: new Date(Number(row.last_at)) });
-    } else {
-      scan.edges.push({ giver: String(row.giver), receiver: String(row.receiver), minutes: Number(row.window_minutes), count: Number(row.window_count) });
-    }
+  const [packed] = pairs;
+  const accounts = packed?.accounts ? String(packed.accounts).split(',') : [];
+  const spans = integers(packed?.spans);
+  accounts.forEach((account, index) => scan.spans.set(account, { first: new Date(spans[2 * index]!), last: new Date(spans[2 * index + 1]!) }));
+  const edges = integers(packed?.edges);
+  for (let at = 0; at < edges.length; at += 4) {
+    scan.edges.push({ giver: accounts[edges[at]!]!, receiver: accounts[edges[at + 1]!]!, count: edges[at + 2]!, minutes: edges[at + 3]! });
   }
   for (const row of kinds) {
     const kind = row.kind as keyof ReportScan['minutesByKind'];
@@ -200,6 +205,28 @@ export async function scanForReport(db: Db, timebankId: string, from: Date, to: 
     }
   }
   return scan;
+}
+
+/** Comma-separated integers (possibly negative), read without a string per number. */
+export function integers(text: unknown): number[] {
+  if (typeof text !== 'string' || text.length === 0) return [];
+  const values: number[] = [];
+  let value = 0;
+  let sign = 1;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code === 44) {
+      values.push(sign * value);
+      value = 0;
+      sign = 1;
+    } else if (code === 45) {
+      sign = -1;
+    } else {
+      value = value * 10 + (code - 48);
+    }
+  }
+  values.push(sign * value);
+  return values;
 }
 
 /** Every member (with its account), and whether it was registered by the window's end. */
