@@ -281,16 +281,10 @@ export const entries = pgTable(
     primaryKey({ name: 'entries_pkey', columns: [table.timebankId, table.accountId, table.accountVersion] }),
     unique('entries_transfer_account_key').on(table.timebankId, table.transferId, table.accountId),
     index('entries_account_time_idx').on(table.timebankId, table.accountId, table.postedAt),
-    foreignKey({
-      name: 'entries_account_fkey',
-      columns: [table.timebankId, table.accountId],
-      foreignColumns: [accounts.timebankId, accounts.id],
-    }),
-    foreignKey({
-      name: 'entries_transfer_fkey',
-      columns: [table.timebankId, table.transferId],
-      foreignColumns: [transfers.timebankId, transfers.id],
-    }),
+    // No foreign keys: the entries trigger (migration 0006) checks, once per statement, that each
+    // entry belongs to a transfer of its timebank and to that transfer's payer or payee (whose
+    // accounts the transfer's own keys guarantee), which says more than two keys would, without
+    // two lookups per entry inside the timebank's serialised section.
     check('entries_minutes_check', sql`${table.minutes} <> 0`),
   ],
 );

@@ -180,20 +180,34 @@ export function ledgerSuite(options: Pick<TestServiceOptions, 'embedded'>): void
 
     it('refuses an entry past its account limits at the schema level', async () => {
       const db = service.database.db;
-      await expect(
+      // A pending transfer has no entries yet: raw entries for its parties get as far as the
+      // schema's own checks.
+      const pending = (await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: ann.accountId, payeeAccountId: ben.accountId, minutes: 5 }, ben.token)).json();
+      expect(pending.status).toBe('pending');
+      const insert = (values: Array<{ accountId: string; transferId: string; minutes: number; balanceAfter: number }>) =>
         db.execute(sql`INSERT INTO entries (timebank_id, account_id, account_version, transfer_id, minutes, balance_after_minutes, posted_at)
-          SELECT timebank_id, ${ann.accountId}, 999, id, -100000, -100000, now() FROM transfers
-           WHERE timebank_id = ${seed.timebank.id} AND override_limits = false AND ${ann.accountId} NOT IN (payer_account_id, payee_account_id) LIMIT 1`),
-      ).rejects.toMatchObject({ cause: { code: '23514', message: expect.stringMatching(/outside \[/) } });
+          VALUES ${sql.join(values.map((value) => sql`(${seed.timebank.id}, ${value.accountId}, 100000, ${value.transferId}, ${value.minutes}, ${value.balanceAfter}, now())`), sql`, `)}`);
+      const refusal = (code: string, message: RegExp) => ({ cause: { code, message: expect.stringMatching(message) } });
+      await expect(insert([{ accountId: ann.accountId, transferId: pending.id, minutes: -100000, balanceAfter: -100000 }])).rejects.toMatchObject(refusal('23514', /outside \[/));
       // Among others in one statement, the one entry past its limits still refuses all of them.
       await expect(
-        db.execute(sql`INSERT INTO entries (timebank_id, account_id, account_version, transfer_id, minutes, balance_after_minutes, posted_at)
-          SELECT a.timebank_id, a.id, 100000, t.id, CASE WHEN a.n = 2 THEN -100000 ELSE 1 END, CASE WHEN a.n = 2 THEN -100000 ELSE 0 END, now()
-            FROM transfers t
-            JOIN (SELECT timebank_id, id, row_number() OVER (ORDER BY id) AS n FROM accounts WHERE timebank_id = ${seed.timebank.id}) a
-              ON a.timebank_id = t.timebank_id AND a.id NOT IN (t.payer_account_id, t.payee_account_id)
-           WHERE t.timebank_id = ${seed.timebank.id} AND t.override_limits = false AND t.sequence = 1`),
-      ).rejects.toMatchObject({ cause: { code: '23514', message: expect.stringMatching(/outside \[/) } });
+        insert([
+          { accountId: ann.accountId, transferId: pending.id, minutes: -5, balanceAfter: 0 },
+          { accountId: ben.accountId, transferId: pending.id, minutes: 1_000_000_000, balanceAfter: 1_000_000_000 },
+        ]),
+      ).rejects.toMatchObject(refusal('23514', /outside \[/));
+      // An entry must belong to a transfer of its timebank, and to its payer or payee.
+      await expect(insert([{ accountId: ann.accountId, transferId: '00000000-0000-4000-8000-000000000000', minutes: 5, balanceAfter: 5 }])).rejects.toMatchObject(refusal('23503', /does not have/));
+      await expect(insert([{ accountId: seed.member.accountId, transferId: pending.id, minutes: 5, balanceAfter: 5 }])).rejects.toMatchObject(refusal('23503', /not for the payer or payee/));
+      // Within its limits, for a party, the same insert is accepted (then rolled back here).
+      const accepted = await db
+        .transaction(async (tx) => {
+          await tx.execute(sql`INSERT INTO entries (timebank_id, account_id, account_version, transfer_id, minutes, balance_after_minutes, posted_at)
+            VALUES (${seed.timebank.id}, ${ben.accountId}, 100000, ${pending.id}, 5, 5, now())`);
+          throw new Error('roll back');
+        })
+        .catch((error: Error) => error.message);
+      expect(accepted).toBe('roll back');
       // (A transfer recording a coordinator's override may: transfers.suite.ts reverses one past a limit.)
     });
   });
