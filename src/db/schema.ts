@@ -195,8 +195,8 @@ export const ledgerHeads = pgTable('ledger_heads', {
 export const transfers = pgTable(
   'transfers',
   {
-    // No key of its own to timebanks: the payer's and payee's keys to accounts imply it, and one
-    // more check per transfer share-locked the timebank's row in every concurrent write.
+    // No key of its own to timebanks: its accounts' timebank is the transfer's (the parties'
+    // check), and one more check per transfer share-locked the timebank's row in every write.
     timebankId: uuid('timebank_id').notNull(),
     id: uuid('id').notNull(),
     payerAccountId: uuid('payer_account_id').notNull(),
@@ -234,16 +234,10 @@ export const transfers = pgTable(
     index('transfers_pending_idx')
       .on(table.autoConfirmAt)
       .where(sql`${table.status} = 'pending'`),
-    foreignKey({
-      name: 'transfers_payer_fkey',
-      columns: [table.timebankId, table.payerAccountId],
-      foreignColumns: [accounts.timebankId, accounts.id],
-    }),
-    foreignKey({
-      name: 'transfers_payee_fkey',
-      columns: [table.timebankId, table.payeeAccountId],
-      foreignColumns: [accounts.timebankId, accounts.id],
-    }),
+    // Payer and payee: no foreign keys. A statement-level trigger (migration 0007) checks that both
+    // accounts exist in the transfer's timebank, once per statement rather than two lookups per
+    // transfer inside the timebank's serialised section; accounts are never deleted, and a
+    // transfer's parties never change (ledger_guard_transfers).
     foreignKey({
       name: 'transfers_category_fkey',
       columns: [table.timebankId, table.categoryId],
@@ -283,7 +277,7 @@ export const entries = pgTable(
     index('entries_account_time_idx').on(table.timebankId, table.accountId, table.postedAt),
     // No foreign keys: the entries trigger (migration 0006) checks, once per statement, that each
     // entry belongs to a transfer of its timebank and to that transfer's payer or payee (whose
-    // accounts the transfer's own keys guarantee), which says more than two keys would, without
+    // accounts the transfers' parties check guarantees), which says more than two keys would, without
     // two lookups per entry inside the timebank's serialised section.
     check('entries_minutes_check', sql`${table.minutes} <> 0`),
   ],

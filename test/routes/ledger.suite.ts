@@ -210,6 +210,27 @@ export function ledgerSuite(options: Pick<TestServiceOptions, 'embedded'>): void
       expect(accepted).toBe('roll back');
       // (A transfer recording a coordinator's override may: transfers.suite.ts reverses one past a limit.)
     });
+
+    it('refuses a transfer between accounts its timebank does not have, and never deletes an account', async () => {
+      const db = service.database.db;
+      const insertTransfer = (tx: typeof db, payeeAccountId: string) =>
+        tx.execute(sql`INSERT INTO transfers (timebank_id, id, payer_account_id, payee_account_id, minutes, status, created_by_type, created_by_id, brokered, override_limits, created_at)
+          VALUES (${seed.timebank.id}, gen_random_uuid(), ${ann.accountId}, ${payeeAccountId}, 5, 'pending', 'admin', '00000000-0000-4000-8000-000000000000', false, false, now())`);
+      const other = await seedTimebank(service);
+      for (const stranger of ['00000000-0000-4000-8000-000000000001', other.member.accountId]) {
+        await expect(insertTransfer(db, stranger)).rejects.toMatchObject({ cause: { code: '23503', message: expect.stringMatching(/does not have/) } });
+      }
+      // Between two accounts of the timebank the same insert is accepted (then rolled back here).
+      const accepted = await db
+        .transaction(async (tx) => {
+          await insertTransfer(tx, ben.accountId);
+          throw new Error('roll back');
+        })
+        .catch((error: Error) => error.message);
+      expect(accepted).toBe('roll back');
+      await expect(db.execute(sql`DELETE FROM accounts WHERE timebank_id = ${other.timebank.id}`)).rejects.toMatchObject({ cause: { message: expect.stringMatching(/append-only/) } });
+      await expect(db.execute(sql`TRUNCATE accounts CASCADE`)).rejects.toMatchObject({ cause: { message: expect.stringMatching(/append-only/) } });
+    });
   });
 }
 
