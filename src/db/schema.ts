@@ -195,8 +195,8 @@ export const ledgerHeads = pgTable('ledger_heads', {
 export const transfers = pgTable(
   'transfers',
   {
-    // No key of its own to timebanks: its accounts' timebank is the transfer's (the parties'
-    // check), and one more check per transfer share-locked the timebank's row in every write.
+    // No key of its own to timebanks: the payer's and payee's keys to accounts imply it, and one
+    // more check per transfer share-locked the timebank's row in every concurrent write.
     timebankId: uuid('timebank_id').notNull(),
     id: uuid('id').notNull(),
     payerAccountId: uuid('payer_account_id').notNull(),
@@ -234,10 +234,16 @@ export const transfers = pgTable(
     index('transfers_pending_idx')
       .on(table.autoConfirmAt)
       .where(sql`${table.status} = 'pending'`),
-    // Payer and payee: no foreign keys. A statement-level trigger (migration 0007) checks that both
-    // accounts exist in the transfer's timebank, once per statement rather than two lookups per
-    // transfer inside the timebank's serialised section; accounts are never deleted, and a
-    // transfer's parties never change (ledger_guard_transfers).
+    foreignKey({
+      name: 'transfers_payer_fkey',
+      columns: [table.timebankId, table.payerAccountId],
+      foreignColumns: [accounts.timebankId, accounts.id],
+    }),
+    foreignKey({
+      name: 'transfers_payee_fkey',
+      columns: [table.timebankId, table.payeeAccountId],
+      foreignColumns: [accounts.timebankId, accounts.id],
+    }),
     foreignKey({
       name: 'transfers_category_fkey',
       columns: [table.timebankId, table.categoryId],
@@ -275,10 +281,17 @@ export const entries = pgTable(
     primaryKey({ name: 'entries_pkey', columns: [table.timebankId, table.accountId, table.accountVersion] }),
     unique('entries_transfer_account_key').on(table.timebankId, table.transferId, table.accountId),
     index('entries_account_time_idx').on(table.timebankId, table.accountId, table.postedAt),
-    // No foreign keys: the entries trigger (migration 0006) checks, once per statement, that each
-    // entry belongs to a transfer of its timebank and to that transfer's payer or payee (whose
-    // accounts the transfers' parties check guarantees), which says more than two keys would, without
-    // two lookups per entry inside the timebank's serialised section.
+    foreignKey({
+      name: 'entries_account_fkey',
+      columns: [table.timebankId, table.accountId],
+      foreignColumns: [accounts.timebankId, accounts.id],
+    }),
+    foreignKey({
+      name: 'entries_transfer_fkey',
+      columns: [table.timebankId, table.transferId],
+      foreignColumns: [transfers.timebankId, transfers.id],
+    }),
+    // Beside the keys, the entries trigger checks each entry is for its transfer's payer or payee.
     check('entries_minutes_check', sql`${table.minutes} <> 0`),
   ],
 );

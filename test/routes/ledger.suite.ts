@@ -197,7 +197,7 @@ export function ledgerSuite(options: Pick<TestServiceOptions, 'embedded'>): void
         ]),
       ).rejects.toMatchObject(refusal('23514', /outside \[/));
       // An entry must belong to a transfer of its timebank, and to its payer or payee.
-      await expect(insert([{ accountId: ann.accountId, transferId: '00000000-0000-4000-8000-000000000000', minutes: 5, balanceAfter: 5 }])).rejects.toMatchObject(refusal('23503', /does not have/));
+      await expect(insert([{ accountId: ann.accountId, transferId: '00000000-0000-4000-8000-000000000000', minutes: 5, balanceAfter: 5 }])).rejects.toMatchObject({ cause: { code: '23503' } });
       await expect(insert([{ accountId: seed.member.accountId, transferId: pending.id, minutes: 5, balanceAfter: 5 }])).rejects.toMatchObject(refusal('23503', /not for the payer or payee/));
       // Within its limits, for a party, the same insert is accepted (then rolled back here).
       const accepted = await db
@@ -218,7 +218,7 @@ export function ledgerSuite(options: Pick<TestServiceOptions, 'embedded'>): void
           VALUES (${seed.timebank.id}, gen_random_uuid(), ${ann.accountId}, ${payeeAccountId}, 5, 'pending', 'admin', '00000000-0000-4000-8000-000000000000', false, false, now())`);
       const other = await seedTimebank(service);
       for (const stranger of ['00000000-0000-4000-8000-000000000001', other.member.accountId]) {
-        await expect(insertTransfer(db, stranger)).rejects.toMatchObject({ cause: { code: '23503', message: expect.stringMatching(/does not have/) } });
+        await expect(insertTransfer(db, stranger)).rejects.toMatchObject({ cause: { code: '23503' } });
       }
       // Between two accounts of the timebank the same insert is accepted (then rolled back here).
       const accepted = await db
