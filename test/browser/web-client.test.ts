@@ -139,6 +139,20 @@ describe('the member client', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'login-error.png') });
     expect(await page.getByTestId('balance').count()).toBe(0);
   });
+
+  it('goes back to the login when the session has ended', async () => {
+    const page = await newPage();
+    await logIn(page, ada.email);
+    await expect.poll(() => page.getByTestId('balance').count()).toBe(1);
+    // The token stops being accepted (here: replaced by one the service never issued).
+    await page.evaluate(`(() => {
+      const session = JSON.parse(sessionStorage.getItem('timebank.session'));
+      sessionStorage.setItem('timebank.session', JSON.stringify({ ...session, token: 'ended' }));
+    })()`);
+    await page.reload();
+    await expect.poll(() => page.getByLabel('Password').count()).toBe(1);
+    expect(await page.getByTestId('balance').count()).toBe(0);
+  });
 });
 
 describe('the coordinator dashboard', () => {

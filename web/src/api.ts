@@ -13,6 +13,14 @@ export class ApiError extends Error {
   }
 }
 
+/** What a failed call means to the user: an ended session (401) goes back to the login, anything else is shown in words. */
+export function onFailure(onExpired: () => void, show: (message: string) => void): (caught: unknown) => void {
+  return (caught) => {
+    if (caught instanceof ApiError && caught.status === 401) onExpired();
+    else show(caught instanceof Error ? caught.message : 'Something went wrong.');
+  };
+}
+
 export type Session = { token: string; timebankId: string; accountId: string | null; memberId: string; role: string; displayName: string };
 
 const SESSION_KEY = 'timebank.session';

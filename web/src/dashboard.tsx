@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { allPages, ApiError, downloadCsv, json, type Session } from './api.js';
+import { allPages, downloadCsv, json, onFailure, type Session } from './api.js';
 import { BarChart, NetworkPicture, type NetworkEdge } from './charts.js';
 import { duration, percent } from './format.js';
 
@@ -51,10 +51,7 @@ export function Dashboard({ session, onExpired }: { session: Session; onExpired:
   const [names, setNames] = useState<Map<string, string>>(new Map());
   const [error, setError] = useState<string | null>(null);
   const window = windowOf(months);
-  const fail = (caught: unknown) => {
-    if (caught instanceof ApiError && caught.status === 401) onExpired();
-    else setError(caught instanceof Error ? caught.message : 'Something went wrong.');
-  };
+  const fail = onFailure(onExpired, setError);
   useEffect(() => {
     setError(null);
     setReport(null);

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { allPages, ApiError, json, type Page, type Session } from './api.js';
+import { allPages, json, onFailure, type Page, type Session } from './api.js';
 import { date, duration, newKey, signed } from './format.js';
 
 type Account = {
@@ -27,12 +27,7 @@ function useAction(onExpired: () => void) {
   const [error, setError] = useState<string | null>(null);
   const run = async (action: () => Promise<void>) => {
     setError(null);
-    try {
-      await action();
-    } catch (caught) {
-      if (caught instanceof ApiError && caught.status === 401) onExpired();
-      else setError(caught instanceof Error ? caught.message : 'Something went wrong.');
-    }
+    await action().catch(onFailure(onExpired, setError));
   };
   return { error, run };
 }
