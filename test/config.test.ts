@@ -10,7 +10,18 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 describe('loadConfig', () => {
   it('has working defaults and generates a JWT secret once for the embedded database', () => {
     const config = loadConfig({ DATA_DIR: dataDir });
-    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', databaseUrl: undefined, tokenTtlSeconds: 900, logLevel: 'info', admin: undefined });
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      databasePoolSize: 10,
+      databaseConnectionLifetimeSeconds: 30,
+      tokenTtlSeconds: 900,
+      logLevel: 'info',
+      admin: undefined,
+      corsOrigins: [],
+      transferGroupMax: 100,
+    });
     expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
     expect(readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').trim()).toBe(config.jwtSecret);
     expect(loadConfig({ DATA_DIR: dataDir }).jwtSecret).toBe(config.jwtSecret);

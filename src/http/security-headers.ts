@@ -11,7 +11,7 @@ import helmet, { type HelmetOptions } from 'helmet';
  */
 
 /** The headers helmet sets for these options, as it would set them on a response. */
-export function helmetHeaders(options: Readonly<HelmetOptions>): Record<string, string> {
+function helmetHeaders(options: Readonly<HelmetOptions>): Record<string, string> {
   const headers: Record<string, string> = {};
   const recorder = {
     setHeader(name: string, value: string | number | readonly string[]) {

@@ -36,6 +36,7 @@ describe('security headers', () => {
       // Served over plain HTTP on a LAN or in a container, the client must still load.
       expect(policy, url).not.toContain('upgrade-insecure-requests');
       expect(response.headers['x-powered-by'], url).toBeUndefined();
+      expect(response.headers['cross-origin-resource-policy'], url).toBe('same-origin');
     }
   });
 });
@@ -65,6 +66,8 @@ describe('CORS', () => {
       expect(String(allowed.headers['access-control-allow-headers'])).toContain('authorization');
       const refused = await withCors.request({ method: 'GET', url: '/healthz', headers: { origin: 'https://evil.example' } });
       expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+      // Answers may then be read cross-origin (CORS decides by whom), not blocked by CORP.
+      expect(refused.headers['cross-origin-resource-policy']).toBe('cross-origin');
     } finally {
       await withCors.close();
     }
