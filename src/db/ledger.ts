@@ -26,8 +26,27 @@ const num = (value: unknown) => Number(value);
  */
 const KEY_LOOKUPS_ONLY = sql`set_config('enable_seqscan', 'off', true)`;
 
-/** Text keys as one array parameter (keys may hold any printable character, commas too). */
-const keyList = (keys: string[]) => sql`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(keys)}::jsonb))`;
+/**
+ * A PostgreSQL array literal of the values, every element quoted (text may hold any character),
+ * null as NULL: one parameter per column, whatever the number of rows. A statement built on such
+ * columns has the same short text for one row or a thousand, so parsing and planning it cost
+ * the same; a VALUES list with a parameter per field grows with the rows, and a batch of a
+ * hundred transfers spent longer being parsed and planned than being written.
+ */
+export function arrayLiteral(values: ReadonlyArray<string | number | boolean | null>): string {
+  let literal = '{';
+  for (let index = 0; index < values.length; index += 1) {
+    const value = values[index];
+    if (index > 0) literal += ',';
+    literal += value === null || value === undefined ? 'NULL' : `"${String(value).replace(/[\\"]/g, '\\$&')}"`;
+  }
+  return `${literal}}`;
+}
+
+/** One column of rows as an array parameter of the given element type. */
+const column = <T>(items: readonly T[], type: string, value: (item: T) => string | number | boolean | null) =>
+  sql`${arrayLiteral(items.map(value))}::${sql.raw(type)}[]`;
+
 
 /** Locks the accounts in ascending id order (the only order anyone locks them in). */
 export async function lockAccounts(
@@ -140,7 +159,11 @@ export async function claimIdempotencyKeys(
   const claimed = await rows(
     db,
     sql`INSERT INTO idempotency_keys (timebank_id, caller, key, request_hash, created_at)
-        VALUES ${sql.join(ordered.map((key) => sql`(${timebankId}::uuid, ${key.caller}, ${key.key}, ${key.requestHash}, ${key.now.toISOString()}::timestamptz)`), sql`, `)}
+        SELECT ${timebankId}::uuid, v.caller, v.key, v.request_hash, v.created_at
+          FROM unnest(${column(ordered, 'text', (key) => key.caller)}, ${column(ordered, 'text', (key) => key.key)},
+            ${column(ordered, 'text', (key) => key.requestHash)}, ${column(ordered, 'timestamptz', (key) => key.now.toISOString())}) WITH ORDINALITY
+            AS v(caller, key, request_hash, created_at, position)
+         ORDER BY v.position
         ON CONFLICT DO NOTHING RETURNING caller, key, ${KEY_LOOKUPS_ONLY}`,
   );
   const taken = new Set(claimed.map((row) => `${String(row.caller)}\u0000${String(row.key)}`));
@@ -150,8 +173,8 @@ export async function claimIdempotencyKeys(
   const found = await rows(
     db,
     sql`SELECT k.caller, k.key, k.request_hash, k.status_code, k.response_body FROM idempotency_keys k
-          JOIN (VALUES ${sql.join(others.map((key) => sql`(${key.caller}, ${key.key})`), sql`, `)}) AS v(caller, key) ON v.caller = k.caller AND v.key = k.key
-         WHERE k.timebank_id = ${timebankId} AND k.caller = ANY(${keyList(others.map((key) => key.caller))}) AND k.key = ANY(${keyList(others.map((key) => key.key))})`,
+          JOIN unnest(${column(others, 'text', (key) => key.caller)}, ${column(others, 'text', (key) => key.key)}) AS v(caller, key) ON v.caller = k.caller AND v.key = k.key
+         WHERE k.timebank_id = ${timebankId} AND k.caller = ANY(${column(others, 'text', (key) => key.caller)}) AND k.key = ANY(${column(others, 'text', (key) => key.key)})`,
   );
   for (const row of found) {
     existing.set(`${String(row.caller)}\u0000${String(row.key)}`, {
@@ -193,47 +216,58 @@ const iso = (date: Date | null) => (date ? date.toISOString() : null);
 export async function persist(db: Db, write: LedgerWrite): Promise<void> {
   const tb = write.timebankId;
   const parts: SQL[] = [];
-  if (write.insertTransfers.length > 0) {
-    const values = write.insertTransfers.map(
-      (t) => sql`(${tb}::uuid, ${t.id}::uuid, ${t.payerAccountId}::uuid, ${t.payeeAccountId}::uuid, ${t.minutes}::int,
-        ${t.status}, ${t.description}, ${t.categoryId}::uuid, ${t.requestId}::uuid, ${t.offerId}::uuid,
-        ${t.createdByType}, ${t.createdById}::uuid, ${t.brokered}::boolean, ${t.reversesTransferId}::uuid,
-        ${t.reason}, ${t.overrideLimits}::boolean, ${iso(t.createdAt)}::timestamptz, ${iso(t.autoConfirmAt)}::timestamptz,
-        ${iso(t.postedAt)}::timestamptz, ${iso(t.resolvedAt)}::timestamptz, ${t.sequence}::bigint, ${t.hash})`,
-    );
+  const transfers = write.insertTransfers;
+  if (transfers.length > 0) {
     parts.push(sql`inserted_transfers AS (
       INSERT INTO transfers (timebank_id, id, payer_account_id, payee_account_id, minutes, status, description,
         category_id, request_id, offer_id, created_by_type, created_by_id, brokered, reverses_transfer_id, reason,
         override_limits, created_at, auto_confirm_at, posted_at, resolved_at, sequence, hash)
-      VALUES ${sql.join(values, sql`, `)} RETURNING 1)`);
+      SELECT ${tb}::uuid, t.* FROM unnest(
+        ${column(transfers, 'uuid', (t) => t.id)}, ${column(transfers, 'uuid', (t) => t.payerAccountId)},
+        ${column(transfers, 'uuid', (t) => t.payeeAccountId)}, ${column(transfers, 'int', (t) => t.minutes)},
+        ${column(transfers, 'text', (t) => t.status)}, ${column(transfers, 'text', (t) => t.description)},
+        ${column(transfers, 'uuid', (t) => t.categoryId)}, ${column(transfers, 'uuid', (t) => t.requestId)},
+        ${column(transfers, 'uuid', (t) => t.offerId)}, ${column(transfers, 'text', (t) => t.createdByType)},
+        ${column(transfers, 'uuid', (t) => t.createdById)}, ${column(transfers, 'boolean', (t) => t.brokered)},
+        ${column(transfers, 'uuid', (t) => t.reversesTransferId)}, ${column(transfers, 'text', (t) => t.reason)},
+        ${column(transfers, 'boolean', (t) => t.overrideLimits)}, ${column(transfers, 'timestamptz', (t) => iso(t.createdAt))},
+        ${column(transfers, 'timestamptz', (t) => iso(t.autoConfirmAt))}, ${column(transfers, 'timestamptz', (t) => iso(t.postedAt))},
+        ${column(transfers, 'timestamptz', (t) => iso(t.resolvedAt))}, ${column(transfers, 'bigint', (t) => t.sequence)},
+        ${column(transfers, 'text', (t) => t.hash)}) AS t
+      RETURNING 1)`);
   }
-  for (const [index, t] of write.resolveTransfers.entries()) {
-    parts.push(sql`${sql.raw(`resolved_${index}`)} AS (
-      UPDATE transfers SET status = ${t.status}, sequence = ${t.sequence}::bigint, hash = ${t.hash},
-        posted_at = ${iso(t.postedAt)}::timestamptz, resolved_at = ${iso(t.resolvedAt)}::timestamptz
-       WHERE timebank_id = ${tb} AND id = ${t.id} AND status = 'pending' RETURNING 1)`);
+  const resolved = write.resolveTransfers;
+  if (resolved.length > 0) {
+    parts.push(sql`resolved_transfers AS (
+      UPDATE transfers t SET status = v.status, sequence = v.sequence, hash = v.hash, posted_at = v.posted_at, resolved_at = v.resolved_at
+        FROM unnest(${column(resolved, 'uuid', (t) => t.id)}, ${column(resolved, 'text', (t) => t.status)},
+          ${column(resolved, 'bigint', (t) => t.sequence)}, ${column(resolved, 'text', (t) => t.hash)},
+          ${column(resolved, 'timestamptz', (t) => iso(t.postedAt))}, ${column(resolved, 'timestamptz', (t) => iso(t.resolvedAt))})
+          AS v(id, status, sequence, hash, posted_at, resolved_at)
+       WHERE t.timebank_id = ${tb} AND t.id = ANY(${column(resolved, 'uuid', (t) => t.id)}) AND t.id = v.id AND t.status = 'pending'
+      RETURNING 1)`);
   }
-  if (write.entries.length > 0) {
-    const values = write.entries.map(
-      (e) => sql`(${tb}::uuid, ${e.accountId}::uuid, ${e.accountVersion}::bigint, ${e.transferId}::uuid,
-        ${e.minutes}::int, ${e.balanceAfterMinutes}::bigint, ${iso(e.postedAt)}::timestamptz)`,
-    );
+  const entries = write.entries;
+  if (entries.length > 0) {
     parts.push(sql`inserted_entries AS (
       INSERT INTO entries (timebank_id, account_id, account_version, transfer_id, minutes, balance_after_minutes, posted_at)
-      VALUES ${sql.join(values, sql`, `)} RETURNING 1)`);
+      SELECT ${tb}::uuid, e.* FROM unnest(
+        ${column(entries, 'uuid', (e) => e.accountId)}, ${column(entries, 'bigint', (e) => e.accountVersion)},
+        ${column(entries, 'uuid', (e) => e.transferId)}, ${column(entries, 'int', (e) => e.minutes)},
+        ${column(entries, 'bigint', (e) => e.balanceAfterMinutes)}, ${column(entries, 'timestamptz', (e) => iso(e.postedAt))}) AS e
+      RETURNING 1)`);
   }
-  if (write.accounts.length > 0) {
-    const values = write.accounts.map(
-      ({ next, lockedVersion }) => sql`(${next.id}::uuid, ${lockedVersion}::bigint, ${next.version}::bigint,
-        ${next.balanceMinutes}::bigint, ${next.pendingDebitMinutes}::bigint, ${next.pendingCreditMinutes}::bigint,
-        ${next.givenMinutes}::bigint, ${next.receivedMinutes}::bigint)`,
-    );
+  const accounts = write.accounts;
+  if (accounts.length > 0) {
     parts.push(sql`updated_accounts AS (
       UPDATE accounts a SET version = v.version, balance_minutes = v.balance, pending_debit_minutes = v.pending_debit,
         pending_credit_minutes = v.pending_credit, given_minutes = v.given, received_minutes = v.received
-        FROM (VALUES ${sql.join(values, sql`, `)})
+        FROM unnest(${column(accounts, 'uuid', (a) => a.next.id)}, ${column(accounts, 'bigint', (a) => a.lockedVersion)},
+          ${column(accounts, 'bigint', (a) => a.next.version)}, ${column(accounts, 'bigint', (a) => a.next.balanceMinutes)},
+          ${column(accounts, 'bigint', (a) => a.next.pendingDebitMinutes)}, ${column(accounts, 'bigint', (a) => a.next.pendingCreditMinutes)},
+          ${column(accounts, 'bigint', (a) => a.next.givenMinutes)}, ${column(accounts, 'bigint', (a) => a.next.receivedMinutes)})
           AS v(id, locked_version, version, balance, pending_debit, pending_credit, given, received)
-       WHERE a.timebank_id = ${tb} AND a.id = ANY(string_to_array(${write.accounts.map(({ next }) => next.id).join(',')}, ',')::uuid[])
+       WHERE a.timebank_id = ${tb} AND a.id = ANY(${column(accounts, 'uuid', (a) => a.next.id)})
          AND a.id = v.id AND a.version = v.locked_version
       RETURNING 1)`);
   }
@@ -243,30 +277,28 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
         last_posted_at = ${write.head.lastPostedAt.toISOString()}::timestamptz
        WHERE timebank_id = ${tb} RETURNING 1)`);
   }
-  if (write.idempotency.length > 0) {
-    const values = write.idempotency.map((key) => sql`(${key.caller}, ${key.key}, ${key.statusCode}::int, ${key.responseBody})`);
+  const keys = write.idempotency;
+  if (keys.length > 0) {
     parts.push(sql`stored_outcome AS (
       UPDATE idempotency_keys k SET status_code = v.status_code, response_body = v.response_body
-        FROM (VALUES ${sql.join(values, sql`, `)}) AS v(caller, key, status_code, response_body)
-       WHERE k.timebank_id = ${tb} AND k.caller = ANY(${keyList(write.idempotency.map((key) => key.caller))}) AND k.key = ANY(${keyList(write.idempotency.map((key) => key.key))})
+        FROM unnest(${column(keys, 'text', (key) => key.caller)}, ${column(keys, 'text', (key) => key.key)},
+          ${column(keys, 'int', (key) => key.statusCode)}, ${column(keys, 'text', (key) => key.responseBody)})
+          AS v(caller, key, status_code, response_body)
+       WHERE k.timebank_id = ${tb} AND k.caller = ANY(${column(keys, 'text', (key) => key.caller)}) AND k.key = ANY(${column(keys, 'text', (key) => key.key)})
          AND k.caller = v.caller AND k.key = v.key RETURNING 1)`);
   }
   if (parts.length === 0) {
     return;
   }
-  const counted = [
-    write.accounts.length > 0 ? sql`(SELECT count(*) FROM updated_accounts)` : sql`0`,
-    ...write.resolveTransfers.map((_, index) => sql.raw(`(SELECT count(*) FROM resolved_${index})`)),
-  ];
   const [result] = await rows(
     db,
-    sql`WITH ${sql.join(parts, sql`, `)} SELECT ${counted[0]} AS accounts, ${
-      counted.length > 1 ? sql`${sql.join(counted.slice(1), sql` + `)}` : sql`0`
-    } AS resolved`,
+    sql`WITH ${sql.join(parts, sql`, `)}
+      SELECT ${accounts.length > 0 ? sql`(SELECT count(*) FROM updated_accounts)` : sql`0`} AS accounts,
+             ${resolved.length > 0 ? sql`(SELECT count(*) FROM resolved_transfers)` : sql`0`} AS resolved`,
   );
   // Rows are locked, so a mismatch here is a bug, not a race: fail loudly and roll back.
-  if (num(result?.accounts) !== write.accounts.length || num(result?.resolved) !== write.resolveTransfers.length) {
-    throw new Error(`ledger write changed ${String(result?.accounts)} accounts and ${String(result?.resolved)} transfers, expected ${write.accounts.length} and ${write.resolveTransfers.length}`);
+  if (num(result?.accounts) !== accounts.length || num(result?.resolved) !== resolved.length) {
+    throw new Error(`ledger write changed ${String(result?.accounts)} accounts and ${String(result?.resolved)} transfers, expected ${accounts.length} and ${resolved.length}`);
   }
 }
 

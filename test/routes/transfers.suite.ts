@@ -182,6 +182,18 @@ export function transfersSuite(options: Pick<TestServiceOptions, 'embedded'>): v
       expect(byMember.statusCode).toBe(403);
     });
 
+    it('stores what was typed exactly: quotes, backslashes, braces and the word NULL', async () => {
+      const descriptions = ['Said "thanks", left', 'C:\\garden\\"shed"', '{a,b}', 'NULL', ''];
+      const batch = await postWithKey(service, `${transfers()}/batch`, { transfers: descriptions.map((description) => ({ payerAccountId: ann.accountId, payeeAccountId: ben.accountId, minutes: 1, description })) }, seed.coordinatorToken);
+      expect(batch.statusCode, batch.body).toBe(201);
+      const stored = await Promise.all(batch.json().items.map((item: { id: string }) => service.get(`${transfers()}/${item.id}`, seed.coordinatorToken)));
+      expect(stored.map((item) => item.description)).toEqual(descriptions);
+      const withoutDescription = (await postWithKey(service, transfers(), { payerAccountId: ann.accountId, payeeAccountId: ben.accountId, minutes: 1 }, ann.token)).json();
+      expect((await service.get(`${transfers()}/${withoutDescription.id}`, ann.token)).description).toBeNull();
+      // The chain's hashes were computed over these values: read back, they must still match.
+      expect((await service.get(`${seed.base}/ledger/verify`, seed.coordinatorToken)).ok).toBe(true);
+    });
+
     it('reverses a posted transfer once, by a coordinator, with a reason', async () => {
       const original = (await postWithKey(service, transfers(), { payerAccountId: ben.accountId, payeeAccountId: ann.accountId, minutes: 30 }, ben.token)).json();
       const annBefore = await service.get(`${seed.base}/accounts/${ann.accountId}`, ann.token);
