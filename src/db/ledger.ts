@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { AccountState, Entry } from '../domain/ledger.js';
 import type { Db } from './client.js';
 import type { TransferRow } from './schema.js';
+import { column } from './arrays.js';
 import { rows } from './rows.js';
 
 /*
@@ -25,28 +26,6 @@ const num = (value: unknown) => Number(value);
  * that transaction only.
  */
 const KEY_LOOKUPS_ONLY = sql`set_config('enable_seqscan', 'off', true)`;
-
-/**
- * A PostgreSQL array literal of the values, every element quoted (text may hold any character),
- * null as NULL: one parameter per column, whatever the number of rows. A statement built on such
- * columns has the same short text for one row or a thousand, so parsing and planning it cost
- * the same; a VALUES list with a parameter per field grows with the rows, and a batch of a
- * hundred transfers spent longer being parsed and planned than being written.
- */
-export function arrayLiteral(values: ReadonlyArray<string | number | boolean | null>): string {
-  let literal = '{';
-  for (let index = 0; index < values.length; index += 1) {
-    const value = values[index];
-    if (index > 0) literal += ',';
-    literal += value === null || value === undefined ? 'NULL' : `"${String(value).replace(/[\\"]/g, '\\$&')}"`;
-  }
-  return `${literal}}`;
-}
-
-/** One column of rows as an array parameter of the given element type. */
-const column = <T>(items: readonly T[], type: string, value: (item: T) => string | number | boolean | null) =>
-  sql`${arrayLiteral(items.map(value))}::${sql.raw(type)}[]`;
-
 
 /** Locks the accounts in ascending id order (the only order anyone locks them in). */
 export async function lockAccounts(

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.js';
-import { arrayLiteral } from '../../src/db/ledger.js';
+import { arrayLiteral } from '../../src/db/arrays.js';
 import { rows } from '../../src/db/rows.js';
 import { inject } from 'vitest';
 
