@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, gte, lt, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
+import { arrayLiteral } from '../arrays.js';
 import type { Db } from '../client.js';
 import { encodeVersionCursor } from '../pagination.js';
 import { accounts, entries, transfers, type AccountRow } from '../schema.js';
@@ -36,22 +37,74 @@ function presentAccount(row: AccountRow, figures: Figures, asOf: Date | undefine
   };
 }
 
-/** Built once per database handle and prepared on each connection: the hottest read there is. */
-const preparedFindAccount = new WeakMap<Db, ReturnType<typeof prepareFindAccount>>();
+type Waiting = { timebankId: string; accountId: string; resolve: (row: AccountRow | undefined) => void; reject: (error: unknown) => void };
 
-function prepareFindAccount(db: Db) {
-  return db
-    .select()
-    .from(accounts)
-    .where(and(eq(accounts.timebankId, sql.placeholder('timebankId')), eq(accounts.id, sql.placeholder('accountId'))))
-    .prepare('find_account');
+/** The most account rows one read asks for: a statement's arrays stay small. */
+const MAX_READ = 256;
+
+/**
+ * Account reads that arrive together share one query. Balance reads are the hottest requests
+ * there are, and a query each costs more in round trips (a socket write, a wake-up of the
+ * database process and a reply to parse, on both sides) than in reading the row. A read waits
+ * for nothing but the end of the current turn of the event loop: every request whose bytes came
+ * in during that turn joins it, and its query starts after each of them arrived, so a read still
+ * sees every write acknowledged before it was sent.
+ */
+class AccountReads {
+  private waiting: Waiting[] = [];
+  private readonly prepared;
+
+  constructor(db: Db) {
+    // Prepared once per connection. A row is returned only for its own timebank: ids are matched
+    // here, and each row's timebank is checked again below.
+    this.prepared = db
+      .select()
+      .from(accounts)
+      .where(
+        and(
+          sql`${accounts.timebankId} = ANY(${sql.placeholder('timebankIds')}::uuid[])`,
+          sql`${accounts.id} = ANY(${sql.placeholder('accountIds')}::uuid[])`,
+        ),
+      )
+      .prepare('find_accounts');
+  }
+
+  find(timebankId: string, accountId: string): Promise<AccountRow | undefined> {
+    return new Promise((resolve, reject) => {
+      if (this.waiting.push({ timebankId, accountId, resolve, reject }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (let start = 0; start < waiting.length; start += MAX_READ) void this.read(waiting.slice(start, start + MAX_READ));
+  }
+
+  private async read(waiting: Waiting[]): Promise<void> {
+    try {
+      const found = await this.prepared.execute({
+        timebankIds: arrayLiteral([...new Set(waiting.map((read) => read.timebankId))]),
+        accountIds: arrayLiteral([...new Set(waiting.map((read) => read.accountId))]),
+      });
+      const byId = new Map(found.map((row) => [row.id, row]));
+      for (const read of waiting) {
+        const row = byId.get(read.accountId);
+        read.resolve(row && row.timebankId === read.timebankId ? row : undefined);
+      }
+    } catch (error) {
+      for (const read of waiting) read.reject(error);
+    }
+  }
 }
 
-export async function findAccountRow(db: Db, timebankId: string, accountId: string) {
-  let prepared = preparedFindAccount.get(db);
-  if (!prepared) preparedFindAccount.set(db, (prepared = prepareFindAccount(db)));
-  const [row] = await prepared.execute({ timebankId, accountId });
-  return row;
+const readers = new WeakMap<Db, AccountReads>();
+
+/** An account row of a timebank, read outside any transaction (reads arriving together share a query). */
+export async function findAccountRow(db: Db, timebankId: string, accountId: string): Promise<AccountRow | undefined> {
+  let reader = readers.get(db);
+  if (!reader) readers.set(db, (reader = new AccountReads(db)));
+  return reader.find(timebankId, accountId);
 }
 
 /** The account now, or as it stood at `asOf`, recomputed from entries and transfers. */
