@@ -7,7 +7,6 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
@@ -18,6 +17,7 @@ import { errorHandling, routerErrorReply } from './http/errors.js';
 import { optionalIdempotency } from './http/idempotency.js';
 import { strictJsonBodies } from './http/json-body.js';
 import { metrics } from './http/metrics.js';
+import { responseSerializerCompiler } from './http/serializer.js';
 import { securityHeaders } from './http/security-headers.js';
 import { withoutUnusedSchemas, type OpenApiDocument } from './http/openapi-schemas.js';
 import type { RouteOptions } from './http/options.js';
@@ -35,7 +35,7 @@ import { timebankRoutes } from './http/routes/timebanks.js';
 import { transferRoutes } from './http/routes/transfers.js';
 import { findWebRoot, webClient } from './http/web.js';
 
-export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins' | 'transferGroupMax'>>;
+export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins' | 'transferGroupMax' | 'checkResponses'>>;
 
 export type BuildOptions = {
   config: AppConfig;
@@ -89,7 +89,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.removeContentTypeParser('text/plain');
   strictJsonBodies(app);
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler({ checkResponses: config.checkResponses ?? false }));
   // During a graceful shutdown the answers to requests still in flight close their connections,
   // so that keep-alive clients do not hold the server open.
   let closing = false;

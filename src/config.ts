@@ -50,6 +50,10 @@ const environmentSchema = z
     LOGIN_RATE_LIMIT_MAX: integerText(10, 1, 100_000),
     LOGIN_RATE_LIMIT_WINDOW_SECONDS: integerText(60, 1, 86_400),
     TRANSFER_GROUP_MAX: integerText(100, 1, 1000),
+    CHECK_RESPONSES: optionalText
+      .transform((value) => value ?? 'false')
+      .pipe(z.enum(['true', 'false'], 'must be true or false'))
+      .transform((value) => value === 'true'),
     CORS_ORIGINS: optionalText
       .transform((value) => (value ? value.split(',').map((origin) => origin.trim()).filter(Boolean) : []))
       .pipe(
@@ -98,6 +102,8 @@ export type Config = {
   corsOrigins: string[];
   /** Group commit: at most this many single transfers share a transaction (1: none share). */
   transferGroupMax: number;
+  /** Every response also checked against its schema by zod (slower; the test suite does). */
+  checkResponses: boolean;
 };
 
 export class ConfigError extends Error {
@@ -134,6 +140,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     corsOrigins: env.CORS_ORIGINS,
     transferGroupMax: env.TRANSFER_GROUP_MAX,
+    checkResponses: env.CHECK_RESPONSES,
   };
 }
 

@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       admin: undefined,
       corsOrigins: [],
       transferGroupMax: 100,
+      checkResponses: false,
     });
     expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
     expect(readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').trim()).toBe(config.jwtSecret);
@@ -43,6 +44,7 @@ describe('loadConfig', () => {
       LOGIN_RATE_LIMIT_WINDOW_SECONDS: '30',
       CORS_ORIGINS: 'https://a.example, http://b.example:8080',
       TRANSFER_GROUP_MAX: '1',
+      CHECK_RESPONSES: 'true',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -57,6 +59,7 @@ describe('loadConfig', () => {
       loginRateLimit: { max: 3, windowSeconds: 30 },
       corsOrigins: ['https://a.example', 'http://b.example:8080'],
       transferGroupMax: 1,
+      checkResponses: true,
     });
     expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ corsOrigins: [], transferGroupMax: 100 });
   });
@@ -74,6 +77,7 @@ describe('loadConfig', () => {
     [{ CORS_ORIGINS: 'https://ok.example,javascript:alert(1)' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
     [{ TRANSFER_GROUP_MAX: '0' }, 'TRANSFER_GROUP_MAX'],
+    [{ CHECK_RESPONSES: 'yes' }, 'CHECK_RESPONSES'],
     [{ CORS_ORIGINS: 'https://partner.example/' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: 'https://partner.example/app' }, 'CORS_ORIGINS'],
   ])('fails fast on %o, naming %s', (environment, named) => {

@@ -67,6 +67,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
       tokenTtlSeconds: 900,
       logLevel: 'info',
       loginRateLimit: { max: 1000, windowSeconds: 60 },
+      // Every response of the suite is checked by zod too, and must be written as zod writes it.
+      checkResponses: true,
       ...options.config,
     },
     database,
