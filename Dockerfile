@@ -14,4 +14,4 @@ COPY --from=build /app/migrations ./migrations
 COPY package.json ./
 USER node
 EXPOSE 3000
-CMD ["node", "--enable-source-maps", "--max-semi-space-size=4", "dist/src/server.js"]
+CMD ["node", "--enable-source-maps", "--max-semi-space-size=16", "--heap-growing-percent=50", "dist/src/server.js"]

@@ -61,9 +61,8 @@ export async function startReadyService(
   options: { nodeArguments?: string[]; built?: boolean } = {},
 ): Promise<ReadyService> {
   const output = openSync(logFile, 'a');
-  // From source through tsx, or the compiled dist/ as `npm start` runs it (a young generation
-  // of 4 MB semi-spaces: peak memory under load falls by a tenth, throughput unchanged).
-  const entry = options.built ? ['--max-semi-space-size=4', 'dist/src/server.js'] : ['--import', 'tsx', 'src/server.ts'];
+  // From source through tsx, or the compiled dist/ with the flags `npm start` gives node.
+  const entry = options.built ? [...startFlags(), 'dist/src/server.js'] : ['--import', 'tsx', 'src/server.ts'];
   const child = spawn(process.execPath, [...(options.nodeArguments ?? []), ...entry], { env: { PATH: process.env.PATH ?? '', ...environment }, stdio: ['ignore', output, output] });
   closeSync(output);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -87,4 +86,11 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(address.port));
     });
   });
+}
+
+/** The node flags of package.json's start script, so that the compiled service runs as `npm start` runs it. */
+function startFlags(): string[] {
+  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const words = start.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/src/server.js'));
 }
