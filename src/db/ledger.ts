@@ -125,46 +125,44 @@ export async function claimIdempotencyKey(
 }
 
 /**
- * Claims several keys at once, in (caller, key) order so that two writers claiming overlapping
- * keys cannot deadlock. Returns the outcomes already stored for the keys it could not claim
- * (a concurrent claim is waited for, as in claimIdempotencyKey).
+ * Takes the ledger write's idempotency keys for this transaction and returns the outcomes already
+ * stored for any of them. A key's row is written once, with its outcome, by persist: a concurrent
+ * write with the same key waits here (on a transaction-scoped advisory lock on the key) until
+ * the first commits, then sees its outcome, or rolls back, then takes the key itself. Locks are
+ * taken in one order, so two writes sharing keys cannot deadlock; the key's unique index stays
+ * the last word (persist fails retryably if a row appeared anyway).
+ *
+ * Claiming with an insert and storing the outcome with an update wrote every key twice, and the
+ * update (the row grows by the response) could never stay on its page: a dead row and two more
+ * index entries per transfer.
  */
-export async function claimIdempotencyKeys(
+export async function lockIdempotencyKeys(
   db: Db,
   timebankId: string,
-  keys: Array<{ caller: string; key: string; requestHash: string; now: Date }>,
+  keys: Array<{ caller: string; key: string }>,
 ): Promise<Map<string, StoredOutcome>> {
-  const ordered = [...keys].sort((left, right) => (left.caller + '\u0000' + left.key < right.caller + '\u0000' + right.key ? -1 : 1));
-  const claimed = await rows(
-    db,
-    sql`INSERT INTO idempotency_keys (timebank_id, caller, key, request_hash, created_at)
-        SELECT ${timebankId}::uuid, v.caller, v.key, v.request_hash, v.created_at
-          FROM unnest(${column(ordered, 'text', (key) => key.caller)}, ${column(ordered, 'text', (key) => key.key)},
-            ${column(ordered, 'text', (key) => key.requestHash)}, ${column(ordered, 'timestamptz', (key) => key.now.toISOString())}) WITH ORDINALITY
-            AS v(caller, key, request_hash, created_at, position)
-         ORDER BY v.position
-        ON CONFLICT DO NOTHING RETURNING caller, key, ${KEY_LOOKUPS_ONLY}`,
+  const callers = column(keys, 'text', (key) => key.caller);
+  const names = column(keys, 'text', (key) => key.key);
+  await db.execute(
+    sql`SELECT ${KEY_LOOKUPS_ONLY}, count(pg_advisory_xact_lock(h)) FROM (
+          SELECT DISTINCT hashtextextended(${timebankId}::text || '/' || caller || '/' || key, 0) AS h
+            FROM unnest(${callers}, ${names}) AS k(caller, key) ORDER BY h OFFSET 0) AS ordered`,
   );
-  const taken = new Set(claimed.map((row) => `${String(row.caller)}\u0000${String(row.key)}`));
-  const others = ordered.filter((key) => !taken.has(`${key.caller}\u0000${key.key}`));
-  const existing = new Map<string, StoredOutcome>();
-  if (others.length === 0) return existing;
+  // A statement of its own: its snapshot is taken after the locks, so it sees every outcome
+  // committed by whoever held them.
   const found = await rows(
     db,
     sql`SELECT k.caller, k.key, k.request_hash, k.status_code, k.response_body FROM idempotency_keys k
-          JOIN unnest(${column(others, 'text', (key) => key.caller)}, ${column(others, 'text', (key) => key.key)}) AS v(caller, key) ON v.caller = k.caller AND v.key = k.key
-         WHERE k.timebank_id = ${timebankId} AND k.caller = ANY(${column(others, 'text', (key) => key.caller)}) AND k.key = ANY(${column(others, 'text', (key) => key.key)})`,
+          JOIN unnest(${callers}, ${names}) AS v(caller, key) ON v.caller = k.caller AND v.key = k.key
+         WHERE k.timebank_id = ${timebankId} AND k.caller = ANY(${callers}) AND k.key = ANY(${names})`,
   );
+  const existing = new Map<string, StoredOutcome>();
   for (const row of found) {
     existing.set(`${String(row.caller)}\u0000${String(row.key)}`, {
       requestHash: String(row.request_hash),
       statusCode: row.status_code === null ? null : num(row.status_code),
       responseBody: (row.response_body as string | null) ?? null,
     });
-  }
-  if (existing.size !== others.length) {
-    // Expired and removed between the two statements: the write is retried.
-    throw Object.assign(new Error('idempotency key vanished'), { code: '40001' });
   }
   return existing;
 }
@@ -185,8 +183,8 @@ export type LedgerWrite = {
   /** Accounts as they are after the write, with the version each had when locked. */
   accounts: Array<{ next: AccountState; lockedVersion: number }>;
   head: Head | undefined;
-  /** The outcomes to store for the idempotency keys this write claimed (a group claims several). */
-  idempotency: Array<{ caller: string; key: string; statusCode: number; responseBody: string }>;
+  /** The idempotency keys this write took (a group takes several), each stored with its outcome. */
+  idempotency: Array<{ caller: string; key: string; requestHash: string; createdAt: Date; statusCode: number; responseBody: string }>;
 };
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -258,13 +256,12 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
   }
   const keys = write.idempotency;
   if (keys.length > 0) {
-    parts.push(sql`stored_outcome AS (
-      UPDATE idempotency_keys k SET status_code = v.status_code, response_body = v.response_body
-        FROM unnest(${column(keys, 'text', (key) => key.caller)}, ${column(keys, 'text', (key) => key.key)},
-          ${column(keys, 'int', (key) => key.statusCode)}, ${column(keys, 'text', (key) => key.responseBody)})
-          AS v(caller, key, status_code, response_body)
-       WHERE k.timebank_id = ${tb} AND k.caller = ANY(${column(keys, 'text', (key) => key.caller)}) AND k.key = ANY(${column(keys, 'text', (key) => key.key)})
-         AND k.caller = v.caller AND k.key = v.key RETURNING 1)`);
+    parts.push(sql`stored_outcomes AS (
+      INSERT INTO idempotency_keys (timebank_id, caller, key, request_hash, created_at, status_code, response_body)
+      SELECT ${tb}::uuid, v.* FROM unnest(${column(keys, 'text', (key) => key.caller)}, ${column(keys, 'text', (key) => key.key)},
+          ${column(keys, 'text', (key) => key.requestHash)}, ${column(keys, 'timestamptz', (key) => key.createdAt.toISOString())},
+          ${column(keys, 'int', (key) => key.statusCode)}, ${column(keys, 'text', (key) => key.responseBody)}) AS v
+      ON CONFLICT DO NOTHING RETURNING 1)`);
   }
   if (parts.length === 0) {
     return;
@@ -273,8 +270,14 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
     db,
     sql`WITH ${sql.join(parts, sql`, `)}
       SELECT ${accounts.length > 0 ? sql`(SELECT count(*) FROM updated_accounts)` : sql`0`} AS accounts,
-             ${resolved.length > 0 ? sql`(SELECT count(*) FROM resolved_transfers)` : sql`0`} AS resolved`,
+             ${resolved.length > 0 ? sql`(SELECT count(*) FROM resolved_transfers)` : sql`0`} AS resolved,
+             ${keys.length > 0 ? sql`(SELECT count(*) FROM stored_outcomes)` : sql`0`} AS keys`,
   );
+  if (num(result?.keys) !== keys.length) {
+    // A key's row appeared although its lock was held: written by a process that claims keys
+    // without the lock. Nothing of this write may commit; the retry replays that outcome.
+    throw Object.assign(new Error('idempotency key stored meanwhile'), { code: '40001' });
+  }
   // Rows are locked, so a mismatch here is a bug, not a race: fail loudly and roll back.
   if (num(result?.accounts) !== accounts.length || num(result?.resolved) !== resolved.length) {
     throw new Error(`ledger write changed ${String(result?.accounts)} accounts and ${String(result?.resolved)} transfers, expected ${accounts.length} and ${resolved.length}`);

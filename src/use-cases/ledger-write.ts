@@ -3,7 +3,7 @@ import { Rejection } from '../domain/errors.js';
 import type { Principal } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
 import { sqlStateOf } from '../db/errors.js';
-import { claimIdempotencyKey, persist, storeOutcome, type LedgerWrite } from '../db/ledger.js';
+import { lockIdempotencyKeys, persist, type LedgerWrite } from '../db/ledger.js';
 
 /*
  * Every write that moves time credits runs here: one transaction, the idempotency key claimed
@@ -80,14 +80,8 @@ async function attemptWrite(
   const caller = callerOf(request.principal);
   const idempotency = request.idempotency;
   if (idempotency) {
-    const claim = await claimIdempotencyKey(tx, {
-      timebankId: request.timebankId,
-      caller,
-      key: idempotency.key,
-      requestHash: idempotency.requestHash,
-      now: request.now,
-    });
-    if (claim !== 'claimed') {
+    const [claim] = (await lockIdempotencyKeys(tx, request.timebankId, [{ caller, key: idempotency.key }])).values();
+    if (claim) {
       if (claim.requestHash !== idempotency.requestHash) {
         throw new Rejection(
           'idempotency_key_reused',
@@ -95,12 +89,16 @@ async function attemptWrite(
         );
       }
       if (claim.statusCode === null || claim.responseBody === null) {
-        // Only possible if the claiming transaction committed without an outcome: a bug.
-        throw new Error('idempotency key claimed without an outcome');
+        // Only a write that does not move credits stores its key before its outcome.
+        throw new Rejection('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.');
       }
       return { statusCode: claim.statusCode, body: JSON.parse(claim.responseBody), replayed: true };
     }
   }
+  const stored = (outcome: Outcome): LedgerWrite['idempotency'] =>
+    idempotency
+      ? [{ caller, key: idempotency.key, requestHash: idempotency.requestHash, createdAt: request.now, statusCode: outcome.statusCode, responseBody: JSON.stringify(outcome.body) }]
+      : [];
   let decision: Decision;
   try {
     decision = await decide(tx);
@@ -110,21 +108,9 @@ async function attemptWrite(
     }
     // Nothing was written before the decision: keep the refusal as this key's outcome.
     const outcome = idempotency.renderRejection(error);
-    await storeOutcome(tx, {
-      timebankId: request.timebankId,
-      caller,
-      key: idempotency.key,
-      statusCode: outcome.statusCode,
-      responseBody: JSON.stringify(outcome.body),
-    });
+    await persist(tx, { timebankId: request.timebankId, insertTransfers: [], resolveTransfers: [], entries: [], accounts: [], head: undefined, idempotency: stored(outcome) });
     return { ...outcome, replayed: false };
   }
-  await persist(tx, {
-    ...decision.write,
-    timebankId: request.timebankId,
-    idempotency: idempotency
-      ? [{ caller, key: idempotency.key, statusCode: decision.statusCode, responseBody: JSON.stringify(decision.body) }]
-      : [],
-  });
+  await persist(tx, { ...decision.write, timebankId: request.timebankId, idempotency: stored(decision) });
   return { statusCode: decision.statusCode, body: decision.body, replayed: false };
 }

@@ -14,7 +14,7 @@ import {
 } from '../domain/ledger.js';
 import { isCoordinatorOf, type Principal } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
-import { claimIdempotencyKeys, lockAccounts, lockHead, persist, type Head, type LedgerWrite, type NewTransfer } from '../db/ledger.js';
+import { lockIdempotencyKeys, lockAccounts, lockHead, persist, type Head, type LedgerWrite, type NewTransfer } from '../db/ledger.js';
 import { findReversalOf, lockTransfer, presentTransfer, findDuePendingTransfers } from '../db/queries/transfers.js';
 import { findTimebank } from '../db/queries/timebanks.js';
 import { categories, listings, type TransferRow } from '../db/schema.js';
@@ -441,20 +441,19 @@ export async function writeTransferGroup(tx: Db, timebankId: string, group: Grou
   group.forEach((item, index) => {
     if (!leaders.has(keyOf(item))) leaders.set(keyOf(item), index);
   });
-  const existing = await claimIdempotencyKeys(
+  const existing = await lockIdempotencyKeys(
     tx,
     timebankId,
-    [...leaders.values()].map((index) => {
-      const { request } = group[index]!;
-      return { caller: callerOf(request.principal), key: request.idempotency.key, requestHash: request.idempotency.requestHash, now: request.now };
-    }),
+    [...leaders.values()].map((index) => ({ caller: callerOf(group[index]!.request.principal), key: group[index]!.request.idempotency.key })),
   );
   const reused = () => new Rejection('idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
   const outcomes: Array<GroupedOutcome | undefined> = group.map((item, index) => {
     const stored = existing.get(keyOf(item));
     if (stored) {
       if (stored.requestHash !== item.request.idempotency.requestHash) return { error: reused() };
-      if (stored.statusCode === null || stored.responseBody === null) throw new Error('idempotency key claimed without an outcome');
+      if (stored.statusCode === null || stored.responseBody === null) {
+        return { error: new Rejection('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.') };
+      }
       return { result: { statusCode: stored.statusCode, body: JSON.parse(stored.responseBody), replayed: true } };
     }
     return leaders.get(keyOf(item)) === index ? undefined : { error: reused() }; // settled below
@@ -483,7 +482,7 @@ export async function writeTransferGroup(tx: Db, timebankId: string, group: Grou
       outcome = item.request.idempotency.renderRejection(error);
     }
     outcomes[index] = { result: { ...outcome, replayed: false } };
-    stored.push({ caller: callerOf(item.request.principal), key: item.request.idempotency.key, statusCode: outcome.statusCode, responseBody: JSON.stringify(outcome.body) });
+    stored.push({ caller: callerOf(item.request.principal), key: item.request.idempotency.key, requestHash: item.request.idempotency.requestHash, createdAt: item.request.now, statusCode: outcome.statusCode, responseBody: JSON.stringify(outcome.body) });
   }
   // A second request with a key already in this group gets the first one's answer, as a replay.
   group.forEach((item, index) => {

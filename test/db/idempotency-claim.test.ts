@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database, type Db } from '../../src/db/client.js';
-import { claimIdempotencyKeys } from '../../src/db/ledger.js';
+import { openDatabase, type Database } from '../../src/db/client.js';
+import { lockIdempotencyKeys, persist, type LedgerWrite } from '../../src/db/ledger.js';
 import { rows } from '../../src/db/rows.js';
 import { createTestDatabase } from '../helpers/database.js';
 
 /*
- * Claiming a group's keys: keys already stored answer with their outcome; a key that is pruned
- * between the claim and the read of its outcome makes the write retryable (40001), never an
- * answer without an outcome.
+ * Taking a ledger write's keys: keys already stored answer with their outcome; a key taken by a
+ * transaction that has not committed makes the next one wait and then see its outcome; a key's
+ * row is written once, with its outcome, and a row that appears anyway fails the write
+ * retryably (40001) instead of storing a second outcome.
  */
 
 let testDatabase: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -20,7 +21,7 @@ const now = new Date('2026-11-27T12:00:00.000Z');
 
 beforeAll(async () => {
   testDatabase = await createTestDatabase();
-  database = await openDatabase({ databaseUrl: testDatabase.url, dataDir: '', poolSize: 2 });
+  database = await openDatabase({ databaseUrl: testDatabase.url, dataDir: '', poolSize: 4 });
   await database.migrate();
 });
 afterAll(async () => {
@@ -33,47 +34,64 @@ async function storedKey(key: string) {
     VALUES (${timebankId}, ${caller}, ${key}, 'hash-of-first', 201, '{"id":"first"}', ${now.toISOString()})`);
 }
 
-/** The database, with `beforeStatement(n)` run before its n-th statement (from 1). */
-function intercepted(beforeStatement: (statement: number) => Promise<void>): Db {
-  let statements = 0;
-  return new Proxy(database.db, {
-    get(target, property, receiver) {
-      if (property !== 'execute') return Reflect.get(target, property, receiver);
-      return async (query: Parameters<Db['execute']>[0]) => {
-        statements += 1;
-        await beforeStatement(statements);
-        return target.execute(query);
-      };
-    },
-  });
-}
+const onlyKeys = (keys: LedgerWrite['idempotency']): LedgerWrite => ({ timebankId, insertTransfers: [], resolveTransfers: [], entries: [], accounts: [], head: undefined, idempotency: keys });
+const outcomeFor = (key: string) => ({ caller, key, requestHash: 'hash-of-fresh', createdAt: now, statusCode: 201, responseBody: `{"id":"${key}"}` });
 
-describe('claimIdempotencyKeys', () => {
-  it('claims new keys and answers stored ones with their outcome', async () => {
+describe('lockIdempotencyKeys', () => {
+  it('answers stored keys with their outcome and writes nothing for a fresh one', async () => {
     const stored = randomUUID();
     await storedKey(stored);
     const fresh = randomUUID();
-    const outcomes = await claimIdempotencyKeys(database.db, timebankId, [
-      { caller, key: stored, requestHash: 'hash-of-first', now },
-      { caller, key: fresh, requestHash: 'hash-of-fresh', now },
-    ]);
+    const outcomes = await database.db.transaction((tx) => lockIdempotencyKeys(tx, timebankId, [{ caller, key: stored }, { caller, key: fresh }]));
     expect([...outcomes.entries()]).toEqual([[`${caller}\u0000${stored}`, { requestHash: 'hash-of-first', statusCode: 201, responseBody: '{"id":"first"}' }]]);
-    // The fresh key is claimed: stored with its request's hash, its outcome to come.
-    expect(await rows(database.db, sql`SELECT request_hash, status_code FROM idempotency_keys WHERE timebank_id = ${timebankId} AND key = ${fresh}`)).toEqual([
-      { request_hash: 'hash-of-fresh', status_code: null },
-    ]);
+    expect(await rows(database.db, sql`SELECT 1 FROM idempotency_keys WHERE timebank_id = ${timebankId} AND key = ${fresh}`)).toEqual([]);
   });
 
-  it('asks for a retry when a stored key is pruned between its claim and the read of its outcome', async () => {
-    const stored = randomUUID();
-    await storedKey(stored);
-    const pruning = intercepted(async (statement) => {
-      if (statement === 2) await database.db.execute(sql`DELETE FROM idempotency_keys WHERE timebank_id = ${timebankId} AND key = ${stored}`);
+  it('makes a second write with the key wait for the first, then see the outcome it committed', async () => {
+    const key = randomUUID();
+    let releaseFirst!: () => void;
+    const firstMayCommit = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let firstHolds!: () => void;
+    const firstHoldsKey = new Promise<void>((resolve) => (firstHolds = resolve));
+    const first = database.db.transaction(async (tx) => {
+      expect((await lockIdempotencyKeys(tx, timebankId, [{ caller, key }])).size).toBe(0);
+      await persist(tx, onlyKeys([outcomeFor(key)]));
+      firstHolds();
+      await firstMayCommit;
     });
-    const failure = await claimIdempotencyKeys(pruning, timebankId, [
-      { caller, key: stored, requestHash: 'hash-of-first', now },
-      { caller, key: randomUUID(), requestHash: 'hash-of-fresh', now },
-    ]).then(() => undefined, (error: unknown) => error);
+    await firstHoldsKey;
+    let secondSaw: Map<string, unknown> | undefined;
+    const second = database.db.transaction(async (tx) => {
+      secondSaw = await lockIdempotencyKeys(tx, timebankId, [{ caller, key }]);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(secondSaw).toBeUndefined(); // still waiting for the first
+    releaseFirst();
+    await Promise.all([first, second]);
+    expect(secondSaw?.get(`${caller}\u0000${key}`)).toMatchObject({ statusCode: 201, responseBody: `{"id":"${key}"}` });
+  });
+
+  it('lets the next write take a key whose first write rolled back', async () => {
+    const key = randomUUID();
+    await database.db
+      .transaction(async (tx) => {
+        await lockIdempotencyKeys(tx, timebankId, [{ caller, key }]);
+        await persist(tx, onlyKeys([outcomeFor(key)]));
+        throw new Error('the first write fails');
+      })
+      .catch(() => undefined);
+    const outcomes = await database.db.transaction((tx) => lockIdempotencyKeys(tx, timebankId, [{ caller, key }]));
+    expect(outcomes.size).toBe(0);
+  });
+});
+
+describe('persist', () => {
+  it('fails retryably, storing nothing, when a key\'s row appeared although its lock was held', async () => {
+    const key = randomUUID();
+    await storedKey(key);
+    const fresh = randomUUID();
+    const failure = await database.db.transaction((tx) => persist(tx, onlyKeys([outcomeFor(fresh), outcomeFor(key)]))).then(() => undefined, (error: unknown) => error);
     expect(failure).toMatchObject({ code: '40001' });
+    expect(await rows(database.db, sql`SELECT response_body FROM idempotency_keys WHERE timebank_id = ${timebankId} AND key IN (${key}, ${fresh})`)).toEqual([{ response_body: '{"id":"first"}' }]);
   });
 });
