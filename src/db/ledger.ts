@@ -3,7 +3,7 @@ import type { AccountState, Entry } from '../domain/ledger.js';
 import type { Db } from './client.js';
 import type { TransferRow } from './schema.js';
 import { column } from './arrays.js';
-import { rows } from './rows.js';
+import { preparedRows, rows } from './rows.js';
 
 /*
  * The ledger's storage primitives, used inside one transaction per write: lock the accounts,
@@ -266,7 +266,8 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
   if (parts.length === 0) {
     return;
   }
-  const [result] = await rows(
+  // Prepared: its text depends only on which parts the write has.
+  const [result] = await preparedRows(
     db,
     sql`WITH ${sql.join(parts, sql`, `)}
       SELECT ${accounts.length > 0 ? sql`(SELECT count(*) FROM updated_accounts)` : sql`0`} AS accounts,
