@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { and, eq } from 'drizzle-orm';
 import { invalidField, Rejection } from '../domain/errors.js';
@@ -26,8 +26,7 @@ export const optionalIdempotency = fp(
   async (app: FastifyInstance, options: { database: Database; clock: () => Date }) => {
     app.decorateRequest<Claim | null>('idempotencyClaim', null);
 
-    app.addHook('preHandler', async (request, reply) => {
-      if (request.routeOptions.config.idempotency !== 'optional') return;
+    const claimKey = async (request: FastifyRequest, reply: FastifyReply) => {
       const key = request.headers['idempotency-key'];
       if (key === undefined) return;
       if (typeof key !== 'string' || !KEY.test(key)) {
@@ -49,9 +48,9 @@ export const optionalIdempotency = fp(
       reply.header('idempotency-replayed', 'true').code(outcome.statusCode);
       if (outcome.statusCode >= 400) reply.type(PROBLEM_CONTENT_TYPE);
       return reply.send(JSON.parse(outcome.responseBody));
-    });
+    };
 
-    app.addHook('onSend', async (request, reply, payload) => {
+    const storeAnswer = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
       const claim = request.idempotencyClaim;
       if (!claim || typeof payload !== 'string') return payload;
       if (reply.statusCode >= 500) {
@@ -63,10 +62,19 @@ export const optionalIdempotency = fp(
         await storeOutcome(options.database.db, { ...claim, statusCode: reply.statusCode, responseBody: payload });
       }
       return payload;
+    };
+
+    // Only on the routes that take an optional key: every other request skips both hooks.
+    app.addHook('onRoute', (route) => {
+      if (route.config?.idempotency !== 'optional') return;
+      route.preHandler = [...toArray(route.preHandler), claimKey];
+      route.onSend = [...toArray(route.onSend), storeAnswer];
     });
   },
   { name: 'optional-idempotency' },
 );
+
+const toArray = <T>(hooks: T | T[] | undefined): T[] => (hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]);
 
 function timebankOf(request: FastifyRequest): string {
   const params = request.params as { timebankId?: string } | undefined;

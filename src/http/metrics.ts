@@ -65,10 +65,11 @@ const plugin: FastifyPluginAsync<{ database: Database }> = async (app, { databas
     transferRejected: (code: string) => rejected.inc({ code }),
     transferGroup: (size: number) => groups.observe(size),
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // The route template (/v1/timebanks/:timebankId/...), never the URL with its ids.
     const route = request.routeOptions.url ?? 'unmatched';
     latency.observe({ route, method: request.method, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(registry.contentType);
