@@ -6,7 +6,7 @@ import pg from 'pg';
  * - /constant, a bare Fastify route returning a constant JSON body through a response schema;
  * - /account/:id (when a database URL and a timebank id follow the port): a bare Fastify route
  *   that runs one prepared primary-key query for the account row on a pool of the service's
- *   size and returns it. No authentication, no validation: the ceiling for any read that asks
+ *   size and returns it. No authentication, no validation: what a read costs when it asks
  *   the database once.
  */
 const [port, databaseUrl, timebankId] = process.argv.slice(2);
