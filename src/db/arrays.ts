@@ -13,7 +13,7 @@ export function arrayLiteral(values: ReadonlyArray<string | number | boolean | n
 
 type Scalar = string | number | boolean | null;
 
-export function literalOf<T>(items: readonly T[], get: (item: T) => Scalar): string {
+function literalOf<T>(items: readonly T[], get: (item: T) => Scalar): string {
   let literal = '{';
   for (let index = 0; index < items.length; index += 1) {
     const value = get(items[index]!);

@@ -6,23 +6,23 @@ import { column } from './arrays.js';
 import { preparedRows, rows } from './rows.js';
 
 /*
- * The ledger's storage primitives, used inside one transaction per write: lock the accounts,
- * claim the idempotency key, read the chain head, then write everything in one statement.
+ * The ledger's storage primitives, used inside one transaction per write: lock the idempotency
+ * keys, lock the accounts, read the chain head, then write everything in one statement.
  */
 
 const num = (value: unknown) => Number(value);
 
 /*
- * Rows joined to a VALUES list are also named by an array (one parameter): PostgreSQL then
- * reaches them by index. Joined to the list alone, it hashes the list and scans the whole
- * table, and the table grows with every transfer and every idempotency key.
+ * Rows joined to unnested arrays are also named by an array (`id = ANY(...)`): PostgreSQL then
+ * reaches them by index. Joined to the arrays alone, it may hash them and scan the whole table,
+ * and the table grows with every transfer and every idempotency key.
  */
 
 /**
  * Every statement of a ledger write reaches its rows by key. Statistics lag behind tables that
  * grow with every write (idempotency keys, transfers, entries): a planner that believes such a
- * table holds a handful of rows scans all of it, once per write, for ever longer. Returned by
- * the key claim, the first statement of every ledger write, this rules scans out for the rest of
+ * table holds a handful of rows scans all of it, once per write, for ever longer. Selected by
+ * the key lock, the first statement of every ledger write, this rules scans out for the rest of
  * that transaction only.
  */
 const KEY_LOOKUPS_ONLY = sql`set_config('enable_seqscan', 'off', true)`;
@@ -34,7 +34,7 @@ export async function lockAccounts(
   accountIds: string[],
 ): Promise<Map<string, AccountState>> {
   const ids = [...new Set(accountIds)].sort();
-  // One text parameter, not one per id: the statement's text, parse and plan stay the same
+  // One array parameter, not one per id: the statement's text, parse and plan stay the same
   // whatever the number of accounts.
   const locked = await rows(
     db,
@@ -45,7 +45,7 @@ export async function lockAccounts(
                a.pending_debit_minutes, a.pending_credit_minutes, a.min_balance_minutes,
                a.max_balance_minutes, a.given_minutes, a.received_minutes, a.version
           FROM accounts a
-         WHERE a.timebank_id = ${timebankId} AND a.id = ANY(string_to_array(${ids.join(',')}, ',')::uuid[])
+         WHERE a.timebank_id = ${timebankId} AND a.id = ANY(${column(ids, 'uuid', (id) => id)})
          ORDER BY a.id
            FOR UPDATE`,
   );
@@ -92,8 +92,9 @@ export async function lockHead(db: Db, timebankId: string): Promise<Head> {
 export type StoredOutcome = { requestHash: string; statusCode: number | null; responseBody: string | null };
 
 /**
- * Claims the key for this transaction. A concurrent request with the same key waits here until
- * the first commits (then sees its outcome) or rolls back (then claims the key itself).
+ * Claims a key for a write that does not move credits (the optional-key routes), in a statement
+ * of its own: committed at once, the row without an outcome marks the key as in use until the
+ * answer is stored (storeOutcome) or the key is freed. Ledger writes use lockIdempotencyKeys.
  */
 export async function claimIdempotencyKey(
   db: Db,
@@ -103,7 +104,7 @@ export async function claimIdempotencyKey(
     db,
     sql`INSERT INTO idempotency_keys (timebank_id, caller, key, request_hash, created_at)
         VALUES (${key.timebankId}, ${key.caller}, ${key.key}, ${key.requestHash}, ${key.now.toISOString()})
-        ON CONFLICT DO NOTHING RETURNING ${KEY_LOOKUPS_ONLY}`,
+        ON CONFLICT DO NOTHING RETURNING 1`,
   );
   if (claimed.length > 0) {
     return 'claimed';
@@ -285,7 +286,7 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
   }
 }
 
-/** Stores a rejection as the key's outcome, so that a retry gets the same answer. */
+/** Stores the answer of an optional-key write as its key's outcome, so that a retry gets the same answer. */
 export async function storeOutcome(
   db: Db,
   key: { timebankId: string; caller: string; key: string; statusCode: number; responseBody: string },

@@ -18,7 +18,9 @@ type NamedQueryClient = { query(config: { name: string; text: string; values: un
  * once per connection and statement text; the name is the text's hash), so that a statement run
  * for every write is parsed once per connection and, once PostgreSQL settles on a generic plan,
  * not planned again. Only for statements whose text depends on the shape of the write, never on
- * its values. On PGlite it runs as any other query.
+ * its values: each distinct text stays prepared on its connection until the connection is
+ * replaced. Values come back as node-postgres parses them (not through drizzle's column types).
+ * On PGlite it runs as any other query.
  */
 export async function preparedRows(db: Db, query: SQL): Promise<Row[]> {
   const { session, dialect } = db as unknown as { session: unknown; dialect: PgDialect };

@@ -42,6 +42,16 @@ export class Rejection extends Error {
   }
 }
 
+/** The same Idempotency-Key sent with another request (route or body). */
+export function keyReused(): Rejection {
+  return new Rejection('idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
+}
+
+/** The first request with this Idempotency-Key has not stored its answer yet. */
+export function keyInUse(): Rejection {
+  return new Rejection('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+}
+
 export function notFound(what: string): Rejection {
   return new Rejection('not_found', `${what} was not found.`);
 }

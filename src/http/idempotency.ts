@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { and, eq } from 'drizzle-orm';
-import { invalidField, Rejection } from '../domain/errors.js';
+import { invalidField, keyInUse, keyReused } from '../domain/errors.js';
 import type { Database } from '../db/client.js';
 import { claimIdempotencyKey, storeOutcome } from '../db/ledger.js';
 import { idempotencyKeys } from '../db/schema.js';
@@ -40,10 +40,10 @@ export const optionalIdempotency = fp(
         return;
       }
       if (outcome.requestHash !== hash) {
-        throw new Rejection('idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
+        throw keyReused();
       }
       if (outcome.statusCode === null || outcome.responseBody === null) {
-        throw new Rejection('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+        throw keyInUse();
       }
       reply.header('idempotency-replayed', 'true').code(outcome.statusCode);
       if (outcome.statusCode >= 400) reply.type(PROBLEM_CONTENT_TYPE);

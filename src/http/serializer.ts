@@ -11,6 +11,11 @@ import { z } from 'zod';
  * declared type. Checking every response with zod as well cost a balance read about a seventh of
  * its CPU; with `checkResponses` (the test suite, or CHECK_RESPONSES=true) each response is also
  * checked by zod, and must come out exactly as zod would have written it.
+ *
+ * The trade, without the check: a value of the wrong type is converted, not refused (a number
+ * given as a string is written as a number, a null where an integer is declared as 0), where zod
+ * would have answered 500. The handlers build responses from typed rows; the suite's check is
+ * what holds them to their schemas.
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Rejection } from '../domain/errors.js';
+import { keyInUse, keyReused, Rejection } from '../domain/errors.js';
 import type { Principal } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
 import { sqlStateOf } from '../db/errors.js';
@@ -83,14 +83,12 @@ async function attemptWrite(
     const [claim] = (await lockIdempotencyKeys(tx, request.timebankId, [{ caller, key: idempotency.key }])).values();
     if (claim) {
       if (claim.requestHash !== idempotency.requestHash) {
-        throw new Rejection(
-          'idempotency_key_reused',
-          'This Idempotency-Key was used with a different request; use a new key for a new request.',
-        );
+        throw keyReused();
       }
       if (claim.statusCode === null || claim.responseBody === null) {
-        // Only a write that does not move credits stores its key before its outcome.
-        throw new Rejection('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+        // A guard: only an optional-key write stores its key before its outcome, and its
+        // request hash (over another route) fails the check above first.
+        throw keyInUse();
       }
       return { statusCode: claim.statusCode, body: JSON.parse(claim.responseBody), replayed: true };
     }

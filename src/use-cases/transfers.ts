@@ -1,5 +1,5 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import { Rejection, notFound } from '../domain/errors.js';
+import { keyInUse, keyReused, Rejection, notFound } from '../domain/errors.js';
 import {
   chainHash,
   checkLimits,
@@ -446,17 +446,15 @@ export async function writeTransferGroup(tx: Db, timebankId: string, group: Grou
     timebankId,
     [...leaders.values()].map((index) => ({ caller: callerOf(group[index]!.request.principal), key: group[index]!.request.idempotency.key })),
   );
-  const reused = () => new Rejection('idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
   const outcomes: Array<GroupedOutcome | undefined> = group.map((item, index) => {
     const stored = existing.get(keyOf(item));
     if (stored) {
-      if (stored.requestHash !== item.request.idempotency.requestHash) return { error: reused() };
-      if (stored.statusCode === null || stored.responseBody === null) {
-        return { error: new Rejection('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.') };
-      }
+      if (stored.requestHash !== item.request.idempotency.requestHash) return { error: keyReused() };
+      // A guard, as in ledgerWrite: an optional-key write's row fails the hash check first.
+      if (stored.statusCode === null || stored.responseBody === null) return { error: keyInUse() };
       return { result: { statusCode: stored.statusCode, body: JSON.parse(stored.responseBody), replayed: true } };
     }
-    return leaders.get(keyOf(item)) === index ? undefined : { error: reused() }; // settled below
+    return leaders.get(keyOf(item)) === index ? undefined : { error: keyReused() }; // settled below
   });
   const fresh = group.flatMap((item, index) => (outcomes[index] === undefined ? [{ item, index }] : []));
   if (fresh.length === 0) return outcomes as GroupedOutcome[];

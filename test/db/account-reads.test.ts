@@ -92,4 +92,11 @@ describe('findAccountRow', () => {
     expect(late?.balanceMinutes).toBe(42);
     expect(queries - before).toBe(3); // two reads and the update
   });
+
+  it('splits a turn of more than 256 reads into queries of at most 256', async () => {
+    const before = queries;
+    const found = await Promise.all(Array.from({ length: 600 }, (_, index) => findAccountRow(database.db, first.timebank.id, first.accountIds[index % first.accountIds.length]!)));
+    expect(queries - before).toBe(3);
+    expect(found.every((row, index) => row?.id === first.accountIds[index % first.accountIds.length])).toBe(true);
+  });
 });

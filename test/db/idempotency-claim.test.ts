@@ -94,4 +94,13 @@ describe('persist', () => {
     expect(failure).toMatchObject({ code: '40001' });
     expect(await rows(database.db, sql`SELECT response_body FROM idempotency_keys WHERE timebank_id = ${timebankId} AND key IN (${key}, ${fresh})`)).toEqual([{ response_body: '{"id":"first"}' }]);
   });
+
+  it('is prepared once for writes of any size: its text depends on the parts of a write, not on its rows', async () => {
+    const names = await database.db.transaction(async (tx) => {
+      await persist(tx, onlyKeys([outcomeFor(randomUUID())]));
+      await persist(tx, onlyKeys([randomUUID(), randomUUID(), randomUUID()].map(outcomeFor)));
+      return rows(tx, sql`SELECT name FROM pg_prepared_statements WHERE statement LIKE '%stored_outcomes%' AND NOT from_sql`);
+    });
+    expect(names).toHaveLength(1);
+  });
 });

@@ -89,8 +89,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** The node flags of package.json's start script, so that the compiled service runs as `npm start` runs it. */
-function startFlags(): string[] {
+export function startFlags(): string[] {
   const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start;
   const words = start.split(/\s+/);
-  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/src/server.js'));
+  const [node, entry] = [words.indexOf('node'), words.indexOf('dist/src/server.js')];
+  if (node < 0 || entry < node) throw new Error(`the start script does not run node dist/src/server.js: ${start}`);
+  return words.slice(node + 1, entry);
 }

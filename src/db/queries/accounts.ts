@@ -55,8 +55,8 @@ class AccountReads {
   private readonly prepared;
 
   constructor(db: Db) {
-    // Prepared once per connection. A row is returned only for its own timebank: ids are matched
-    // here, and each row's timebank is checked again below.
+    // Prepared once per connection. Every pair of the timebanks and ids asked for may match: each
+    // read takes only the row of its own timebank and id.
     this.prepared = db
       .select()
       .from(accounts)
@@ -87,11 +87,9 @@ class AccountReads {
         timebankIds: arrayLiteral([...new Set(waiting.map((read) => read.timebankId))]),
         accountIds: arrayLiteral([...new Set(waiting.map((read) => read.accountId))]),
       });
-      const byId = new Map(found.map((row) => [row.id, row]));
-      for (const read of waiting) {
-        const row = byId.get(read.accountId);
-        read.resolve(row && row.timebankId === read.timebankId ? row : undefined);
-      }
+      // By timebank and id, as the primary key is: never another timebank's row.
+      const byKey = new Map(found.map((row) => [`${row.timebankId}/${row.id}`, row]));
+      for (const read of waiting) read.resolve(byKey.get(`${read.timebankId}/${read.accountId}`));
     } catch (error) {
       for (const read of waiting) read.reject(error);
     }
