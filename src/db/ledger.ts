@@ -91,6 +91,9 @@ export async function lockHead(db: Db, timebankId: string): Promise<Head> {
 
 export type StoredOutcome = { requestHash: string; statusCode: number | null; responseBody: string | null };
 
+/** How lockIdempotencyKeys names a key in the map it returns. */
+export const idempotencyKeyId = (caller: string, key: string) => `${caller}\u0000${key}`;
+
 /**
  * Claims a key for a write that does not move credits (the optional-key routes), in a statement
  * of its own: committed at once, the row without an outcome marks the key as in use until the
@@ -159,7 +162,7 @@ export async function lockIdempotencyKeys(
   );
   const existing = new Map<string, StoredOutcome>();
   for (const row of found) {
-    existing.set(`${String(row.caller)}\u0000${String(row.key)}`, {
+    existing.set(idempotencyKeyId(String(row.caller), String(row.key)), {
       requestHash: String(row.request_hash),
       statusCode: row.status_code === null ? null : num(row.status_code),
       responseBody: (row.response_body as string | null) ?? null,
@@ -187,6 +190,11 @@ export type LedgerWrite = {
   /** The idempotency keys this write took (a group takes several), each stored with its outcome. */
   idempotency: Array<{ caller: string; key: string; requestHash: string; createdAt: Date; statusCode: number; responseBody: string }>;
 };
+
+/** A write that stores only its keys' outcomes: a refusal, kept so that a retry gets it again. */
+export function outcomesOnly(timebankId: string, idempotency: LedgerWrite['idempotency']): LedgerWrite {
+  return { timebankId, insertTransfers: [], resolveTransfers: [], entries: [], accounts: [], head: undefined, idempotency };
+}
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 

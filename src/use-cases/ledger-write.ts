@@ -3,7 +3,7 @@ import { keyInUse, keyReused, Rejection } from '../domain/errors.js';
 import type { Principal } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
 import { sqlStateOf } from '../db/errors.js';
-import { lockIdempotencyKeys, persist, type LedgerWrite } from '../db/ledger.js';
+import { lockIdempotencyKeys, outcomesOnly, persist, type LedgerWrite } from '../db/ledger.js';
 
 /*
  * Every write that moves time credits runs here: one transaction, the idempotency key claimed
@@ -106,7 +106,7 @@ async function attemptWrite(
     }
     // Nothing was written before the decision: keep the refusal as this key's outcome.
     const outcome = idempotency.renderRejection(error);
-    await persist(tx, { timebankId: request.timebankId, insertTransfers: [], resolveTransfers: [], entries: [], accounts: [], head: undefined, idempotency: stored(outcome) });
+    await persist(tx, outcomesOnly(request.timebankId, stored(outcome)));
     return { ...outcome, replayed: false };
   }
   await persist(tx, { ...decision.write, timebankId: request.timebankId, idempotency: stored(decision) });

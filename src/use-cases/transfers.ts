@@ -14,7 +14,7 @@ import {
 } from '../domain/ledger.js';
 import { isCoordinatorOf, type Principal } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
-import { lockIdempotencyKeys, lockAccounts, lockHead, persist, type Head, type LedgerWrite, type NewTransfer } from '../db/ledger.js';
+import { idempotencyKeyId, lockIdempotencyKeys, lockAccounts, lockHead, persist, type Head, type LedgerWrite, type NewTransfer } from '../db/ledger.js';
 import { findReversalOf, lockTransfer, presentTransfer, findDuePendingTransfers } from '../db/queries/transfers.js';
 import { findTimebank } from '../db/queries/timebanks.js';
 import { categories, listings, type TransferRow } from '../db/schema.js';
@@ -436,7 +436,7 @@ export type GroupedOutcome = { result: WriteResult } | { error: Rejection };
  * request's answer (and its key's stored outcome) and does not touch the others.
  */
 export async function writeTransferGroup(tx: Db, timebankId: string, group: GroupedTransfer[]): Promise<GroupedOutcome[]> {
-  const keyOf = (item: GroupedTransfer) => `${callerOf(item.request.principal)}\u0000${item.request.idempotency.key}`;
+  const keyOf = (item: GroupedTransfer) => idempotencyKeyId(callerOf(item.request.principal), item.request.idempotency.key);
   const leaders = new Map<string, number>();
   group.forEach((item, index) => {
     if (!leaders.has(keyOf(item))) leaders.set(keyOf(item), index);

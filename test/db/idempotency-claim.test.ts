@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.js';
-import { lockIdempotencyKeys, persist, type LedgerWrite } from '../../src/db/ledger.js';
+import { idempotencyKeyId, lockIdempotencyKeys, outcomesOnly, persist, type LedgerWrite } from '../../src/db/ledger.js';
 import { rows } from '../../src/db/rows.js';
 import { createTestDatabase } from '../helpers/database.js';
 
@@ -34,7 +34,7 @@ async function storedKey(key: string) {
     VALUES (${timebankId}, ${caller}, ${key}, 'hash-of-first', 201, '{"id":"first"}', ${now.toISOString()})`);
 }
 
-const onlyKeys = (keys: LedgerWrite['idempotency']): LedgerWrite => ({ timebankId, insertTransfers: [], resolveTransfers: [], entries: [], accounts: [], head: undefined, idempotency: keys });
+const onlyKeys = (keys: LedgerWrite['idempotency']) => outcomesOnly(timebankId, keys);
 const outcomeFor = (key: string) => ({ caller, key, requestHash: 'hash-of-fresh', createdAt: now, statusCode: 201, responseBody: `{"id":"${key}"}` });
 
 describe('lockIdempotencyKeys', () => {
@@ -43,7 +43,7 @@ describe('lockIdempotencyKeys', () => {
     await storedKey(stored);
     const fresh = randomUUID();
     const outcomes = await database.db.transaction((tx) => lockIdempotencyKeys(tx, timebankId, [{ caller, key: stored }, { caller, key: fresh }]));
-    expect([...outcomes.entries()]).toEqual([[`${caller}\u0000${stored}`, { requestHash: 'hash-of-first', statusCode: 201, responseBody: '{"id":"first"}' }]]);
+    expect([...outcomes.entries()]).toEqual([[idempotencyKeyId(caller, stored), { requestHash: 'hash-of-first', statusCode: 201, responseBody: '{"id":"first"}' }]]);
     expect(await rows(database.db, sql`SELECT 1 FROM idempotency_keys WHERE timebank_id = ${timebankId} AND key = ${fresh}`)).toEqual([]);
   });
 
@@ -68,7 +68,7 @@ describe('lockIdempotencyKeys', () => {
     expect(secondSaw).toBeUndefined(); // still waiting for the first
     releaseFirst();
     await Promise.all([first, second]);
-    expect(secondSaw?.get(`${caller}\u0000${key}`)).toMatchObject({ statusCode: 201, responseBody: `{"id":"${key}"}` });
+    expect(secondSaw?.get(idempotencyKeyId(caller, key))).toMatchObject({ statusCode: 201, responseBody: `{"id":"${key}"}` });
   });
 
   it('lets the next write take a key whose first write rolled back', async () => {
