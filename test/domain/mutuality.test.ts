@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { computeMutuality, gini, median, type Edge } from '../../src/domain/mutuality.js';
+import { computeMutuality, gini, graphOf, median, type Edge } from '../../src/domain/mutuality.js';
 
-const limits = { maxCycles: 1_000_000, phaseMilliseconds: 1_000_000, now: () => 0 };
+const limits = { phaseMilliseconds: 1_000_000, now: () => 0 };
 const member = (id: string) => ({ id, displayName: `Member ${id}`, joinedAt: new Date('2025-01-01T00:00:00Z'), firstExchangeAt: null, lastExchangeAt: null });
 
 /** The fixture at the end of mutuality-metrics.md. */
@@ -12,7 +12,7 @@ const fixtureEdges: Edge[] = [
   ['3', '4'],
   ['4', '2'],
   ['5', '1'],
-].map(([giver, receiver]) => ({ giver: giver!, receiver: receiver!, minutes: 60, count: 1 }));
+].map(([giver, receiver]) => ({ giver: giver!, receiver: receiver!, minutes: 60 }));
 
 const report = (edges: Edge[], extra: Partial<Parameters<typeof computeMutuality>[0]> = {}) =>
   computeMutuality({
@@ -22,7 +22,7 @@ const report = (edges: Edge[], extra: Partial<Parameters<typeof computeMutuality
     maxCycleLength: 4,
     dormantDays: 90,
     members: ['1', '2', '3', '4', '5'].map(member),
-    edges,
+    graph: graphOf(edges),
     exchanges: { count: edges.length, minutes: edges.reduce((sum, edge) => sum + edge.minutes, 0), medianMinutes: 60 },
     limits,
     ...extra,
@@ -62,18 +62,23 @@ describe('edge cases', () => {
   });
 
   it('counts inactive members as zeros with population=all, and the four shares sum to 1', () => {
-    const all = report([{ giver: '1', receiver: '2', minutes: 30, count: 1 }], { population: 'all' });
+    const all = report([{ giver: '1', receiver: '2', minutes: 30 }], { population: 'all' });
     expect(all.populationSize).toBe(5);
     const shares = [all.twoWayShare, all.giverOnlyShare, all.receiverOnlyShare, all.inactiveShare!];
     expect(shares.reduce((sum, share) => sum + share.value!, 0)).toBeCloseTo(1, 12);
     expect(all.giniTurnover.value).toBeCloseTo(gini([0, 0, 0, 30, 30]).value!, 12);
   });
 
-  it('reports a truncated cycle count instead of hanging', () => {
+  it('counts the cycles of a complete graph, and reports a search stopped by its time budget', () => {
     const complete: Edge[] = [];
-    for (let from = 0; from < 9; from += 1) for (let to = 0; to < 9; to += 1) if (from !== to) complete.push({ giver: String(from), receiver: String(to), minutes: 1, count: 1 });
-    const capped = report(complete, { limits: { ...limits, maxCycles: 10 } });
+    for (let from = 0; from < 9; from += 1) for (let to = 0; to < 9; to += 1) if (from !== to) complete.push({ giver: String(from), receiver: String(to), minutes: 1 });
+    // Simple directed cycles of length k among 9 nodes: C(9, k) (k - 1)!.
+    expect(report(complete).cycles).toEqual({ '2': 36, '3': 168, '4': 756 });
+    expect(report(complete).cyclesTruncated).toBeUndefined();
+    let clock = 0;
+    const capped = report(complete, { limits: { phaseMilliseconds: 10, now: () => (clock += 100) } });
     expect(capped.cyclesTruncated).toBe(true);
+    expect(capped.indirectReciprocityTruncated).toBe(true);
     expect(median([1, 3, 2, 4])).toBe(2.5);
   });
 });

@@ -1,5 +1,4 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Edge } from '../../domain/mutuality.js';
 import type { Db } from '../client.js';
 import { rows } from '../rows.js';
 
@@ -97,8 +96,12 @@ export async function exchangePage(db: Db, timebankId: string, from: Date, to: D
 
 /** Keyed by account id: accounts map to members one to one, and the caller knows the map. */
 export type ReportScan = {
-  /** Exchange edges in the window, between accounts. */
-  edges: Edge[];
+  /**
+   * The exchange graph in the window, over accounts: edge j runs from account
+   * accounts[giver[j]] to accounts[receiver[j]], one per ordered pair, with its minutes.
+   * `accounts` may hold accounts without an edge in the window.
+   */
+  graph: { accounts: string[]; giver: Int32Array; receiver: Int32Array; minutes: Float64Array };
   /** Each account's first and last exchange before the window's end, in any window. */
   spans: Map<string, { first: Date; last: Date }>;
   /** Exchanges and minutes per category in the window (null: uncategorised). */
@@ -109,102 +112,151 @@ export type ReportScan = {
   minutesByKind: Record<'exchange' | 'commons' | 'reversal' | 'reversed', number>;
 };
 
-// GROUPING(category_id, minutes) of the (kind, category_id) grouping set.
-const GROUPED_BY_CATEGORY = 0b01;
-
-/** The window's posted transfers, classified as mutuality-metrics.md says. */
-function classifiedSql(timebankId: string, from: Date, to: Date): SQL {
-  return sql`SELECT t.minutes, t.posted_at, t.category_id, t.payee_account_id AS giver, t.payer_account_id AS receiver,
-                    CASE WHEN t.reverses_transfer_id IS NOT NULL THEN 'reversal'
-                         WHEN r.id IS NOT NULL THEN 'reversed'
-                         WHEN t.payee_account_id = tb.commons_account_id OR t.payer_account_id = tb.commons_account_id THEN 'commons'
-                         ELSE 'exchange' END AS kind
-               FROM transfers t
-               JOIN timebanks tb ON tb.id = t.timebank_id
-               LEFT JOIN (${reversedIds(timebankId)}) r ON r.id = t.id
-              WHERE t.timebank_id = ${timebankId} AND t.status = 'posted'
-                AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz`;
+/**
+ * The commons account of the timebank, as a scalar subquery: PostgreSQL evaluates it once,
+ * before the scan, and passes it to parallel workers (a join would keep the aggregate above
+ * the workers).
+ */
+function commonsAccount(timebankId: string): SQL {
+  return sql`(SELECT commons_account_id FROM timebanks WHERE id = ${timebankId})`;
 }
 
 /**
- * Everything the mutuality report needs from the transfers, in two statements that run side by
- * side on two connections:
- * - the exchanges before the window's end, aggregated per ordered pair of accounts (the graph's
- *   edges, for the pairs that traded in the window) and then per account (first and last
- *   exchange ever, for dormancy);
- * - the window's posted transfers by kind, with exchanges by category and by duration.
+ * For a read-only transaction over most of a timebank's transfers: no JIT (compiling the
+ * expressions costs more than it saves at these sizes), and memory for the pair aggregate,
+ * which PostgreSQL overestimates (every payer times every payee) and would otherwise sort.
+ */
+async function forLargeScans(tx: Db): Promise<void> {
+  await tx.execute(sql`SET LOCAL work_mem = '256MB'`);
+  await tx.execute(sql`SET LOCAL jit = off`);
+}
+
+/** The timebank's accounts numbered 0.. in id order, within one statement. */
+function numberedAccounts(timebankId: string): SQL {
+  return sql`(SELECT id, (row_number() OVER (ORDER BY id))::int - 1 AS n FROM accounts WHERE timebank_id = ${timebankId})`;
+}
+
+/**
+ * Everything the mutuality report needs from the transfers, in two transactions that run side
+ * by side on two connections:
+ * - the exchanges before the window's end, aggregated per ordered pair of accounts: a plain
+ *   hash aggregate over a scan PostgreSQL splits between parallel workers. The pairs come back
+ *   as six integer arrays (accounts by number): hundreds of thousands of rows, or of uuids as
+ *   text, cost more to write and to read than the aggregate itself.
+ * - the window's posted transfers per (category, duration), and, in the same snapshot, the few
+ *   that are not exchanges (reversals, reversed transfers, commons transfers), found through
+ *   their indexes. The difference is the exchanges.
  * Accounts map to members one to one, so nothing is joined per transfer.
  */
 export async function scanForReport(db: Db, timebankId: string, from: Date, to: Date): Promise<ReportScan> {
-  const [pairs, kinds] = await Promise.all([
-    // The pair aggregate is as large as the number of member pairs, and PostgreSQL overestimates
-    // it (every payer times every payee): with too little memory it sorts instead of hashing.
-    // Only this read-only transaction gets the memory.
+  const [[packed], [posted, special]] = await Promise.all([
     db.transaction(async (tx) => {
-      await tx.execute(sql`SET LOCAL work_mem = '256MB'`);
+      await forLargeScans(tx);
       return rows(
         tx,
-        sql`WITH pairs AS MATERIALIZED (
-              SELECT t.payee_account_id AS giver, t.payer_account_id AS receiver,
-                     count(*) FILTER (WHERE t.posted_at >= ${iso(from)}::timestamptz) AS window_count,
-                     coalesce(sum(t.minutes) FILTER (WHERE t.posted_at >= ${iso(from)}::timestamptz), 0) AS window_minutes,
-                     min(t.posted_at) AS first_at, max(t.posted_at) AS last_at
-                FROM transfers t
-                JOIN timebanks tb ON tb.id = t.timebank_id
-                LEFT JOIN (${reversedIds(timebankId)}) r ON r.id = t.id
-               WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.posted_at < ${iso(to)}::timestamptz
-                 AND t.reverses_transfer_id IS NULL AND r.id IS NULL
-                 AND t.payee_account_id <> tb.commons_account_id AND t.payer_account_id <> tb.commons_account_id
-               GROUP BY t.payee_account_id, t.payer_account_id),
-            spans AS MATERIALIZED (
-              SELECT account, min(first_at) AS first_at, max(last_at) AS last_at, (row_number() OVER ()) - 1 AS n
-                FROM (SELECT giver AS account, first_at, last_at FROM pairs UNION ALL SELECT receiver, first_at, last_at FROM pairs) s
-               GROUP BY account)
-            -- One row of three texts: hundreds of thousands of pairs as rows cost the driver more
-            -- than PostgreSQL's aggregate itself. Accounts are numbered; edges name them by number.
-            SELECT (SELECT string_agg(account::text, ',' ORDER BY n) FROM spans) AS accounts,
-                   -- Epoch milliseconds, in the accounts' order.
-                   (SELECT string_agg(floor(extract(epoch FROM first_at) * 1000)::bigint || ',' || floor(extract(epoch FROM last_at) * 1000)::bigint, ',' ORDER BY n) FROM spans) AS spans,
-                   (SELECT string_agg(g.n || ',' || r.n || ',' || p.window_count || ',' || p.window_minutes, ',')
-                      FROM pairs p JOIN spans g ON g.account = p.giver JOIN spans r ON r.account = p.receiver
-                     WHERE p.window_count > 0) AS edges`,
+        sql`SELECT (SELECT array_agg(id ORDER BY id)::text FROM accounts WHERE timebank_id = ${timebankId}) AS accounts,
+                   array_agg(g.n)::text AS giver, array_agg(r.n)::text AS receiver,
+                   array_agg(p.window_count)::text AS counts, array_agg(p.window_minutes)::text AS minutes,
+                   -- Epoch milliseconds.
+                   array_agg(floor(date_part('epoch', p.first_at) * 1000)::bigint)::text AS first_at,
+                   array_agg(floor(date_part('epoch', p.last_at) * 1000)::bigint)::text AS last_at
+              FROM (SELECT t.payee_account_id AS giver, t.payer_account_id AS receiver,
+                           count(*) FILTER (WHERE t.posted_at >= ${iso(from)}::timestamptz) AS window_count,
+                           coalesce(sum(t.minutes) FILTER (WHERE t.posted_at >= ${iso(from)}::timestamptz), 0) AS window_minutes,
+                           min(t.posted_at) AS first_at, max(t.posted_at) AS last_at
+                      FROM transfers t
+                      LEFT JOIN (${reversedIds(timebankId)}) r ON r.id = t.id
+                     WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.posted_at < ${iso(to)}::timestamptz
+                       AND t.reverses_transfer_id IS NULL AND r.id IS NULL
+                       AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}
+                     GROUP BY t.payee_account_id, t.payer_account_id) p
+              JOIN ${numberedAccounts(timebankId)} g ON g.id = p.giver
+              JOIN ${numberedAccounts(timebankId)} r ON r.id = p.receiver`,
       );
     }, { accessMode: 'read only' }),
-    rows(
-      db,
-      sql`SELECT GROUPING(category_id, minutes) AS grouping, kind, category_id, minutes, count(*) AS window_count, sum(minutes) AS window_minutes
-            FROM (${classifiedSql(timebankId, from, to)}) t
-           GROUP BY GROUPING SETS ((kind, category_id), (kind, minutes))`,
-    ),
+    db.transaction(async (tx) => {
+      await forLargeScans(tx);
+      const inWindow = sql`t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz`;
+      return Promise.all([
+        rows(tx, sql`SELECT t.category_id, t.minutes, count(*) AS transfers FROM transfers t WHERE ${inWindow} GROUP BY t.category_id, t.minutes`),
+        // Classified as mutuality-metrics.md says, in this order: a reversal, a reversed
+        // transfer, a transfer to or from the commons.
+        rows(
+          tx,
+          sql`SELECT t.category_id, t.minutes,
+                     CASE WHEN t.reverses_transfer_id IS NOT NULL THEN 'reversal'
+                          WHEN EXISTS (SELECT 1 FROM transfers x WHERE x.timebank_id = t.timebank_id AND x.reverses_transfer_id = t.id) THEN 'reversed'
+                          ELSE 'commons' END AS kind,
+                     count(*) AS transfers
+                FROM (SELECT id FROM transfers WHERE timebank_id = ${timebankId} AND reverses_transfer_id IS NOT NULL
+                      UNION SELECT reverses_transfer_id FROM transfers WHERE timebank_id = ${timebankId} AND reverses_transfer_id IS NOT NULL
+                      UNION SELECT id FROM transfers WHERE timebank_id = ${timebankId} AND payee_account_id = ${commonsAccount(timebankId)}
+                      UNION SELECT id FROM transfers WHERE timebank_id = ${timebankId} AND payer_account_id = ${commonsAccount(timebankId)}) s
+                JOIN transfers t ON t.timebank_id = ${timebankId} AND t.id = s.id
+               WHERE ${inWindow}
+               GROUP BY 1, 2, 3`,
+        ),
+      ]);
+    }, { isolationLevel: 'repeatable read', accessMode: 'read only' }),
   ]);
-  const scan: ReportScan = {
-    edges: [],
-    spans: new Map(),
-    categories: new Map(),
-    durations: new Map(),
-    minutesByKind: { exchange: 0, commons: 0, reversal: 0, reversed: 0 },
-  };
-  const [packed] = pairs;
-  const accounts = packed?.accounts ? String(packed.accounts).split(',') : [];
-  const spans = integers(packed?.spans);
-  accounts.forEach((account, index) => scan.spans.set(account, { first: new Date(spans[2 * index]!), last: new Date(spans[2 * index + 1]!) }));
-  const edges = integers(packed?.edges);
-  for (let at = 0; at < edges.length; at += 4) {
-    scan.edges.push({ giver: accounts[edges[at]!]!, receiver: accounts[edges[at + 1]!]!, count: edges[at + 2]!, minutes: edges[at + 3]! });
-  }
-  for (const row of kinds) {
-    const kind = row.kind as keyof ReportScan['minutesByKind'];
-    const count = Number(row.window_count);
-    const minutes = Number(row.window_minutes);
-    // GROUPING() sets a bit for each column not grouped on, the first argument highest.
-    if (Number(row.grouping) === GROUPED_BY_CATEGORY) {
-      if (kind === 'exchange') scan.categories.set((row.category_id as string | null) ?? null, { exchanges: count, minutes });
-    } else {
-      scan.minutesByKind[kind] += minutes;
-      if (kind === 'exchange') scan.durations.set(Number(row.minutes), count);
+  const accounts = uuids(packed?.accounts);
+  const giver = integers(arrayItems(packed?.giver));
+  const receiver = integers(arrayItems(packed?.receiver));
+  const counts = integers(arrayItems(packed?.counts));
+  const minutes = integers(arrayItems(packed?.minutes));
+  const firstAt = integers(arrayItems(packed?.first_at));
+  const lastAt = integers(arrayItems(packed?.last_at));
+  // Spans over every pair before the window's end; edges only for the pairs in the window.
+  const first = new Float64Array(accounts.length).fill(Number.POSITIVE_INFINITY);
+  const last = new Float64Array(accounts.length).fill(Number.NEGATIVE_INFINITY);
+  let inWindow = 0;
+  for (let pair = 0; pair < giver.length; pair += 1) {
+    for (const account of [giver[pair]!, receiver[pair]!]) {
+      if (firstAt[pair]! < first[account]!) first[account] = firstAt[pair]!;
+      if (lastAt[pair]! > last[account]!) last[account] = lastAt[pair]!;
     }
+    if (counts[pair]! > 0) inWindow += 1;
+  }
+  const graph = { accounts, giver: new Int32Array(inWindow), receiver: new Int32Array(inWindow), minutes: new Float64Array(inWindow) };
+  for (let pair = 0, edge = 0; pair < giver.length; pair += 1) {
+    if (counts[pair]! === 0) continue;
+    graph.giver[edge] = giver[pair]!;
+    graph.receiver[edge] = receiver[pair]!;
+    graph.minutes[edge] = minutes[pair]!;
+    edge += 1;
+  }
+  const scan: ReportScan = { graph, spans: new Map(), categories: new Map(), durations: new Map(), minutesByKind: { exchange: 0, commons: 0, reversal: 0, reversed: 0 } };
+  accounts.forEach((account, at) => {
+    if (first[at]! <= last[at]!) scan.spans.set(account, { first: new Date(first[at]!), last: new Date(last[at]!) });
+  });
+  const key = (row: Record<string, unknown>) => `${(row.category_id as string | null) ?? ''}|${Number(row.minutes)}`;
+  const notExchanges = new Map<string, number>();
+  for (const row of special) {
+    const count = Number(row.transfers);
+    scan.minutesByKind[row.kind as 'reversal' | 'reversed' | 'commons'] += count * Number(row.minutes);
+    notExchanges.set(key(row), (notExchanges.get(key(row)) ?? 0) + count);
+  }
+  for (const row of posted) {
+    const duration = Number(row.minutes);
+    const exchanges = Number(row.transfers) - (notExchanges.get(key(row)) ?? 0);
+    if (exchanges === 0) continue;
+    scan.minutesByKind.exchange += exchanges * duration;
+    const category = (row.category_id as string | null) ?? null;
+    const total = scan.categories.get(category) ?? { exchanges: 0, minutes: 0 };
+    scan.categories.set(category, { exchanges: total.exchanges + exchanges, minutes: total.minutes + exchanges * duration });
+    scan.durations.set(duration, (scan.durations.get(duration) ?? 0) + exchanges);
   }
   return scan;
+}
+
+/** The items of a one-dimensional array in PostgreSQL's text form, without the braces. */
+function arrayItems(text: unknown): string {
+  return typeof text === 'string' ? text.slice(1, -1) : '';
+}
+
+function uuids(text: unknown): string[] {
+  const items = arrayItems(text);
+  return items.length === 0 ? [] : items.split(',');
 }
 
 /** Comma-separated integers (possibly negative), read without a string per number. */

@@ -1,0 +1,411 @@
+/*
+ * The exchange graph's structural figures (shared/mutuality-metrics.md), on a directed graph
+ * given as one edge per ordered pair of nodes numbered 0..n-1, without self-loops.
+ *
+ * Adjacency is held in typed arrays (compressed rows, both directions), and the figures are
+ * counted rather than enumerated: short cycles and short return paths are found by meeting in
+ * the middle (paths of two steps out of a node against paths of two steps into it), with
+ * inclusion-exclusion for the walks that repeat a node. The cost is about the number of
+ * two-step paths times the degree, not the number of cycles, so a community with millions of
+ * short cycles is counted exactly in well under a second. Every phase still takes a deadline
+ * and says when it stopped early.
+ */
+
+export type Deadline = { deadline: number; now: () => number };
+
+export type Graph = {
+  nodeCount: number;
+  edgeCount: number;
+  /** Out-neighbours of node u: outAdj[outStart[u] .. outStart[u + 1]). */
+  outStart: Int32Array;
+  outAdj: Int32Array;
+  /** In-neighbours of node u: inAdj[inStart[u] .. inStart[u + 1]). */
+  inStart: Int32Array;
+  inAdj: Int32Array;
+  /** For each out-edge and in-edge position, the index of the edge in the input. */
+  outEdge: Int32Array;
+  inEdge: Int32Array;
+};
+
+/** Builds the adjacency; `from[i] -> to[i]` is edge i. Pairs must be distinct and from != to. */
+export function buildGraph(nodeCount: number, from: ArrayLike<number>, to: ArrayLike<number>): Graph {
+  const edgeCount = from.length;
+  const outStart = new Int32Array(nodeCount + 1);
+  const inStart = new Int32Array(nodeCount + 1);
+  for (let edge = 0; edge < edgeCount; edge += 1) {
+    outStart[from[edge]! + 1]! += 1;
+    inStart[to[edge]! + 1]! += 1;
+  }
+  for (let node = 0; node < nodeCount; node += 1) {
+    outStart[node + 1]! += outStart[node]!;
+    inStart[node + 1]! += inStart[node]!;
+  }
+  const outAdj = new Int32Array(edgeCount);
+  const outEdge = new Int32Array(edgeCount);
+  const inAdj = new Int32Array(edgeCount);
+  const inEdge = new Int32Array(edgeCount);
+  const outNext = outStart.slice(0, nodeCount);
+  const inNext = inStart.slice(0, nodeCount);
+  for (let edge = 0; edge < edgeCount; edge += 1) {
+    const tail = from[edge]!;
+    const head = to[edge]!;
+    const at = outNext[tail]!;
+    outNext[tail] = at + 1;
+    outAdj[at] = head;
+    outEdge[at] = edge;
+    const back = inNext[head]!;
+    inNext[head] = back + 1;
+    inAdj[back] = tail;
+    inEdge[back] = edge;
+  }
+  return { nodeCount, edgeCount, outStart, outAdj, inStart, inAdj, outEdge, inEdge };
+}
+
+/**
+ * Edges (u, v) whose reverse (v, u) is also an edge, and the sum over them of
+ * min(w_uv, w_vu), for edge weights indexed as the input edges.
+ */
+export function reciprocity(graph: Graph, weight: ArrayLike<number>): { edges: number; weight: number } {
+  const { nodeCount, outStart, outAdj, outEdge, inStart, inAdj, inEdge } = graph;
+  const mark = new Int32Array(nodeCount).fill(-1);
+  const weightIn = new Float64Array(nodeCount);
+  let edges = 0;
+  let total = 0;
+  for (let u = 0; u < nodeCount; u += 1) {
+    for (let at = inStart[u]!; at < inStart[u + 1]!; at += 1) {
+      mark[inAdj[at]!] = u;
+      weightIn[inAdj[at]!] = weight[inEdge[at]!]!;
+    }
+    for (let at = outStart[u]!; at < outStart[u + 1]!; at += 1) {
+      const v = outAdj[at]!;
+      if (mark[v] !== u) continue;
+      edges += 1;
+      total += Math.min(weight[outEdge[at]!]!, weightIn[v]!);
+    }
+  }
+  return { edges, weight: total };
+}
+
+/** Strongly connected components (Tarjan, iterative): a component number per node. */
+export function stronglyConnected(graph: Graph): Int32Array {
+  const { nodeCount, outStart, outAdj } = graph;
+  const component = new Int32Array(nodeCount).fill(-1);
+  const order = new Int32Array(nodeCount).fill(-1);
+  const low = new Int32Array(nodeCount);
+  const onStack = new Uint8Array(nodeCount);
+  const stack = new Int32Array(nodeCount);
+  const workNode = new Int32Array(nodeCount);
+  const workNext = new Int32Array(nodeCount);
+  let stackSize = 0;
+  let counter = 0;
+  let components = 0;
+  for (let root = 0; root < nodeCount; root += 1) {
+    if (order[root] !== -1) continue;
+    let depth = 0;
+    workNode[0] = root;
+    workNext[0] = outStart[root]!;
+    order[root] = low[root] = counter++;
+    stack[stackSize++] = root;
+    onStack[root] = 1;
+    while (depth >= 0) {
+      const node = workNode[depth]!;
+      const next = workNext[depth]!;
+      if (next < outStart[node + 1]!) {
+        workNext[depth] = next + 1;
+        const target = outAdj[next]!;
+        if (order[target] === -1) {
+          order[target] = low[target] = counter++;
+          stack[stackSize++] = target;
+          onStack[target] = 1;
+          depth += 1;
+          workNode[depth] = target;
+          workNext[depth] = outStart[target]!;
+        } else if (onStack[target] === 1 && order[target]! < low[node]!) {
+          low[node] = order[target]!;
+        }
+        continue;
+      }
+      depth -= 1;
+      if (depth >= 0) {
+        const parent = workNode[depth]!;
+        if (low[node]! < low[parent]!) low[parent] = low[node]!;
+      }
+      if (low[node] === order[node]) {
+        for (;;) {
+          const member = stack[--stackSize]!;
+          onStack[member] = 0;
+          component[member] = components;
+          if (member === node) break;
+        }
+        components += 1;
+      }
+    }
+  }
+  return component;
+}
+
+/** Scratch state shared by the counting passes: marks and sparse counters per node. */
+class Scratch {
+  /** inMark[x] === stamp: x -> u for the current u. */
+  readonly inMark: Int32Array;
+  /** Walks of two steps out of u (ahead[w] = #{v : u -> v -> w}, w != u). */
+  readonly ahead: Int32Array;
+  /** Walks of two steps into u (behind[x] = #{y : x -> y -> u}, x != u). */
+  readonly behind: Int32Array;
+  private readonly touchedAhead: Int32Array;
+  private readonly touchedBehind: Int32Array;
+  private aheadCount = 0;
+  private behindCount = 0;
+
+  constructor(readonly graph: Graph) {
+    const n = graph.nodeCount;
+    this.inMark = new Int32Array(n).fill(-1);
+    this.ahead = new Int32Array(n);
+    this.behind = new Int32Array(n);
+    this.touchedAhead = new Int32Array(n);
+    this.touchedBehind = new Int32Array(n);
+  }
+
+  /** Marks u's in-neighbours with u. */
+  markIn(u: number): void {
+    const { inStart, inAdj } = this.graph;
+    for (let at = inStart[u]!; at < inStart[u + 1]!; at += 1) this.inMark[inAdj[at]!] = u;
+  }
+
+  fillAhead(u: number): void {
+    const { outStart, outAdj } = this.graph;
+    for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) {
+      const v = outAdj[i]!;
+      for (let j = outStart[v]!; j < outStart[v + 1]!; j += 1) {
+        const w = outAdj[j]!;
+        if (w === u) continue;
+        if (this.ahead[w] === 0) this.touchedAhead[this.aheadCount++] = w;
+        this.ahead[w]! += 1;
+      }
+    }
+  }
+
+  fillBehind(u: number): void {
+    const { inStart, inAdj } = this.graph;
+    for (let i = inStart[u]!; i < inStart[u + 1]!; i += 1) {
+      const y = inAdj[i]!;
+      for (let j = inStart[y]!; j < inStart[y + 1]!; j += 1) {
+        const x = inAdj[j]!;
+        if (x === u) continue;
+        if (this.behind[x] === 0) this.touchedBehind[this.behindCount++] = x;
+        this.behind[x]! += 1;
+      }
+    }
+  }
+
+  /** Nodes with ahead > 0, in the order first reached. */
+  aheadNodes(): Int32Array {
+    return this.touchedAhead.subarray(0, this.aheadCount);
+  }
+
+  clear(): void {
+    for (let i = 0; i < this.aheadCount; i += 1) this.ahead[this.touchedAhead[i]!] = 0;
+    for (let i = 0; i < this.behindCount; i += 1) this.behind[this.touchedBehind[i]!] = 0;
+    this.aheadCount = 0;
+    this.behindCount = 0;
+  }
+}
+
+/** How often (in nodes) the clock is read. */
+const CLOCK_EVERY = 64;
+
+/**
+ * For each node: how many of its neighbours are reciprocal (u -> v and v -> u), and how many
+ * directed 3-cycles pass through it.
+ */
+function nodeFacts(graph: Graph, scratch: Scratch, limits: Deadline): { reciprocal: Int32Array; triangles: Float64Array; complete: boolean } {
+  const { nodeCount, outStart, outAdj } = graph;
+  const reciprocal = new Int32Array(nodeCount);
+  const triangles = new Float64Array(nodeCount);
+  for (let u = 0; u < nodeCount; u += 1) {
+    if (u % CLOCK_EVERY === 0 && limits.now() > limits.deadline) return { reciprocal, triangles, complete: false };
+    scratch.markIn(u);
+    for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) {
+      const v = outAdj[i]!;
+      if (scratch.inMark[v] === u) reciprocal[u]! += 1;
+      for (let j = outStart[v]!; j < outStart[v + 1]!; j += 1) if (scratch.inMark[outAdj[j]!] === u) triangles[u]! += 1;
+    }
+  }
+  return { reciprocal, triangles, complete: true };
+}
+
+/**
+ * The number of simple directed cycles of each length 2..maxLength (at most 5), each cycle
+ * counted once. For each node u, the closed walks of each length through u are counted from
+ * two-step walks out of and into u, less the walks that repeat a node; summed over u, every
+ * cycle of length k is counted k times.
+ */
+export function countCycles(graph: Graph, maxLength: number, limits: Deadline): { counts: Record<string, number>; truncated: boolean } {
+  if (maxLength < 2 || maxLength > 5) throw new RangeError('cycle lengths are counted from 2 to 5');
+  const counts: Record<string, number> = {};
+  for (let length = 2; length <= maxLength; length += 1) counts[String(length)] = 0;
+  const scratch = new Scratch(graph);
+  const facts = nodeFacts(graph, scratch, limits);
+  if (!facts.complete) return { counts, truncated: true };
+  const { reciprocal, triangles } = facts;
+  const { nodeCount, outStart, outAdj, inStart, inAdj } = graph;
+  const { inMark, ahead } = scratch;
+  let twice2 = 0;
+  let thrice3 = 0;
+  let four4 = 0;
+  let five5 = 0;
+  for (let u = 0; u < nodeCount; u += 1) {
+    twice2 += reciprocal[u]!;
+    thrice3 += triangles[u]!;
+  }
+  if (maxLength >= 4) {
+    for (let u = 0; u < nodeCount; u += 1) {
+      if (u % CLOCK_EVERY === 0 && limits.now() > limits.deadline) {
+        scratch.clear();
+        // Lengths 2 and 3 are complete; the longer ones are not reported in part.
+        return { counts: { ...counts, '2': twice2 / 2, '3': thrice3 / 3 }, truncated: true };
+      }
+      scratch.markIn(u);
+      scratch.fillAhead(u);
+      if (maxLength >= 5) scratch.fillBehind(u);
+      // Length 4: u -> v -> w -> x -> u. Walks pair a two-step walk u -> v -> w with one
+      // w -> x -> u; they repeat a node only when v = x (u <-> v <-> w).
+      let walks4 = 0;
+      for (let i = inStart[u]!; i < inStart[u + 1]!; i += 1) {
+        const x = inAdj[i]!;
+        for (let j = inStart[x]!; j < inStart[x + 1]!; j += 1) walks4 += ahead[inAdj[j]!]!;
+      }
+      let repeats4 = 0;
+      for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) {
+        const v = outAdj[i]!;
+        if (inMark[v] === u) repeats4 += reciprocal[v]! - 1;
+      }
+      four4 += walks4 - repeats4;
+      if (maxLength >= 5) five5 += closedFiveWalks(graph, scratch, u, reciprocal, triangles);
+      scratch.clear();
+    }
+  }
+  counts['2'] = twice2 / 2;
+  if (maxLength >= 3) counts['3'] = thrice3 / 3;
+  if (maxLength >= 4) counts['4'] = four4 / 4;
+  if (maxLength >= 5) counts['5'] = five5 / 5;
+  return { counts, truncated: false };
+}
+
+/**
+ * Simple 5-cycles u -> a -> b -> c -> d -> u through u: walks u -> a -> b (ahead[b]), b -> c
+ * and c -> d -> u (behind[c]), with b, c != u, less those where a = c, a = d or b = d
+ * (inclusion-exclusion; a = c and b = d together is the only possible overlap).
+ */
+function closedFiveWalks(graph: Graph, scratch: Scratch, u: number, reciprocal: Int32Array, triangles: Float64Array): number {
+  const { outStart, outAdj } = graph;
+  const { inMark, ahead, behind } = scratch;
+  let walks = 0;
+  for (const b of scratch.aheadNodes()) {
+    const fromB = ahead[b]!;
+    let into = 0;
+    for (let j = outStart[b]!; j < outStart[b + 1]!; j += 1) {
+      const c = outAdj[j]!;
+      if (c !== u) into += behind[c]!;
+    }
+    walks += fromB * into;
+  }
+  let aEqualsD = 0;
+  let aEqualsC = 0;
+  let bEqualsD = 0;
+  let both = 0;
+  for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) {
+    const a = outAdj[i]!;
+    const aReciprocal = inMark[a] === u;
+    // a = d: u <-> a, and a 3-cycle a -> b -> c -> a avoiding u.
+    if (aReciprocal) aEqualsD += triangles[a]! - ahead[a]! - behind[a]!;
+    // a = c: u -> a <-> b (b != u), then a -> d -> u.
+    aEqualsC += (reciprocal[a]! - (aReciprocal ? 1 : 0)) * behind[a]!;
+    // a = c and b = d: u -> a <-> b -> u, b != u.
+    for (let j = outStart[a]!; j < outStart[a + 1]!; j += 1) {
+      const b = outAdj[j]!;
+      if (b !== u && inMark[b] === u && hasEdge(graph, b, a)) both += 1;
+    }
+  }
+  // b = d: u -> a -> b <-> c (c != u) and b -> u.
+  const { inStart, inAdj } = graph;
+  for (let i = inStart[u]!; i < inStart[u + 1]!; i += 1) {
+    const b = inAdj[i]!;
+    bEqualsD += ahead[b]! * (reciprocal[b]! - (hasEdge(graph, u, b) ? 1 : 0));
+  }
+  return walks - aEqualsD - aEqualsC - bEqualsD + both;
+}
+
+/** Whether from -> to is an edge (a scan of from's out-neighbours). */
+function hasEdge(graph: Graph, from: number, to: number): boolean {
+  const { outStart, outAdj } = graph;
+  for (let at = outStart[from]!; at < outStart[from + 1]!; at += 1) if (outAdj[at] === to) return true;
+  return false;
+}
+
+/**
+ * Edges (u, v) that lie on a simple directed cycle of length 3..maxLength (maxLength 3 to 5),
+ * which is a simple path v -> ... -> u of 2..maxLength-1 steps (such a path cannot use the
+ * reverse edge v -> u). Only edges inside one strongly connected component are examined; the
+ * others are counted as examined and not on a cycle. Edges are taken tail by tail; if the
+ * deadline passes, the figure covers the edges examined so far.
+ */
+export function indirectlyReciprocated(graph: Graph, component: Int32Array, maxLength: number, limits: Deadline): { found: number; examined: number; truncated: boolean } {
+  const { nodeCount, outStart, outAdj, inStart, inAdj } = graph;
+  if (maxLength < 3) return { found: 0, examined: graph.edgeCount, truncated: false };
+  const scratch = new Scratch(graph);
+  const { inMark, behind } = scratch;
+  // inOfV[x] === v: x -> v, for the edge's head v.
+  const inOfV = new Int32Array(nodeCount).fill(-1);
+  let found = 0;
+  let examined = 0;
+  for (let u = 0; u < nodeCount; u += 1) {
+    if (u % CLOCK_EVERY === 0 && limits.now() > limits.deadline) return { found, examined, truncated: true };
+    const degree = outStart[u + 1]! - outStart[u]!;
+    if (degree === 0) continue;
+    let inside = false;
+    for (let i = outStart[u]!; i < outStart[u + 1]! && !inside; i += 1) inside = component[outAdj[i]!] === component[u];
+    if (!inside) {
+      examined += degree;
+      continue;
+    }
+    scratch.markIn(u);
+    if (maxLength >= 4) scratch.fillBehind(u);
+    for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) {
+      const v = outAdj[i]!;
+      examined += 1;
+      if (component[v] !== component[u]) continue;
+      const vToU = inMark[v] === u;
+      if (vToU && maxLength >= 4) for (let k = inStart[v]!; k < inStart[v + 1]!; k += 1) inOfV[inAdj[k]!] = v;
+      if (returnsWithin(graph, u, v, vToU, maxLength, inMark, behind, inOfV)) found += 1;
+    }
+    scratch.clear();
+  }
+  return { found, examined, truncated: false };
+}
+
+function returnsWithin(graph: Graph, u: number, v: number, vToU: boolean, maxLength: number, inMark: Int32Array, behind: Int32Array, inOfV: Int32Array): boolean {
+  const { outStart, outAdj } = graph;
+  // Two steps: v -> x -> u.
+  for (let i = outStart[v]!; i < outStart[v + 1]!; i += 1) if (inMark[outAdj[i]!] === u) return true;
+  if (maxLength < 4) return false;
+  // Three steps: v -> x -> y -> u with x != u and y != v (y = v needs x -> v and v -> u).
+  for (let i = outStart[v]!; i < outStart[v + 1]!; i += 1) {
+    const x = outAdj[i]!;
+    if (x === u) continue;
+    if (behind[x]! - (vToU && inOfV[x] === v ? 1 : 0) > 0) return true;
+  }
+  if (maxLength < 5) return false;
+  // Four steps: v -> x -> z -> y -> u with x, z, y new. No x has x -> u (else two steps
+  // would have returned), so y = x cannot happen; y = v needs z -> v and v -> u.
+  for (let i = outStart[v]!; i < outStart[v + 1]!; i += 1) {
+    const x = outAdj[i]!;
+    if (x === u) continue;
+    for (let j = outStart[x]!; j < outStart[x + 1]!; j += 1) {
+      const z = outAdj[j]!;
+      if (z === u || z === v) continue;
+      if (behind[z]! - (vToU && inOfV[z] === v ? 1 : 0) > 0) return true;
+    }
+  }
+  return false;
+}
