@@ -67,7 +67,13 @@ export async function runReportsBench() {
     const window = `from=${encodeURIComponent(yearAgo.toISOString())}&to=${encodeURIComponent(now.toISOString())}`;
 
     const scan = await timeRuns(5, () => db.execute(sql`SELECT count(*), sum(minutes) FROM transfers WHERE timebank_id = ${tb} AND status = 'posted'`), 1);
-    let figures: { exchanges?: number; cyclesTruncated?: boolean; indirectReciprocityTruncated?: boolean } = {};
+    let figures: {
+      exchanges?: number;
+      cycles?: Record<string, number>;
+      indirectReciprocityShare?: { value: number | null };
+      cyclesTruncated?: boolean;
+      indirectReciprocityTruncated?: boolean;
+    } = {};
     const report = await timeRuns(3, async () => {
       const response = await app.inject({ method: 'GET', url: `/v1/timebanks/${tb}/reports/mutuality?${window}`, headers: { authorization: `Bearer ${token}` } });
       if (response.statusCode !== 200) throw new Error(response.body);
@@ -77,6 +83,8 @@ export async function runReportsBench() {
 
     const results = {
       scale: { members: MEMBERS, exchanges: EXCHANGES, reportedExchanges: figures.exchanges },
+      // The graph figures, to show they were computed over the whole graph (or that a budget stopped them).
+      graph: { cycles: figures.cycles, indirectReciprocityShare: figures.indirectReciprocityShare?.value ?? null },
       baselineCountSumScan: summary(scan),
       mutualityReport: { ...summary(report), cyclesTruncated: figures.cyclesTruncated ?? false, indirectReciprocityTruncated: figures.indirectReciprocityTruncated ?? false },
     };
@@ -84,7 +92,7 @@ export async function runReportsBench() {
       'SELECT count(*), sum(minutes) (baseline)': { median_ms: results.baselineCountSumScan.medianMs, x_baseline: 1 },
       'GET .../reports/mutuality': { median_ms: results.mutualityReport.medianMs, x_baseline: Math.round((results.mutualityReport.medianMs / results.baselineCountSumScan.medianMs) * 10) / 10 },
     });
-    console.log(`cycle count truncated: ${results.mutualityReport.cyclesTruncated}; indirect reciprocity truncated: ${results.mutualityReport.indirectReciprocityTruncated}`);
+    console.log(`cycles ${JSON.stringify(results.graph.cycles)}, truncated: ${results.mutualityReport.cyclesTruncated}; indirect reciprocity ${results.graph.indirectReciprocityShare}, truncated: ${results.mutualityReport.indirectReciprocityTruncated}`);
     console.log(`written to ${writeResults('reports', results)}`);
     return results;
   } finally {
