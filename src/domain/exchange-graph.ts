@@ -7,8 +7,8 @@
  * the middle (paths of two steps out of a node against paths of two steps into it), with
  * inclusion-exclusion for the walks that repeat a node. The cost is about the number of
  * two-step paths times the degree, not the number of cycles, so a community with millions of
- * short cycles is counted exactly in well under a second. Every phase still takes a deadline
- * and says when it stopped early.
+ * short cycles is counted exactly. The searches run step by step, so that a caller can stop
+ * them at a deadline (they say so) or give the event loop back between slices.
  */
 
 export type Deadline = { deadline: number; now: () => number };
@@ -146,8 +146,10 @@ export function stronglyConnected(graph: Graph): Int32Array {
 
 /** Scratch state shared by the counting passes: marks and sparse counters per node. */
 class Scratch {
-  /** inMark[x] === stamp: x -> u for the current u. */
+  /** inMark[x] === u: x -> u, for the current u. */
   readonly inMark: Int32Array;
+  /** outMark[x] === u: u -> x, for the current u. */
+  readonly outMark: Int32Array;
   /** Walks of two steps out of u (ahead[w] = #{v : u -> v -> w}, w != u). */
   readonly ahead: Int32Array;
   /** Walks of two steps into u (behind[x] = #{y : x -> y -> u}, x != u). */
@@ -160,6 +162,7 @@ class Scratch {
   constructor(readonly graph: Graph) {
     const n = graph.nodeCount;
     this.inMark = new Int32Array(n).fill(-1);
+    this.outMark = new Int32Array(n).fill(-1);
     this.ahead = new Int32Array(n);
     this.behind = new Int32Array(n);
     this.touchedAhead = new Int32Array(n);
@@ -170,6 +173,12 @@ class Scratch {
   markIn(u: number): void {
     const { inStart, inAdj } = this.graph;
     for (let at = inStart[u]!; at < inStart[u + 1]!; at += 1) this.inMark[inAdj[at]!] = u;
+  }
+
+  /** Marks u's out-neighbours with u. */
+  markOut(u: number): void {
+    const { outStart, outAdj } = this.graph;
+    for (let at = outStart[u]!; at < outStart[u + 1]!; at += 1) this.outMark[outAdj[at]!] = u;
   }
 
   fillAhead(u: number): void {
@@ -211,85 +220,130 @@ class Scratch {
   }
 }
 
-/** How often (in nodes) the clock is read. */
-const CLOCK_EVERY = 64;
+/**
+ * A search that runs step by step (a node, or an edge): `steps` yields after each one, and
+ * `current` reads the result so far at any time. `runUntil` runs one to a deadline; the report
+ * runs them in slices, giving the event loop back in between (see mutuality.ts).
+ */
+export type Stepwise<T> = { steps: Generator<undefined, void, undefined>; current: () => T };
+
+/** Runs a search until it ends or `limits.deadline` passes (the clock is read after each step). */
+export function runUntil<T>(search: Stepwise<T>, limits: Deadline): { value: T; truncated: boolean } {
+  for (;;) {
+    if (search.steps.next().done === true) return { value: search.current(), truncated: false };
+    if (limits.now() > limits.deadline) return { value: search.current(), truncated: true };
+  }
+}
 
 /**
- * For each node: how many of its neighbours are reciprocal (u -> v and v -> u), and how many
- * directed 3-cycles pass through it.
+ * Runs a search in slices of about `sliceMilliseconds` of work, giving the event loop back
+ * between them (so that a large report does not hold up other requests), until it ends or has
+ * worked `budgetMilliseconds` in all; time spent waiting between slices does not count.
  */
-function nodeFacts(graph: Graph, scratch: Scratch, limits: Deadline): { reciprocal: Int32Array; triangles: Float64Array; complete: boolean } {
-  const { nodeCount, outStart, outAdj } = graph;
-  const reciprocal = new Int32Array(nodeCount);
-  const triangles = new Float64Array(nodeCount);
-  for (let u = 0; u < nodeCount; u += 1) {
-    if (u % CLOCK_EVERY === 0 && limits.now() > limits.deadline) return { reciprocal, triangles, complete: false };
-    scratch.markIn(u);
-    for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) {
-      const v = outAdj[i]!;
-      if (scratch.inMark[v] === u) reciprocal[u]! += 1;
-      for (let j = outStart[v]!; j < outStart[v + 1]!; j += 1) if (scratch.inMark[outAdj[j]!] === u) triangles[u]! += 1;
-    }
+export async function runInSlices<T>(
+  search: Stepwise<T>,
+  limits: { budgetMilliseconds: number; sliceMilliseconds: number; now: () => number },
+): Promise<{ value: T; truncated: boolean }> {
+  let worked = 0;
+  for (;;) {
+    const started = limits.now();
+    const slice = runUntil(search, { deadline: started + Math.min(limits.sliceMilliseconds, limits.budgetMilliseconds - worked), now: limits.now });
+    worked += limits.now() - started;
+    if (!slice.truncated) return slice;
+    if (worked >= limits.budgetMilliseconds) return slice;
+    await new Promise((resolve) => setImmediate(resolve));
   }
-  return { reciprocal, triangles, complete: true };
 }
+
+export type CycleCounts = Record<string, number>;
 
 /**
  * The number of simple directed cycles of each length 2..maxLength (at most 5), each cycle
  * counted once. For each node u, the closed walks of each length through u are counted from
- * two-step walks out of and into u, less the walks that repeat a node; summed over u, every
- * cycle of length k is counted k times.
+ * two-step walks out of and into u, less the walks that repeat a node; summed over every u,
+ * each cycle of length k is counted k times. The work is about the number of two-step walks
+ * (the sum over nodes of in-degree times out-degree), times the degree for length 5: members
+ * who trade with very many others make it grow quickly.
+ *
+ * Lengths are counted in passes over the nodes (2 and 3 together, then 4, then 5), so that a
+ * search stopped early has its shorter lengths complete. A length whose pass was cut short
+ * reports the cycles it has certainly found (its sum so far divided by k, rounded down): a
+ * lower bound, as is 0 for a length not reached.
  */
-export function countCycles(graph: Graph, maxLength: number, limits: Deadline): { counts: Record<string, number>; truncated: boolean } {
+export function cycleSearch(graph: Graph, maxLength: number): Stepwise<CycleCounts> {
   if (maxLength < 2 || maxLength > 5) throw new RangeError('cycle lengths are counted from 2 to 5');
-  const counts: Record<string, number> = {};
-  for (let length = 2; length <= maxLength; length += 1) counts[String(length)] = 0;
+  const { nodeCount, outStart, outAdj, inStart, inAdj, edgeCount } = graph;
   const scratch = new Scratch(graph);
-  const facts = nodeFacts(graph, scratch, limits);
-  if (!facts.complete) return { counts, truncated: true };
-  const { reciprocal, triangles } = facts;
-  const { nodeCount, outStart, outAdj, inStart, inAdj } = graph;
   const { inMark, ahead } = scratch;
-  let twice2 = 0;
-  let thrice3 = 0;
-  let four4 = 0;
-  let five5 = 0;
-  for (let u = 0; u < nodeCount; u += 1) {
-    twice2 += reciprocal[u]!;
-    thrice3 += triangles[u]!;
-  }
-  if (maxLength >= 4) {
+  // Per node: reciprocal neighbours and directed 3-cycles through it; per out-edge position:
+  // whether the edge's reverse exists.
+  const reciprocal = new Int32Array(nodeCount);
+  const triangles = new Float64Array(nodeCount);
+  const reverseExists = new Uint8Array(edgeCount);
+  // walks[k]: closed walks of length k through the nodes done so far (k counts each cycle k times).
+  const walks = [0, 0, 0, 0, 0, 0];
+  const finished = [false, false, false, false, false, false];
+  function* steps(): Generator<undefined, void, undefined> {
     for (let u = 0; u < nodeCount; u += 1) {
-      if (u % CLOCK_EVERY === 0 && limits.now() > limits.deadline) {
-        scratch.clear();
-        // Lengths 2 and 3 are complete; the longer ones are not reported in part.
-        return { counts: { ...counts, '2': twice2 / 2, '3': thrice3 / 3 }, truncated: true };
-      }
       scratch.markIn(u);
-      scratch.fillAhead(u);
-      if (maxLength >= 5) scratch.fillBehind(u);
-      // Length 4: u -> v -> w -> x -> u. Walks pair a two-step walk u -> v -> w with one
-      // w -> x -> u; they repeat a node only when v = x (u <-> v <-> w).
-      let walks4 = 0;
-      for (let i = inStart[u]!; i < inStart[u + 1]!; i += 1) {
-        const x = inAdj[i]!;
-        for (let j = inStart[x]!; j < inStart[x + 1]!; j += 1) walks4 += ahead[inAdj[j]!]!;
-      }
-      let repeats4 = 0;
       for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) {
         const v = outAdj[i]!;
-        if (inMark[v] === u) repeats4 += reciprocal[v]! - 1;
+        if (inMark[v] === u) {
+          reciprocal[u]! += 1;
+          reverseExists[i] = 1;
+        }
+        for (let j = outStart[v]!; j < outStart[v + 1]!; j += 1) if (inMark[outAdj[j]!] === u) triangles[u]! += 1;
       }
-      four4 += walks4 - repeats4;
-      if (maxLength >= 5) five5 += closedFiveWalks(graph, scratch, u, reciprocal, triangles);
-      scratch.clear();
+      walks[2]! += reciprocal[u]!;
+      walks[3]! += triangles[u]!;
+      yield;
     }
+    finished[2] = finished[3] = true;
+    if (maxLength < 4) return;
+    for (let u = 0; u < nodeCount; u += 1) {
+      scratch.markIn(u);
+      scratch.fillAhead(u);
+      // Length 4: u -> v -> w -> x -> u. Walks pair a two-step walk u -> v -> w with one
+      // w -> x -> u; they repeat a node only when v = x (u <-> v <-> w).
+      let closed = 0;
+      for (let i = inStart[u]!; i < inStart[u + 1]!; i += 1) {
+        const x = inAdj[i]!;
+        for (let j = inStart[x]!; j < inStart[x + 1]!; j += 1) closed += ahead[inAdj[j]!]!;
+      }
+      for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) if (reverseExists[i] === 1) closed -= reciprocal[outAdj[i]!]! - 1;
+      walks[4]! += closed;
+      scratch.clear();
+      yield;
+    }
+    finished[4] = true;
+    if (maxLength < 5) return;
+    for (let u = 0; u < nodeCount; u += 1) {
+      scratch.markIn(u);
+      scratch.markOut(u);
+      scratch.fillAhead(u);
+      scratch.fillBehind(u);
+      walks[5]! += closedFiveWalks(graph, scratch, u, reciprocal, triangles, reverseExists);
+      scratch.clear();
+      yield;
+    }
+    finished[5] = true;
   }
-  counts['2'] = twice2 / 2;
-  if (maxLength >= 3) counts['3'] = thrice3 / 3;
-  if (maxLength >= 4) counts['4'] = four4 / 4;
-  if (maxLength >= 5) counts['5'] = five5 / 5;
-  return { counts, truncated: false };
+  return {
+    steps: steps(),
+    current() {
+      const counts: CycleCounts = {};
+      for (let length = 2; length <= maxLength; length += 1) {
+        counts[String(length)] = finished[length] ? walks[length]! / length : Math.floor(walks[length]! / length);
+      }
+      return counts;
+    },
+  };
+}
+
+/** Cycle counts by length, stopped at the deadline (see cycleSearch). */
+export function countCycles(graph: Graph, maxLength: number, limits: Deadline): { counts: CycleCounts; truncated: boolean } {
+  const { value, truncated } = runUntil(cycleSearch(graph, maxLength), limits);
+  return { counts: value, truncated };
 }
 
 /**
@@ -297,9 +351,9 @@ export function countCycles(graph: Graph, maxLength: number, limits: Deadline): 
  * and c -> d -> u (behind[c]), with b, c != u, less those where a = c, a = d or b = d
  * (inclusion-exclusion; a = c and b = d together is the only possible overlap).
  */
-function closedFiveWalks(graph: Graph, scratch: Scratch, u: number, reciprocal: Int32Array, triangles: Float64Array): number {
-  const { outStart, outAdj } = graph;
-  const { inMark, ahead, behind } = scratch;
+function closedFiveWalks(graph: Graph, scratch: Scratch, u: number, reciprocal: Int32Array, triangles: Float64Array, reverseExists: Uint8Array): number {
+  const { outStart, outAdj, inStart, inAdj } = graph;
+  const { inMark, outMark, ahead, behind } = scratch;
   let walks = 0;
   for (const b of scratch.aheadNodes()) {
     const fromB = ahead[b]!;
@@ -316,7 +370,7 @@ function closedFiveWalks(graph: Graph, scratch: Scratch, u: number, reciprocal: 
   let both = 0;
   for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) {
     const a = outAdj[i]!;
-    const aReciprocal = inMark[a] === u;
+    const aReciprocal = reverseExists[i] === 1;
     // a = d: u <-> a, and a 3-cycle a -> b -> c -> a avoiding u.
     if (aReciprocal) aEqualsD += triangles[a]! - ahead[a]! - behind[a]!;
     // a = c: u -> a <-> b (b != u), then a -> d -> u.
@@ -324,64 +378,68 @@ function closedFiveWalks(graph: Graph, scratch: Scratch, u: number, reciprocal: 
     // a = c and b = d: u -> a <-> b -> u, b != u.
     for (let j = outStart[a]!; j < outStart[a + 1]!; j += 1) {
       const b = outAdj[j]!;
-      if (b !== u && inMark[b] === u && hasEdge(graph, b, a)) both += 1;
+      if (b !== u && inMark[b] === u && reverseExists[j] === 1) both += 1;
     }
   }
   // b = d: u -> a -> b <-> c (c != u) and b -> u.
-  const { inStart, inAdj } = graph;
   for (let i = inStart[u]!; i < inStart[u + 1]!; i += 1) {
     const b = inAdj[i]!;
-    bEqualsD += ahead[b]! * (reciprocal[b]! - (hasEdge(graph, u, b) ? 1 : 0));
+    bEqualsD += ahead[b]! * (reciprocal[b]! - (outMark[b] === u ? 1 : 0));
   }
   return walks - aEqualsD - aEqualsC - bEqualsD + both;
 }
 
-/** Whether from -> to is an edge (a scan of from's out-neighbours). */
-function hasEdge(graph: Graph, from: number, to: number): boolean {
-  const { outStart, outAdj } = graph;
-  for (let at = outStart[from]!; at < outStart[from + 1]!; at += 1) if (outAdj[at] === to) return true;
-  return false;
-}
+export type Indirect = { found: number; examined: number };
 
 /**
- * Edges (u, v) that lie on a simple directed cycle of length 3..maxLength (maxLength 3 to 5),
- * which is a simple path v -> ... -> u of 2..maxLength-1 steps (such a path cannot use the
- * reverse edge v -> u). Only edges inside one strongly connected component are examined; the
- * others are counted as examined and not on a cycle. Edges are taken tail by tail; if the
- * deadline passes, the figure covers the edges examined so far.
+ * Edges (u, v) that lie on a simple directed cycle of length 3..maxLength (maxLength 2 to 5;
+ * 2 finds none), which is a simple path v -> ... -> u of 2..maxLength-1 steps (such a path
+ * cannot use the reverse edge v -> u). Only edges inside one strongly connected component are
+ * searched; the others are counted as examined and not on a cycle. A step is one edge: a
+ * search stopped early covers the edges examined so far.
  */
-export function indirectlyReciprocated(graph: Graph, component: Int32Array, maxLength: number, limits: Deadline): { found: number; examined: number; truncated: boolean } {
+export function indirectSearch(graph: Graph, component: Int32Array, maxLength: number): Stepwise<Indirect> {
+  if (maxLength < 2 || maxLength > 5) throw new RangeError('return paths are searched for cycles of length 2 to 5');
   const { nodeCount, outStart, outAdj, inStart, inAdj } = graph;
-  if (maxLength < 3) return { found: 0, examined: graph.edgeCount, truncated: false };
   const scratch = new Scratch(graph);
   const { inMark, behind } = scratch;
   // inOfV[x] === v: x -> v, for the edge's head v.
   const inOfV = new Int32Array(nodeCount).fill(-1);
-  let found = 0;
-  let examined = 0;
-  for (let u = 0; u < nodeCount; u += 1) {
-    if (u % CLOCK_EVERY === 0 && limits.now() > limits.deadline) return { found, examined, truncated: true };
-    const degree = outStart[u + 1]! - outStart[u]!;
-    if (degree === 0) continue;
-    let inside = false;
-    for (let i = outStart[u]!; i < outStart[u + 1]! && !inside; i += 1) inside = component[outAdj[i]!] === component[u];
-    if (!inside) {
-      examined += degree;
-      continue;
+  const result: Indirect = { found: 0, examined: 0 };
+  function* steps(): Generator<undefined, void, undefined> {
+    if (maxLength < 3) {
+      result.examined = graph.edgeCount;
+      return;
     }
-    scratch.markIn(u);
-    if (maxLength >= 4) scratch.fillBehind(u);
-    for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) {
-      const v = outAdj[i]!;
-      examined += 1;
-      if (component[v] !== component[u]) continue;
-      const vToU = inMark[v] === u;
-      if (vToU && maxLength >= 4) for (let k = inStart[v]!; k < inStart[v + 1]!; k += 1) inOfV[inAdj[k]!] = v;
-      if (returnsWithin(graph, u, v, vToU, maxLength, inMark, behind, inOfV)) found += 1;
+    for (let u = 0; u < nodeCount; u += 1) {
+      const degree = outStart[u + 1]! - outStart[u]!;
+      let inside = false;
+      for (let i = outStart[u]!; i < outStart[u + 1]! && !inside; i += 1) inside = component[outAdj[i]!] === component[u];
+      if (!inside) {
+        result.examined += degree;
+        continue;
+      }
+      scratch.markIn(u);
+      if (maxLength >= 4) scratch.fillBehind(u);
+      for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) {
+        const v = outAdj[i]!;
+        result.examined += 1;
+        if (component[v] !== component[u]) continue;
+        const vToU = inMark[v] === u;
+        if (vToU && maxLength >= 4) for (let k = inStart[v]!; k < inStart[v + 1]!; k += 1) inOfV[inAdj[k]!] = v;
+        if (returnsWithin(graph, u, v, vToU, maxLength, inMark, behind, inOfV)) result.found += 1;
+        yield;
+      }
+      scratch.clear();
     }
-    scratch.clear();
   }
-  return { found, examined, truncated: false };
+  return { steps: steps(), current: () => ({ ...result }) };
+}
+
+/** Indirectly reciprocated edges, stopped at the deadline (see indirectSearch). */
+export function indirectlyReciprocated(graph: Graph, component: Int32Array, maxLength: number, limits: Deadline): Indirect & { truncated: boolean } {
+  const { value, truncated } = runUntil(indirectSearch(graph, component, maxLength), limits);
+  return { ...value, truncated };
 }
 
 function returnsWithin(graph: Graph, u: number, v: number, vToU: boolean, maxLength: number, inMark: Int32Array, behind: Int32Array, inOfV: Int32Array): boolean {

@@ -1,4 +1,4 @@
-import { buildGraph, countCycles, indirectlyReciprocated, reciprocity, stronglyConnected } from './exchange-graph.js';
+import { buildGraph, cycleSearch, indirectSearch, reciprocity, runInSlices, stronglyConnected } from './exchange-graph.js';
 
 /*
  * Mutuality and reciprocity figures (shared/mutuality-metrics.md), computed from the exchange
@@ -60,8 +60,11 @@ export type MutualityInput = {
   members: MemberFacts[];
   graph: ExchangeGraph;
   exchanges: { count: number; minutes: number; medianMinutes: number | null };
-  /** A time budget for each of the two graph searches (cycle counts, indirect reciprocity). */
-  limits: { phaseMilliseconds: number; now: () => number };
+  /**
+   * The two graph searches (cycle counts, indirect reciprocity) each work at most
+   * `phaseMilliseconds`, in slices of `sliceMilliseconds` with the event loop given back between.
+   */
+  limits: { phaseMilliseconds: number; sliceMilliseconds: number; now: () => number };
 };
 
 /** Gini over values: sum_k (2k - n - 1) x_(k) / (n * sum x), x ascending. */
@@ -82,7 +85,7 @@ export function median(values: number[]): number | null {
 
 const DAY = 86_400_000;
 
-export function computeMutuality(input: MutualityInput) {
+export async function computeMutuality(input: MutualityInput) {
   const { members } = input;
   // The members with an exchange in the window are the nodes, renumbered 0..active-1 in the
   // order of the input's numbering; everything per node is a typed array.
@@ -154,9 +157,11 @@ export function computeMutuality(input: MutualityInput) {
   for (let at = 0; at < active; at += 1) componentSizes[component[at]!]! += 1;
   let edgesOnCycle = 0;
   for (let at = 0; at < edgeCount; at += 1) if (component[from[at]!] === component[to[at]!]) edgesOnCycle += 1;
-  const { now, phaseMilliseconds } = input.limits;
-  const indirect = indirectlyReciprocated(graph, component, input.maxCycleLength, { deadline: now() + phaseMilliseconds, now });
-  const cycles = countCycles(graph, input.maxCycleLength, { deadline: now() + phaseMilliseconds, now });
+  const budget = { budgetMilliseconds: input.limits.phaseMilliseconds, sliceMilliseconds: input.limits.sliceMilliseconds, now: input.limits.now };
+  const indirectRun = await runInSlices(indirectSearch(graph, component, input.maxCycleLength), budget);
+  const indirect = { ...indirectRun.value, truncated: indirectRun.truncated };
+  const cyclesRun = await runInSlices(cycleSearch(graph, input.maxCycleLength), budget);
+  const cycles = { counts: cyclesRun.value, truncated: cyclesRun.truncated };
 
   const end = input.to.getTime();
   const dormancy = { never: 0, within30Days: 0, days31To90: 0, over90Days: 0 };
@@ -225,4 +230,4 @@ export function computeMutuality(input: MutualityInput) {
   };
 }
 
-export type MutualityReport = ReturnType<typeof computeMutuality>;
+export type MutualityReport = Awaited<ReturnType<typeof computeMutuality>>;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph, countCycles, indirectlyReciprocated, stronglyConnected } from '../../src/domain/exchange-graph.js';
 
 const open = { deadline: Number.POSITIVE_INFINITY, now: () => 0 };
+const deadlineIn = (milliseconds: number) => ({ deadline: performance.now() + milliseconds, now: () => performance.now() });
 
 /** A deterministic pseudo-random directed graph without self-loops or repeated pairs. */
 function randomGraph(seed: number, nodeCount: number, density: number, reciprocity: number) {
@@ -114,8 +115,49 @@ describe('the exchange graph', () => {
     expect(partial.examined).toBeLessThan(graph.edgeCount);
   });
 
+  it('keeps the lengths it finished when stopped, and a lower bound for the one it was counting', () => {
+    const { nodeCount, edges, graph } = randomGraph(5, 12, 0.4, 0.5);
+    const exact = bruteForce(nodeCount, edges, 5).cycles;
+    // The clock passes the deadline after the passes for lengths 2-3 and 4 and half of length 5's.
+    let reads = 0;
+    const stopped = countCycles(graph, 5, { deadline: 0.5, now: () => (++reads > 2.5 * nodeCount ? 1 : 0) });
+    expect(stopped.truncated).toBe(true);
+    expect([stopped.counts['2'], stopped.counts['3'], stopped.counts['4']]).toEqual([exact['2'], exact['3'], exact['4']]);
+    expect(stopped.counts['5']).toBeGreaterThan(0);
+    expect(stopped.counts['5']).toBeLessThan(exact['5']!);
+    expect(Number.isInteger(stopped.counts['5'])).toBe(true);
+  });
+
+  it('counts nothing on graphs without edges', () => {
+    for (const nodeCount of [0, 1, 5]) {
+      const graph = buildGraph(nodeCount, [], []);
+      expect(countCycles(graph, 5, open)).toEqual({ counts: { '2': 0, '3': 0, '4': 0, '5': 0 }, truncated: false });
+      expect(indirectlyReciprocated(graph, stronglyConnected(graph), 5, open)).toEqual({ found: 0, examined: 0, truncated: false });
+    }
+  });
+
+  it('keeps to its deadline on the real clock when a few members trade with everyone', () => {
+    // 20 members trading both ways with 3,000 others: each step is large, the budget small.
+    const from: number[] = [];
+    const to: number[] = [];
+    for (let hub = 0; hub < 20; hub += 1) {
+      for (let other = 20; other < 3020; other += 1) {
+        from.push(hub, other);
+        to.push(other, hub);
+      }
+    }
+    const graph = buildGraph(3020, from, to);
+    for (const search of [() => countCycles(graph, 5, deadlineIn(50)), () => indirectlyReciprocated(graph, stronglyConnected(graph), 5, deadlineIn(50))]) {
+      const started = performance.now();
+      expect(search().truncated).toBe(true);
+      // A step may overrun the deadline, but by a step, not by the whole search (tens of seconds).
+      expect(performance.now() - started).toBeLessThan(3_000);
+    }
+  });
+
   it('refuses cycle lengths it cannot count', () => {
     const { graph } = randomGraph(1, 4, 0.5, 0.5);
     expect(() => countCycles(graph, 6, open)).toThrow(RangeError);
+    expect(() => indirectlyReciprocated(graph, stronglyConnected(graph), 6, open)).toThrow(RangeError);
   });
 });

@@ -141,8 +141,9 @@ function numberedAccounts(timebankId: string): SQL {
  * by side on two connections:
  * - the exchanges before the window's end, aggregated per ordered pair of accounts: a plain
  *   hash aggregate over a scan PostgreSQL splits between parallel workers. The pairs come back
- *   as six integer arrays (accounts by number): hundreds of thousands of rows, or of uuids as
- *   text, cost more to write and to read than the aggregate itself.
+ *   as six integer arrays naming accounts by number, beside the accounts in that order:
+ *   hundreds of thousands of rows, or of uuids as text, cost more to write and to read than
+ *   the aggregate itself.
  * - the window's posted transfers per (category, duration), and, in the same snapshot, the few
  *   that are not exchanges (reversals, reversed transfers, commons transfers), found through
  *   their indexes. The difference is the exchanges.
@@ -190,8 +191,8 @@ export async function scanForReport(db: Db, timebankId: string, from: Date, to: 
                      count(*) AS transfers
                 FROM (SELECT id FROM transfers WHERE timebank_id = ${timebankId} AND reverses_transfer_id IS NOT NULL
                       UNION SELECT reverses_transfer_id FROM transfers WHERE timebank_id = ${timebankId} AND reverses_transfer_id IS NOT NULL
-                      UNION SELECT id FROM transfers WHERE timebank_id = ${timebankId} AND payee_account_id = ${commonsAccount(timebankId)}
-                      UNION SELECT id FROM transfers WHERE timebank_id = ${timebankId} AND payer_account_id = ${commonsAccount(timebankId)}) s
+                      UNION SELECT id FROM transfers t WHERE ${inWindow} AND t.payee_account_id = ${commonsAccount(timebankId)}
+                      UNION SELECT id FROM transfers t WHERE ${inWindow} AND t.payer_account_id = ${commonsAccount(timebankId)}) s
                 JOIN transfers t ON t.timebank_id = ${timebankId} AND t.id = s.id
                WHERE ${inWindow}
                GROUP BY 1, 2, 3`,
