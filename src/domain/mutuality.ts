@@ -47,7 +47,11 @@ export type MemberFacts = {
   joinedAt: Date;
   /** Last exchange at or before the window's end, in any window. */
   lastExchangeAt: Date | null;
-  firstExchangeAt: Date | null;
+  /**
+   * First exchange in the window. The figures use it only for members who joined in the
+   * window, whose first exchange ever it is.
+   */
+  firstExchangeInWindowAt: Date | null;
 };
 
 export type MutualityInput = {
@@ -176,7 +180,7 @@ export async function computeMutuality(input: MutualityInput) {
       else dormancy.over90Days += 1;
     }
   }
-  const daysToFirst = joinedInWindow.filter((member) => member.firstExchangeAt).map((member) => (member.firstExchangeAt!.getTime() - member.joinedAt.getTime()) / DAY);
+  const daysToFirst = joinedInWindow.filter((member) => member.firstExchangeInWindowAt).map((member) => (member.firstExchangeInWindowAt!.getTime() - member.joinedAt.getTime()) / DAY);
   const byId = new Map(members.map((member) => [member.id, member]));
   const named = (ids: Iterable<string>) => [...ids].sort().map((id) => ({ memberId: id, displayName: byId.get(id)?.displayName ?? '' }));
   const dormantCutoff = input.dormantDays * DAY;

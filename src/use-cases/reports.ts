@@ -43,7 +43,7 @@ export async function mutualityReport(
   const graph = { ...scan.graph, nodes: scan.graph.accounts.map((account) => memberOf.get(account) ?? account) };
   const members = everyone.filter((member) => member.registered).map(({ accountId, registered: _registered, ...member }) => ({
     ...member,
-    firstExchangeAt: scan.spans.get(accountId)?.first ?? null,
+    firstExchangeInWindowAt: scan.spans.get(accountId)?.firstInWindow ?? null,
     lastExchangeAt: scan.spans.get(accountId)?.last ?? null,
   }));
   const durations = [...scan.durations.entries()];

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { computeMutuality, gini, graphOf, median, type Edge } from '../../src/domain/mutuality.js';
 
 const limits = { phaseMilliseconds: 1_000_000, sliceMilliseconds: 1_000_000, now: () => 0 };
-const member = (id: string) => ({ id, displayName: `Member ${id}`, joinedAt: new Date('2025-01-01T00:00:00Z'), firstExchangeAt: null, lastExchangeAt: null });
+const member = (id: string) => ({ id, displayName: `Member ${id}`, joinedAt: new Date('2025-01-01T00:00:00Z'), firstExchangeInWindowAt: null, lastExchangeAt: null });
 
 /** The fixture at the end of mutuality-metrics.md. */
 const fixtureEdges: Edge[] = [

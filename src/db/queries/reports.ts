@@ -102,8 +102,11 @@ export type ReportScan = {
    * `accounts` may hold accounts without an edge in the window.
    */
   graph: { accounts: string[]; giver: Int32Array; receiver: Int32Array; minutes: Float64Array };
-  /** Each account's first and last exchange before the window's end, in any window. */
-  spans: Map<string, { first: Date; last: Date }>;
+  /**
+   * For each member account with an exchange before the window's end: its last one (in any
+   * window), and its first one in the window (null when it has none there).
+   */
+  spans: Map<string, { firstInWindow: Date | null; last: Date }>;
   /** Exchanges and minutes per category in the window (null: uncategorised). */
   categories: Map<string | null, { exchanges: number; minutes: number }>;
   /** How many exchanges in the window had each duration. */
@@ -137,37 +140,38 @@ function numberedAccounts(timebankId: string): SQL {
 }
 
 /**
- * Everything the mutuality report needs from the transfers, in two transactions that run side
- * by side on two connections:
- * - the exchanges before the window's end, aggregated per ordered pair of accounts: a plain
- *   hash aggregate over a scan PostgreSQL splits between parallel workers. The pairs come back
- *   as six integer arrays naming accounts by number, beside the accounts in that order:
- *   hundreds of thousands of rows, or of uuids as text, cost more to write and to read than
- *   the aggregate itself.
+ * Everything the mutuality report needs from the transfers, in three reads that run side by
+ * side on three connections, each proportional to the window (and the number of members), not
+ * to the ledger's history:
+ * - the window's exchanges, aggregated per ordered pair of accounts: a plain hash aggregate
+ *   over a scan PostgreSQL splits between parallel workers. The pairs come back as five integer
+ *   arrays naming accounts by number, beside the accounts in that order: hundreds of thousands
+ *   of rows, or of uuids as text, cost more to write and to read than the aggregate itself.
+ * - each member account's last exchange before the window, for the members without one in it
+ *   (dormancy), found through the entries' (account, time) index;
  * - the window's posted transfers per (category, duration), and, in the same snapshot, the few
  *   that are not exchanges (reversals, reversed transfers, commons transfers), found through
  *   their indexes. The difference is the exchanges.
  * Accounts map to members one to one, so nothing is joined per transfer.
  */
 export async function scanForReport(db: Db, timebankId: string, from: Date, to: Date): Promise<ReportScan> {
-  const [[packed], [posted, special]] = await Promise.all([
+  const [[packed], before, [posted, special]] = await Promise.all([
     db.transaction(async (tx) => {
       await forLargeScans(tx);
       return rows(
         tx,
         sql`SELECT (SELECT array_agg(id ORDER BY id)::text FROM accounts WHERE timebank_id = ${timebankId}) AS accounts,
                    array_agg(g.n)::text AS giver, array_agg(r.n)::text AS receiver,
-                   array_agg(p.window_count)::text AS counts, array_agg(p.window_minutes)::text AS minutes,
+                   array_agg(p.window_minutes)::text AS minutes,
                    -- Epoch milliseconds.
                    array_agg(floor(date_part('epoch', p.first_at) * 1000)::bigint)::text AS first_at,
                    array_agg(floor(date_part('epoch', p.last_at) * 1000)::bigint)::text AS last_at
               FROM (SELECT t.payee_account_id AS giver, t.payer_account_id AS receiver,
-                           count(*) FILTER (WHERE t.posted_at >= ${iso(from)}::timestamptz) AS window_count,
-                           coalesce(sum(t.minutes) FILTER (WHERE t.posted_at >= ${iso(from)}::timestamptz), 0) AS window_minutes,
-                           min(t.posted_at) AS first_at, max(t.posted_at) AS last_at
+                           sum(t.minutes) AS window_minutes, min(t.posted_at) AS first_at, max(t.posted_at) AS last_at
                       FROM transfers t
                       LEFT JOIN (${reversedIds(timebankId)}) r ON r.id = t.id
-                     WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.posted_at < ${iso(to)}::timestamptz
+                     WHERE t.timebank_id = ${timebankId} AND t.status = 'posted'
+                       AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz
                        AND t.reverses_transfer_id IS NULL AND r.id IS NULL
                        AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}
                      GROUP BY t.payee_account_id, t.payer_account_id) p
@@ -175,6 +179,21 @@ export async function scanForReport(db: Db, timebankId: string, from: Date, to: 
               JOIN ${numberedAccounts(timebankId)} r ON r.id = p.receiver`,
       );
     }, { accessMode: 'read only' }),
+    // One index probe or two per member account, at the latest entry before the window that is
+    // an exchange (usually the latest entry).
+    rows(
+      db,
+      sql`SELECT a.id,
+                 (SELECT floor(date_part('epoch', e.posted_at) * 1000)::bigint
+                    FROM entries e JOIN transfers t ON t.timebank_id = e.timebank_id AND t.id = e.transfer_id
+                   WHERE e.timebank_id = a.timebank_id AND e.account_id = a.id AND e.posted_at < ${iso(from)}::timestamptz
+                     AND t.reverses_transfer_id IS NULL
+                     AND NOT EXISTS (SELECT 1 FROM transfers x WHERE x.timebank_id = t.timebank_id AND x.reverses_transfer_id = t.id)
+                     AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}
+                   ORDER BY e.posted_at DESC LIMIT 1) AS last_at
+            FROM accounts a
+           WHERE a.timebank_id = ${timebankId} AND a.kind = 'member'`,
+    ),
     db.transaction(async (tx) => {
       await forLargeScans(tx);
       const inWindow = sql`t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz`;
@@ -203,33 +222,28 @@ export async function scanForReport(db: Db, timebankId: string, from: Date, to: 
   const accounts = uuids(packed?.accounts);
   const giver = integers(arrayItems(packed?.giver));
   const receiver = integers(arrayItems(packed?.receiver));
-  const counts = integers(arrayItems(packed?.counts));
   const minutes = integers(arrayItems(packed?.minutes));
   const firstAt = integers(arrayItems(packed?.first_at));
   const lastAt = integers(arrayItems(packed?.last_at));
-  // Spans over every pair before the window's end; edges only for the pairs in the window.
+  // Each account's first and last exchange in the window, over its pairs.
   const first = new Float64Array(accounts.length).fill(Number.POSITIVE_INFINITY);
   const last = new Float64Array(accounts.length).fill(Number.NEGATIVE_INFINITY);
-  let inWindow = 0;
   for (let pair = 0; pair < giver.length; pair += 1) {
     for (const account of [giver[pair]!, receiver[pair]!]) {
       if (firstAt[pair]! < first[account]!) first[account] = firstAt[pair]!;
       if (lastAt[pair]! > last[account]!) last[account] = lastAt[pair]!;
     }
-    if (counts[pair]! > 0) inWindow += 1;
   }
-  const graph = { accounts, giver: new Int32Array(inWindow), receiver: new Int32Array(inWindow), minutes: new Float64Array(inWindow) };
-  for (let pair = 0, edge = 0; pair < giver.length; pair += 1) {
-    if (counts[pair]! === 0) continue;
-    graph.giver[edge] = giver[pair]!;
-    graph.receiver[edge] = receiver[pair]!;
-    graph.minutes[edge] = minutes[pair]!;
-    edge += 1;
-  }
+  const graph = { accounts, giver: Int32Array.from(giver), receiver: Int32Array.from(receiver), minutes: Float64Array.from(minutes) };
   const scan: ReportScan = { graph, spans: new Map(), categories: new Map(), durations: new Map(), minutesByKind: { exchange: 0, commons: 0, reversal: 0, reversed: 0 } };
   accounts.forEach((account, at) => {
-    if (first[at]! <= last[at]!) scan.spans.set(account, { first: new Date(first[at]!), last: new Date(last[at]!) });
+    if (first[at]! <= last[at]!) scan.spans.set(account, { firstInWindow: new Date(first[at]!), last: new Date(last[at]!) });
   });
+  // Members without an exchange in the window: their last one before it, if any.
+  for (const row of before) {
+    const account = String(row.id);
+    if (row.last_at !== null && !scan.spans.has(account)) scan.spans.set(account, { firstInWindow: null, last: new Date(Number(row.last_at)) });
+  }
   const key = (row: Record<string, unknown>) => `${(row.category_id as string | null) ?? ''}|${Number(row.minutes)}`;
   const notExchanges = new Map<string, number>();
   for (const row of special) {
