@@ -283,8 +283,11 @@ export function cycleSearch(graph: Graph, maxLength: number): Stepwise<CycleCoun
   // walks[k]: closed walks of length k through the nodes done so far (k counts each cycle k times).
   const walks = [0, 0, 0, 0, 0, 0];
   const finished = [false, false, false, false, false, false];
+  // Each step yields before its work, so that the call that does the last step also ends the
+  // search: a search whose deadline passes just then is complete, not stopped.
   function* steps(): Generator<undefined, void, undefined> {
     for (let u = 0; u < nodeCount; u += 1) {
+      yield;
       scratch.markIn(u);
       for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) {
         const v = outAdj[i]!;
@@ -296,11 +299,11 @@ export function cycleSearch(graph: Graph, maxLength: number): Stepwise<CycleCoun
       }
       walks[2]! += reciprocal[u]!;
       walks[3]! += triangles[u]!;
-      yield;
     }
     finished[2] = finished[3] = true;
     if (maxLength < 4) return;
     for (let u = 0; u < nodeCount; u += 1) {
+      yield;
       scratch.markIn(u);
       scratch.fillAhead(u);
       // Length 4: u -> v -> w -> x -> u. Walks pair a two-step walk u -> v -> w with one
@@ -313,18 +316,17 @@ export function cycleSearch(graph: Graph, maxLength: number): Stepwise<CycleCoun
       for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) if (reverseExists[i] === 1) closed -= reciprocal[outAdj[i]!]! - 1;
       walks[4]! += closed;
       scratch.clear();
-      yield;
     }
     finished[4] = true;
     if (maxLength < 5) return;
     for (let u = 0; u < nodeCount; u += 1) {
+      yield;
       scratch.markIn(u);
       scratch.markOut(u);
       scratch.fillAhead(u);
       scratch.fillBehind(u);
       walks[5]! += closedFiveWalks(graph, scratch, u, reciprocal, triangles, reverseExists);
       scratch.clear();
-      yield;
     }
     finished[5] = true;
   }
@@ -422,13 +424,14 @@ export function indirectSearch(graph: Graph, component: Int32Array, maxLength: n
       scratch.markIn(u);
       if (maxLength >= 4) scratch.fillBehind(u);
       for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) {
+        // Before the step, as in cycleSearch.
+        yield;
         const v = outAdj[i]!;
         result.examined += 1;
         if (component[v] !== component[u]) continue;
         const vToU = inMark[v] === u;
         if (vToU && maxLength >= 4) for (let k = inStart[v]!; k < inStart[v + 1]!; k += 1) inOfV[inAdj[k]!] = v;
         if (returnsWithin(graph, u, v, vToU, maxLength, inMark, behind, inOfV)) result.found += 1;
-        yield;
       }
       scratch.clear();
     }

@@ -45,7 +45,7 @@ export type MemberFacts = {
   id: string;
   displayName: string;
   joinedAt: Date;
-  /** Last exchange at or before the window's end, in any window. */
+  /** Last exchange before the window's end, in any window. */
   lastExchangeAt: Date | null;
   /**
    * First exchange in the window. The figures use it only for members who joined in the

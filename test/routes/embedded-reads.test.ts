@@ -51,5 +51,9 @@ describe('reads on the embedded database', () => {
     const activity = await service.get(`${seed.base}/reports/activity?interval=month`, seed.coordinatorToken);
     expect(activity.items.reduce((sum: number, item: { minutes: number }) => sum + item.minutes, 0)).toBe(180);
     expect((await service.get(`${seed.base}/exports/exchanges?pseudonymise=true`, seed.coordinatorToken)).items).toHaveLength(3);
+    // A window after the exchanges: each member's last exchange is found before it.
+    const later = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+    const after = await service.get(`${seed.base}/reports/mutuality?from=${later(1)}&to=${later(2)}`, seed.coordinatorToken);
+    expect(after).toMatchObject({ exchanges: 0, dormancy: { within30Days: 3, days31To90: 0, over90Days: 0 } });
   });
 });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { postWithKey } from '../helpers/ledger.js';
 import { seedTimebank, startTestService, type Member, type TestService } from '../helpers/service.js';
 
@@ -9,6 +9,10 @@ beforeAll(async () => {
   service = await startTestService({ clock: () => now });
 });
 afterAll(() => service.close());
+// Tests move the clock: each starts from the same time, whatever the last one did or failed at.
+afterEach(() => {
+  now = new Date('2026-01-10T12:00:00.000Z');
+});
 
 type Seed = Awaited<ReturnType<typeof seedTimebank>>;
 
@@ -183,9 +187,11 @@ describe('dormancy and first exchanges', () => {
     at('2025-09-15T12:00:00.000Z');
     const { seed, members } = await community(4);
     const [a, b, c, d] = members as [Member, Member, Member, Member];
-    await exchange(seed, a, b); // b's last exchange: 139 days before the window's end
+    await exchange(seed, a, b); // b's last exchange: 138 days before the window's end
     at('2025-11-20T12:00:00.000Z');
     await exchange(seed, c, d); // c's and d's: 72 days before
+    at('2025-12-01T12:00:00.000Z');
+    const reversedLater = await exchange(seed, c, b); // reversed after the window: never an exchange
     at('2026-01-05T12:00:00.000Z');
     const joined = await service.send<Member>('POST', `${seed.base}/members`, { displayName: 'New', email: `new-${seed.timebank.id.slice(-6)}@example.org` }, seed.coordinatorToken);
     at('2026-01-06T12:00:00.000Z');
@@ -193,26 +199,28 @@ describe('dormancy and first exchanges', () => {
     at('2026-01-15T12:00:00.000Z');
     await exchange(seed, joined, a); // joined's first exchange, 10 days after joining; a's last
     at('2026-01-20T12:00:00.000Z');
+    await exchange(seed, joined, c); // joined's second: the first stays the first
     const reversed = await exchange(seed, d, b); // reversed: not an exchange for anyone
     await postWithKey(service, `${seed.base}/transfers/${reversed.id}/reverse`, { reason: 'mistake' }, seed.coordinatorToken);
     await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: b.accountId, payeeAccountId: seed.timebank.commonsAccountId, minutes: 20 }, seed.coordinatorToken);
     at('2026-03-01T00:00:00.000Z');
     await exchange(seed, b, c); // after the window: does not count
+    await postWithKey(service, `${seed.base}/transfers/${reversedLater.id}/reverse`, { reason: 'mistake' }, seed.coordinatorToken);
 
     const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}&dormantDays=60`, seed.coordinatorToken);
-    // Never: silent, and the coordinator and admin seeded with the timebank.
-    expect(report.dormancy).toEqual({ never: 3, within30Days: 2, days31To90: 2, over90Days: 1 });
+    // Never: silent, and the coordinator and admin seeded with the timebank. Within 30 days:
+    // a, joined and c (received on 01-20); 31 to 90: d; over 90: b.
+    expect(report.dormancy).toEqual({ never: 3, within30Days: 3, days31To90: 1, over90Days: 1 });
     expect(report.medianDaysToFirstExchange).toBe(10);
     expect(report.joinedWithoutExchange).toBe(1);
     const ids = (entries: Array<{ memberId: string }>) => entries.map((entry) => entry.memberId);
     // Last exchange 2025-11-20, plus 60 days: inside the window.
-    expect(ids(report.membersToContact.newlyDormant)).toEqual([c.id, d.id].sort());
+    expect(ids(report.membersToContact.newlyDormant)).toEqual([d.id]);
     expect(ids(report.membersToContact.neverExchanged)).toContain(silent.id);
     expect(ids(report.membersToContact.neverExchanged)).not.toContain(b.id);
     // A week's window: the same dates, most of them from before it.
     const week = await service.get(`${seed.base}/reports/mutuality?from=2026-01-25T00:00:00Z&to=2026-02-01T00:00:00Z&dormantDays=60`, seed.coordinatorToken);
     expect(week).toMatchObject({ activeMembers: 0, dormancy: report.dormancy, joinedWithoutExchange: 0, medianDaysToFirstExchange: null });
-    now = new Date('2026-01-10T12:00:00.000Z');
   });
 });
 

@@ -143,8 +143,9 @@ function numberedAccounts(timebankId: string): SQL {
 
 /**
  * Everything the mutuality report needs from the transfers, in three reads that run side by
- * side on three connections, each proportional to the window (and the number of members), not
- * to the ledger's history:
+ * side on three connections. Their aggregates follow the window and the number of members, not
+ * the ledger's history; the two scans still read all of the timebank's transfers, as there is
+ * no index on posting time (one would cost every transfer a write).
  * - the window's exchanges, aggregated per ordered pair of accounts: a plain hash aggregate
  *   over one scan. The pairs come back as five integer arrays naming accounts by number,
  *   beside the accounts in that order: hundreds of thousands of rows, or of uuids as text,
@@ -181,21 +182,25 @@ export async function scanForReport(db: Db, timebankId: string, from: Date, to: 
               JOIN ${numberedAccounts(timebankId)} r ON r.id = p.receiver`,
       );
     }, { accessMode: 'read only' }),
-    // One index probe or two per member account, at the latest entry before the window that is
-    // an exchange (usually the latest entry).
-    rows(
-      db,
-      sql`SELECT a.id,
-                 (SELECT floor(date_part('epoch', e.posted_at) * 1000)::bigint
-                    FROM entries e JOIN transfers t ON t.timebank_id = e.timebank_id AND t.id = e.transfer_id
-                   WHERE e.timebank_id = a.timebank_id AND e.account_id = a.id AND e.posted_at < ${iso(from)}::timestamptz
-                     AND t.reverses_transfer_id IS NULL
-                     AND NOT EXISTS (SELECT 1 FROM transfers x WHERE x.timebank_id = t.timebank_id AND x.reverses_transfer_id = t.id)
-                     AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}
-                   ORDER BY e.posted_at DESC LIMIT 1) AS last_at
-            FROM accounts a
-           WHERE a.timebank_id = ${timebankId} AND a.kind = 'member'`,
-    ),
+    // Per member account, the index of its entries walked back from the window's start to the
+    // first that is an exchange: usually one probe or two, more for a member whose latest
+    // entries before the window are commons transfers or reversals.
+    db.transaction(async (tx) => {
+      await forLargeScans(tx);
+      return rows(
+        tx,
+        sql`SELECT a.id,
+                   (SELECT floor(date_part('epoch', e.posted_at) * 1000)::bigint
+                      FROM entries e JOIN transfers t ON t.timebank_id = e.timebank_id AND t.id = e.transfer_id
+                     WHERE e.timebank_id = a.timebank_id AND e.account_id = a.id AND e.posted_at < ${iso(from)}::timestamptz
+                       AND t.reverses_transfer_id IS NULL
+                       AND NOT EXISTS (SELECT 1 FROM transfers x WHERE x.timebank_id = t.timebank_id AND x.reverses_transfer_id = t.id)
+                       AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}
+                     ORDER BY e.posted_at DESC LIMIT 1) AS last_at
+              FROM accounts a
+             WHERE a.timebank_id = ${timebankId} AND a.kind = 'member'`,
+      );
+    }, { accessMode: 'read only' }),
     db.transaction(async (tx) => {
       await forLargeScans(tx);
       const inWindow = sql`t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz`;
