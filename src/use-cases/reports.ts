@@ -3,6 +3,7 @@ import { balanceIndex } from '../domain/matching.js';
 import { computeMutuality, ratio } from '../domain/mutuality.js';
 import type { Db } from '../db/client.js';
 import { encodeCursor, decodeCursor } from '../db/pagination.js';
+import { inOneSnapshot } from '../db/snapshot.js';
 import {
   activityRows,
   categoryListings,
@@ -31,13 +32,14 @@ export async function mutualityReport(
   timebankId: string,
   options: ReportWindow & { population: 'active' | 'all'; maxCycleLength: number; dormantDays: number; now: Date },
 ) {
-  // The transfer scans and the small reads, side by side.
-  const [everyone, listings, ledger, scan] = await Promise.all([
-    membersWithAccounts(db, timebankId, options.to),
-    categoryListings(db, timebankId, options.now),
-    ledgerTotals(db, timebankId),
-    scanForReport(db, timebankId, options.from, options.to),
-  ]);
+  // Every read sees the same state of the ledger, so that the figures agree with each other
+  // (and ledgerCheck compares them) even while transfers are being written.
+  const [[everyone, listings, ledger], scan] = await inOneSnapshot(db, (read) =>
+    Promise.all([
+      read(async (tx) => [await membersWithAccounts(tx, timebankId, options.to), await categoryListings(tx, timebankId, options.now), await ledgerTotals(tx, timebankId)] as const),
+      scanForReport(read, timebankId, options.from, options.to),
+    ]),
+  );
   const memberOf = new Map(everyone.map((member) => [member.accountId, member.id]));
   // Accounts map to members one to one: the graph's nodes become members, its edges stay.
   const graph = { ...scan.graph, nodes: scan.graph.accounts.map((account) => memberOf.get(account) ?? account) };
@@ -49,7 +51,8 @@ export async function mutualityReport(
   const durations = [...scan.durations.entries()];
   const exchanges = {
     count: durations.reduce((sum, [, count]) => sum + count, 0),
-    minutes: durations.reduce((sum, [minutes, count]) => sum + minutes * count, 0),
+    // From the pairs: ledgerCheck compares it with the exchanges' minutes counted by kind.
+    minutes: scan.graph.minutes.reduce((sum, minutes) => sum + minutes, 0),
     medianMinutes: medianOfCounts(durations),
   };
   const figures = await computeMutuality({ ...options, members, graph, exchanges, limits: { ...GRAPH_LIMITS, now: Date.now } });
@@ -73,8 +76,9 @@ export async function mutualityReport(
       window,
       balancesSumToZero: ledger.sumOfBalancesMinutes === 0,
       debitsEqualCredits: ledger.totalDebitMinutes === ledger.totalCreditMinutes,
-      // The exchanges the figures count are the posted minutes less commons transfers, reversals
-      // and reversed transfers: recomputed here from the figures' own total.
+      // Two reads of one snapshot agree: the exchanges' minutes in the figures (summed over the
+      // pairs) are the window's posted minutes less commons transfers, reversals and reversed
+      // transfers (counted by kind).
       windowAddsUp: window.exchangeMinutes === figures.minutes && window.postedMinutes === window.exchangeMinutes + window.commonsMinutes + window.reversalMinutes + window.reversedMinutes,
     },
   };

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { rows } from '../rows.js';
+import type { SnapshotReader } from '../snapshot.js';
 
 /*
  * The SQL half of the reports: everything that scales with the number of exchanges is
@@ -142,8 +143,8 @@ function numberedAccounts(timebankId: string): SQL {
 }
 
 /**
- * Everything the mutuality report needs from the transfers, in three reads that run side by
- * side on three connections. Their aggregates follow the window and the number of members, not
+ * Everything the mutuality report needs from the transfers, in three reads of one snapshot
+ * (side by side on PostgreSQL, see inOneSnapshot). Their aggregates follow the window and the number of members, not
  * the ledger's history; the two scans still read all of the timebank's transfers, as there is
  * no index on posting time (one would cost every transfer a write).
  * - the window's exchanges, aggregated per ordered pair of accounts: a plain hash aggregate
@@ -152,14 +153,13 @@ function numberedAccounts(timebankId: string): SQL {
  *   cost more to write and to read than the aggregate itself.
  * - each member account's last exchange before the window, for the members without one in it
  *   (dormancy), found through the entries' (account, time) index;
- * - the window's posted transfers per (category, duration), and, in the same snapshot, the few
- *   that are not exchanges (reversals, reversed transfers, commons transfers), found through
+ * - the window's posted transfers per (category, duration), and the few that are not exchanges (reversals, reversed transfers, commons transfers), found through
  *   their indexes. The difference is the exchanges.
  * Accounts map to members one to one, so nothing is joined per transfer.
  */
-export async function scanForReport(db: Db, timebankId: string, from: Date, to: Date): Promise<ReportScan> {
+export async function scanForReport(read: SnapshotReader, timebankId: string, from: Date, to: Date): Promise<ReportScan> {
   const [[packed], before, [posted, special]] = await Promise.all([
-    db.transaction(async (tx) => {
+    read(async (tx) => {
       await forLargeScans(tx);
       return rows(
         tx,
@@ -181,11 +181,11 @@ export async function scanForReport(db: Db, timebankId: string, from: Date, to: 
               JOIN ${numberedAccounts(timebankId)} g ON g.id = p.giver
               JOIN ${numberedAccounts(timebankId)} r ON r.id = p.receiver`,
       );
-    }, { accessMode: 'read only' }),
+    }),
     // Per member account, the index of its entries walked back from the window's start to the
     // first that is an exchange: usually one probe or two, more for a member whose latest
     // entries before the window are commons transfers or reversals.
-    db.transaction(async (tx) => {
+    read(async (tx) => {
       await forLargeScans(tx);
       return rows(
         tx,
@@ -200,8 +200,8 @@ export async function scanForReport(db: Db, timebankId: string, from: Date, to: 
               FROM accounts a
              WHERE a.timebank_id = ${timebankId} AND a.kind = 'member'`,
       );
-    }, { accessMode: 'read only' }),
-    db.transaction(async (tx) => {
+    }),
+    read(async (tx) => {
       await forLargeScans(tx);
       const inWindow = sql`t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz`;
       return Promise.all([
@@ -224,7 +224,7 @@ export async function scanForReport(db: Db, timebankId: string, from: Date, to: 
                GROUP BY 1, 2, 3`,
         ),
       ]);
-    }, { isolationLevel: 'repeatable read', accessMode: 'read only' }),
+    }),
   ]);
   const accounts = uuids(packed?.accounts);
   const giver = integers(arrayItems(packed?.giver));
