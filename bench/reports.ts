@@ -87,6 +87,16 @@ export async function runReportsBench() {
       const response = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
       if (response.statusCode !== 200) throw new Error(response.body);
     }, 1);
+    // The members report: a page of 100, and every member as CSV (pages of 500).
+    const membersUrl = `/v1/timebanks/${tb}/reports/members?${window}`;
+    const membersPage = await timeRuns(3, async () => {
+      const response = await app.inject({ method: 'GET', url: `${membersUrl}&limit=100`, headers: { authorization: `Bearer ${token}` } });
+      if (response.statusCode !== 200) throw new Error(response.body);
+    }, 1);
+    const membersCsv = await timeRuns(1, async () => {
+      const response = await app.inject({ method: 'GET', url: membersUrl, headers: { authorization: `Bearer ${token}`, accept: 'text/csv' } });
+      if (response.statusCode !== 200) throw new Error(response.body);
+    }, 0);
     await app.close();
 
     const results = {
@@ -96,6 +106,7 @@ export async function runReportsBench() {
       baselineCountSumScan: summary(scan),
       mutualityReport: { ...summary(report), cyclesTruncated: figures.cyclesTruncated ?? false, indirectReciprocityTruncated: figures.indirectReciprocityTruncated ?? false },
       lastMonth: { baselineCountSumScan: summary(monthScan), mutualityReport: summary(monthReport) },
+      membersReport: { pageOf100: summary(membersPage), csvOfEveryMember: summary(membersCsv) },
     };
     const times = (report: { medianMs: number }, baseline: { medianMs: number }) => Math.round((report.medianMs / baseline.medianMs) * 10) / 10;
     console.table({
@@ -103,6 +114,8 @@ export async function runReportsBench() {
       'GET .../reports/mutuality': { median_ms: results.mutualityReport.medianMs, x_baseline: times(results.mutualityReport, results.baselineCountSumScan) },
       'last 30 days: SELECT count(*), sum(minutes) (baseline)': { median_ms: results.lastMonth.baselineCountSumScan.medianMs, x_baseline: 1 },
       'last 30 days: GET .../reports/mutuality': { median_ms: results.lastMonth.mutualityReport.medianMs, x_baseline: times(results.lastMonth.mutualityReport, results.lastMonth.baselineCountSumScan) },
+      'GET .../reports/members, a page of 100': { median_ms: results.membersReport.pageOf100.medianMs, x_baseline: times(results.membersReport.pageOf100, results.baselineCountSumScan) },
+      'GET .../reports/members, every member as CSV': { median_ms: results.membersReport.csvOfEveryMember.medianMs, x_baseline: times(results.membersReport.csvOfEveryMember, results.baselineCountSumScan) },
     });
     console.log(`cycles ${JSON.stringify(results.graph.cycles)}, truncated: ${results.mutualityReport.cyclesTruncated}; indirect reciprocity ${results.graph.indirectReciprocityShare}, truncated: ${results.mutualityReport.indirectReciprocityTruncated}`);
     console.log(`written to ${writeResults('reports', results)}`);

@@ -94,6 +94,9 @@ describe('the mutuality report through the API', () => {
     expect([given, received]).toEqual([30, 30]);
     const rowOf = (member: Member) => rows.items.find((row: { memberId: string }) => row.memberId === member.id);
     expect(rowOf(a)).toMatchObject({ givenMinutes: 30, receivedMinutes: 0, balanceIndex: 1, peopleHelped: 1, helpers: 0, exchanges: 1 });
+    // The reversed exchange, the commons transfer and the exchange at `to` count for no one.
+    expect(rowOf(b)).toMatchObject({ givenMinutes: 0, receivedMinutes: 30, peopleHelped: 0, helpers: 1, exchanges: 1 });
+    expect(rowOf(c)).toMatchObject({ givenMinutes: 0, receivedMinutes: 0, peopleHelped: 0, helpers: 0, exchanges: 0, firstExchangeAt: null });
     // c's balance at the window's end counts the commons transfer, not the exchange at `to`.
     expect(rowOf(c).balanceMinutes).toBe(20);
     // The activity report's periods add up to the same exchanges and minutes.

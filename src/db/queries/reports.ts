@@ -34,18 +34,31 @@ export function exchangesSql(timebankId: string, from: Date | undefined, to: Dat
                 AND t.posted_at < ${iso(to)}::timestamptz`;
 }
 
-/** One row per member: the window's figures and the balance at its end. */
+/**
+ * One row per member: the window's figures and the balance at its end. Only the page's
+ * members' transfers are read, through the payee and payer indexes, so that a page costs what
+ * its members traded, not what the whole timebank did.
+ */
 export async function memberRows(db: Db, timebankId: string, from: Date, to: Date, page: { limit: number; afterId: string | undefined }) {
+  // The page member's side of an exchange: the page member is the payee (gave) or the payer
+  // (received), and the other side is a member (not the commons).
+  const side = (own: 'payee_account_id' | 'payer_account_id', other: 'payee_account_id' | 'payer_account_id', name: 'given' | 'received') =>
+    sql`SELECT p.id AS member_id, t.${sql.raw(other)} AS partner, t.minutes, ${name} AS side, t.posted_at
+          FROM page p
+          JOIN transfers t ON t.timebank_id = ${timebankId} AND t.${sql.raw(own)} = p.account_id
+          LEFT JOIN (${reversedIds(timebankId)}) r ON r.id = t.id
+         WHERE t.status = 'posted' AND t.reverses_transfer_id IS NULL AND r.id IS NULL
+           AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz
+           AND t.${sql.raw(other)} <> ${commonsAccount(timebankId)}`;
   return rows(
     db,
-    sql`WITH e AS (${exchangesSql(timebankId, from, to)}),
-             sides AS (SELECT giver AS member_id, receiver AS partner, minutes, 'given' AS side, posted_at FROM e
-                       UNION ALL SELECT receiver, giver, minutes, 'received', posted_at FROM e),
-             page AS (SELECT m.id, m.display_name, m.created_at, a.id AS account_id FROM members m
-                        JOIN accounts a ON a.timebank_id = m.timebank_id AND a.member_id = m.id
-                       WHERE m.timebank_id = ${timebankId} AND m.created_at < ${iso(to)}::timestamptz
-                         ${page.afterId ? sql`AND m.id > ${page.afterId}` : sql``}
-                       ORDER BY m.id LIMIT ${page.limit + 1})
+    sql`WITH page AS MATERIALIZED (
+               SELECT m.id, m.display_name, a.id AS account_id FROM members m
+                 JOIN accounts a ON a.timebank_id = m.timebank_id AND a.member_id = m.id
+                WHERE m.timebank_id = ${timebankId} AND m.created_at < ${iso(to)}::timestamptz
+                  ${page.afterId ? sql`AND m.id > ${page.afterId}` : sql``}
+                ORDER BY m.id LIMIT ${page.limit + 1}),
+             sides AS (${side('payee_account_id', 'payer_account_id', 'given')} UNION ALL ${side('payer_account_id', 'payee_account_id', 'received')})
         SELECT p.id, p.display_name,
                coalesce(sum(s.minutes) FILTER (WHERE s.side = 'given'), 0)::bigint AS given,
                coalesce(sum(s.minutes) FILTER (WHERE s.side = 'received'), 0)::bigint AS received,
