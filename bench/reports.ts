@@ -97,6 +97,10 @@ export async function runReportsBench() {
       const response = await app.inject({ method: 'GET', url: membersUrl, headers: { authorization: `Bearer ${token}`, accept: 'text/csv' } });
       if (response.statusCode !== 200) throw new Error(response.body);
     }, 0);
+    const activityWeeks = await timeRuns(3, async () => {
+      const response = await app.inject({ method: 'GET', url: `/v1/timebanks/${tb}/reports/activity?interval=week&${window}`, headers: { authorization: `Bearer ${token}` } });
+      if (response.statusCode !== 200) throw new Error(response.body);
+    }, 1);
     await app.close();
 
     const results = {
@@ -107,6 +111,7 @@ export async function runReportsBench() {
       mutualityReport: { ...summary(report), cyclesTruncated: figures.cyclesTruncated ?? false, indirectReciprocityTruncated: figures.indirectReciprocityTruncated ?? false },
       lastMonth: { baselineCountSumScan: summary(monthScan), mutualityReport: summary(monthReport) },
       membersReport: { pageOf100: summary(membersPage), csvOfEveryMember: summary(membersCsv) },
+      activityReportByWeek: summary(activityWeeks),
     };
     const times = (report: { medianMs: number }, baseline: { medianMs: number }) => Math.round((report.medianMs / baseline.medianMs) * 10) / 10;
     console.table({
@@ -116,6 +121,7 @@ export async function runReportsBench() {
       'last 30 days: GET .../reports/mutuality': { median_ms: results.lastMonth.mutualityReport.medianMs, x_baseline: times(results.lastMonth.mutualityReport, results.lastMonth.baselineCountSumScan) },
       'GET .../reports/members, a page of 100': { median_ms: results.membersReport.pageOf100.medianMs, x_baseline: times(results.membersReport.pageOf100, results.baselineCountSumScan) },
       'GET .../reports/members, every member as CSV': { median_ms: results.membersReport.csvOfEveryMember.medianMs, x_baseline: times(results.membersReport.csvOfEveryMember, results.baselineCountSumScan) },
+      'GET .../reports/activity?interval=week': { median_ms: results.activityReportByWeek.medianMs, x_baseline: times(results.activityReportByWeek, results.baselineCountSumScan) },
     });
     console.log(`cycles ${JSON.stringify(results.graph.cycles)}, truncated: ${results.mutualityReport.cyclesTruncated}; indirect reciprocity ${results.graph.indirectReciprocityShare}, truncated: ${results.mutualityReport.indirectReciprocityTruncated}`);
     console.log(`written to ${writeResults('reports', results)}`);

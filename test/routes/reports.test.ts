@@ -133,21 +133,26 @@ describe('the mutuality report through the API', () => {
 
 describe('activity and export', () => {
   it('lists every period, with zeros for empty ones', async () => {
-    const { seed, members } = await community(2);
+    const { seed, members } = await community(3);
+    const [a, b, c] = members as [Member, Member, Member];
     now = new Date('2026-03-03T10:00:00.000Z');
-    await exchange(seed, members[0]!, members[1]!, 60);
+    await exchange(seed, a, b, 60);
+    await exchange(seed, b, a, 30); // a and b both give and receive in March
+    await exchange(seed, a, c, 15); // c only receives
+    now = new Date('2026-04-10T10:00:00.000Z');
+    await service.send<Member>('POST', `${seed.base}/members`, { displayName: 'April', email: `april-${seed.timebank.id.slice(-6)}@example.org` }, seed.coordinatorToken);
     now = new Date('2026-05-20T10:00:00.000Z');
-    await exchange(seed, members[1]!, members[0]!, 90);
+    await exchange(seed, b, a, 90);
     const activity = await service.get(`${seed.base}/reports/activity?interval=month&from=2026-03-01T00:00:00Z&to=2026-06-01T00:00:00Z`, seed.coordinatorToken);
-    expect(activity.items.map((item: { periodStart: string; exchanges: number; minutes: number }) => [item.periodStart, item.exchanges, item.minutes])).toEqual([
-      ['2026-03-01T00:00:00.000Z', 1, 60],
-      ['2026-04-01T00:00:00.000Z', 0, 0],
-      ['2026-05-01T00:00:00.000Z', 1, 90],
+    type Period = { periodStart: string; exchanges: number; minutes: number; activeMembers: number; newMembers: number; twoWayShare: { numerator: number } };
+    expect(activity.items.map((item: Period) => [item.periodStart, item.exchanges, item.minutes, item.activeMembers, item.twoWayShare.numerator, item.newMembers])).toEqual([
+      ['2026-03-01T00:00:00.000Z', 3, 105, 3, 2, 0],
+      ['2026-04-01T00:00:00.000Z', 0, 0, 0, 0, 1],
+      ['2026-05-01T00:00:00.000Z', 1, 90, 2, 0, 0],
     ]);
     expect(activity.items[1].twoWayShare).toEqual({ value: null, numerator: 0, denominator: 0 });
     const weeks = await service.get(`${seed.base}/reports/activity?interval=week&from=2026-03-02T00:00:00Z&to=2026-03-16T00:00:00Z`, seed.coordinatorToken);
     expect(weeks.items.map((item: { periodStart: string }) => item.periodStart)).toEqual(['2026-03-02T00:00:00.000Z', '2026-03-09T00:00:00.000Z']);
-    now = new Date('2026-01-10T12:00:00.000Z');
   });
 
   it('pseudonymises member ids consistently within one export, as CSV too', async () => {
