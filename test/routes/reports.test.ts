@@ -94,6 +94,13 @@ describe('the mutuality report through the API', () => {
     expect([given, received]).toEqual([30, 30]);
     const rowOf = (member: Member) => rows.items.find((row: { memberId: string }) => row.memberId === member.id);
     expect(rowOf(a)).toMatchObject({ givenMinutes: 30, receivedMinutes: 0, balanceIndex: 1, peopleHelped: 1, helpers: 0, exchanges: 1 });
+    // The CSV holds the same rows, every member, from one snapshot.
+    const csv = await service.request({ method: 'GET', url: `${seed.base}/reports/members?${windowQuery}`, token: seed.coordinatorToken, headers: { accept: 'text/csv' } });
+    const [header, ...lines] = csv.body.trim().split('\n').map((line) => line.split(','));
+    expect(header).toEqual(Object.keys(rows.items[0]));
+    const csvRows = lines.map((line) => Object.fromEntries(line.map((value, index) => [header![index], value])));
+    expect(csvRows.map((row) => row.memberId)).toEqual(rows.items.map((row: { memberId: string }) => row.memberId));
+    expect(csvRows.find((row) => row.memberId === a.id)).toMatchObject({ givenMinutes: '30', receivedMinutes: '0', peopleHelped: '1', exchanges: '1' });
     // The reversed exchange, the commons transfer and the exchange at `to` count for no one.
     expect(rowOf(b)).toMatchObject({ givenMinutes: 0, receivedMinutes: 30, peopleHelped: 0, helpers: 1, exchanges: 1 });
     expect(rowOf(c)).toMatchObject({ givenMinutes: 0, receivedMinutes: 0, peopleHelped: 0, helpers: 0, exchanges: 0, firstExchangeAt: null });

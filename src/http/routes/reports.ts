@@ -216,13 +216,20 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       if (!wantsCsv(request.headers.accept)) {
         return membersReport(database.db, timebankId, span, { limit: request.query.limit ?? DEFAULT_PAGE_SIZE, cursor: request.query.cursor });
       }
-      const rows = [];
-      let cursor: string | undefined;
-      do {
-        const page = await membersReport(database.db, timebankId, span, { limit: 500, cursor });
-        rows.push(...page.items);
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor);
+      // Every page from one snapshot, so that the file describes one state of the ledger.
+      const rows = await database.db.transaction(
+        async (tx) => {
+          const found = [];
+          let cursor: string | undefined;
+          do {
+            const page = await membersReport(tx, timebankId, span, { limit: 500, cursor });
+            found.push(...page.items);
+            cursor = page.nextCursor ?? undefined;
+          } while (cursor);
+          return found;
+        },
+        { isolationLevel: 'repeatable read', accessMode: 'read only' },
+      );
       return reply.type('text/csv; charset=utf-8').send(stringify(rows, { header: true, columns: Object.keys(memberRowSchema.shape) }));
     },
   );
