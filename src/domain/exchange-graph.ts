@@ -144,6 +144,29 @@ export function stronglyConnected(graph: Graph): Int32Array {
   return component;
 }
 
+/** marks[x] = u for each neighbour x of u along one direction of the adjacency (start, adj). */
+function markNeighbours(u: number, start: Int32Array, adj: Int32Array, marks: Int32Array): void {
+  for (let at = start[u]!; at < start[u + 1]!; at += 1) marks[adj[at]!] = u;
+}
+
+/**
+ * Adds to counts[w] the walks u -> v -> w (w != u) along one direction of the adjacency, and
+ * appends each node reached for the first time to touched, from `size` on; returns the new size.
+ */
+function addTwoSteps(u: number, start: Int32Array, adj: Int32Array, counts: Int32Array, touched: Int32Array, size: number): number {
+  let reached = size;
+  for (let i = start[u]!; i < start[u + 1]!; i += 1) {
+    const v = adj[i]!;
+    for (let j = start[v]!; j < start[v + 1]!; j += 1) {
+      const w = adj[j]!;
+      if (w === u) continue;
+      if (counts[w] === 0) touched[reached++] = w;
+      counts[w]! += 1;
+    }
+  }
+  return reached;
+}
+
 /** Scratch state shared by the counting passes: marks and sparse counters per node. */
 class Scratch {
   /** inMark[x] === u: x -> u, for the current u. */
@@ -171,40 +194,20 @@ class Scratch {
 
   /** Marks u's in-neighbours with u. */
   markIn(u: number): void {
-    const { inStart, inAdj } = this.graph;
-    for (let at = inStart[u]!; at < inStart[u + 1]!; at += 1) this.inMark[inAdj[at]!] = u;
+    markNeighbours(u, this.graph.inStart, this.graph.inAdj, this.inMark);
   }
 
   /** Marks u's out-neighbours with u. */
   markOut(u: number): void {
-    const { outStart, outAdj } = this.graph;
-    for (let at = outStart[u]!; at < outStart[u + 1]!; at += 1) this.outMark[outAdj[at]!] = u;
+    markNeighbours(u, this.graph.outStart, this.graph.outAdj, this.outMark);
   }
 
   fillAhead(u: number): void {
-    const { outStart, outAdj } = this.graph;
-    for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) {
-      const v = outAdj[i]!;
-      for (let j = outStart[v]!; j < outStart[v + 1]!; j += 1) {
-        const w = outAdj[j]!;
-        if (w === u) continue;
-        if (this.ahead[w] === 0) this.touchedAhead[this.aheadCount++] = w;
-        this.ahead[w]! += 1;
-      }
-    }
+    this.aheadCount = addTwoSteps(u, this.graph.outStart, this.graph.outAdj, this.ahead, this.touchedAhead, this.aheadCount);
   }
 
   fillBehind(u: number): void {
-    const { inStart, inAdj } = this.graph;
-    for (let i = inStart[u]!; i < inStart[u + 1]!; i += 1) {
-      const y = inAdj[i]!;
-      for (let j = inStart[y]!; j < inStart[y + 1]!; j += 1) {
-        const x = inAdj[j]!;
-        if (x === u) continue;
-        if (this.behind[x] === 0) this.touchedBehind[this.behindCount++] = x;
-        this.behind[x]! += 1;
-      }
-    }
+    this.behindCount = addTwoSteps(u, this.graph.inStart, this.graph.inAdj, this.behind, this.touchedBehind, this.behindCount);
   }
 
   /** Nodes with ahead > 0, in the order first reached. */
@@ -221,13 +224,13 @@ class Scratch {
 }
 
 /**
- * A search that runs step by step (a node, or an edge): `steps` yields after each one, and
+ * A search that runs step by step (a node, or an edge): `steps` yields before each one, and
  * `current` reads the result so far at any time. `runUntil` runs one to a deadline; the report
  * runs them in slices, giving the event loop back in between (see mutuality.ts).
  */
 export type Stepwise<T> = { steps: Generator<undefined, void, undefined>; current: () => T };
 
-/** Runs a search until it ends or `limits.deadline` passes (the clock is read after each step). */
+/** Runs a search until it ends or `limits.deadline` passes (the clock is read between steps). */
 export function runUntil<T>(search: Stepwise<T>, limits: Deadline): { value: T; truncated: boolean } {
   for (;;) {
     if (search.steps.next().done === true) return { value: search.current(), truncated: false };

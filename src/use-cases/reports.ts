@@ -22,8 +22,8 @@ import {
 export type ReportWindow = { from: Date; to: Date };
 
 /**
- * Each graph search works at most 2 s, reported when reached (never a hang), in slices of
- * 20 ms between which the process serves other requests.
+ * Each graph search works at most 2 s (time spent serving other requests between its 20 ms
+ * slices does not count); reaching it is reported, never a hang.
  */
 const GRAPH_LIMITS = { phaseMilliseconds: 2_000, sliceMilliseconds: 20 };
 
