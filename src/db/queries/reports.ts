@@ -309,26 +309,14 @@ function uuids(text: unknown): string[] {
   return items.length === 0 ? [] : items.split(',');
 }
 
-/** Comma-separated integers (possibly negative), read without a string per number. */
+/**
+ * Comma-separated integers (possibly negative), as PostgreSQL writes an integer array's items:
+ * valid JSON between brackets, which V8's JSON parser reads about twice as fast as a loop over
+ * the characters.
+ */
 export function integers(text: unknown): number[] {
   if (typeof text !== 'string' || text.length === 0) return [];
-  const values: number[] = [];
-  let value = 0;
-  let sign = 1;
-  for (let index = 0; index < text.length; index += 1) {
-    const code = text.charCodeAt(index);
-    if (code === 44) {
-      values.push(sign * value);
-      value = 0;
-      sign = 1;
-    } else if (code === 45) {
-      sign = -1;
-    } else {
-      value = value * 10 + (code - 48);
-    }
-  }
-  values.push(sign * value);
-  return values;
+  return JSON.parse(`[${text}]`) as number[];
 }
 
 /** Every member (with its account), and whether it was registered by the window's end. */
