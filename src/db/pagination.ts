@@ -28,6 +28,28 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   return lastId;
 }
 
+/**
+ * A cursor that also carries the ledger sequence its listing is pinned to, so that every page
+ * describes the same state of the ledger. A plain id cursor (no sequence) is still read.
+ */
+export function encodePinnedCursor(throughSequence: number, lastId: string): string {
+  return Buffer.from(`s${throughSequence}/${lastId}`, 'utf8').toString('base64url');
+}
+
+export function decodePinnedCursor(cursor: string | undefined): { afterId: string | undefined; throughSequence: number | undefined } {
+  if (cursor === undefined) {
+    return { afterId: undefined, throughSequence: undefined };
+  }
+  const match = /^s(\d{1,15})\/(.*)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) {
+    return { afterId: decodeCursor(cursor), throughSequence: undefined };
+  }
+  if (!UUID.test(match[2]!)) {
+    throw invalidCursor();
+  }
+  return { afterId: match[2], throughSequence: Number(match[1]) };
+}
+
 /** Rows fetched with limit + 1 become a page and the cursor of the next one. */
 export function toPage<Row extends { id: string }, Item>(
   rows: Row[],

@@ -2,11 +2,13 @@ import { createHmac } from 'node:crypto';
 import { balanceIndex } from '../domain/matching.js';
 import { computeMutuality, ratio } from '../domain/mutuality.js';
 import type { Db } from '../db/client.js';
-import { encodeCursor, decodeCursor } from '../db/pagination.js';
+import { encodeCursor, decodeCursor, decodePinnedCursor, encodePinnedCursor } from '../db/pagination.js';
+import { invalidField } from '../domain/errors.js';
 import { inOneSnapshot } from '../db/snapshot.js';
 import {
   activityRows,
   categoryListings,
+  chainHeadSequence,
   exchangePage,
   ledgerTotals,
   memberRows,
@@ -164,12 +166,41 @@ export type ExchangeRecord = {
   brokered: boolean;
 };
 
-/** The exchanges behind the reports, page by page (the CSV export reads every page). */
-export async function* exchangeRecords(db: Db, timebankId: string, window: ReportWindow, options: { pseudonymKey: Buffer | undefined; pageSize: number; cursor?: string | undefined; pages?: number }) {
+/**
+ * Where an export starts, and the ledger sequence all its pages are read through: the one asked
+ * for, the one the cursor carries, or else the chain head now. Checked before anything is sent,
+ * so that a CSV stream never starts for a request that is refused.
+ */
+export async function exportStart(db: Db, timebankId: string, asked: { cursor: string | undefined; throughSequence: number | undefined }) {
+  const pinned = decodePinnedCursor(asked.cursor);
+  if (asked.throughSequence !== undefined && pinned.throughSequence !== undefined && asked.throughSequence !== pinned.throughSequence) {
+    throw invalidField('query', 'throughSequence', `differs from the cursor's (${pinned.throughSequence})`);
+  }
+  const head = await chainHeadSequence(db, timebankId);
+  const throughSequence = asked.throughSequence ?? pinned.throughSequence ?? head;
+  if (throughSequence > head) {
+    throw invalidField('query', 'throughSequence', `is after the ledger's last posted transfer (${head})`);
+  }
+  return { afterId: pinned.afterId, throughSequence };
+}
+
+/**
+ * The exchanges behind the reports, page by page (the CSV export reads every page), all
+ * through one ledger sequence (exportStart). Transfers posted and reversals made while a client
+ * pages through change none of its pages, and a report's chainHead.sequence gives back exactly
+ * the exchanges that report counted.
+ */
+export async function* exchangeRecords(
+  db: Db,
+  timebankId: string,
+  window: ReportWindow,
+  options: { pseudonymKey: Buffer | undefined; pageSize: number; start: { afterId: string | undefined; throughSequence: number }; pages?: number },
+) {
   const alias = pseudonymiser(options.pseudonymKey, timebankId, window);
-  let afterId = decodeCursor(options.cursor);
+  const { throughSequence } = options.start;
+  let afterId = options.start.afterId;
   for (let page = 0; page < (options.pages ?? Number.POSITIVE_INFINITY); page += 1) {
-    const found = await exchangePage(db, timebankId, window.from, window.to, { limit: options.pageSize, afterId });
+    const found = await exchangePage(db, timebankId, window.from, window.to, { limit: options.pageSize, afterId, throughSequence });
     const records: ExchangeRecord[] = found.slice(0, options.pageSize).map((row) => ({
       transferId: String(row.id),
       giverMemberId: alias(String(row.giver)),
@@ -181,7 +212,7 @@ export async function* exchangeRecords(db: Db, timebankId: string, window: Repor
     }));
     const more = found.length > options.pageSize;
     afterId = records.at(-1)?.transferId;
-    yield { records, nextCursor: more && afterId ? encodeCursor(afterId) : null };
+    yield { records, nextCursor: more && afterId ? encodePinnedCursor(throughSequence, afterId) : null };
     if (!more) return;
   }
 }

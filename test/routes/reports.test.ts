@@ -196,6 +196,64 @@ describe('activity and export', () => {
   });
 });
 
+describe('an export through one ledger sequence', () => {
+  it('keeps every page to the ledger as the first page saw it, and gives back what a report counted', async () => {
+    const { seed, members } = await community(3);
+    const [a, b, c] = members as [Member, Member, Member];
+    const counted = [await exchange(seed, a, b, 30), await exchange(seed, b, c, 45), await exchange(seed, c, a, 15)];
+    const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken);
+    const head = report.ledgerCheck.chainHead;
+    expect(head).toEqual((await service.get(`${seed.base}/ledger/verify`, seed.coordinatorToken)).chainHead);
+    expect(head.sequence).toBeGreaterThanOrEqual(3);
+
+    // A client starts paging; meanwhile one exchange is reversed and another is posted.
+    const first = await service.get(`${seed.base}/exports/exchanges?${windowQuery}&limit=2`, seed.coordinatorToken);
+    expect(first.throughSequence).toBe(head.sequence);
+    const reversal = await postWithKey(service, `${seed.base}/transfers/${counted[1].id}/reverse`, { reason: 'mistake' }, seed.coordinatorToken);
+    expect(reversal.statusCode, reversal.body).toBe(201);
+    const posted = await exchange(seed, a, c, 20);
+    const second = await service.get(`${seed.base}/exports/exchanges?${windowQuery}&limit=2&cursor=${first.nextCursor}`, seed.coordinatorToken);
+    expect(second).toMatchObject({ throughSequence: head.sequence, nextCursor: null });
+    const ids = (page: { items: Array<{ transferId: string }> }) => page.items.map((item) => item.transferId);
+    const countedIds = counted.map((transfer) => transfer.id as string);
+    expect([...ids(first), ...ids(second)]).toEqual(countedIds);
+
+    // Through the report's sequence, later: exactly the report's exchanges, the reversed one
+    // included; its minutes are the report's.
+    const pinned = await service.get(`${seed.base}/exports/exchanges?${windowQuery}&throughSequence=${head.sequence}`, seed.coordinatorToken);
+    expect(ids(pinned)).toEqual(countedIds);
+    expect(pinned.items.reduce((sum: number, item: { minutes: number }) => sum + item.minutes, 0)).toBe(report.minutes);
+    const csv = await service.request({ method: 'GET', url: `${seed.base}/exports/exchanges?${windowQuery}&throughSequence=${head.sequence}`, token: seed.coordinatorToken, headers: { accept: 'text/csv' } });
+    expect(csv.headers['ledger-sequence']).toBe(String(head.sequence));
+    expect(csv.body.trim().split('\n').slice(1).map((line) => line.split(',')[0])).toEqual(countedIds);
+
+    // Without a sequence: the ledger now, which a new report agrees with.
+    const current = await service.get(`${seed.base}/exports/exchanges?${windowQuery}`, seed.coordinatorToken);
+    expect(current.throughSequence).toBe(head.sequence + 2);
+    expect(ids(current)).toEqual([countedIds[0], countedIds[2], posted.id]);
+    const now = await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken);
+    expect(now.ledgerCheck.chainHead.sequence).toBe(current.throughSequence);
+    expect(now.minutes).toBe(30 + 15 + 20);
+
+    // Refused, with nothing read: a sequence the ledger has not reached, one that is not a
+    // number, and one that contradicts the cursor's.
+    const refusals = [
+      `throughSequence=${head.sequence + 3}`,
+      'throughSequence=soon',
+      `throughSequence=${head.sequence + 1}&limit=2&cursor=${first.nextCursor}`,
+    ];
+    for (const query of refusals) {
+      const refused = await service.request({ method: 'GET', url: `${seed.base}/exports/exchanges?${windowQuery}&${query}`, token: seed.coordinatorToken });
+      expect(refused.statusCode, query).toBe(400);
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+      expect(refused.json().errors?.[0]?.field ?? refused.json().detail, query).toMatch(/throughSequence/);
+    }
+    // A plain id cursor, as issued before cursors carried a sequence, still pages.
+    const plainCursor = Buffer.from(countedIds[0]!, 'utf8').toString('base64url');
+    expect(ids(await service.get(`${seed.base}/exports/exchanges?${windowQuery}&cursor=${plainCursor}`, seed.coordinatorToken))).toEqual([countedIds[2], posted.id]);
+  });
+});
+
 describe('dormancy and first exchanges', () => {
   it('dates each member\'s last exchange before the window\'s end, in any window, and ignores reversed and commons transfers', async () => {
     const at = (iso: string) => (now = new Date(iso));

@@ -13,25 +13,39 @@ const iso = (date: Date) => date.toISOString();
 
 /**
  * The ids of reversed transfers: few, so joined by hash rather than probed once per transfer.
+ * Through a ledger sequence: only reversals posted at or before it count.
  */
-function reversedIds(timebankId: string): SQL {
-  return sql`SELECT reverses_transfer_id AS id FROM transfers WHERE timebank_id = ${timebankId} AND reverses_transfer_id IS NOT NULL`;
+function reversedIds(timebankId: string, throughSequence?: number): SQL {
+  return sql`SELECT reverses_transfer_id AS id FROM transfers WHERE timebank_id = ${timebankId} AND reverses_transfer_id IS NOT NULL
+             ${throughSequence === undefined ? sql`` : sql`AND sequence <= ${throughSequence}`}`;
 }
 
 /**
  * Exchanges (mutuality-metrics.md): posted transfers between two member accounts that are not
  * reversals and have not been reversed, posted in [from, to). The giver is the payee.
+ *
+ * With throughSequence, the exchanges as the ledger stood when its chain ended at that
+ * sequence: later transfers are left out, and a transfer reversed later still counts. Posting
+ * assigns sequences in commit order, so this is exactly what a report that read the ledger at
+ * that head saw, however long ago.
  */
-export function exchangesSql(timebankId: string, from: Date | undefined, to: Date): SQL {
+export function exchangesSql(timebankId: string, from: Date | undefined, to: Date, throughSequence?: number): SQL {
   return sql`SELECT t.id, t.minutes, t.posted_at, t.category_id, t.brokered,
                     ga.member_id AS giver, ra.member_id AS receiver
                FROM transfers t
                JOIN accounts ga ON ga.timebank_id = t.timebank_id AND ga.id = t.payee_account_id AND ga.kind = 'member'
                JOIN accounts ra ON ra.timebank_id = t.timebank_id AND ra.id = t.payer_account_id AND ra.kind = 'member'
-               LEFT JOIN (${reversedIds(timebankId)}) r ON r.id = t.id
+               LEFT JOIN (${reversedIds(timebankId, throughSequence)}) r ON r.id = t.id
               WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.reverses_transfer_id IS NULL AND r.id IS NULL
                 ${from ? sql`AND t.posted_at >= ${iso(from)}::timestamptz` : sql``}
-                AND t.posted_at < ${iso(to)}::timestamptz`;
+                AND t.posted_at < ${iso(to)}::timestamptz
+                ${throughSequence === undefined ? sql`` : sql`AND t.sequence <= ${throughSequence}`}`;
+}
+
+/** The sequence of the timebank's last posted transfer (0 before the first). */
+export async function chainHeadSequence(db: Db, timebankId: string): Promise<number> {
+  const [row] = await rows(db, sql`SELECT last_sequence FROM ledger_heads WHERE timebank_id = ${timebankId}`);
+  return row ? Number(row.last_sequence) : 0;
 }
 
 /**
@@ -113,11 +127,11 @@ export async function activityRows(db: Db, timebankId: string, interval: 'week' 
   }, { accessMode: 'read only' });
 }
 
-/** A page of exchanges in id order, for the export. */
-export async function exchangePage(db: Db, timebankId: string, from: Date, to: Date, page: { limit: number; afterId: string | undefined }) {
+/** A page of exchanges in id order, for the export, through a ledger sequence. */
+export async function exchangePage(db: Db, timebankId: string, from: Date, to: Date, page: { limit: number; afterId: string | undefined; throughSequence: number }) {
   return rows(
     db,
-    sql`SELECT * FROM (${exchangesSql(timebankId, from, to)}) e
+    sql`SELECT * FROM (${exchangesSql(timebankId, from, to, page.throughSequence)}) e
          ${page.afterId ? sql`WHERE e.id > ${page.afterId}` : sql``}
          ORDER BY e.id LIMIT ${page.limit + 1}`,
   );
@@ -352,14 +366,21 @@ export async function categoryListings(db: Db, timebankId: string, now: Date) {
   return found.map((row) => ({ categoryId: String(row.id), name: String(row.name), openOffers: Number(row.offers), openRequests: Number(row.requests) }));
 }
 
-/** Balances sum and the entries' debits and credits: the ledger as a whole. */
+/** Balances sum and the entries' debits and credits: the ledger as a whole, and its chain head. */
 export async function ledgerTotals(db: Db, timebankId: string) {
   const [row] = await rows(
     db,
     sql`SELECT (SELECT coalesce(sum(balance_minutes), 0) FROM accounts WHERE timebank_id = ${timebankId})::bigint AS balances,
+               (SELECT last_sequence FROM ledger_heads WHERE timebank_id = ${timebankId}) AS head_sequence,
+               (SELECT last_hash FROM ledger_heads WHERE timebank_id = ${timebankId}) AS head_hash,
                coalesce(-sum(minutes) FILTER (WHERE minutes < 0), 0)::bigint AS debits,
                coalesce(sum(minutes) FILTER (WHERE minutes > 0), 0)::bigint AS credits
           FROM entries WHERE timebank_id = ${timebankId}`,
   );
-  return { sumOfBalancesMinutes: Number(row?.balances), totalDebitMinutes: Number(row?.debits), totalCreditMinutes: Number(row?.credits) };
+  return {
+    sumOfBalancesMinutes: Number(row?.balances),
+    totalDebitMinutes: Number(row?.debits),
+    totalCreditMinutes: Number(row?.credits),
+    chainHead: { sequence: Number(row?.head_sequence ?? 0), hash: String(row?.head_hash ?? '') },
+  };
 }

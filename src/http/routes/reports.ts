@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { invalidField } from '../../domain/errors.js';
 import { requireCoordinatorOrScope, isCoordinatorOf } from '../../domain/principal.js';
 import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
-import { activityReport, exchangeRecords, membersReport, mutualityReport } from '../../use-cases/reports.js';
+import { activityReport, exchangeRecords, exportStart, membersReport, mutualityReport } from '../../use-cases/reports.js';
 import type { RouteOptions } from '../options.js';
 import { bearerAuth, id, instantQuery, paginationQuery, problems, readProblems, timebankParams, timestamp } from '../schemas.js';
 
@@ -64,6 +64,9 @@ const mutualitySchema = z
       debitsEqualCredits: z.boolean(),
       windowAddsUp: z.boolean(),
       window: z.object({ postedMinutes: z.int(), exchangeMinutes: z.int(), commonsMinutes: z.int(), reversalMinutes: z.int(), reversedMinutes: z.int() }),
+      chainHead: z
+        .object({ sequence: z.int(), hash: z.string() })
+        .describe("The ledger as this report read it: its last posted transfer's sequence and hash (as ledger/verify gives them). The exchanges export with throughSequence set to this sequence lists exactly the exchanges counted here."),
     }),
     membersToContact: z
       .object({ receiverOnly: contactSchema, giverOnly: contactSchema, newlyDormant: contactSchema, neverExchanged: contactSchema })
@@ -275,12 +278,28 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         operationId: 'exportExchanges',
         summary: 'The exchanges behind the reports (coordinator, or partner with reports:read)',
         description:
-          'Giver, receiver, minutes, time, category and brokered for every exchange in [from, to), so that every figure can be recomputed independently. pseudonymise=true replaces member ids with keyed hashes, the same on every page of the same window. JSON pages with limit and cursor; CSV (Accept: text/csv) streams the whole window.',
+          'Giver, receiver, minutes, time, category and brokered for every exchange in [from, to), so that every figure can be recomputed independently. pseudonymise=true replaces member ids with keyed hashes, the same on every page of the same window. JSON pages with limit and cursor; CSV (Accept: text/csv) streams the whole window. Every page is read through one ledger sequence (throughSequence; returned in JSON, and in the Ledger-Sequence header of the CSV response), so the pages agree with each other however the ledger moves while they are read.',
         tags,
         security: bearerAuth,
         params: timebankParams,
-        querystring: z.strictObject({ ...paginationQuery, ...windowQuery, pseudonymise: z.enum(['true', 'false']).optional() }),
-        response: { 200: csvOr(z.object({ items: z.array(exchangeSchema), nextCursor: z.string().nullable() }), 'Exchanges'), ...problems(...readProblems) },
+        querystring: z.strictObject({
+          ...paginationQuery,
+          ...windowQuery,
+          pseudonymise: z.enum(['true', 'false']).optional(),
+          throughSequence: z
+            .string()
+            .regex(/^\d{1,15}$/, 'must be a ledger sequence')
+            .transform(Number)
+            .optional()
+            .describe("The exchanges as the ledger stood when its chain ended at this sequence: later transfers and later reversals are left out. A mutuality report's ledgerCheck.chainHead.sequence gives back exactly the exchanges it counted. Default: the chain head when the first page is read (the cursor carries it to the next pages)."),
+        }),
+        response: {
+          200: csvOr(
+            z.object({ items: z.array(exchangeSchema), throughSequence: z.int().describe('The ledger sequence every page of this export is read through'), nextCursor: z.string().nullable() }),
+            'Exchanges',
+          ),
+          ...problems(...readProblems),
+        },
       },
     },
     async (request, reply) => {
@@ -288,21 +307,23 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       requireCoordinatorOrScope(request.principal, timebankId, 'reports:read');
       const span = window(request.query, clock());
       const key = request.query.pseudonymise === 'true' ? pseudonymKey : undefined;
+      const start = await exportStart(database.db, timebankId, { cursor: request.query.cursor, throughSequence: request.query.throughSequence });
       if (!wantsCsv(request.headers.accept)) {
-        const pages = exchangeRecords(database.db, timebankId, span, { pseudonymKey: key, pageSize: request.query.limit ?? DEFAULT_PAGE_SIZE, cursor: request.query.cursor, pages: 1 });
+        const pages = exchangeRecords(database.db, timebankId, span, { pseudonymKey: key, pageSize: request.query.limit ?? DEFAULT_PAGE_SIZE, start, pages: 1 });
         const { value } = await pages.next();
-        return { items: value?.records ?? [], nextCursor: value?.nextCursor ?? null };
+        return { items: value?.records ?? [], throughSequence: start.throughSequence, nextCursor: value?.nextCursor ?? null };
       }
       const columns = ['transferId', 'giverMemberId', 'receiverMemberId', 'minutes', 'postedAt', 'categoryId', 'brokered'];
       async function* csv() {
         yield stringify([], { header: true, columns });
-        for await (const page of exchangeRecords(database.db, timebankId, span, { pseudonymKey: key, pageSize: 5000 })) {
+        for await (const page of exchangeRecords(database.db, timebankId, span, { pseudonymKey: key, pageSize: 5000, start: { ...start, afterId: undefined } })) {
           yield stringify(page.records, { columns });
         }
       }
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', 'attachment; filename="exchanges.csv"')
+        .header('ledger-sequence', String(start.throughSequence))
         .send(Readable.from(csv()) as unknown as string);
     },
   );
