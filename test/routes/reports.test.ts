@@ -214,7 +214,7 @@ describe('an export through one ledger sequence', () => {
     const posted = await exchange(seed, a, c, 20);
     const second = await service.get(`${seed.base}/exports/exchanges?${windowQuery}&limit=2&cursor=${first.nextCursor}`, seed.coordinatorToken);
     expect(second).toMatchObject({ throughSequence: head.sequence, nextCursor: null });
-    const ids = (page: { items: Array<{ transferId: string }> }) => page.items.map((item) => item.transferId);
+    const ids = (page: { items?: unknown }) => (page.items as Array<{ transferId: string }>).map((item) => item.transferId);
     const countedIds = counted.map((transfer) => transfer.id as string);
     expect([...ids(first), ...ids(second)]).toEqual(countedIds);
 
