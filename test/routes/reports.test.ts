@@ -113,6 +113,44 @@ describe('the mutuality report through the API', () => {
     now = new Date('2026-01-10T12:00:00.000Z');
   });
 
+  it('counts exchanges per category and the median duration, leaving out what is not an exchange', async () => {
+    const { seed, members } = await community(3);
+    const [a, b, c] = members as [Member, Member, Member];
+    const category = async (name: string) => (await service.send<{ id: string }>('POST', `${seed.base}/categories`, { name }, seed.coordinatorToken)).id;
+    const [garden, rides] = [await category('Garden work'), await category('Rides to appointments')];
+    await service.send('POST', `${seed.base}/offers`, { title: 'Weeding', categoryId: garden, memberId: a.id }, seed.coordinatorToken);
+    await service.send('POST', `${seed.base}/requests`, { title: 'Hedge', categoryId: garden, memberId: b.id }, seed.coordinatorToken);
+    await service.send('POST', `${seed.base}/requests`, { title: 'Lift', categoryId: garden, memberId: c.id }, seed.coordinatorToken);
+    const post = async (body: Record<string, unknown>) => {
+      const response = await postWithKey(service, `${seed.base}/transfers`, body, seed.coordinatorToken);
+      expect(response.statusCode, response.body).toBe(201);
+      return response.json();
+    };
+    await post({ payerAccountId: b.accountId, payeeAccountId: a.accountId, minutes: 30, categoryId: garden });
+    await post({ payerAccountId: a.accountId, payeeAccountId: b.accountId, minutes: 90, categoryId: garden });
+    await post({ payerAccountId: c.accountId, payeeAccountId: a.accountId, minutes: 45, categoryId: rides });
+    await post({ payerAccountId: a.accountId, payeeAccountId: c.accountId, minutes: 60 });
+    // Not exchanges: a reversed transfer (and its reversal) and a commons transfer, in a category.
+    const reversed = await post({ payerAccountId: b.accountId, payeeAccountId: c.accountId, minutes: 240, categoryId: rides });
+    await postWithKey(service, `${seed.base}/transfers/${reversed.id}/reverse`, { reason: 'mistake' }, seed.coordinatorToken);
+    await post({ payerAccountId: seed.timebank.commonsAccountId, payeeAccountId: b.accountId, minutes: 120, categoryId: garden });
+
+    const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken);
+    expect(report).toMatchObject({ exchanges: 4, minutes: 225, medianMinutesPerExchange: 52.5 });
+    // The timebank starts with a default set of categories: those have no exchanges here.
+    const ours = [garden, rides, null];
+    for (const other of report.byCategory.filter((row: { categoryId: string | null }) => !ours.includes(row.categoryId))) {
+      expect(other).toMatchObject({ exchanges: 0, minutes: 0 });
+    }
+    expect(report.byCategory.filter((row: { categoryId: string | null }) => ours.includes(row.categoryId))).toEqual([
+      { categoryId: garden, name: 'Garden work', exchanges: 2, minutes: 120, openOffers: 1, openRequests: 2 },
+      { categoryId: rides, name: 'Rides to appointments', exchanges: 1, minutes: 45, openOffers: 0, openRequests: 0 },
+      { categoryId: null, name: 'Uncategorised', exchanges: 1, minutes: 60, openOffers: 0, openRequests: 0 },
+    ]);
+    expect(report.ledgerCheck.window).toEqual({ postedMinutes: 225 + 240 + 240 + 120, exchangeMinutes: 225, commonsMinutes: 120, reversalMinutes: 240, reversedMinutes: 240 });
+    expect(report.ledgerCheck.windowAddsUp).toBe(true);
+  });
+
   it('gives counts of 0 and null ratios for an empty window', async () => {
     const { seed } = await community(2);
     const report = await service.get(`${seed.base}/reports/mutuality?from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z`, seed.coordinatorToken);
