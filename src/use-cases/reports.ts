@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { balanceIndex } from '../domain/matching.js';
 import { computeMutuality, ratio } from '../domain/mutuality.js';
 import type { Db } from '../db/client.js';
-import { encodeCursor, decodeCursor, decodePinnedCursor, encodePinnedCursor } from '../db/pagination.js';
+import { decodePinnedCursor, encodePinnedCursor } from '../db/pagination.js';
 import { invalidField } from '../domain/errors.js';
 import { inOneSnapshot } from '../db/snapshot.js';
 import {
@@ -104,8 +104,9 @@ function medianOfCounts(pairs: Array<[number, number]>): number | null {
 
 const DAY = 86_400_000;
 
-export async function membersReport(db: Db, timebankId: string, window: ReportWindow, page: { limit: number; cursor: string | undefined }) {
-  const found = await memberRows(db, timebankId, window.from, window.to, { limit: page.limit, afterId: decodeCursor(page.cursor) });
+export async function membersReport(db: Db, timebankId: string, window: ReportWindow, page: { limit: number; start: LedgerPin }) {
+  const { afterId, throughSequence } = page.start;
+  const found = await memberRows(db, timebankId, window.from, window.to, { limit: page.limit, afterId, throughSequence });
   const items = found.slice(0, page.limit).map((row) => {
     const given = Number(row.given);
     const received = Number(row.received);
@@ -125,15 +126,16 @@ export async function membersReport(db: Db, timebankId: string, window: ReportWi
       daysSinceLastExchange: last ? Math.floor((window.to.getTime() - last.getTime()) / DAY) : null,
     };
   });
-  return { items, nextCursor: found.length > page.limit ? encodeCursor(items.at(-1)!.memberId) : null };
+  return { items, throughSequence, nextCursor: found.length > page.limit ? encodePinnedCursor(throughSequence, items.at(-1)!.memberId) : null };
 }
 
-export async function activityReport(db: Db, timebankId: string, interval: 'week' | 'month', window: ReportWindow) {
-  const found = await activityRows(db, timebankId, interval, window.from, window.to);
+export async function activityReport(db: Db, timebankId: string, interval: 'week' | 'month', window: ReportWindow, throughSequence: number) {
+  const found = await activityRows(db, timebankId, interval, window.from, window.to, throughSequence);
   return {
     interval,
     from: window.from.toISOString(),
     to: window.to.toISOString(),
+    throughSequence,
     items: found.map((row) => ({
       periodStart: String(row.start),
       exchanges: Number(row.exchanges),
@@ -166,12 +168,17 @@ export type ExchangeRecord = {
   brokered: boolean;
 };
 
+/** Where a listing starts (after this id), and the ledger sequence all its pages are read through. */
+export type LedgerPin = { afterId: string | undefined; throughSequence: number };
+
 /**
- * Where an export starts, and the ledger sequence all its pages are read through: the one asked
- * for, the one the cursor carries, or else the chain head now. Checked before anything is sent,
- * so that a CSV stream never starts for a request that is refused.
+ * The ledger sequence a report or export is read through: the one asked for, the one its
+ * cursor carries, or else the chain head now. Reads filtered by it see the ledger as it stood
+ * at that sequence, so the pages of one listing agree with each other, and with a mutuality
+ * report that read the ledger there, however the ledger moves meanwhile. Checked before
+ * anything is sent, so that a CSV stream never starts for a request that is refused.
  */
-export async function exportStart(db: Db, timebankId: string, asked: { cursor: string | undefined; throughSequence: number | undefined }) {
+export async function ledgerPin(db: Db, timebankId: string, asked: { cursor: string | undefined; throughSequence: number | undefined }): Promise<LedgerPin> {
   const pinned = decodePinnedCursor(asked.cursor);
   if (asked.throughSequence !== undefined && pinned.throughSequence !== undefined && asked.throughSequence !== pinned.throughSequence) {
     throw invalidField('query', 'throughSequence', `differs from the cursor's (${pinned.throughSequence})`);
@@ -186,7 +193,7 @@ export async function exportStart(db: Db, timebankId: string, asked: { cursor: s
 
 /**
  * The exchanges behind the reports, page by page (the CSV export reads every page), all
- * through one ledger sequence (exportStart). Transfers posted and reversals made while a client
+ * through one ledger sequence (ledgerPin). Transfers posted and reversals made while a client
  * pages through change none of its pages, and a report's chainHead.sequence gives back exactly
  * the exchanges that report counted.
  */
@@ -194,7 +201,7 @@ export async function* exchangeRecords(
   db: Db,
   timebankId: string,
   window: ReportWindow,
-  options: { pseudonymKey: Buffer | undefined; pageSize: number; start: { afterId: string | undefined; throughSequence: number }; pages?: number },
+  options: { pseudonymKey: Buffer | undefined; pageSize: number; start: LedgerPin; pages?: number },
 ) {
   const alias = pseudonymiser(options.pseudonymKey, timebankId, window);
   const { throughSequence } = options.start;

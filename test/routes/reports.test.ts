@@ -244,6 +244,12 @@ describe('an export through one ledger sequence', () => {
     expect(head).toEqual((await service.get(`${seed.base}/ledger/verify`, seed.coordinatorToken)).chainHead);
     expect(head.sequence).toBeGreaterThanOrEqual(3);
 
+    // The members and activity reports as the ledger stands at the report's sequence.
+    const membersThen = await service.get(`${seed.base}/reports/members?${windowQuery}&limit=500`, seed.coordinatorToken);
+    const activityThen = await service.get(`${seed.base}/reports/activity?interval=week&${windowQuery}`, seed.coordinatorToken);
+    expect([membersThen.throughSequence, activityThen.throughSequence]).toEqual([head.sequence, head.sequence]);
+    const firstMembers = await service.get(`${seed.base}/reports/members?${windowQuery}&limit=3`, seed.coordinatorToken);
+
     // A client starts paging; meanwhile one exchange is reversed and another is posted.
     const first = await service.get(`${seed.base}/exports/exchanges?${windowQuery}&limit=2`, seed.coordinatorToken);
     expect(first.throughSequence).toBe(head.sequence);
@@ -265,6 +271,27 @@ describe('an export through one ledger sequence', () => {
     expect(csv.headers['ledger-sequence']).toBe(String(head.sequence));
     expect(csv.body.trim().split('\n').slice(1).map((line) => line.split(',')[0])).toEqual(countedIds);
 
+    // The members report's next page, and both reports through the report's sequence, are as
+    // they were; now, they are not (balances included).
+    const nextMembers = await service.get(`${seed.base}/reports/members?${windowQuery}&limit=3&cursor=${firstMembers.nextCursor}`, seed.coordinatorToken);
+    expect(nextMembers.throughSequence).toBe(head.sequence);
+    expect([...firstMembers.items, ...nextMembers.items]).toEqual(membersThen.items);
+    const pinnedQuery = `${windowQuery}&throughSequence=${head.sequence}`;
+    expect((await service.get(`${seed.base}/reports/members?${pinnedQuery}&limit=500`, seed.coordinatorToken)).items).toEqual(membersThen.items);
+    expect(await service.get(`${seed.base}/reports/activity?interval=week&${pinnedQuery}`, seed.coordinatorToken)).toEqual(activityThen);
+    const membersNow = await service.get(`${seed.base}/reports/members?${windowQuery}&limit=500`, seed.coordinatorToken);
+    const rowOf = (rows: Array<{ memberId: string }>, member: Member) => rows.find((row) => row.memberId === member.id);
+    // c paid b 45 and was paid 15 by a; then the 45 came back (the reversal) and c paid a 20.
+    expect(rowOf(membersThen.items, c)).toMatchObject({ balanceMinutes: -45 + 15, receivedMinutes: 45, givenMinutes: 15 });
+    expect(rowOf(membersNow.items, c)).toMatchObject({ balanceMinutes: -45 + 15 + 45 - 20, receivedMinutes: 20, givenMinutes: 15 });
+    const activityNow = await service.get(`${seed.base}/reports/activity?interval=week&${windowQuery}`, seed.coordinatorToken);
+    expect(activityNow.throughSequence).toBe(head.sequence + 2);
+    expect(activityNow.items).not.toEqual(activityThen.items);
+    const membersCsv = await service.request({ method: 'GET', url: `${seed.base}/reports/members?${pinnedQuery}`, token: seed.coordinatorToken, headers: { accept: 'text/csv' } });
+    expect(membersCsv.headers['ledger-sequence']).toBe(String(head.sequence));
+    const cLine = membersCsv.body.split('\n').find((line) => line.startsWith(c.id))!;
+    expect(cLine.split(',')[Object.keys(membersThen.items[0]).indexOf('balanceMinutes')]).toBe('-30');
+
     // Without a sequence: the ledger now, which a new report agrees with.
     const current = await service.get(`${seed.base}/exports/exchanges?${windowQuery}`, seed.coordinatorToken);
     expect(current.throughSequence).toBe(head.sequence + 2);
@@ -280,8 +307,8 @@ describe('an export through one ledger sequence', () => {
       'throughSequence=soon',
       `throughSequence=${head.sequence + 1}&limit=2&cursor=${first.nextCursor}`,
     ];
-    for (const query of refusals) {
-      const refused = await service.request({ method: 'GET', url: `${seed.base}/exports/exchanges?${windowQuery}&${query}`, token: seed.coordinatorToken });
+    for (const query of [...refusals.map((refusal) => `exports/exchanges?${refusal}`), `reports/members?${refusals[0]}`, `reports/activity?${refusals[1]}`]) {
+      const refused = await service.request({ method: 'GET', url: `${seed.base}/${query.replace('?', `?${windowQuery}&`)}`, token: seed.coordinatorToken });
       expect(refused.statusCode, query).toBe(400);
       expect(refused.headers['content-type']).toContain('application/problem+json');
       expect(refused.json().errors?.[0]?.field ?? refused.json().detail, query).toMatch(/throughSequence/);

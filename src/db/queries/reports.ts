@@ -53,15 +53,16 @@ export async function chainHeadSequence(db: Db, timebankId: string): Promise<num
  * members' transfers are read, through the payee and payer indexes, so that a page costs what
  * its members traded, not what the whole timebank did.
  */
-export async function memberRows(db: Db, timebankId: string, from: Date, to: Date, page: { limit: number; afterId: string | undefined }) {
+export async function memberRows(db: Db, timebankId: string, from: Date, to: Date, page: { limit: number; afterId: string | undefined; throughSequence: number }) {
+  const through = page.throughSequence;
   // The page member's side of an exchange: the page member is the payee (gave) or the payer
   // (received), and the other side is a member (not the commons).
   const side = (own: 'payee_account_id' | 'payer_account_id', other: 'payee_account_id' | 'payer_account_id', name: 'given' | 'received') =>
     sql`SELECT p.id AS member_id, t.${sql.raw(other)} AS partner, t.minutes, ${name} AS side, t.posted_at
           FROM page p
           JOIN transfers t ON t.timebank_id = ${timebankId} AND t.${sql.raw(own)} = p.account_id
-          LEFT JOIN (${reversedIds(timebankId)}) r ON r.id = t.id
-         WHERE t.status = 'posted' AND t.reverses_transfer_id IS NULL AND r.id IS NULL
+          LEFT JOIN (${reversedIds(timebankId, through)}) r ON r.id = t.id
+         WHERE t.status = 'posted' AND t.reverses_transfer_id IS NULL AND r.id IS NULL AND t.sequence <= ${through}
            AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz
            AND t.${sql.raw(other)} <> ${commonsAccount(timebankId)}`;
   return rows(
@@ -72,7 +73,15 @@ export async function memberRows(db: Db, timebankId: string, from: Date, to: Dat
                 WHERE m.timebank_id = ${timebankId} AND m.created_at < ${iso(to)}::timestamptz
                   ${page.afterId ? sql`AND m.id > ${page.afterId}` : sql``}
                 ORDER BY m.id LIMIT ${page.limit + 1}),
-             sides AS (${side('payee_account_id', 'payer_account_id', 'given')} UNION ALL ${side('payer_account_id', 'payee_account_id', 'received')})
+             sides AS (${side('payee_account_id', 'payer_account_id', 'given')} UNION ALL ${side('payer_account_id', 'payee_account_id', 'received')}),
+             -- The page members' entries from transfers posted after the ledger sequence: left
+             -- out of their balances (none when the sequence is the chain head).
+             later AS MATERIALIZED (
+               SELECT e.account_id, sum(e.minutes) AS minutes
+                 FROM transfers t JOIN entries e ON e.timebank_id = t.timebank_id AND e.transfer_id = t.id
+                WHERE t.timebank_id = ${timebankId} AND t.sequence > ${through}
+                  AND e.account_id IN (SELECT account_id FROM page) AND e.posted_at < ${iso(to)}::timestamptz
+                GROUP BY e.account_id)
         SELECT p.id, p.display_name,
                coalesce(sum(s.minutes) FILTER (WHERE s.side = 'given'), 0)::bigint AS given,
                coalesce(sum(s.minutes) FILTER (WHERE s.side = 'received'), 0)::bigint AS received,
@@ -80,8 +89,9 @@ export async function memberRows(db: Db, timebankId: string, from: Date, to: Dat
                count(DISTINCT s.partner) FILTER (WHERE s.side = 'received')::bigint AS helpers,
                count(s.minutes)::bigint AS exchanges,
                min(s.posted_at) AS first_at, max(s.posted_at) AS last_at,
-               (SELECT coalesce(sum(minutes), 0) FROM entries WHERE timebank_id = ${timebankId}
-                   AND account_id = p.account_id AND posted_at < ${iso(to)}::timestamptz)::bigint AS balance
+               ((SELECT coalesce(sum(minutes), 0) FROM entries WHERE timebank_id = ${timebankId}
+                   AND account_id = p.account_id AND posted_at < ${iso(to)}::timestamptz)
+                - coalesce((SELECT l.minutes FROM later l WHERE l.account_id = p.account_id), 0))::bigint AS balance
           FROM page p LEFT JOIN sides s ON s.member_id = p.id
          GROUP BY p.id, p.display_name, p.account_id
          ORDER BY p.id`,
@@ -89,7 +99,7 @@ export async function memberRows(db: Db, timebankId: string, from: Date, to: Dat
 }
 
 /** Per period (week from Monday, or month, UTC): exchanges, minutes, active, new and two-way members. */
-export async function activityRows(db: Db, timebankId: string, interval: 'week' | 'month', from: Date, to: Date) {
+export async function activityRows(db: Db, timebankId: string, interval: 'week' | 'month', from: Date, to: Date, throughSequence: number) {
   // One pass over the window's exchanges: each counts once for its giver and once for its
   // receiver in its period, and the periods' figures are sums over their members. (Each period
   // used to count its exchanges and members in subqueries over all of them: a year by week
@@ -106,7 +116,7 @@ export async function activityRows(db: Db, timebankId: string, interval: 'week' 
             SELECT date_trunc(${interval}, x.posted_at AT TIME ZONE 'UTC') AS period, s.member_id,
                    count(*) FILTER (WHERE s.gave) AS given, coalesce(sum(x.minutes) FILTER (WHERE s.gave), 0) AS given_minutes,
                    count(*) FILTER (WHERE NOT s.gave) AS received
-              FROM (${exchangesSql(timebankId, from, to)}) x
+              FROM (${exchangesSql(timebankId, from, to, throughSequence)}) x
              CROSS JOIN LATERAL (VALUES (x.giver, true), (x.receiver, false)) AS s(member_id, gave)
              GROUP BY 1, 2),
           per_period AS (

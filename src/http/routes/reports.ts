@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { invalidField } from '../../domain/errors.js';
 import { requireCoordinatorOrScope, isCoordinatorOf } from '../../domain/principal.js';
 import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
-import { activityReport, exchangeRecords, exportStart, membersReport, mutualityReport } from '../../use-cases/reports.js';
+import { activityReport, exchangeRecords, ledgerPin, membersReport, mutualityReport } from '../../use-cases/reports.js';
 import type { RouteOptions } from '../options.js';
 import { bearerAuth, id, instantQuery, paginationQuery, problems, readProblems, timebankParams, timestamp } from '../schemas.js';
 
@@ -109,6 +109,18 @@ const windowQuery = {
   to: instantQuery.optional().describe('End, exclusive (default: now)'),
 };
 
+const throughSequenceQuery = {
+  throughSequence: z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be a ledger sequence')
+    .transform(Number)
+    .optional()
+    .describe(
+      "Read the ledger as it stood when its chain ended at this sequence: later transfers and later reversals are left out. A mutuality report's ledgerCheck.chainHead.sequence gives the figures behind that report. Default: the chain head when the first page is read (the cursor carries it to the next pages).",
+    ),
+};
+const throughSequenceField = z.int().describe('The ledger sequence this answer (every page of it) is read through');
+
 const csvOr = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: {
@@ -204,36 +216,45 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       schema: {
         operationId: 'getMembersReport',
         summary: 'One row per member over [from, to) (coordinator, or partner with reports:read)',
-        description: 'JSON pages with limit and cursor; CSV (Accept: text/csv) holds every member.',
+        description:
+          'JSON pages with limit and cursor; CSV (Accept: text/csv) holds every member. Every page is read through one ledger sequence (throughSequence; returned in JSON, and in the Ledger-Sequence header of the CSV response).',
         tags,
         security: bearerAuth,
         params: timebankParams,
-        querystring: z.strictObject({ ...paginationQuery, ...windowQuery }),
-        response: { 200: csvOr(z.object({ items: z.array(memberRowSchema), nextCursor: z.string().nullable() }), 'Members'), ...problems(...readProblems) },
+        querystring: z.strictObject({ ...paginationQuery, ...windowQuery, ...throughSequenceQuery }),
+        response: {
+          200: csvOr(z.object({ items: z.array(memberRowSchema), throughSequence: throughSequenceField, nextCursor: z.string().nullable() }), 'Members'),
+          ...problems(...readProblems),
+        },
       },
     },
     async (request, reply) => {
       const { timebankId } = request.params;
       requireCoordinatorOrScope(request.principal, timebankId, 'reports:read');
       const span = window(request.query, clock());
+      const start = await ledgerPin(database.db, timebankId, { cursor: request.query.cursor, throughSequence: request.query.throughSequence });
       if (!wantsCsv(request.headers.accept)) {
-        return membersReport(database.db, timebankId, span, { limit: request.query.limit ?? DEFAULT_PAGE_SIZE, cursor: request.query.cursor });
+        return membersReport(database.db, timebankId, span, { limit: request.query.limit ?? DEFAULT_PAGE_SIZE, start });
       }
-      // Every page from one snapshot, so that the file describes one state of the ledger.
+      // Every member, through one ledger sequence, from one snapshot (the members themselves
+      // are not part of the ledger).
       const rows = await database.db.transaction(
         async (tx) => {
           const found = [];
-          let cursor: string | undefined;
-          do {
-            const page = await membersReport(tx, timebankId, span, { limit: 500, cursor });
+          let afterId: string | undefined;
+          for (;;) {
+            const page = await membersReport(tx, timebankId, span, { limit: 500, start: { afterId, throughSequence: start.throughSequence } });
             found.push(...page.items);
-            cursor = page.nextCursor ?? undefined;
-          } while (cursor);
-          return found;
+            if (!page.nextCursor) return found;
+            afterId = page.items.at(-1)!.memberId;
+          }
         },
         { isolationLevel: 'repeatable read', accessMode: 'read only' },
       );
-      return reply.type('text/csv; charset=utf-8').send(stringify(rows, { header: true, columns: Object.keys(memberRowSchema.shape) }));
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('ledger-sequence', String(start.throughSequence))
+        .send(stringify(rows, { header: true, columns: Object.keys(memberRowSchema.shape) }));
     },
   );
 
@@ -247,12 +268,13 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         tags,
         security: bearerAuth,
         params: timebankParams,
-        querystring: z.strictObject({ ...windowQuery, interval: z.enum(['week', 'month']).optional().describe('Default month') }),
+        querystring: z.strictObject({ ...windowQuery, ...throughSequenceQuery, interval: z.enum(['week', 'month']).optional().describe('Default month') }),
         response: {
           200: z.object({
             interval: z.enum(['week', 'month']),
             from: timestamp,
             to: timestamp,
+            throughSequence: throughSequenceField,
             items: z.array(z.object({ periodStart: timestamp, exchanges: z.int(), minutes: z.int(), activeMembers: z.int(), newMembers: z.int(), twoWayShare: ratioSchema })),
           }),
           ...problems(...readProblems),
@@ -267,7 +289,8 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       if ((span.to.getTime() - span.from.getTime()) / DAY > (interval === 'week' ? 7 * 520 : 31 * 240)) {
         throw invalidField('query', 'from', 'the window is too long for this interval');
       }
-      return activityReport(database.db, timebankId, interval, span);
+      const { throughSequence } = await ledgerPin(database.db, timebankId, { cursor: undefined, throughSequence: request.query.throughSequence });
+      return activityReport(database.db, timebankId, interval, span, throughSequence);
     },
   );
 
@@ -286,16 +309,11 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
           ...paginationQuery,
           ...windowQuery,
           pseudonymise: z.enum(['true', 'false']).optional(),
-          throughSequence: z
-            .string()
-            .regex(/^\d{1,15}$/, 'must be a ledger sequence')
-            .transform(Number)
-            .optional()
-            .describe("The exchanges as the ledger stood when its chain ended at this sequence: later transfers and later reversals are left out. A mutuality report's ledgerCheck.chainHead.sequence gives back exactly the exchanges it counted. Default: the chain head when the first page is read (the cursor carries it to the next pages)."),
+          ...throughSequenceQuery,
         }),
         response: {
           200: csvOr(
-            z.object({ items: z.array(exchangeSchema), throughSequence: z.int().describe('The ledger sequence every page of this export is read through'), nextCursor: z.string().nullable() }),
+            z.object({ items: z.array(exchangeSchema), throughSequence: throughSequenceField, nextCursor: z.string().nullable() }),
             'Exchanges',
           ),
           ...problems(...readProblems),
@@ -307,7 +325,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       requireCoordinatorOrScope(request.principal, timebankId, 'reports:read');
       const span = window(request.query, clock());
       const key = request.query.pseudonymise === 'true' ? pseudonymKey : undefined;
-      const start = await exportStart(database.db, timebankId, { cursor: request.query.cursor, throughSequence: request.query.throughSequence });
+      const start = await ledgerPin(database.db, timebankId, { cursor: request.query.cursor, throughSequence: request.query.throughSequence });
       if (!wantsCsv(request.headers.accept)) {
         const pages = exchangeRecords(database.db, timebankId, span, { pseudonymKey: key, pageSize: request.query.limit ?? DEFAULT_PAGE_SIZE, start, pages: 1 });
         const { value } = await pages.next();
