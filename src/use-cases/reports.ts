@@ -9,6 +9,7 @@ import {
   activityRows,
   categoryListings,
   chainHeadSequence,
+  everyMemberRows,
   exchangePage,
   ledgerTotals,
   memberRows,
@@ -107,26 +108,33 @@ const DAY = 86_400_000;
 export async function membersReport(db: Db, timebankId: string, window: ReportWindow, page: { limit: number; start: LedgerPin }) {
   const { afterId, throughSequence } = page.start;
   const found = await memberRows(db, timebankId, window.from, window.to, { limit: page.limit, afterId, throughSequence });
-  const items = found.slice(0, page.limit).map((row) => {
-    const given = Number(row.given);
-    const received = Number(row.received);
-    const last = row.last_at ? new Date(row.last_at as string) : null;
-    return {
-      memberId: String(row.id),
-      displayName: String(row.display_name),
-      givenMinutes: given,
-      receivedMinutes: received,
-      balanceMinutes: Number(row.balance),
-      balanceIndex: balanceIndex(given, received),
-      peopleHelped: Number(row.helped),
-      helpers: Number(row.helpers),
-      exchanges: Number(row.exchanges),
-      firstExchangeAt: row.first_at ? new Date(row.first_at as string).toISOString() : null,
-      lastExchangeAt: last ? last.toISOString() : null,
-      daysSinceLastExchange: last ? Math.floor((window.to.getTime() - last.getTime()) / DAY) : null,
-    };
-  });
+  const items = found.slice(0, page.limit).map((row) => memberRow(row, window));
   return { items, throughSequence, nextCursor: found.length > page.limit ? encodePinnedCursor(throughSequence, items.at(-1)!.memberId) : null };
+}
+
+/** Every member's row, in the order of the pages, through one ledger sequence: for the CSV. */
+export async function everyMemberReport(db: Db, timebankId: string, window: ReportWindow, throughSequence: number) {
+  return (await everyMemberRows(db, timebankId, window.from, window.to, throughSequence)).map((row) => memberRow(row, window));
+}
+
+function memberRow(row: Record<string, unknown>, window: ReportWindow) {
+  const given = Number(row.given);
+  const received = Number(row.received);
+  const last = row.last_at ? new Date(row.last_at as string) : null;
+  return {
+    memberId: String(row.id),
+    displayName: String(row.display_name),
+    givenMinutes: given,
+    receivedMinutes: received,
+    balanceMinutes: Number(row.balance),
+    balanceIndex: balanceIndex(given, received),
+    peopleHelped: Number(row.helped),
+    helpers: Number(row.helpers),
+    exchanges: Number(row.exchanges),
+    firstExchangeAt: row.first_at ? new Date(row.first_at as string).toISOString() : null,
+    lastExchangeAt: last ? last.toISOString() : null,
+    daysSinceLastExchange: last ? Math.floor((window.to.getTime() - last.getTime()) / DAY) : null,
+  };
 }
 
 export async function activityReport(db: Db, timebankId: string, interval: 'week' | 'month', window: ReportWindow, throughSequence: number) {

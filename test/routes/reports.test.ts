@@ -34,6 +34,17 @@ async function exchange(seed: Seed, giver: Member, receiver: Member, minutes = 6
 
 const windowQuery = 'from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z';
 
+/** A CSV body's rows as objects of strings (the test data has no commas or quotes). */
+function csvObjects(body: string): Array<Record<string, string>> {
+  const [header, ...lines] = body.trim().split('\n').map((line) => line.split(','));
+  return lines.map((line) => Object.fromEntries(line.map((value, index) => [header![index], value])));
+}
+
+/** JSON rows as the CSV writes them: null as an empty field, everything else as text. */
+function asCsv(items: Array<Record<string, unknown>>): Array<Record<string, string>> {
+  return items.map((item) => Object.fromEntries(Object.entries(item).map(([key, value]) => [key, value === null ? '' : String(value)])));
+}
+
 describe('the mutuality report through the API', () => {
   it('reproduces the fixture of mutuality-metrics.md', async () => {
     const { seed, members } = await community(5);
@@ -96,11 +107,9 @@ describe('the mutuality report through the API', () => {
     expect(rowOf(a)).toMatchObject({ givenMinutes: 30, receivedMinutes: 0, balanceIndex: 1, peopleHelped: 1, helpers: 0, exchanges: 1 });
     // The CSV holds the same rows, every member, from one snapshot.
     const csv = await service.request({ method: 'GET', url: `${seed.base}/reports/members?${windowQuery}`, token: seed.coordinatorToken, headers: { accept: 'text/csv' } });
-    const [header, ...lines] = csv.body.trim().split('\n').map((line) => line.split(','));
-    expect(header).toEqual(Object.keys(rows.items[0]));
-    const csvRows = lines.map((line) => Object.fromEntries(line.map((value, index) => [header![index], value])));
-    expect(csvRows.map((row) => row.memberId)).toEqual(rows.items.map((row: { memberId: string }) => row.memberId));
-    expect(csvRows.find((row) => row.memberId === a.id)).toMatchObject({ givenMinutes: '30', receivedMinutes: '0', peopleHelped: '1', exchanges: '1' });
+    expect(csv.body.split('\n')[0]).toBe(Object.keys(rows.items[0]).join(','));
+    expect(csvObjects(csv.body)).toEqual(asCsv(rows.items));
+    expect(csvObjects(csv.body).find((row) => row.memberId === a.id)).toMatchObject({ givenMinutes: '30', receivedMinutes: '0', peopleHelped: '1', exchanges: '1' });
     // The reversed exchange, the commons transfer and the exchange at `to` count for no one.
     expect(rowOf(b)).toMatchObject({ givenMinutes: 0, receivedMinutes: 30, peopleHelped: 0, helpers: 1, exchanges: 1 });
     expect(rowOf(c)).toMatchObject({ givenMinutes: 0, receivedMinutes: 0, peopleHelped: 0, helpers: 0, exchanges: 0, firstExchangeAt: null });
@@ -289,8 +298,11 @@ describe('an export through one ledger sequence', () => {
     expect(activityNow.items).not.toEqual(activityThen.items);
     const membersCsv = await service.request({ method: 'GET', url: `${seed.base}/reports/members?${pinnedQuery}`, token: seed.coordinatorToken, headers: { accept: 'text/csv' } });
     expect(membersCsv.headers['ledger-sequence']).toBe(String(head.sequence));
-    const cLine = membersCsv.body.split('\n').find((line) => line.startsWith(c.id))!;
-    expect(cLine.split(',')[Object.keys(membersThen.items[0]).indexOf('balanceMinutes')]).toBe('-30');
+    expect(csvObjects(membersCsv.body)).toEqual(asCsv(membersThen.items));
+    expect(csvObjects(membersCsv.body).find((row) => row.memberId === c.id)?.balanceMinutes).toBe('-30');
+    const membersCsvNow = await service.request({ method: 'GET', url: `${seed.base}/reports/members?${windowQuery}`, token: seed.coordinatorToken, headers: { accept: 'text/csv' } });
+    expect(membersCsvNow.headers['ledger-sequence']).toBe(String(head.sequence + 2));
+    expect(csvObjects(membersCsvNow.body)).toEqual(asCsv(membersNow.items));
 
     // Without a sequence: the ledger now, which a new report agrees with.
     const current = await service.get(`${seed.base}/exports/exchanges?${windowQuery}`, seed.coordinatorToken);
@@ -391,6 +403,29 @@ describe('figures on a random community agree with a plain reference implementat
     expect(report.giniTurnover.value).toBeCloseTo(expected.giniTurnover, 10);
     expect(report.twoWayShare.numerator).toBe(expected.twoWay);
     expect(report.top20Share.numerator).toBe(expected.top20Minutes);
+
+    // The members report, per member, from the same exchanges; its CSV (every member in one
+    // statement) has the JSON pages' rows.
+    const pages: Array<Record<string, unknown>> = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Array<Record<string, unknown>>; nextCursor: string | null } = await service.get(`${seed.base}/reports/members?${windowQuery}&limit=4${cursor ? `&cursor=${cursor}` : ''}`, seed.coordinatorToken);
+      pages.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    for (const member of members) {
+      const given = exchanges.filter((exchange) => exchange.giver === member.id);
+      const received = exchanges.filter((exchange) => exchange.receiver === member.id);
+      expect(pages.find((row) => row.memberId === member.id)).toMatchObject({
+        givenMinutes: given.reduce((sum, exchange) => sum + exchange.minutes, 0),
+        receivedMinutes: received.reduce((sum, exchange) => sum + exchange.minutes, 0),
+        peopleHelped: new Set(given.map((exchange) => exchange.receiver)).size,
+        helpers: new Set(received.map((exchange) => exchange.giver)).size,
+        exchanges: given.length + received.length,
+      });
+    }
+    const csv = await service.request({ method: 'GET', url: `${seed.base}/reports/members?${windowQuery}`, token: seed.coordinatorToken, headers: { accept: 'text/csv' } });
+    expect(csvObjects(csv.body)).toEqual(asCsv(pages));
   });
 });
 

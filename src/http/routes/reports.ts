@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { invalidField } from '../../domain/errors.js';
 import { requireCoordinatorOrScope, isCoordinatorOf } from '../../domain/principal.js';
 import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
-import { activityReport, exchangeRecords, ledgerPin, membersReport, mutualityReport } from '../../use-cases/reports.js';
+import { activityReport, everyMemberReport, exchangeRecords, ledgerPin, membersReport, mutualityReport } from '../../use-cases/reports.js';
 import type { RouteOptions } from '../options.js';
 import { bearerAuth, id, instantQuery, paginationQuery, problems, readProblems, timebankParams, timestamp } from '../schemas.js';
 
@@ -236,21 +236,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       if (!wantsCsv(request.headers.accept)) {
         return membersReport(database.db, timebankId, span, { limit: request.query.limit ?? DEFAULT_PAGE_SIZE, start });
       }
-      // Every member, through one ledger sequence, from one snapshot (the members themselves
-      // are not part of the ledger).
-      const rows = await database.db.transaction(
-        async (tx) => {
-          const found = [];
-          let afterId: string | undefined;
-          for (;;) {
-            const page = await membersReport(tx, timebankId, span, { limit: 500, start: { afterId, throughSequence: start.throughSequence } });
-            found.push(...page.items);
-            if (!page.nextCursor) return found;
-            afterId = page.items.at(-1)!.memberId;
-          }
-        },
-        { isolationLevel: 'repeatable read', accessMode: 'read only' },
-      );
+      const rows = await everyMemberReport(database.db, timebankId, span, start.throughSequence);
       return reply
         .type('text/csv; charset=utf-8')
         .header('ledger-sequence', String(start.throughSequence))
