@@ -64,7 +64,7 @@ export async function runReportsBench() {
     // transfers up to it.
     await db.execute(sql`
       UPDATE ledger_heads h SET last_sequence = t.sequence, last_hash = t.hash, last_posted_at = t.posted_at
-        FROM (SELECT sequence, hash, posted_at FROM transfers WHERE timebank_id = ${tb} ORDER BY sequence DESC LIMIT 1) t
+        FROM (SELECT sequence, hash, posted_at FROM transfers WHERE timebank_id = ${tb} AND sequence IS NOT NULL ORDER BY sequence DESC LIMIT 1) t
        WHERE h.timebank_id = ${tb}`);
     await db.execute(sql`ANALYZE`);
     console.log(`generated in ${Math.round((Date.now() - started) / 1000)} s`);

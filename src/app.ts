@@ -134,7 +134,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       origin: config.corsOrigins,
       methods: ['GET', 'POST', 'PATCH'],
       allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
-      exposedHeaders: ['x-request-id', 'idempotency-replayed', 'retry-after'],
+      exposedHeaders: ['x-request-id', 'idempotency-replayed', 'retry-after', 'ledger-sequence'],
       maxAge: 600,
     });
   }

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { balanceIndex } from '../domain/matching.js';
 import { computeMutuality, ratio } from '../domain/mutuality.js';
 import type { Db } from '../db/client.js';
-import { decodePinnedCursor, encodePinnedCursor } from '../db/pagination.js';
+import { decodePinnedCursor, encodePinnedCursor, invalidCursor } from '../db/pagination.js';
 import { invalidField } from '../domain/errors.js';
 import { inOneSnapshot } from '../db/snapshot.js';
 import {
@@ -181,10 +181,12 @@ export type LedgerPin = { afterId: string | undefined; throughSequence: number }
 
 /**
  * The ledger sequence a report or export is read through: the one asked for, the one its
- * cursor carries, or else the chain head now. Reads filtered by it see the ledger as it stood
- * at that sequence, so the pages of one listing agree with each other, and with a mutuality
- * report that read the ledger there, however the ledger moves meanwhile. Checked before
- * anything is sent, so that a CSV stream never starts for a request that is refused.
+ * cursor carries, or else the chain head now. Reads filtered by it see the ledger (transfers,
+ * reversals, balances) as it stood at that sequence, so the pages of one listing agree with
+ * each other, and with a mutuality report that read the ledger there over the same window,
+ * however the ledger moves meanwhile. Members (who is registered, their names) are not part of
+ * the ledger and are read as they are now. Checked before anything is sent, so that a CSV
+ * stream never starts for a request that is refused.
  */
 export async function ledgerPin(db: Db, timebankId: string, asked: { cursor: string | undefined; throughSequence: number | undefined }): Promise<LedgerPin> {
   const pinned = decodePinnedCursor(asked.cursor);
@@ -194,6 +196,8 @@ export async function ledgerPin(db: Db, timebankId: string, asked: { cursor: str
   const head = await chainHeadSequence(db, timebankId);
   const throughSequence = asked.throughSequence ?? pinned.throughSequence ?? head;
   if (throughSequence > head) {
+    // A cursor of this API never carries a sequence the ledger has not reached.
+    if (asked.throughSequence === undefined) throw invalidCursor();
     throw invalidField('query', 'throughSequence', `is after the ledger's last posted transfer (${head})`);
   }
   return { afterId: pinned.afterId, throughSequence };

@@ -331,6 +331,52 @@ describe('an export through one ledger sequence', () => {
   });
 });
 
+describe('reads through a ledger sequence, at the edges', () => {
+  it('leaves out a transfer pending at the sequence and confirmed after it, balances included', async () => {
+    const { seed, members } = await community(2);
+    const [a, b] = members as [Member, Member];
+    await exchange(seed, a, b, 30);
+    const pending = await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: b.accountId, payeeAccountId: a.accountId, minutes: 45, pending: true }, seed.coordinatorToken);
+    expect(pending.json().status).toBe('pending');
+    const sequence = (await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken)).ledgerCheck.chainHead.sequence;
+    const confirmed = await postWithKey(service, `${seed.base}/transfers/${pending.json().id}/confirm`, undefined, seed.coordinatorToken);
+    expect(confirmed.json()).toMatchObject({ status: 'posted', sequence: sequence + 1 });
+
+    const through = `${windowQuery}&throughSequence=${sequence}`;
+    expect((await service.get(`${seed.base}/exports/exchanges?${through}`, seed.coordinatorToken)).items.map((item: { minutes: number }) => item.minutes)).toEqual([30]);
+    expect((await service.get(`${seed.base}/exports/exchanges?${windowQuery}`, seed.coordinatorToken)).items.map((item: { minutes: number }) => item.minutes)).toEqual([30, 45]);
+    const balanceOf = async (query: string, member: Member) =>
+      (await service.get(`${seed.base}/reports/members?${query}&limit=500`, seed.coordinatorToken)).items.find((row: { memberId: string }) => row.memberId === member.id).balanceMinutes;
+    expect(await balanceOf(through, a)).toBe(30);
+    expect(await balanceOf(windowQuery, a)).toBe(75);
+    const csv = await service.request({ method: 'GET', url: `${seed.base}/reports/members?${through}`, token: seed.coordinatorToken, headers: { accept: 'text/csv' } });
+    expect(csvObjects(csv.body).find((row) => row.memberId === b.id)?.balanceMinutes).toBe('-30');
+  });
+
+  it('refuses a cursor it did not issue, and a refused CSV request gets a problem, not a file', async () => {
+    const { seed, members } = await community(2);
+    await exchange(seed, members[0]!, members[1]!, 30);
+    const { chainHead } = (await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken)).ledgerCheck;
+    const cursor = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+    const id = members[0]!.id;
+    for (const [query, field] of [
+      [`cursor=${cursor(`s${chainHead.sequence}/not-a-uuid`)}`, 'cursor'],
+      [`cursor=${cursor(`s${chainHead.sequence + 1}/${id}`)}`, 'cursor'],
+      [`cursor=${cursor(`s1234567890123456/${id}`)}`, 'cursor'],
+      [`throughSequence=${chainHead.sequence + 1}`, 'throughSequence'],
+    ] as const) {
+      for (const path of ['exports/exchanges', 'reports/members']) {
+        for (const accept of ['application/json', 'text/csv']) {
+          const refused = await service.request({ method: 'GET', url: `${seed.base}/${path}?${windowQuery}&${query}`, token: seed.coordinatorToken, headers: { accept } });
+          expect(refused.statusCode, `${path} ${query} ${accept}`).toBe(400);
+          expect(refused.headers['content-type']).toContain('application/problem+json');
+          expect(refused.json().errors?.[0]?.field).toBe(field);
+        }
+      }
+    }
+  });
+});
+
 describe('dormancy and first exchanges', () => {
   it('dates each member\'s last exchange before the window\'s end, in any window, and ignores reversed and commons transfers', async () => {
     const at = (iso: string) => (now = new Date(iso));

@@ -75,7 +75,8 @@ export async function memberRows(db: Db, timebankId: string, from: Date, to: Dat
                 ORDER BY m.id LIMIT ${page.limit + 1}),
              sides AS (${side('payee_account_id', 'payer_account_id', 'given')} UNION ALL ${side('payer_account_id', 'payee_account_id', 'received')}),
              -- The page members' entries from transfers posted after the ledger sequence: left
-             -- out of their balances (none when the sequence is the chain head).
+             -- out of their balances (none when the sequence is the chain head; a sequence far
+             -- back costs a read of every transfer since, on each page).
              later AS MATERIALIZED (
                SELECT e.account_id, sum(e.minutes) AS minutes
                  FROM transfers t JOIN entries e ON e.timebank_id = t.timebank_id AND e.transfer_id = t.id

@@ -66,7 +66,7 @@ const mutualitySchema = z
       window: z.object({ postedMinutes: z.int(), exchangeMinutes: z.int(), commonsMinutes: z.int(), reversalMinutes: z.int(), reversedMinutes: z.int() }),
       chainHead: z
         .object({ sequence: z.int(), hash: z.string() })
-        .describe("The ledger as this report read it: its last posted transfer's sequence and hash (as ledger/verify gives them). The exchanges export with throughSequence set to this sequence lists exactly the exchanges counted here."),
+        .describe("The ledger as this report read it: its last posted transfer's sequence and hash (as ledger/verify gives them). The exchanges export over the same from and to, with throughSequence set to this sequence, lists exactly the exchanges counted here."),
     }),
     membersToContact: z
       .object({ receiverOnly: contactSchema, giverOnly: contactSchema, newlyDormant: contactSchema, neverExchanged: contactSchema })
@@ -116,7 +116,7 @@ const throughSequenceQuery = {
     .transform(Number)
     .optional()
     .describe(
-      "Read the ledger as it stood when its chain ended at this sequence: later transfers and later reversals are left out. A mutuality report's ledgerCheck.chainHead.sequence gives the figures behind that report. Default: the chain head when the first page is read (the cursor carries it to the next pages).",
+      "Read the ledger as it stood when its chain ended at this sequence: later transfers and later reversals (and their entries, in balances) are left out. With a mutuality report's from, to and ledgerCheck.chainHead.sequence, the figures behind that report. Members themselves (who is registered, their names) are read as they are now. Default: the chain head when the first page is read (the cursor carries it to the next pages).",
     ),
 };
 const throughSequenceField = z.int().describe('The ledger sequence this answer (every page of it) is read through');
