@@ -33,14 +33,14 @@ const GRAPH_LIMITS = { phaseMilliseconds: 2_000, sliceMilliseconds: 20 };
 export async function mutualityReport(
   db: Db,
   timebankId: string,
-  options: ReportWindow & { population: 'active' | 'all'; maxCycleLength: number; dormantDays: number; now: Date },
+  options: ReportWindow & { population: 'active' | 'all'; maxCycleLength: number; dormantDays: number; now: Date; throughSequence?: number | undefined },
 ) {
   // Every read sees the same state of the ledger, so that the figures agree with each other
   // (and ledgerCheck compares them) even while transfers are being written.
   const [[everyone, listings, ledger], scan] = await inOneSnapshot(db, (read) =>
     Promise.all([
-      read(async (tx) => [await membersWithAccounts(tx, timebankId, options.to), await categoryListings(tx, timebankId, options.now), await ledgerTotals(tx, timebankId)] as const),
-      scanForReport(read, timebankId, options.from, options.to),
+      read(async (tx) => [await membersWithAccounts(tx, timebankId, options.to), await categoryListings(tx, timebankId, options.now), await ledgerTotals(tx, timebankId, options.throughSequence)] as const),
+      scanForReport(read, timebankId, options.from, options.to, options.throughSequence),
     ]),
   );
   const memberOf = new Map(everyone.map((member) => [member.accountId, member.id]));

@@ -304,6 +304,11 @@ describe('an export through one ledger sequence', () => {
     expect(membersCsvNow.headers['ledger-sequence']).toBe(String(head.sequence + 2));
     expect(csvObjects(membersCsvNow.body)).toEqual(asCsv(membersNow.items));
 
+    // The mutuality report itself, through its own sequence: the same report, to the figure.
+    expect(await service.get(`${seed.base}/reports/mutuality?${pinnedQuery}`, seed.coordinatorToken)).toEqual(report);
+    const refusedReport = await service.request({ method: 'GET', url: `${seed.base}/reports/mutuality?${windowQuery}&throughSequence=${head.sequence + 3}`, token: seed.coordinatorToken });
+    expect(refusedReport.statusCode).toBe(400);
+
     // Without a sequence: the ledger now, which a new report agrees with.
     const current = await service.get(`${seed.base}/exports/exchanges?${windowQuery}`, seed.coordinatorToken);
     expect(current.throughSequence).toBe(head.sequence + 2);

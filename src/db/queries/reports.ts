@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { rows } from '../rows.js';
 import type { SnapshotReader } from '../snapshot.js';
+import { GENESIS_HASH } from '../../domain/ledger.js';
 
 /*
  * The SQL half of the reports: everything that scales with the number of exchanges is
@@ -265,7 +266,9 @@ function numberedAccounts(timebankId: string): SQL {
  *   their indexes. The difference is the exchanges.
  * Accounts map to members one to one, so nothing is joined per transfer.
  */
-export async function scanForReport(read: SnapshotReader, timebankId: string, from: Date, to: Date): Promise<ReportScan> {
+export async function scanForReport(read: SnapshotReader, timebankId: string, from: Date, to: Date, throughSequence?: number): Promise<ReportScan> {
+  // Through a ledger sequence: transfers posted after it, and reversals posted after it, are not there.
+  const through = (alias: string) => (throughSequence === undefined ? sql`` : sql`AND ${sql.raw(alias)}.sequence <= ${throughSequence}`);
   const [[packed], before, [posted, special]] = await Promise.all([
     read(async (tx) => {
       await forLargeScans(tx);
@@ -280,8 +283,8 @@ export async function scanForReport(read: SnapshotReader, timebankId: string, fr
               FROM (SELECT t.payee_account_id AS giver, t.payer_account_id AS receiver,
                            sum(t.minutes) AS window_minutes, min(t.posted_at) AS first_at, max(t.posted_at) AS last_at
                       FROM transfers t
-                      LEFT JOIN (${reversedIds(timebankId)}) r ON r.id = t.id
-                     WHERE t.timebank_id = ${timebankId} AND t.status = 'posted'
+                      LEFT JOIN (${reversedIds(timebankId, throughSequence)}) r ON r.id = t.id
+                     WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' ${through('t')}
                        AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz
                        AND t.reverses_transfer_id IS NULL AND r.id IS NULL
                        AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}
@@ -301,8 +304,8 @@ export async function scanForReport(read: SnapshotReader, timebankId: string, fr
                    (SELECT floor(date_part('epoch', e.posted_at) * 1000)::bigint
                       FROM entries e JOIN transfers t ON t.timebank_id = e.timebank_id AND t.id = e.transfer_id
                      WHERE e.timebank_id = a.timebank_id AND e.account_id = a.id AND e.posted_at < ${iso(from)}::timestamptz
-                       AND t.reverses_transfer_id IS NULL
-                       AND NOT EXISTS (SELECT 1 FROM transfers x WHERE x.timebank_id = t.timebank_id AND x.reverses_transfer_id = t.id)
+                       AND t.reverses_transfer_id IS NULL ${through('t')}
+                       AND NOT EXISTS (SELECT 1 FROM transfers x WHERE x.timebank_id = t.timebank_id AND x.reverses_transfer_id = t.id ${through('x')})
                        AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}
                      ORDER BY e.posted_at DESC LIMIT 1) AS last_at
               FROM accounts a
@@ -311,7 +314,7 @@ export async function scanForReport(read: SnapshotReader, timebankId: string, fr
     }),
     read(async (tx) => {
       await forLargeScans(tx);
-      const inWindow = sql`t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz`;
+      const inWindow = sql`t.timebank_id = ${timebankId} AND t.status = 'posted' ${through('t')} AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz`;
       return Promise.all([
         rows(tx, sql`SELECT t.category_id, t.minutes, count(*) AS transfers FROM transfers t WHERE ${inWindow} GROUP BY t.category_id, t.minutes`),
         // Classified as mutuality-metrics.md says, in this order: a reversal, a reversed
@@ -320,11 +323,11 @@ export async function scanForReport(read: SnapshotReader, timebankId: string, fr
           tx,
           sql`SELECT t.category_id, t.minutes,
                      CASE WHEN t.reverses_transfer_id IS NOT NULL THEN 'reversal'
-                          WHEN EXISTS (SELECT 1 FROM transfers x WHERE x.timebank_id = t.timebank_id AND x.reverses_transfer_id = t.id) THEN 'reversed'
+                          WHEN EXISTS (SELECT 1 FROM transfers x WHERE x.timebank_id = t.timebank_id AND x.reverses_transfer_id = t.id ${through('x')}) THEN 'reversed'
                           ELSE 'commons' END AS kind,
                      count(*) AS transfers
-                FROM (SELECT id FROM transfers WHERE timebank_id = ${timebankId} AND reverses_transfer_id IS NOT NULL
-                      UNION SELECT reverses_transfer_id FROM transfers WHERE timebank_id = ${timebankId} AND reverses_transfer_id IS NOT NULL
+                FROM (SELECT id FROM transfers v WHERE timebank_id = ${timebankId} AND reverses_transfer_id IS NOT NULL ${through('v')}
+                      UNION SELECT reverses_transfer_id FROM transfers v WHERE timebank_id = ${timebankId} AND reverses_transfer_id IS NOT NULL ${through('v')}
                       UNION SELECT id FROM transfers t WHERE ${inWindow} AND t.payee_account_id = ${commonsAccount(timebankId)}
                       UNION SELECT id FROM transfers t WHERE ${inWindow} AND t.payer_account_id = ${commonsAccount(timebankId)}) s
                 JOIN transfers t ON t.timebank_id = ${timebankId} AND t.id = s.id
@@ -432,21 +435,37 @@ export async function categoryListings(db: Db, timebankId: string, now: Date) {
   return found.map((row) => ({ categoryId: String(row.id), name: String(row.name), openOffers: Number(row.offers), openRequests: Number(row.requests) }));
 }
 
-/** Balances sum and the entries' debits and credits: the ledger as a whole, and its chain head. */
-export async function ledgerTotals(db: Db, timebankId: string) {
+/**
+ * Balances sum and the entries' debits and credits: the ledger as a whole, and its chain head.
+ * Through a ledger sequence: less the entries of transfers posted after it, and that
+ * sequence's transfer as the head.
+ */
+export async function ledgerTotals(db: Db, timebankId: string, throughSequence?: number) {
+  const later =
+    throughSequence === undefined
+      ? sql`SELECT 0 AS minutes WHERE false`
+      : sql`SELECT e.minutes FROM transfers t JOIN entries e ON e.timebank_id = t.timebank_id AND e.transfer_id = t.id
+             WHERE t.timebank_id = ${timebankId} AND t.sequence > ${throughSequence}`;
+  const head =
+    throughSequence === undefined
+      ? sql`SELECT last_sequence AS sequence, last_hash AS hash FROM ledger_heads WHERE timebank_id = ${timebankId}`
+      : sql`SELECT sequence, hash FROM transfers WHERE timebank_id = ${timebankId} AND sequence = ${throughSequence}`;
   const [row] = await rows(
     db,
-    sql`SELECT (SELECT coalesce(sum(balance_minutes), 0) FROM accounts WHERE timebank_id = ${timebankId})::bigint AS balances,
-               (SELECT last_sequence FROM ledger_heads WHERE timebank_id = ${timebankId}) AS head_sequence,
-               (SELECT last_hash FROM ledger_heads WHERE timebank_id = ${timebankId}) AS head_hash,
-               coalesce(-sum(minutes) FILTER (WHERE minutes < 0), 0)::bigint AS debits,
-               coalesce(sum(minutes) FILTER (WHERE minutes > 0), 0)::bigint AS credits
+    sql`WITH later AS (${later}), head AS (${head})
+        SELECT ((SELECT coalesce(sum(balance_minutes), 0) FROM accounts WHERE timebank_id = ${timebankId})
+                - (SELECT coalesce(sum(minutes), 0) FROM later))::bigint AS balances,
+               (SELECT sequence FROM head) AS head_sequence,
+               (SELECT hash FROM head) AS head_hash,
+               (coalesce(-sum(minutes) FILTER (WHERE minutes < 0), 0) - (SELECT coalesce(-sum(minutes), 0) FROM later WHERE minutes < 0))::bigint AS debits,
+               (coalesce(sum(minutes) FILTER (WHERE minutes > 0), 0) - (SELECT coalesce(sum(minutes), 0) FROM later WHERE minutes > 0))::bigint AS credits
           FROM entries WHERE timebank_id = ${timebankId}`,
   );
   return {
     sumOfBalancesMinutes: Number(row?.balances),
     totalDebitMinutes: Number(row?.debits),
     totalCreditMinutes: Number(row?.credits),
-    chainHead: { sequence: Number(row?.head_sequence ?? 0), hash: String(row?.head_hash ?? '') },
+    // Sequence 0 is the chain's start: no transfer, the genesis hash.
+    chainHead: { sequence: Number(row?.head_sequence ?? 0), hash: row?.head_hash === null || row?.head_hash === undefined ? GENESIS_HASH : String(row.head_hash) },
   };
 }

@@ -186,6 +186,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
           population: z.enum(['active', 'all']).optional().describe('Default active'),
           maxCycleLength: z.string().regex(/^\d$/, 'must be 2 to 5').transform(Number).pipe(z.int().min(2).max(5)).optional().describe('Default 4'),
           dormantDays: z.string().regex(/^\d{1,4}$/, 'must be a whole number').transform(Number).pipe(z.int().min(1).max(3650)).optional().describe('Default 90'),
+          ...throughSequenceQuery,
         }),
         response: { 200: csvOr(mutualitySchema, 'The report'), ...problems(...readProblems) },
       },
@@ -194,7 +195,11 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       const { timebankId } = request.params;
       requireCoordinatorOrScope(request.principal, timebankId, 'reports:read');
       const now = clock();
+      // Only when asked: otherwise the report reads the ledger as its snapshot has it, and
+      // names the head it saw (ledgerCheck.chainHead).
+      const through = request.query.throughSequence === undefined ? undefined : (await ledgerPin(database.db, timebankId, { cursor: undefined, throughSequence: request.query.throughSequence })).throughSequence;
       const report = await mutualityReport(database.db, timebankId, {
+        throughSequence: through,
         ...window(request.query, now),
         population: request.query.population ?? 'active',
         maxCycleLength: request.query.maxCycleLength ?? 4,
