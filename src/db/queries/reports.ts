@@ -115,12 +115,7 @@ export async function everyMemberRows(db: Db, timebankId: string, from: Date, to
       sql`WITH pairs AS (
             SELECT t.payee_account_id AS giver, t.payer_account_id AS receiver, count(*) AS exchanges,
                    sum(t.minutes) AS minutes, min(t.posted_at) AS first_at, max(t.posted_at) AS last_at
-              FROM transfers t
-              LEFT JOIN (${reversedIds(timebankId, throughSequence)}) r ON r.id = t.id
-             WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.reverses_transfer_id IS NULL AND r.id IS NULL
-               AND t.sequence <= ${throughSequence}
-               AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz
-               AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}
+              ${memberExchangesFrom(timebankId, from, to, throughSequence)}
              GROUP BY 1, 2),
           per_account AS (
             SELECT account,
@@ -234,6 +229,21 @@ function commonsAccount(timebankId: string): SQL {
 }
 
 /**
+ * The window's exchanges between member accounts, as `FROM transfers t ... WHERE ...` for an
+ * aggregate over them (per pair of accounts): posted in [from, to) (through a ledger sequence,
+ * if given), not a reversal, not reversed, neither side the commons.
+ */
+function memberExchangesFrom(timebankId: string, from: Date, to: Date, throughSequence: number | undefined): SQL {
+  return sql`FROM transfers t
+             LEFT JOIN (${reversedIds(timebankId, throughSequence)}) r ON r.id = t.id
+            WHERE t.timebank_id = ${timebankId} AND t.status = 'posted'
+              ${throughSequence === undefined ? sql`` : sql`AND t.sequence <= ${throughSequence}`}
+              AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz
+              AND t.reverses_transfer_id IS NULL AND r.id IS NULL
+              AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}`;
+}
+
+/**
  * For a read-only transaction over many of a timebank's transfers, in one round trip:
  * - memory for the pair aggregate, which PostgreSQL overestimates (every payer times every
  *   payee) and would otherwise sort;
@@ -282,12 +292,7 @@ export async function scanForReport(read: SnapshotReader, timebankId: string, fr
                    array_agg(floor(date_part('epoch', p.last_at) * 1000)::bigint)::text AS last_at
               FROM (SELECT t.payee_account_id AS giver, t.payer_account_id AS receiver,
                            sum(t.minutes) AS window_minutes, min(t.posted_at) AS first_at, max(t.posted_at) AS last_at
-                      FROM transfers t
-                      LEFT JOIN (${reversedIds(timebankId, throughSequence)}) r ON r.id = t.id
-                     WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' ${through('t')}
-                       AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz
-                       AND t.reverses_transfer_id IS NULL AND r.id IS NULL
-                       AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}
+                      ${memberExchangesFrom(timebankId, from, to, throughSequence)}
                      GROUP BY t.payee_account_id, t.payer_account_id) p
               JOIN ${numberedAccounts(timebankId)} g ON g.id = p.giver
               JOIN ${numberedAccounts(timebankId)} r ON r.id = p.receiver`,
