@@ -176,7 +176,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
-    transform: jsonSchemaTransform,
+    transform: withResponseHeaders,
     transformObject: (document) =>
       withoutUnusedSchemas(jsonSchemaTransformObject(document) as OpenApiDocument) as ReturnType<
         typeof jsonSchemaTransformObject
@@ -214,4 +214,18 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   }
   await app.register(webClient, { root: options.webRoot === undefined ? findWebRoot() : (options.webRoot ?? undefined) });
   return app;
+}
+
+/**
+ * The zod transform keeps a content-typed response's description and content only: response
+ * headers declared beside them (`headers: { Name: { type, description } }`) are put back.
+ */
+function withResponseHeaders(data: Parameters<typeof jsonSchemaTransform>[0]): ReturnType<typeof jsonSchemaTransform> {
+  const transformed = jsonSchemaTransform(data);
+  const declared = (data.schema as { response?: Record<string, { headers?: unknown } | undefined> } | undefined)?.response ?? {};
+  const responses = (transformed.schema as { response?: Record<string, Record<string, unknown>> } | undefined)?.response;
+  for (const [status, response] of Object.entries(declared)) {
+    if (response?.headers && responses?.[status]) responses[status].headers = response.headers;
+  }
+  return transformed;
 }

@@ -120,9 +120,12 @@ const throughSequenceQuery = {
     ),
 };
 const throughSequenceField = z.int().describe('The ledger sequence this answer (every page of it) is read through');
+/** Beside a CSV file: the ledger sequence its rows were read through. */
+const ledgerSequenceHeader = { 'Ledger-Sequence': { type: 'string' as const, description: 'With Accept: text/csv, the ledger sequence every row was read through (as throughSequence)' } };
 
-const csvOr = <T extends z.ZodType>(schema: T, description: string) => ({
+const csvOr = <T extends z.ZodType>(schema: T, description: string, headers?: Record<string, { type: 'string'; description: string }>) => ({
   description,
+  ...(headers ? { headers } : {}),
   content: {
     'application/json': { schema },
     'text/csv': { schema: z.string().describe('With a header row') },
@@ -228,7 +231,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         params: timebankParams,
         querystring: z.strictObject({ ...paginationQuery, ...windowQuery, ...throughSequenceQuery }),
         response: {
-          200: csvOr(z.object({ items: z.array(memberRowSchema), throughSequence: throughSequenceField, nextCursor: z.string().nullable() }), 'Members'),
+          200: csvOr(z.object({ items: z.array(memberRowSchema), throughSequence: throughSequenceField, nextCursor: z.string().nullable() }), 'Members', ledgerSequenceHeader),
           ...problems(...readProblems),
         },
       },
@@ -306,6 +309,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
           200: csvOr(
             z.object({ items: z.array(exchangeSchema), throughSequence: throughSequenceField, nextCursor: z.string().nullable() }),
             'Exchanges',
+            ledgerSequenceHeader,
           ),
           ...problems(...readProblems),
         },
