@@ -358,6 +358,20 @@ describe('reads through a ledger sequence, at the edges', () => {
     expect(csvObjects(csv.body).find((row) => row.memberId === b.id)?.balanceMinutes).toBe('-30');
   });
 
+  it('counts a commons transfer reversed after the sequence as a commons transfer through it', async () => {
+    const { seed, members } = await community(2);
+    await exchange(seed, members[0]!, members[1]!, 30);
+    const grant = await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: seed.timebank.commonsAccountId, payeeAccountId: members[0]!.accountId, minutes: 20 }, seed.coordinatorToken);
+    expect(grant.statusCode, grant.body).toBe(201);
+    const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken);
+    expect(report.ledgerCheck.window).toMatchObject({ exchangeMinutes: 30, commonsMinutes: 20, reversedMinutes: 0, reversalMinutes: 0 });
+    const reversal = await postWithKey(service, `${seed.base}/transfers/${grant.json().id}/reverse`, { reason: 'granted twice' }, seed.coordinatorToken);
+    expect(reversal.statusCode, reversal.body).toBe(201);
+    const now = await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken);
+    expect(now.ledgerCheck.window).toMatchObject({ exchangeMinutes: 30, commonsMinutes: 0, reversedMinutes: 20, reversalMinutes: 20 });
+    expect(await service.get(`${seed.base}/reports/mutuality?${windowQuery}&throughSequence=${report.ledgerCheck.chainHead.sequence}`, seed.coordinatorToken)).toEqual(report);
+  });
+
   it('refuses a cursor it did not issue, and a refused CSV request gets a problem, not a file', async () => {
     const { seed, members } = await community(2);
     await exchange(seed, members[0]!, members[1]!, 30);
