@@ -13,12 +13,30 @@ import { GENESIS_HASH } from '../../domain/ledger.js';
 const iso = (date: Date) => date.toISOString();
 
 /**
+ * `AND alias.sequence <= S`: the transfer was posted at or before a ledger sequence (nothing
+ * without one). Posting assigns sequences in commit order, so these are exactly the transfers
+ * a reader saw when the chain ended at S; pending ones have no sequence and are left out.
+ */
+function postedThrough(alias: string, throughSequence: number | undefined): SQL {
+  return throughSequence === undefined ? sql`` : sql`AND ${sql.raw(alias)}.sequence <= ${throughSequence}`;
+}
+
+/**
+ * `FROM ... WHERE ...` over the entries of transfers posted after a ledger sequence (`e`, with
+ * their transfers `t`): what a read through that sequence takes back out of balances and totals.
+ */
+function entriesAfter(timebankId: string, throughSequence: number): SQL {
+  return sql`FROM transfers t JOIN entries e ON e.timebank_id = t.timebank_id AND e.transfer_id = t.id
+            WHERE t.timebank_id = ${timebankId} AND t.sequence > ${throughSequence}`;
+}
+
+/**
  * The ids of reversed transfers: few, so joined by hash rather than probed once per transfer.
  * Through a ledger sequence: only reversals posted at or before it count.
  */
 function reversedIds(timebankId: string, throughSequence?: number): SQL {
-  return sql`SELECT reverses_transfer_id AS id FROM transfers WHERE timebank_id = ${timebankId} AND reverses_transfer_id IS NOT NULL
-             ${throughSequence === undefined ? sql`` : sql`AND sequence <= ${throughSequence}`}`;
+  return sql`SELECT reverses_transfer_id AS id FROM transfers r WHERE timebank_id = ${timebankId} AND reverses_transfer_id IS NOT NULL
+             ${postedThrough('r', throughSequence)}`;
 }
 
 /**
@@ -40,7 +58,7 @@ export function exchangesSql(timebankId: string, from: Date | undefined, to: Dat
               WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.reverses_transfer_id IS NULL AND r.id IS NULL
                 ${from ? sql`AND t.posted_at >= ${iso(from)}::timestamptz` : sql``}
                 AND t.posted_at < ${iso(to)}::timestamptz
-                ${throughSequence === undefined ? sql`` : sql`AND t.sequence <= ${throughSequence}`}`;
+                ${postedThrough('t', throughSequence)}`;
 }
 
 /** The sequence of the timebank's last posted transfer (0 before the first). */
@@ -63,7 +81,7 @@ export async function memberRows(db: Db, timebankId: string, from: Date, to: Dat
           FROM page p
           JOIN transfers t ON t.timebank_id = ${timebankId} AND t.${sql.raw(own)} = p.account_id
           LEFT JOIN (${reversedIds(timebankId, through)}) r ON r.id = t.id
-         WHERE t.status = 'posted' AND t.reverses_transfer_id IS NULL AND r.id IS NULL AND t.sequence <= ${through}
+         WHERE t.status = 'posted' AND t.reverses_transfer_id IS NULL AND r.id IS NULL ${postedThrough('t', through)}
            AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz
            AND t.${sql.raw(other)} <> ${commonsAccount(timebankId)}`;
   return rows(
@@ -80,8 +98,7 @@ export async function memberRows(db: Db, timebankId: string, from: Date, to: Dat
              -- back costs a read of every transfer since, on each page).
              later AS MATERIALIZED (
                SELECT e.account_id, sum(e.minutes) AS minutes
-                 FROM transfers t JOIN entries e ON e.timebank_id = t.timebank_id AND e.transfer_id = t.id
-                WHERE t.timebank_id = ${timebankId} AND t.sequence > ${through}
+                 ${entriesAfter(timebankId, through)}
                   AND e.account_id IN (SELECT account_id FROM page) AND e.posted_at < ${iso(to)}::timestamptz
                 GROUP BY e.account_id)
         SELECT p.id, p.display_name,
@@ -131,8 +148,7 @@ export async function everyMemberRows(db: Db, timebankId: string, from: Date, to
           -- Entries from transfers posted after the ledger sequence: left out of the balances.
           later AS (
             SELECT e.account_id, sum(e.minutes) AS minutes
-              FROM transfers t JOIN entries e ON e.timebank_id = t.timebank_id AND e.transfer_id = t.id
-             WHERE t.timebank_id = ${timebankId} AND t.sequence > ${throughSequence} AND e.posted_at < ${iso(to)}::timestamptz
+              ${entriesAfter(timebankId, throughSequence)} AND e.posted_at < ${iso(to)}::timestamptz
              GROUP BY e.account_id)
         SELECT m.id, m.display_name,
                coalesce(p.given, 0)::bigint AS given, coalesce(p.received, 0)::bigint AS received,
@@ -237,7 +253,7 @@ function memberExchangesFrom(timebankId: string, from: Date, to: Date, throughSe
   return sql`FROM transfers t
              LEFT JOIN (${reversedIds(timebankId, throughSequence)}) r ON r.id = t.id
             WHERE t.timebank_id = ${timebankId} AND t.status = 'posted'
-              ${throughSequence === undefined ? sql`` : sql`AND t.sequence <= ${throughSequence}`}
+              ${postedThrough('t', throughSequence)}
               AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz
               AND t.reverses_transfer_id IS NULL AND r.id IS NULL
               AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}`;
@@ -278,7 +294,7 @@ function numberedAccounts(timebankId: string): SQL {
  */
 export async function scanForReport(read: SnapshotReader, timebankId: string, from: Date, to: Date, throughSequence?: number): Promise<ReportScan> {
   // Through a ledger sequence: transfers posted after it, and reversals posted after it, are not there.
-  const through = (alias: string) => (throughSequence === undefined ? sql`` : sql`AND ${sql.raw(alias)}.sequence <= ${throughSequence}`);
+  const through = (alias: string) => postedThrough(alias, throughSequence);
   const [[packed], before, [posted, special]] = await Promise.all([
     read(async (tx) => {
       await forLargeScans(tx);
@@ -449,8 +465,7 @@ export async function ledgerTotals(db: Db, timebankId: string, throughSequence?:
   const later =
     throughSequence === undefined
       ? sql`SELECT 0 AS minutes WHERE false`
-      : sql`SELECT e.minutes FROM transfers t JOIN entries e ON e.timebank_id = t.timebank_id AND e.transfer_id = t.id
-             WHERE t.timebank_id = ${timebankId} AND t.sequence > ${throughSequence}`;
+      : sql`SELECT e.minutes ${entriesAfter(timebankId, throughSequence)}`;
   const head =
     throughSequence === undefined
       ? sql`SELECT last_sequence AS sequence, last_hash AS hash FROM ledger_heads WHERE timebank_id = ${timebankId}`
