@@ -64,6 +64,12 @@ describe('CORS', () => {
       expect(allowed.statusCode).toBe(204);
       expect(allowed.headers['access-control-allow-origin']).toBe('https://partner.example');
       expect(String(allowed.headers['access-control-allow-headers'])).toContain('authorization');
+      // Browsers may read the headers clients act on: the request id, a replay, a retry delay,
+      // and the ledger sequence a CSV report was read through.
+      const read = await withCors.request({ method: 'GET', url: '/healthz', headers: { origin: 'https://partner.example' } });
+      expect(String(read.headers['access-control-expose-headers']).split(',').map((name) => name.trim())).toEqual(
+        expect.arrayContaining(['x-request-id', 'idempotency-replayed', 'retry-after', 'ledger-sequence']),
+      );
       const refused = await withCors.request({ method: 'GET', url: '/healthz', headers: { origin: 'https://evil.example' } });
       expect(refused.headers['access-control-allow-origin']).toBeUndefined();
       // Answers may then be read cross-origin (CORS decides by whom), not blocked by CORP.
