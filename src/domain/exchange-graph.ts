@@ -27,7 +27,10 @@ export type Graph = {
   inEdge: Int32Array;
 };
 
-/** Builds the adjacency; `from[i] -> to[i]` is edge i. Pairs must be distinct and from != to. */
+/**
+ * Builds the adjacency; `from[i] -> to[i]` is edge i. Pairs must be distinct and from != to.
+ * Each node's neighbours are listed in ascending order, both ways (the cycle count relies on it).
+ */
 export function buildGraph(nodeCount: number, from: ArrayLike<number>, to: ArrayLike<number>): Graph {
   const edgeCount = from.length;
   const outStart = new Int32Array(nodeCount + 1);
@@ -44,19 +47,24 @@ export function buildGraph(nodeCount: number, from: ArrayLike<number>, to: Array
   const outEdge = new Int32Array(edgeCount);
   const inAdj = new Int32Array(edgeCount);
   const inEdge = new Int32Array(edgeCount);
-  const outNext = outStart.slice(0, nodeCount);
+  // Counting sorts: edges by tail (in input order), then by head with tails ascending, then
+  // by tail with heads ascending.
+  const byTail = new Int32Array(edgeCount);
+  const tailNext = outStart.slice(0, nodeCount);
+  for (let edge = 0; edge < edgeCount; edge += 1) byTail[tailNext[from[edge]!]!++] = edge;
   const inNext = inStart.slice(0, nodeCount);
-  for (let edge = 0; edge < edgeCount; edge += 1) {
-    const tail = from[edge]!;
-    const head = to[edge]!;
-    const at = outNext[tail]!;
-    outNext[tail] = at + 1;
-    outAdj[at] = head;
+  for (let k = 0; k < edgeCount; k += 1) {
+    const edge = byTail[k]!;
+    const at = inNext[to[edge]!]!++;
+    inAdj[at] = from[edge]!;
+    inEdge[at] = edge;
+  }
+  const outNext = outStart.slice(0, nodeCount);
+  for (let k = 0; k < edgeCount; k += 1) {
+    const edge = inEdge[k]!;
+    const at = outNext[from[edge]!]!++;
+    outAdj[at] = to[edge]!;
     outEdge[at] = edge;
-    const back = inNext[head]!;
-    inNext[head] = back + 1;
-    inAdj[back] = tail;
-    inEdge[back] = edge;
   }
   return { nodeCount, edgeCount, outStart, outAdj, inStart, inAdj, outEdge, inEdge };
 }
@@ -262,33 +270,100 @@ export type CycleCounts = Record<string, number>;
 
 /**
  * The number of simple directed cycles of each length 2..maxLength (at most 5), each cycle
- * counted once. For each node u, the closed walks of each length through u are counted from
- * two-step walks out of and into u, less the walks that repeat a node; summed over every u,
- * each cycle of length k is counted k times. The work is about the number of two-step walks
+ * counted once.
+ *
+ * Lengths 2 to 4 count each cycle at its highest-numbered node u, walking only through nodes
+ * numbered below u (adjacency lists are in ascending order, so a walk stops at the first node
+ * past u): every cycle has exactly one highest node and, from it, one way round. Length 3:
+ * u -> v -> w -> u. Length 4 meets in the middle: two-step walks u -> v -> w against two-step
+ * walks w -> x -> u, less the walks with v = x (u <-> v <-> w). Restricting walks to lower
+ * nodes does about a third of the work of counting every cycle once per node.
+ *
+ * Length 5 counts closed walks through every node, less those that repeat a node, and divides
+ * by 5 (each cycle is counted once per node); its per-node inputs (reciprocal neighbours,
+ * closed 3-walks) take a pass of their own. The work is about the number of two-step walks
  * (the sum over nodes of in-degree times out-degree), times the degree for length 5: members
  * who trade with very many others make it grow quickly.
  *
  * Lengths are counted in passes over the nodes (2 and 3 together, then 4, then 5), so that a
  * search stopped early has its shorter lengths complete. A length whose pass was cut short
- * reports the cycles it has certainly found (its sum so far divided by k, rounded down): a
- * lower bound, as is 0 for a length not reached.
+ * reports the cycles it has certainly found: a lower bound, as is 0 for a length not reached.
  */
 export function cycleSearch(graph: Graph, maxLength: number): Stepwise<CycleCounts> {
   if (maxLength < 2 || maxLength > 5) throw new RangeError('cycle lengths are counted from 2 to 5');
-  const { nodeCount, outStart, outAdj, inStart, inAdj, edgeCount } = graph;
+  const { nodeCount, outStart, outAdj, inStart, inAdj } = graph;
   const scratch = new Scratch(graph);
   const { inMark, ahead } = scratch;
-  // Per node: reciprocal neighbours and directed 3-cycles through it; per out-edge position:
-  // whether the edge's reverse exists.
-  const reciprocal = new Int32Array(nodeCount);
-  const triangles = new Float64Array(nodeCount);
-  const reverseExists = new Uint8Array(edgeCount);
-  // walks[k]: closed walks of length k through the nodes done so far (k counts each cycle k times).
-  const walks = [0, 0, 0, 0, 0, 0];
-  const finished = [false, false, false, false, false, false];
+  // Each node's reciprocal neighbours (u -> v and v -> u), ascending: recipAdj[recipStart[u] ..
+  // recipStart[u + 1]). Filled by the first pass, node by node, for the length-4 pass.
+  const recipStart = new Int32Array(nodeCount + 1);
+  const recipAdj = new Int32Array(graph.edgeCount);
+  // counts[k]: cycles of length k found so far; walks5: closed 5-walks through the nodes done.
+  const counts = [0, 0, 0, 0, 0, 0];
+  let walks5 = 0;
+  let fiveFinished = false;
   // Each step yields before its work, so that the call that does the last step also ends the
   // search: a search whose deadline passes just then is complete, not stopped.
   function* steps(): Generator<undefined, void, undefined> {
+    for (let u = 0; u < nodeCount; u += 1) {
+      yield;
+      scratch.markIn(u);
+      let reciprocal = recipStart[u]!;
+      for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) {
+        const v = outAdj[i]!;
+        if (inMark[v] === u) recipAdj[reciprocal++] = v;
+        if (v > u) continue;
+        if (inMark[v] === u) counts[2]! += 1;
+        for (let j = outStart[v]!; j < outStart[v + 1]!; j += 1) {
+          const w = outAdj[j]!;
+          if (w > u) break;
+          if (inMark[w] === u) counts[3]! += 1;
+        }
+      }
+      recipStart[u + 1] = reciprocal;
+    }
+    if (maxLength < 4) return;
+    const touched = new Int32Array(nodeCount);
+    for (let u = 0; u < nodeCount; u += 1) {
+      yield;
+      // Two-step walks u -> v -> w through lower nodes.
+      let reached = 0;
+      for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) {
+        const v = outAdj[i]!;
+        if (v > u) break;
+        for (let j = outStart[v]!; j < outStart[v + 1]!; j += 1) {
+          const w = outAdj[j]!;
+          if (w >= u) break;
+          if (ahead[w] === 0) touched[reached++] = w;
+          ahead[w]! += 1;
+        }
+      }
+      // ... met by two-step walks w -> x -> u through lower nodes.
+      let closed = 0;
+      for (let i = inStart[u]!; i < inStart[u + 1]!; i += 1) {
+        const x = inAdj[i]!;
+        if (x > u) break;
+        for (let j = inStart[x]!; j < inStart[x + 1]!; j += 1) {
+          const w = inAdj[j]!;
+          if (w >= u) break;
+          closed += ahead[w]!;
+        }
+      }
+      // Less u -> v -> w -> v -> u: v a lower reciprocal neighbour of u, w one of v's below u.
+      for (let i = recipStart[u]!; i < recipStart[u + 1]!; i += 1) {
+        const v = recipAdj[i]!;
+        if (v > u) break;
+        closed -= countBelow(recipAdj, recipStart[v]!, recipStart[v + 1]!, u);
+      }
+      counts[4]! += closed;
+      for (let i = 0; i < reached; i += 1) ahead[touched[i]!] = 0;
+    }
+    if (maxLength < 5) return;
+    // Per node: reciprocal neighbours and closed 3-walks through it; per out-edge position:
+    // whether the edge's reverse exists.
+    const reciprocal = new Int32Array(nodeCount);
+    const triangles = new Float64Array(nodeCount);
+    const reverseExists = new Uint8Array(graph.edgeCount);
     for (let u = 0; u < nodeCount; u += 1) {
       yield;
       scratch.markIn(u);
@@ -300,49 +375,39 @@ export function cycleSearch(graph: Graph, maxLength: number): Stepwise<CycleCoun
         }
         for (let j = outStart[v]!; j < outStart[v + 1]!; j += 1) if (inMark[outAdj[j]!] === u) triangles[u]! += 1;
       }
-      walks[2]! += reciprocal[u]!;
-      walks[3]! += triangles[u]!;
     }
-    finished[2] = finished[3] = true;
-    if (maxLength < 4) return;
-    for (let u = 0; u < nodeCount; u += 1) {
-      yield;
-      scratch.markIn(u);
-      scratch.fillAhead(u);
-      // Length 4: u -> v -> w -> x -> u. Walks pair a two-step walk u -> v -> w with one
-      // w -> x -> u; they repeat a node only when v = x (u <-> v <-> w).
-      let closed = 0;
-      for (let i = inStart[u]!; i < inStart[u + 1]!; i += 1) {
-        const x = inAdj[i]!;
-        for (let j = inStart[x]!; j < inStart[x + 1]!; j += 1) closed += ahead[inAdj[j]!]!;
-      }
-      for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) if (reverseExists[i] === 1) closed -= reciprocal[outAdj[i]!]! - 1;
-      walks[4]! += closed;
-      scratch.clear();
-    }
-    finished[4] = true;
-    if (maxLength < 5) return;
     for (let u = 0; u < nodeCount; u += 1) {
       yield;
       scratch.markIn(u);
       scratch.markOut(u);
       scratch.fillAhead(u);
       scratch.fillBehind(u);
-      walks[5]! += closedFiveWalks(graph, scratch, u, reciprocal, triangles, reverseExists);
+      walks5 += closedFiveWalks(graph, scratch, u, reciprocal, triangles, reverseExists);
       scratch.clear();
     }
-    finished[5] = true;
+    fiveFinished = true;
   }
   return {
     steps: steps(),
     current() {
-      const counts: CycleCounts = {};
-      for (let length = 2; length <= maxLength; length += 1) {
-        counts[String(length)] = finished[length] ? walks[length]! / length : Math.floor(walks[length]! / length);
-      }
-      return counts;
+      const found: CycleCounts = {};
+      for (let length = 2; length <= Math.min(maxLength, 4); length += 1) found[String(length)] = counts[length]!;
+      if (maxLength === 5) found['5'] = fiveFinished ? walks5 / 5 : Math.floor(walks5 / 5);
+      return found;
     },
   };
+}
+
+/** How many of the ascending values list[from .. to) are below `limit`. */
+function countBelow(list: Int32Array, from: number, to: number, limit: number): number {
+  let low = from;
+  let high = to;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (list[middle]! < limit) low = middle + 1;
+    else high = middle;
+  }
+  return low - from;
 }
 
 /** Cycle counts by length, stopped at the deadline (see cycleSearch). */
@@ -425,16 +490,27 @@ export function indirectSearch(graph: Graph, component: Int32Array, maxLength: n
         continue;
       }
       scratch.markIn(u);
-      if (maxLength >= 4) scratch.fillBehind(u);
+      // The two-step walks into u, for returns of three steps or more: only once an edge of u
+      // has no return in two (in a close-knit community, most have).
+      let behindFilled = false;
       for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) {
         // Before the step, as in cycleSearch.
         yield;
         const v = outAdj[i]!;
         result.examined += 1;
         if (component[v] !== component[u]) continue;
+        if (returnsInTwo(graph, u, v, inMark)) {
+          result.found += 1;
+          continue;
+        }
+        if (maxLength < 4) continue;
+        if (!behindFilled) {
+          scratch.fillBehind(u);
+          behindFilled = true;
+        }
         const vToU = inMark[v] === u;
-        if (vToU && maxLength >= 4) for (let k = inStart[v]!; k < inStart[v + 1]!; k += 1) inOfV[inAdj[k]!] = v;
-        if (returnsWithin(graph, u, v, vToU, maxLength, inMark, behind, inOfV)) result.found += 1;
+        if (vToU) for (let k = inStart[v]!; k < inStart[v + 1]!; k += 1) inOfV[inAdj[k]!] = v;
+        if (returnsInThreeOrMore(graph, u, v, vToU, maxLength, behind, inOfV)) result.found += 1;
       }
       scratch.clear();
     }
@@ -448,11 +524,16 @@ export function indirectlyReciprocated(graph: Graph, component: Int32Array, maxL
   return { ...value, truncated };
 }
 
-function returnsWithin(graph: Graph, u: number, v: number, vToU: boolean, maxLength: number, inMark: Int32Array, behind: Int32Array, inOfV: Int32Array): boolean {
+/** A return v -> x -> u (inMark marks u's in-neighbours with u). */
+function returnsInTwo(graph: Graph, u: number, v: number, inMark: Int32Array): boolean {
   const { outStart, outAdj } = graph;
-  // Two steps: v -> x -> u.
   for (let i = outStart[v]!; i < outStart[v + 1]!; i += 1) if (inMark[outAdj[i]!] === u) return true;
-  if (maxLength < 4) return false;
+  return false;
+}
+
+/** A return from v to u in three steps, or (maxLength 5) four, for an edge without one in two. */
+function returnsInThreeOrMore(graph: Graph, u: number, v: number, vToU: boolean, maxLength: number, behind: Int32Array, inOfV: Int32Array): boolean {
+  const { outStart, outAdj } = graph;
   // Three steps: v -> x -> y -> u with x != u and y != v (y = v needs x -> v and v -> u).
   for (let i = outStart[v]!; i < outStart[v + 1]!; i += 1) {
     const x = outAdj[i]!;

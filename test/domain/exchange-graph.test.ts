@@ -118,14 +118,22 @@ describe('the exchange graph', () => {
   it('keeps the lengths it finished when stopped, and a lower bound for the one it was counting', () => {
     const { nodeCount, edges, graph } = randomGraph(5, 12, 0.4, 0.5);
     const exact = bruteForce(nodeCount, edges, 5).cycles;
-    // The clock passes the deadline after the passes for lengths 2-3 and 4 and half of length 5's.
+    // The clock passes the deadline after the passes for lengths 2-3 and 4, length 5's pass over
+    // its inputs, and half of its count.
     let reads = 0;
-    const stopped = countCycles(graph, 5, { deadline: 0.5, now: () => (++reads > 2.5 * nodeCount ? 1 : 0) });
+    const stopped = countCycles(graph, 5, { deadline: 0.5, now: () => (++reads > 3.5 * nodeCount ? 1 : 0) });
     expect(stopped.truncated).toBe(true);
     expect([stopped.counts['2'], stopped.counts['3'], stopped.counts['4']]).toEqual([exact['2'], exact['3'], exact['4']]);
     expect(stopped.counts['5']).toBeGreaterThan(0);
     expect(stopped.counts['5']).toBeLessThan(exact['5']!);
     expect(Number.isInteger(stopped.counts['5'])).toBe(true);
+    // Stopped half-way through length 4's pass: the cycles counted at the nodes done so far.
+    reads = 0;
+    const inFour = countCycles(graph, 4, { deadline: 0.5, now: () => (++reads > 1.5 * nodeCount ? 1 : 0) });
+    expect(inFour.truncated).toBe(true);
+    expect([inFour.counts['2'], inFour.counts['3']]).toEqual([exact['2'], exact['3']]);
+    expect(inFour.counts['4']).toBeGreaterThan(0);
+    expect(inFour.counts['4']).toBeLessThan(exact['4']!);
   });
 
   it('counts nothing on graphs without edges', () => {
