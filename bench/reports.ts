@@ -32,7 +32,10 @@ export async function runReportsBench() {
       INSERT INTO accounts (timebank_id, id, member_id, kind, min_balance_minutes, max_balance_minutes, created_at)
       SELECT timebank_id, gen_random_uuid(), id, 'member', -1000000000, 1000000000, created_at FROM members WHERE timebank_id = ${tb}`);
     // Skewed activity: a core trades often, and each member trades with a few dozen others at
-    // most, so that pairs repeat as in real communities (the report works on the pairs).
+    // most, so that pairs repeat as in real communities (the report works on the pairs). A
+    // member's partners lie at multiples of 97 places ahead of it, or (one exchange in four)
+    // behind it: help flows both ways within pairs and around short loops, so that the graph
+    // figures (reciprocity, cycles, indirect reciprocity) count something.
     await db.execute(sql`
       CREATE TEMP TABLE bench_accounts AS
       SELECT row_number() OVER (ORDER BY id) - 1 AS n, id FROM accounts WHERE timebank_id = ${tb} AND kind = 'member'`);
@@ -42,10 +45,10 @@ export async function runReportsBench() {
       SELECT ${tb}, gen_random_uuid(), p.id, g.id, 15 * (1 + (s % 8)), 'posted', 'admin', '00000000-0000-0000-0000-000000000000',
              s % 5 = 0, false, t, t, s, md5(s::text) || md5((s + 1)::text)
         FROM (SELECT s, ${yearAgo.toISOString()}::timestamptz + (s::float8 / ${EXCHANGES}) * interval '364 days' AS t,
-                     floor(power(random(), 2) * ${MEMBERS})::int AS payer, 1 + floor(power(random(), 3) * 40)::int AS offset
+                     floor(power(random(), 2) * ${MEMBERS})::int AS payer, (CASE WHEN random() < 0.25 THEN -1 ELSE 1 END) * (1 + floor(power(random(), 3) * 40)::int) AS offset
                 FROM generate_series(1, ${EXCHANGES}) s) x
         JOIN bench_accounts p ON p.n = x.payer
-        JOIN bench_accounts g ON g.n = (x.payer + x.offset * 97) % ${MEMBERS}`);
+        JOIN bench_accounts g ON g.n = (x.payer + x.offset * 97 + 97 * ${MEMBERS}) % ${MEMBERS}`);
     // The entries' limit trigger checks each row; limits here are wide, so load without it.
     await db.execute(sql`ALTER TABLE entries DISABLE TRIGGER entries_within_limits`);
     await db.execute(sql`
@@ -85,6 +88,8 @@ export async function runReportsBench() {
       if (response.statusCode !== 200) throw new Error(response.body);
       figures = response.json();
     }, 1);
+    // The generated community has reciprocal pairs and short loops: a report without them did not look.
+    if (!figures.cycles || !(Number(figures.cycles['2']) > 0 && Number(figures.cycles['3']) > 0)) throw new Error(`the report found no short cycles: ${JSON.stringify(figures.cycles)}`);
     // A month's report on the same ledger: its cost follows the window, not the history.
     const monthAgo = new Date(now.getTime() - 30 * 86_400_000);
     const monthScan = await timeRuns(5, () => db.execute(sql`SELECT count(*), sum(minutes) FROM transfers WHERE timebank_id = ${tb} AND status = 'posted' AND posted_at >= ${monthAgo.toISOString()}::timestamptz`), 1);
