@@ -100,6 +100,23 @@ COMMIT;
   return { tps: Math.round(tps), latencyMs };
 }
 
+/** CPU milliseconds a process has used (user and system), from /proc. */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
+/** The machine's busy and idle CPU milliseconds so far, summed over its cores, from /proc. */
+function machineCpuMs(): { busy: number; idle: number } {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const ms = (ticks: number) => (ticks * 1000) / CLOCK_TICKS;
+  return { busy: ms(user! + nice! + system! + irq! + softirq! + steal!), idle: ms(idle! + iowait!) };
+}
+
+/** Kernel clock ticks per second (USER_HZ), which /proc counts CPU time in. */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
 function peakRssMegabytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024);
@@ -154,10 +171,12 @@ export async function runTransfersBench() {
     };
     const transfersPath = `/v1/timebanks/${tb}/transfers`;
     const posted = async () => Number((await rows(db, sql`SELECT count(*) AS n FROM transfers WHERE timebank_id = ${tb}`))[0]!.n);
-    const measure = async (scenario: string, options: Parameters<typeof load>[0], perRequest = 1) => {
+    const measure = async (scenario: string, options: Parameters<typeof load>[0] & { onStart?: () => void; onEnd?: () => void }, perRequest = 1) => {
       console.log(`${scenario}: ${WARMUP_SECONDS} s warm-up, ${options.seconds} s measured ...`);
       await load({ ...options, seconds: WARMUP_SECONDS });
+      options.onStart?.();
       const result = await load(options);
+      options.onEnd?.();
       return { ...result, transfersPerSecond: Math.round((result.ok / options.seconds) * perRequest) };
     };
 
@@ -166,7 +185,20 @@ export async function runTransfersBench() {
     // still holds plans it made while the ledger was empty (README, Running on PostgreSQL).
     console.log(`history: ${HISTORY_SECONDS} s of batches of 100 ...`);
     await load({ url: base, connections: 1, seconds: HISTORY_SECONDS, method: 'POST', headers, path: () => `${transfersPath}/batch`, body: () => JSON.stringify({ transfers: Array.from({ length: 100 }, () => ({ ...pair(), minutes: 30 })) }) });
-    const transfers = await measure('transfers', { url: base, connections: CONNECTIONS, seconds: SECONDS, method: 'POST', headers, path: () => transfersPath, body: () => JSON.stringify({ ...pair(), minutes: 30 }) });
+    // Where the CPU goes while single transfers are measured: the service's own, and how busy
+    // the machine is (the service, PostgreSQL and the load generator share its cores). A
+    // machine with idle CPU under this load is held back by something that serialises.
+    let cpu = { serviceMs: 0, busyMs: 0, idleMs: 0 };
+    const transfers = await measure('transfers', {
+      url: base, connections: CONNECTIONS, seconds: SECONDS, method: 'POST', headers, path: () => transfersPath, body: () => JSON.stringify({ ...pair(), minutes: 30 }),
+      onStart: () => { const machine = machineCpuMs(); cpu = { serviceMs: processCpuMs(pid), busyMs: machine.busy, idleMs: machine.idle }; },
+      onEnd: () => { const machine = machineCpuMs(); cpu = { serviceMs: processCpuMs(pid) - cpu.serviceMs, busyMs: machine.busy - cpu.busyMs, idleMs: machine.idle - cpu.idleMs }; },
+    });
+    const transferCpu = {
+      serviceMicrosecondsPerTransfer: Math.round((cpu.serviceMs * 1000) / Math.max(1, transfers.ok)),
+      machineMicrosecondsPerTransfer: Math.round((cpu.busyMs * 1000) / Math.max(1, transfers.ok)),
+      machineBusyShare: Math.round((cpu.busyMs / Math.max(1, cpu.busyMs + cpu.idleMs)) * 100) / 100,
+    };
     const commons = timebank.commonsAccountId;
     const hot = await measure('hot account', { url: base, connections: CONNECTIONS, seconds: SECONDS, method: 'POST', headers, path: () => transfersPath, body: () => JSON.stringify({ payerAccountId: pick(), payeeAccountId: commons, minutes: 30 }) });
     // One stream of batches, as an importer sends them: concurrent batches of 100 random
@@ -251,7 +283,7 @@ export async function runTransfersBench() {
     const results = {
       machine: { cpus: (await import('node:os')).cpus().length, node: process.version, date: new Date().toISOString() },
       settings: { members: MEMBERS, connections: CONNECTIONS, seconds: SECONDS, transferGroupMax: Number(environment.TRANSFER_GROUP_MAX ?? 100) },
-      transfers,
+      transfers: { ...transfers, cpu: transferCpu },
       hotAccount: hot,
       batch,
       balanceReads: reads,
@@ -286,6 +318,9 @@ export async function runTransfersBench() {
       'route + one query / constant route': { ratio: results.ratios.queryRouteOverConstantRoute, target: '(the query alone)' },
     });
     console.log(`peak RSS of the service: ${rss} MB (target <= 200)`);
+    console.log(
+      `CPU under single transfers: the service ${transferCpu.serviceMicrosecondsPerTransfer} µs per transfer; the machine ${transferCpu.machineMicrosecondsPerTransfer} µs (service, PostgreSQL and load generator), busy ${Math.round(transferCpu.machineBusyShare * 100)}% of its ${results.machine.cpus} cores`,
+    );
     console.log(`two processes: ${twoProcesses.transfersPerSecond} transfers/s; acknowledged ${twoProcesses.acknowledged}, stored ${twoProcesses.stored}; ${racedKeys} keys sent to both at once, ${racedSame} with one transfer; ledger/verify ${verify.ok ? 'ok' : 'FAILED'}; balances sum ${twoProcesses.balancesSum}`);
     const exactOk = exactly.acknowledgedFound === exactly.acknowledged && exactly.storedWithExactlyOneKey === exactly.stored;
     console.log(
