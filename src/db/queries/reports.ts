@@ -225,7 +225,8 @@ export type ReportScan = {
   graph: { accounts: string[]; giver: Int32Array; receiver: Int32Array; minutes: Float64Array };
   /**
    * For each member account with an exchange before the window's end: its last one (in any
-   * window), and its first one in the window (null when it has none there).
+   * window), and, for members who joined in the window, their first one in it (null for the
+   * others, and for those who have not exchanged yet).
    */
   spans: Map<string, { firstInWindow: Date | null; last: Date }>;
   /** Exchanges and minutes per category in the window (null: uncategorised). */
@@ -286,8 +287,10 @@ function numberedAccounts(timebankId: string): SQL {
  *   over one scan. The pairs come back as five integer arrays naming accounts by number,
  *   beside the accounts in that order: hundreds of thousands of rows, or of uuids as text,
  *   cost more to write and to read than the aggregate itself.
- * - each member account's last exchange before the window, for the members without one in it
- *   (dormancy), found through the entries' (account, time) index;
+ * - each member account's last exchange before the window's end (dormancy) and, for members
+ *   who joined in the window, its first exchange in it (days to a first exchange), found
+ *   through the entries' (account, time) index: a pair's first and last exchange, written out
+ *   for every pair, cost the pair aggregate more than a third of its time;
  * - the window's posted transfers per (category, duration), and the few that are not exchanges (reversals, reversed transfers, commons transfers), found through
  *   their indexes. The difference is the exchanges.
  * Accounts map to members one to one, so nothing is joined per transfer.
@@ -295,41 +298,44 @@ function numberedAccounts(timebankId: string): SQL {
 export async function scanForReport(read: SnapshotReader, timebankId: string, from: Date, to: Date, throughSequence?: number): Promise<ReportScan> {
   // Through a ledger sequence: transfers posted after it, and reversals posted after it, are not there.
   const through = (alias: string) => postedThrough(alias, throughSequence);
-  const [[packed], before, [posted, special]] = await Promise.all([
+  const [[packed], dated, [posted, special]] = await Promise.all([
     read(async (tx) => {
       await forLargeScans(tx);
       return rows(
         tx,
         sql`SELECT (SELECT array_agg(id ORDER BY id)::text FROM accounts WHERE timebank_id = ${timebankId}) AS accounts,
                    array_agg(g.n)::text AS giver, array_agg(r.n)::text AS receiver,
-                   array_agg(p.window_minutes)::text AS minutes,
-                   -- Epoch milliseconds.
-                   array_agg(floor(date_part('epoch', p.first_at) * 1000)::bigint)::text AS first_at,
-                   array_agg(floor(date_part('epoch', p.last_at) * 1000)::bigint)::text AS last_at
-              FROM (SELECT t.payee_account_id AS giver, t.payer_account_id AS receiver,
-                           sum(t.minutes) AS window_minutes, min(t.posted_at) AS first_at, max(t.posted_at) AS last_at
+                   array_agg(p.window_minutes)::text AS minutes
+              FROM (SELECT t.payee_account_id AS giver, t.payer_account_id AS receiver, sum(t.minutes) AS window_minutes
                       ${memberExchangesFrom(timebankId, from, to, throughSequence)}
                      GROUP BY t.payee_account_id, t.payer_account_id) p
               JOIN ${numberedAccounts(timebankId)} g ON g.id = p.giver
               JOIN ${numberedAccounts(timebankId)} r ON r.id = p.receiver`,
       );
     }),
-    // Per member account, the index of its entries walked back from the window's start to the
-    // first that is an exchange: usually one probe or two, more for a member whose latest
-    // entries before the window are commons transfers or reversals.
+    // Per member account, the index of its entries walked from the window's end back to the
+    // first that is an exchange (its last exchange), and, for members who joined in the window,
+    // from the window's start forward (its first in the window): usually one probe or two,
+    // more for a member whose nearest entries are commons transfers or reversals.
     read(async (tx) => {
       await forLargeScans(tx);
+      // Epoch milliseconds of the account's nearest exchange in the given range and direction.
+      const nearestExchange = (range: SQL, order: SQL) =>
+        sql`(SELECT floor(date_part('epoch', e.posted_at) * 1000)::bigint
+               FROM entries e JOIN transfers t ON t.timebank_id = e.timebank_id AND t.id = e.transfer_id
+              WHERE e.timebank_id = a.timebank_id AND e.account_id = a.id AND ${range}
+                AND t.reverses_transfer_id IS NULL ${through('t')}
+                AND NOT EXISTS (SELECT 1 FROM transfers x WHERE x.timebank_id = t.timebank_id AND x.reverses_transfer_id = t.id ${through('x')})
+                AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}
+              ORDER BY e.posted_at ${order} LIMIT 1)`;
+      const end = sql`e.posted_at < ${iso(to)}::timestamptz`;
       return rows(
         tx,
         sql`SELECT a.id,
-                   (SELECT floor(date_part('epoch', e.posted_at) * 1000)::bigint
-                      FROM entries e JOIN transfers t ON t.timebank_id = e.timebank_id AND t.id = e.transfer_id
-                     WHERE e.timebank_id = a.timebank_id AND e.account_id = a.id AND e.posted_at < ${iso(from)}::timestamptz
-                       AND t.reverses_transfer_id IS NULL ${through('t')}
-                       AND NOT EXISTS (SELECT 1 FROM transfers x WHERE x.timebank_id = t.timebank_id AND x.reverses_transfer_id = t.id ${through('x')})
-                       AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}
-                     ORDER BY e.posted_at DESC LIMIT 1) AS last_at
-              FROM accounts a
+                   ${nearestExchange(end, sql`DESC`)} AS last_at,
+                   CASE WHEN m.created_at >= ${iso(from)}::timestamptz AND m.created_at < ${iso(to)}::timestamptz
+                        THEN ${nearestExchange(sql`e.posted_at >= ${iso(from)}::timestamptz AND ${end}`, sql`ASC`)} END AS first_at
+              FROM accounts a JOIN members m ON m.timebank_id = a.timebank_id AND m.id = a.member_id
              WHERE a.timebank_id = ${timebankId} AND a.kind = 'member'`,
       );
     }),
@@ -362,26 +368,11 @@ export async function scanForReport(read: SnapshotReader, timebankId: string, fr
   const giver = integers(arrayItems(packed?.giver));
   const receiver = integers(arrayItems(packed?.receiver));
   const minutes = integers(arrayItems(packed?.minutes));
-  const firstAt = integers(arrayItems(packed?.first_at));
-  const lastAt = integers(arrayItems(packed?.last_at));
-  // Each account's first and last exchange in the window, over its pairs.
-  const first = new Float64Array(accounts.length).fill(Number.POSITIVE_INFINITY);
-  const last = new Float64Array(accounts.length).fill(Number.NEGATIVE_INFINITY);
-  for (let pair = 0; pair < giver.length; pair += 1) {
-    for (const account of [giver[pair]!, receiver[pair]!]) {
-      if (firstAt[pair]! < first[account]!) first[account] = firstAt[pair]!;
-      if (lastAt[pair]! > last[account]!) last[account] = lastAt[pair]!;
-    }
-  }
   const graph = { accounts, giver: Int32Array.from(giver), receiver: Int32Array.from(receiver), minutes: Float64Array.from(minutes) };
   const scan: ReportScan = { graph, spans: new Map(), categories: new Map(), durations: new Map(), minutesByKind: { exchange: 0, commons: 0, reversal: 0, reversed: 0 } };
-  accounts.forEach((account, at) => {
-    if (first[at]! <= last[at]!) scan.spans.set(account, { firstInWindow: new Date(first[at]!), last: new Date(last[at]!) });
-  });
-  // Members without an exchange in the window: their last one before it, if any.
-  for (const row of before) {
-    const account = String(row.id);
-    if (row.last_at !== null && !scan.spans.has(account)) scan.spans.set(account, { firstInWindow: null, last: new Date(Number(row.last_at)) });
+  for (const row of dated) {
+    if (row.last_at === null) continue;
+    scan.spans.set(String(row.id), { firstInWindow: row.first_at === null ? null : new Date(Number(row.first_at)), last: new Date(Number(row.last_at)) });
   }
   const key = (row: Record<string, unknown>) => `${(row.category_id as string | null) ?? ''}|${Number(row.minutes)}`;
   const notExchanges = new Map<string, number>();
