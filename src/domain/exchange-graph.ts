@@ -13,13 +13,14 @@
 
 export type Deadline = { deadline: number; now: () => number };
 
+/** Made by buildGraph only: the cycle count relies on each node's neighbours being in ascending order. */
 export type Graph = {
   nodeCount: number;
   edgeCount: number;
-  /** Out-neighbours of node u: outAdj[outStart[u] .. outStart[u + 1]). */
+  /** Out-neighbours of node u, ascending: outAdj[outStart[u] .. outStart[u + 1]). */
   outStart: Int32Array;
   outAdj: Int32Array;
-  /** In-neighbours of node u: inAdj[inStart[u] .. inStart[u + 1]). */
+  /** In-neighbours of node u, ascending: inAdj[inStart[u] .. inStart[u + 1]). */
   inStart: Int32Array;
   inAdj: Int32Array;
   /** For each out-edge and in-edge position, the index of the edge in the input. */

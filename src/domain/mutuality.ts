@@ -48,8 +48,8 @@ export type MemberFacts = {
   /** Last exchange before the window's end, in any window. */
   lastExchangeAt: Date | null;
   /**
-   * First exchange in the window. The figures use it only for members who joined in the
-   * window, whose first exchange ever it is.
+   * First exchange in the window, for members who joined in the window (their first exchange
+   * ever); the figures use it for no one else, and the report leaves it null for them.
    */
   firstExchangeInWindowAt: Date | null;
 };

@@ -327,7 +327,7 @@ export async function scanForReport(read: SnapshotReader, timebankId: string, fr
         sql`(SELECT floor(date_part('epoch', e.posted_at) * 1000)::bigint
                FROM entries e JOIN transfers t ON t.timebank_id = e.timebank_id AND t.id = e.transfer_id
               WHERE e.timebank_id = a.timebank_id AND e.account_id = a.id AND ${range}
-                AND t.reverses_transfer_id IS NULL ${through('t')}
+                AND t.status = 'posted' AND t.reverses_transfer_id IS NULL ${through('t')}
                 AND NOT EXISTS (SELECT 1 FROM transfers x WHERE x.timebank_id = t.timebank_id AND x.reverses_transfer_id = t.id ${through('x')})
                 AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}
               ORDER BY e.posted_at ${order} LIMIT 1)`;
