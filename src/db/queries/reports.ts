@@ -81,9 +81,8 @@ export async function memberRows(db: Db, timebankId: string, from: Date, to: Dat
           FROM page p
           JOIN transfers t ON t.timebank_id = ${timebankId} AND t.${sql.raw(own)} = p.account_id
           LEFT JOIN (${reversedIds(timebankId, through)}) r ON r.id = t.id
-         WHERE t.status = 'posted' AND t.reverses_transfer_id IS NULL AND r.id IS NULL ${postedThrough('t', through)}
-           AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz
-           AND t.${sql.raw(other)} <> ${commonsAccount(timebankId)}`;
+         WHERE ${memberExchange(timebankId, through)} AND r.id IS NULL
+           AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz`;
   return rows(
     db,
     sql`WITH page AS MATERIALIZED (
@@ -249,6 +248,19 @@ function commonsAccount(timebankId: string): SQL {
 }
 
 /**
+ * What makes the transfer `t` an exchange (mutuality-metrics.md), short of not having been
+ * reversed, which each query checks in the form its plan needs (an anti-join to the few
+ * reversed ids for a scan, NOT EXISTS for a walk): posted (through a ledger sequence, if
+ * given), not itself a reversal, and between two member accounts, neither being the commons
+ * (accounts are members' or the commons). exchangesSql says the same by joining both accounts
+ * as members', whose member ids it returns.
+ */
+function memberExchange(timebankId: string, throughSequence: number | undefined): SQL {
+  return sql`t.status = 'posted' AND t.reverses_transfer_id IS NULL ${postedThrough('t', throughSequence)}
+             AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}`;
+}
+
+/**
  * The window's exchanges between member accounts, as `FROM transfers t ... WHERE ...` for an
  * aggregate over them (per pair of accounts): posted in [from, to) (through a ledger sequence,
  * if given), not a reversal, not reversed, neither side the commons.
@@ -256,11 +268,8 @@ function commonsAccount(timebankId: string): SQL {
 function memberExchangesFrom(timebankId: string, from: Date, to: Date, throughSequence: number | undefined): SQL {
   return sql`FROM transfers t
              LEFT JOIN (${reversedIds(timebankId, throughSequence)}) r ON r.id = t.id
-            WHERE t.timebank_id = ${timebankId} AND t.status = 'posted'
-              ${postedThrough('t', throughSequence)}
-              AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz
-              AND t.reverses_transfer_id IS NULL AND r.id IS NULL
-              AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}`;
+            WHERE t.timebank_id = ${timebankId} AND ${memberExchange(timebankId, throughSequence)} AND r.id IS NULL
+              AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz`;
 }
 
 /**
@@ -327,9 +336,8 @@ export async function scanForReport(read: SnapshotReader, timebankId: string, fr
         sql`(SELECT floor(date_part('epoch', e.posted_at) * 1000)::bigint
                FROM entries e JOIN transfers t ON t.timebank_id = e.timebank_id AND t.id = e.transfer_id
               WHERE e.timebank_id = a.timebank_id AND e.account_id = a.id AND ${range}
-                AND t.status = 'posted' AND t.reverses_transfer_id IS NULL ${through('t')}
+                AND ${memberExchange(timebankId, throughSequence)}
                 AND NOT EXISTS (SELECT 1 FROM transfers x WHERE x.timebank_id = t.timebank_id AND x.reverses_transfer_id = t.id ${through('x')})
-                AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}
               ORDER BY e.posted_at ${order} LIMIT 1)`;
       const end = sql`e.posted_at < ${iso(to)}::timestamptz`;
       return rows(
