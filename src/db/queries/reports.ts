@@ -296,9 +296,10 @@ function numberedAccounts(timebankId: string): SQL {
  * the ledger's history; the two scans still read all of the timebank's transfers, as there is
  * no index on posting time (one would cost every transfer a write).
  * - the window's exchanges, aggregated per ordered pair of accounts: a plain hash aggregate
- *   over one scan. The pairs come back as five integer arrays naming accounts by number,
- *   beside the accounts in that order: hundreds of thousands of rows, or of uuids as text,
- *   cost more to write and to read than the aggregate itself.
+ *   over one scan. The pairs come back as three integer arrays (giver and receiver, naming
+ *   accounts by number, and minutes), beside the accounts in that order: hundreds of
+ *   thousands of rows, or of uuids as text, cost more to write and to read than the
+ *   aggregate itself.
  * - each member account's last exchange before the window's end (dormancy) and, for members
  *   who joined in the window, its first exchange in it (days to a first exchange), found
  *   through the entries' (account, time) index: a pair's first and last exchange, written out
