@@ -159,15 +159,19 @@ function markNeighbours(u: number, start: Int32Array, adj: Int32Array, marks: In
 }
 
 /**
- * Adds to counts[w] the walks u -> v -> w (w != u) along one direction of the adjacency, and
- * appends each node reached for the first time to touched, from `size` on; returns the new size.
+ * Adds to counts[w] the walks u -> v -> w (w != u) along one direction of the adjacency, through
+ * nodes numbered below `below` only (the lists are ascending, so each stops at the first past
+ * it), and appends each node reached for the first time to touched, from `size` on; returns the
+ * new size.
  */
-function addTwoSteps(u: number, start: Int32Array, adj: Int32Array, counts: Int32Array, touched: Int32Array, size: number): number {
+function addTwoSteps(u: number, start: Int32Array, adj: Int32Array, counts: Int32Array, touched: Int32Array, size: number, below: number): number {
   let reached = size;
   for (let i = start[u]!; i < start[u + 1]!; i += 1) {
     const v = adj[i]!;
+    if (v >= below) break;
     for (let j = start[v]!; j < start[v + 1]!; j += 1) {
       const w = adj[j]!;
+      if (w >= below) break;
       if (w === u) continue;
       if (counts[w] === 0) touched[reached++] = w;
       counts[w]! += 1;
@@ -211,12 +215,13 @@ class Scratch {
     markNeighbours(u, this.graph.outStart, this.graph.outAdj, this.outMark);
   }
 
-  fillAhead(u: number): void {
-    this.aheadCount = addTwoSteps(u, this.graph.outStart, this.graph.outAdj, this.ahead, this.touchedAhead, this.aheadCount);
+  /** Two-step walks out of u, through nodes below `below` (default: every node). */
+  fillAhead(u: number, below = this.graph.nodeCount): void {
+    this.aheadCount = addTwoSteps(u, this.graph.outStart, this.graph.outAdj, this.ahead, this.touchedAhead, this.aheadCount, below);
   }
 
   fillBehind(u: number): void {
-    this.behindCount = addTwoSteps(u, this.graph.inStart, this.graph.inAdj, this.behind, this.touchedBehind, this.behindCount);
+    this.behindCount = addTwoSteps(u, this.graph.inStart, this.graph.inAdj, this.behind, this.touchedBehind, this.behindCount, this.graph.nodeCount);
   }
 
   /** Nodes with ahead > 0, in the order first reached. */
@@ -324,21 +329,10 @@ export function cycleSearch(graph: Graph, maxLength: number): Stepwise<CycleCoun
       recipStart[u + 1] = reciprocal;
     }
     if (maxLength < 4) return;
-    const touched = new Int32Array(nodeCount);
     for (let u = 0; u < nodeCount; u += 1) {
       yield;
-      // Two-step walks u -> v -> w through lower nodes.
-      let reached = 0;
-      for (let i = outStart[u]!; i < outStart[u + 1]!; i += 1) {
-        const v = outAdj[i]!;
-        if (v > u) break;
-        for (let j = outStart[v]!; j < outStart[v + 1]!; j += 1) {
-          const w = outAdj[j]!;
-          if (w >= u) break;
-          if (ahead[w] === 0) touched[reached++] = w;
-          ahead[w]! += 1;
-        }
-      }
+      // Two-step walks u -> v -> w through lower nodes ...
+      scratch.fillAhead(u, u);
       // ... met by two-step walks w -> x -> u through lower nodes.
       let closed = 0;
       for (let i = inStart[u]!; i < inStart[u + 1]!; i += 1) {
@@ -357,7 +351,7 @@ export function cycleSearch(graph: Graph, maxLength: number): Stepwise<CycleCoun
         closed -= countBelow(recipAdj, recipStart[v]!, recipStart[v + 1]!, u);
       }
       counts[4]! += closed;
-      for (let i = 0; i < reached; i += 1) ahead[touched[i]!] = 0;
+      scratch.clear();
     }
     if (maxLength < 5) return;
     // Per node: reciprocal neighbours and closed 3-walks through it; per out-edge position:
