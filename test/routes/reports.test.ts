@@ -446,14 +446,24 @@ describe('figures on a random community agree with a plain reference implementat
     let state = 7;
     const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
     const exchanges: Array<{ giver: string; receiver: string; minutes: number }> = [];
+    const pairs = new Map<string, { reversed: number; kept: number }>();
     for (let index = 0; index < 40; index += 1) {
       const giver = members[Math.floor(random() * random() * members.length)]!;
       const receiver = members[Math.floor(random() * members.length)]!;
       if (giver.id === receiver.id) continue;
       const minutes = 15 * (1 + Math.floor(random() * 8));
-      await exchange(seed, giver, receiver, minutes);
-      exchanges.push({ giver: giver.id, receiver: receiver.id, minutes });
+      const posted = await exchange(seed, giver, receiver, minutes);
+      // One in four is reversed, and is no exchange: some pairs lose part of their minutes,
+      // some all of them (and with them their edge).
+      const reversed = random() < 0.25;
+      if (reversed) await postWithKey(service, `${seed.base}/transfers/${posted.id}/reverse`, { reason: 'mistake' }, seed.coordinatorToken);
+      else exchanges.push({ giver: giver.id, receiver: receiver.id, minutes });
+      const pair = pairs.get(`${giver.id}>${receiver.id}`) ?? { reversed: 0, kept: 0 };
+      pairs.set(`${giver.id}>${receiver.id}`, reversed ? { ...pair, reversed: pair.reversed + 1 } : { ...pair, kept: pair.kept + 1 });
     }
+    // The community has both kinds of pair touched by a reversal.
+    expect([...pairs.values()].some((pair) => pair.reversed > 0 && pair.kept > 0)).toBe(true);
+    expect([...pairs.values()].some((pair) => pair.reversed > 0 && pair.kept === 0)).toBe(true);
     const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}&maxCycleLength=4`, seed.coordinatorToken);
     const expected = reference(exchanges, 4);
     expect(report.exchanges).toBe(exchanges.length);

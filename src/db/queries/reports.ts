@@ -3,6 +3,7 @@ import type { Db } from '../client.js';
 import { rows } from '../rows.js';
 import type { SnapshotReader } from '../snapshot.js';
 import { GENESIS_HASH } from '../../domain/ledger.js';
+import { float8s, UuidPositions } from '../uuids.js';
 
 /*
  * The SQL half of the reports: everything that scales with the number of exchanges is
@@ -268,8 +269,16 @@ function memberExchange(timebankId: string, throughSequence: number | undefined)
 function memberExchangesFrom(timebankId: string, from: Date, to: Date, throughSequence: number | undefined): SQL {
   return sql`FROM transfers t
              LEFT JOIN (${reversedIds(timebankId, throughSequence)}) r ON r.id = t.id
-            WHERE t.timebank_id = ${timebankId} AND ${memberExchange(timebankId, throughSequence)} AND r.id IS NULL
-              AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz`;
+            WHERE ${memberTransfersWhere(timebankId, from, to, throughSequence)} AND r.id IS NULL`;
+}
+
+/**
+ * The transfers of the timebank (`t`) that are exchanges in [from, to) but may have been
+ * reversed: memberExchange, in the window.
+ */
+function memberTransfersWhere(timebankId: string, from: Date, to: Date, throughSequence: number | undefined): SQL {
+  return sql`t.timebank_id = ${timebankId} AND ${memberExchange(timebankId, throughSequence)}
+             AND t.posted_at >= ${iso(from)}::timestamptz AND t.posted_at < ${iso(to)}::timestamptz`;
 }
 
 /**
@@ -285,21 +294,19 @@ async function forLargeScans(tx: Db): Promise<void> {
   await tx.execute(sql`SELECT set_config('work_mem', '256MB', true), set_config('jit', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)`);
 }
 
-/** The timebank's accounts numbered 0.. in id order, within one statement. */
-function numberedAccounts(timebankId: string): SQL {
-  return sql`(SELECT id, (row_number() OVER (ORDER BY id))::int - 1 AS n FROM accounts WHERE timebank_id = ${timebankId})`;
-}
-
 /**
  * Everything the mutuality report needs from the transfers, in three reads of one snapshot
- * (side by side on PostgreSQL, see inOneSnapshot). Their aggregates follow the window and the number of members, not
- * the ledger's history; the two scans still read all of the timebank's transfers, as there is
- * no index on posting time (one would cost every transfer a write).
+ * (side by side on PostgreSQL, see inOneSnapshot). Their aggregates follow the window and the
+ * number of members, not the ledger's history; the two scans still read all of the timebank's
+ * transfers, as there is no index on posting time (one would cost every transfer a write).
  * - the window's exchanges, aggregated per ordered pair of accounts: a plain hash aggregate
- *   over one scan. The pairs come back as three integer arrays (giver and receiver, naming
- *   accounts by number, and minutes), beside the accounts in that order: hundreds of
- *   thousands of rows, or of uuids as text, cost more to write and to read than the
- *   aggregate itself.
+ *   over one scan. The few reversed transfers are subtracted from their pairs (found through
+ *   their index) rather than checked for on every transfer, and a pair left with no minutes
+ *   is no edge (every transfer has some). The pairs come back as three byte strings, the
+ *   givers' and receivers' uuids (uuid_send) and the minutes (float8send), which the
+ *   application maps to account positions itself: numbering the accounts in SQL took two
+ *   joins per pair, and hundreds of thousands of rows, or numbers or uuids as text, cost
+ *   about as much to write and read as the aggregate itself.
  * - each member account's last exchange before the window's end (dormancy) and, for members
  *   who joined in the window, its first exchange in it (days to a first exchange), found
  *   through the entries' (account, time) index: a pair's first and last exchange, written out
@@ -314,16 +321,19 @@ export async function scanForReport(read: SnapshotReader, timebankId: string, fr
   const [[packed], dated, [posted, special]] = await Promise.all([
     read(async (tx) => {
       await forLargeScans(tx);
+      const inWindow = memberTransfersWhere(timebankId, from, to, throughSequence);
       return rows(
         tx,
         sql`SELECT (SELECT array_agg(id ORDER BY id)::text FROM accounts WHERE timebank_id = ${timebankId}) AS accounts,
-                   array_agg(g.n)::text AS giver, array_agg(r.n)::text AS receiver,
-                   array_agg(p.window_minutes)::text AS minutes
-              FROM (SELECT t.payee_account_id AS giver, t.payer_account_id AS receiver, sum(t.minutes) AS window_minutes
-                      ${memberExchangesFrom(timebankId, from, to, throughSequence)}
-                     GROUP BY t.payee_account_id, t.payer_account_id) p
-              JOIN ${numberedAccounts(timebankId)} g ON g.id = p.giver
-              JOIN ${numberedAccounts(timebankId)} r ON r.id = p.receiver`,
+                   string_agg(uuid_send(p.giver), '') AS giver, string_agg(uuid_send(p.receiver), '') AS receiver,
+                   string_agg(float8send(p.minutes), '') AS minutes
+              FROM (SELECT giver, receiver, sum(minutes)::float8 AS minutes
+                      FROM (SELECT t.payee_account_id AS giver, t.payer_account_id AS receiver, t.minutes FROM transfers t WHERE ${inWindow}
+                            UNION ALL
+                            SELECT t.payee_account_id, t.payer_account_id, -t.minutes FROM transfers t
+                             WHERE ${inWindow} AND t.id IN (${reversedIds(timebankId, throughSequence)})) x
+                     GROUP BY giver, receiver
+                    HAVING sum(minutes) > 0) p`,
       );
     }),
     // Per member account, the index of its entries walked from the window's end back to the
@@ -377,10 +387,8 @@ export async function scanForReport(read: SnapshotReader, timebankId: string, fr
     }),
   ]);
   const accounts = uuids(packed?.accounts);
-  const giver = integers(arrayItems(packed?.giver));
-  const receiver = integers(arrayItems(packed?.receiver));
-  const minutes = integers(arrayItems(packed?.minutes));
-  const graph = { accounts, giver: Int32Array.from(giver), receiver: Int32Array.from(receiver), minutes: Float64Array.from(minutes) };
+  const positions = new UuidPositions(accounts);
+  const graph = { accounts, giver: positions.positionsOf(bytes(packed?.giver)), receiver: positions.positionsOf(bytes(packed?.receiver)), minutes: float8s(bytes(packed?.minutes)) };
   const scan: ReportScan = { graph, spans: new Map(), categories: new Map(), durations: new Map(), minutesByKind: { exchange: 0, commons: 0, reversal: 0, reversed: 0 } };
   for (const row of dated) {
     if (row.last_at === null) continue;
@@ -411,19 +419,16 @@ function arrayItems(text: unknown): string {
   return typeof text === 'string' ? text.slice(1, -1) : '';
 }
 
+/** A bytea value as PostgreSQL's drivers return it (a Uint8Array; null for an aggregate of no rows). */
+function bytes(value: unknown): Uint8Array {
+  if (value === null || value === undefined) return new Uint8Array(0);
+  if (!(value instanceof Uint8Array)) throw new Error(`expected bytes, got ${typeof value}`);
+  return value;
+}
+
 function uuids(text: unknown): string[] {
   const items = arrayItems(text);
   return items.length === 0 ? [] : items.split(',');
-}
-
-/**
- * Comma-separated integers (possibly negative), as PostgreSQL writes an integer array's items:
- * valid JSON between brackets, which V8's JSON parser reads about twice as fast as a loop over
- * the characters.
- */
-export function integers(text: unknown): number[] {
-  if (typeof text !== 'string' || text.length === 0) return [];
-  return JSON.parse(`[${text}]`) as number[];
 }
 
 /** Every member (with its account), and whether it was registered by the window's end. */
