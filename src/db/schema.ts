@@ -192,6 +192,29 @@ export const ledgerHeads = pgTable('ledger_heads', {
   lastPostedAt: timestamp('last_posted_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
 
+/**
+ * The ledger's entry totals through a sequence, summed once and kept: entries are append-only,
+ * so the debits and credits of the transfers up to a sequence never change. The mutuality
+ * report's ledgerCheck adds the entries since the latest checkpoint instead of summing the
+ * whole history each time; ledger/verify sums everything and trusts none of them.
+ */
+export const ledgerCheckpoints = pgTable(
+  'ledger_checkpoints',
+  {
+    timebankId: uuid('timebank_id')
+      .notNull()
+      .references(() => timebanks.id),
+    sequence: bigint('sequence', { mode: 'number' }).notNull(),
+    debitMinutes: bigint('debit_minutes', { mode: 'number' }).notNull(),
+    creditMinutes: bigint('credit_minutes', { mode: 'number' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    primaryKey({ name: 'ledger_checkpoints_pkey', columns: [table.timebankId, table.sequence] }),
+    check('ledger_checkpoints_sequence_check', sql`${table.sequence} > 0`),
+  ],
+);
+
 export const transfers = pgTable(
   'transfers',
   {

@@ -1,5 +1,6 @@
 import { lt } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { checkpointsDue, writeCheckpoint } from '../db/queries/reports.js';
 import { idempotencyKeys } from '../db/schema.js';
 import { autoConfirmDue } from './transfers.js';
 
@@ -7,13 +8,31 @@ import { autoConfirmDue } from './transfers.js';
 export const IDEMPOTENCY_RETENTION_HOURS = 48;
 
 /**
+ * A timebank's entry totals are checkpointed once its chain is this many transfers past the
+ * latest checkpoint, so that a report's ledgerCheck reads at most about this many transfers'
+ * entries (plus those posted since the last maintenance run), not the whole history.
+ */
+export const CHECKPOINT_EVERY = 1_000;
+
+/**
  * The periodic work every API process runs: pending transfers past their deadline post (or
- * expire), and old idempotency keys go. Safe to run in several processes at once: each
- * resolution locks its transfer and re-checks that it is still pending.
+ * expire), old idempotency keys go, and ledgers that have moved on get a new checkpoint. Safe
+ * to run in several processes at once: each resolution locks its transfer and re-checks that
+ * it is still pending, and a checkpoint another process wrote first is left as it is.
  */
 export async function runMaintenance(db: Db, now: Date) {
   const resolved = await autoConfirmDue(db, now);
   const cutoff = new Date(now.getTime() - IDEMPOTENCY_RETENTION_HOURS * 3_600_000);
   await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, cutoff));
+  await checkpointLedgers(db, now);
   return resolved;
+}
+
+/** A checkpoint at its chain head for every timebank CHECKPOINT_EVERY transfers or more past its latest; how many were written. */
+export async function checkpointLedgers(db: Db, now: Date, every = CHECKPOINT_EVERY): Promise<number> {
+  const due = await checkpointsDue(db, every);
+  for (const { timebankId, sequence } of due) {
+    await db.transaction((tx) => writeCheckpoint(tx, timebankId, sequence, now), { isolationLevel: 'repeatable read' });
+  }
+  return due.length;
 }

@@ -1,4 +1,8 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ledgerTotals } from '../../src/db/queries/reports.js';
+import { rows } from '../../src/db/rows.js';
+import { checkpointLedgers } from '../../src/use-cases/maintenance.js';
 import { postWithKey } from '../helpers/ledger.js';
 import { seedTimebank, startTestService, type Member, type TestService } from '../helpers/service.js';
 
@@ -436,6 +440,40 @@ describe('dormancy and first exchanges', () => {
     // A week's window: the same dates, most of them from before it.
     const week = await service.get(`${seed.base}/reports/mutuality?from=2026-01-25T00:00:00Z&to=2026-02-01T00:00:00Z&dormantDays=60`, seed.coordinatorToken);
     expect(week).toMatchObject({ activeMembers: 0, dormancy: report.dormancy, joinedWithoutExchange: 0, medianDaysToFirstExchange: null });
+  });
+});
+
+describe('ledgerCheck over checkpoints', () => {
+  it('adds the entries since the latest checkpoint at or before the sequence read, and sums every entry without one', async () => {
+    const { seed, members } = await community(3);
+    const [a, b, c] = members as [Member, Member, Member];
+    const db = service.database.db;
+    const checkpoints = async () => (await rows(db, sql`SELECT sequence, debit_minutes, credit_minutes FROM ledger_checkpoints WHERE timebank_id = ${seed.timebank.id}`)).map((row) => [Number(row.sequence), Number(row.debit_minutes), Number(row.credit_minutes)]);
+    const check = async (query = '') => (await service.get(`${seed.base}/reports/mutuality?${windowQuery}${query}`, seed.coordinatorToken)).ledgerCheck;
+    const first = await exchange(seed, a, b, 30);
+    await exchange(seed, b, c, 45);
+    // Due only once the chain is `every` transfers past the latest checkpoint (none yet: 0).
+    await checkpointLedgers(db, now, 3);
+    expect(await checkpoints()).toEqual([]);
+    await exchange(seed, c, a, 60);
+    await postWithKey(service, `${seed.base}/transfers/${first.id}/reverse`, { reason: 'mistake' }, seed.coordinatorToken);
+    await checkpointLedgers(db, now, 3);
+    await checkpointLedgers(db, now, 3);
+    expect(await checkpoints()).toEqual([[4, 165, 165]]);
+    await exchange(seed, a, c, 15);
+    expect(await check()).toMatchObject({ chainHead: { sequence: 5 }, totalDebitMinutes: 180, totalCreditMinutes: 180, debitsEqualCredits: true });
+
+    // The report reads the checkpoint: a wrong one shows, as a mismatch, in every report
+    // through a sequence at or after it, and in none before it.
+    await db.execute(sql`UPDATE ledger_checkpoints SET debit_minutes = debit_minutes + 7 WHERE timebank_id = ${seed.timebank.id}`);
+    expect(await check()).toMatchObject({ totalDebitMinutes: 187, totalCreditMinutes: 180, debitsEqualCredits: false });
+    expect(await check('&throughSequence=4')).toMatchObject({ totalDebitMinutes: 172, totalCreditMinutes: 165, debitsEqualCredits: false });
+    expect(await check('&throughSequence=3')).toMatchObject({ chainHead: { sequence: 3 }, totalDebitMinutes: 135, totalCreditMinutes: 135, debitsEqualCredits: true });
+    // Farther past a checkpoint than ledgerTotals reads (here: any distance), every entry is
+    // summed and the checkpoint is not read; at the checkpoint itself, its totals are the totals.
+    expect(await ledgerTotals(db, seed.timebank.id, undefined, 0)).toMatchObject({ totalDebitMinutes: 180, totalCreditMinutes: 180 });
+    expect(await ledgerTotals(db, seed.timebank.id, 5, 0)).toMatchObject({ totalDebitMinutes: 180, totalCreditMinutes: 180 });
+    expect(await ledgerTotals(db, seed.timebank.id, 4, 0)).toMatchObject({ totalDebitMinutes: 172, totalCreditMinutes: 165 });
   });
 });
 

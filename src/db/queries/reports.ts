@@ -465,11 +465,19 @@ export async function categoryListings(db: Db, timebankId: string, now: Date) {
 }
 
 /**
+ * How far past a checkpoint ledgerTotals reads the entries since it, transfer by transfer
+ * through the indexes; farther, one scan of every entry costs less.
+ */
+export const CHECKPOINT_REACH = 50_000;
+
+/**
  * Balances sum and the entries' debits and credits: the ledger as a whole, and its chain head.
  * Through a ledger sequence: less the entries of transfers posted after it, and that
- * sequence's transfer as the head.
+ * sequence's transfer as the head. The entries' totals are the latest checkpoint's at or
+ * before that sequence plus the entries of the transfers since (entries are append-only, so a
+ * checkpoint's totals stand); with none near enough, every entry is summed.
  */
-export async function ledgerTotals(db: Db, timebankId: string, throughSequence?: number) {
+export async function ledgerTotals(db: Db, timebankId: string, throughSequence?: number, reach = CHECKPOINT_REACH) {
   const later =
     throughSequence === undefined
       ? sql`SELECT 0 AS minutes WHERE false`
@@ -480,20 +488,68 @@ export async function ledgerTotals(db: Db, timebankId: string, throughSequence?:
       : sql`SELECT sequence, hash FROM transfers WHERE timebank_id = ${timebankId} AND sequence = ${throughSequence}`;
   const [row] = await rows(
     db,
-    sql`WITH later AS (${later}), head AS (${head})
+    sql`WITH later AS (${later}), head AS (${head}),
+             checkpoint AS (SELECT sequence, debit_minutes, credit_minutes FROM ledger_checkpoints
+                             WHERE timebank_id = ${timebankId} AND sequence <= (SELECT sequence FROM head)
+                             ORDER BY sequence DESC LIMIT 1)
         SELECT ((SELECT coalesce(sum(balance_minutes), 0) FROM accounts WHERE timebank_id = ${timebankId})
                 - (SELECT coalesce(sum(minutes), 0) FROM later))::bigint AS balances,
                (SELECT sequence FROM head) AS head_sequence,
                (SELECT hash FROM head) AS head_hash,
-               (coalesce(-sum(minutes) FILTER (WHERE minutes < 0), 0) - (SELECT coalesce(-sum(minutes), 0) FROM later WHERE minutes < 0))::bigint AS debits,
-               (coalesce(sum(minutes) FILTER (WHERE minutes > 0), 0) - (SELECT coalesce(sum(minutes), 0) FROM later WHERE minutes > 0))::bigint AS credits
-          FROM entries WHERE timebank_id = ${timebankId}`,
+               c.sequence AS checkpoint_sequence, c.debit_minutes AS checkpoint_debits, c.credit_minutes AS checkpoint_credits
+          FROM (SELECT 1) one LEFT JOIN checkpoint c ON true`,
   );
+  // Sequence 0 is the chain's start: no transfer, the genesis hash.
+  const headSequence = Number(row?.head_sequence ?? 0);
+  const checkpoint = row?.checkpoint_sequence === null || row?.checkpoint_sequence === undefined ? null : Number(row.checkpoint_sequence);
+  const sums = (entries: SQL) =>
+    sql`SELECT coalesce(-sum(minutes) FILTER (WHERE minutes < 0), 0)::bigint AS debits,
+               coalesce(sum(minutes) FILTER (WHERE minutes > 0), 0)::bigint AS credits
+          FROM (${entries}) e`;
+  let debits: number;
+  let credits: number;
+  if (checkpoint !== null && headSequence - checkpoint <= reach) {
+    const [since] = await rows(
+      db,
+      sums(sql`SELECT e.minutes FROM transfers t JOIN entries e ON e.timebank_id = t.timebank_id AND e.transfer_id = t.id
+                WHERE t.timebank_id = ${timebankId} AND t.sequence > ${checkpoint} AND t.sequence <= ${headSequence}`),
+    );
+    debits = Number(row?.checkpoint_debits) + Number(since?.debits);
+    credits = Number(row?.checkpoint_credits) + Number(since?.credits);
+  } else {
+    const [all] = await rows(db, sums(sql`SELECT minutes FROM entries WHERE timebank_id = ${timebankId}`));
+    const [after] = await rows(db, sums(later));
+    debits = Number(all?.debits) - Number(after?.debits);
+    credits = Number(all?.credits) - Number(after?.credits);
+  }
   return {
     sumOfBalancesMinutes: Number(row?.balances),
-    totalDebitMinutes: Number(row?.debits),
-    totalCreditMinutes: Number(row?.credits),
-    // Sequence 0 is the chain's start: no transfer, the genesis hash.
-    chainHead: { sequence: Number(row?.head_sequence ?? 0), hash: row?.head_hash === null || row?.head_hash === undefined ? GENESIS_HASH : String(row.head_hash) },
+    totalDebitMinutes: debits,
+    totalCreditMinutes: credits,
+    chainHead: { sequence: headSequence, hash: row?.head_hash === null || row?.head_hash === undefined ? GENESIS_HASH : String(row.head_hash) },
   };
+}
+
+/**
+ * Records the entries' totals through the timebank's chain head as it stood at `sequence`
+ * (already posted), unless that checkpoint exists. Run by maintenance, in a transaction of its
+ * own that reads one snapshot.
+ */
+export async function writeCheckpoint(db: Db, timebankId: string, sequence: number, now: Date): Promise<void> {
+  const totals = await ledgerTotals(db, timebankId, sequence);
+  await db.execute(
+    sql`INSERT INTO ledger_checkpoints (timebank_id, sequence, debit_minutes, credit_minutes, created_at)
+        VALUES (${timebankId}, ${sequence}, ${totals.totalDebitMinutes}, ${totals.totalCreditMinutes}, ${iso(now)}::timestamptz)
+        ON CONFLICT (timebank_id, sequence) DO NOTHING`,
+  );
+}
+
+/** The timebanks whose chain head is at least `every` transfers past their latest checkpoint, with that head. */
+export async function checkpointsDue(db: Db, every: number): Promise<Array<{ timebankId: string; sequence: number }>> {
+  const due = await rows(
+    db,
+    sql`SELECT h.timebank_id, h.last_sequence FROM ledger_heads h
+         WHERE h.last_sequence - coalesce((SELECT max(c.sequence) FROM ledger_checkpoints c WHERE c.timebank_id = h.timebank_id), 0) >= ${every}`,
+  );
+  return due.map((row) => ({ timebankId: String(row.timebank_id), sequence: Number(row.last_sequence) }));
 }

@@ -58,8 +58,10 @@ const mutualitySchema = z
     ),
     ledgerCheck: z.object({
       sumOfBalancesMinutes: z.int(),
-      totalDebitMinutes: z.int(),
-      totalCreditMinutes: z.int(),
+      totalDebitMinutes: z
+        .int()
+        .describe("The minutes of every debit entry through chainHead.sequence: the latest ledger checkpoint's total (maintenance writes one every 1,000 transfers; entries are append-only) plus the entries since. ledger/verify sums every entry."),
+      totalCreditMinutes: z.int().describe('The minutes of every credit entry through chainHead.sequence, as totalDebitMinutes.'),
       balancesSumToZero: z.boolean(),
       debitsEqualCredits: z.boolean(),
       windowAddsUp: z.boolean(),
