@@ -18,7 +18,8 @@ export const CHECKPOINT_EVERY = 1_000;
  * The periodic work every API process runs: pending transfers past their deadline post (or
  * expire), old idempotency keys go, and ledgers that have moved on get a new checkpoint. Safe
  * to run in several processes at once: each resolution locks its transfer and re-checks that
- * it is still pending, and a checkpoint another process wrote first is left as it is.
+ * it is still pending, and a checkpoint another process wrote first is left as it is (the
+ * totals would be the same).
  */
 export async function runMaintenance(db: Db, now: Date) {
   const resolved = await autoConfirmDue(db, now);
@@ -30,9 +31,8 @@ export async function runMaintenance(db: Db, now: Date) {
 
 /** A checkpoint at its chain head for every timebank CHECKPOINT_EVERY transfers or more past its latest; how many were written. */
 export async function checkpointLedgers(db: Db, now: Date, every = CHECKPOINT_EVERY): Promise<number> {
+  if (!Number.isInteger(every) || every < 1) throw new RangeError(`checkpoints come every 1 transfer or more, not ${every}`);
   const due = await checkpointsDue(db, every);
-  for (const { timebankId, sequence } of due) {
-    await db.transaction((tx) => writeCheckpoint(tx, timebankId, sequence, now), { isolationLevel: 'repeatable read' });
-  }
+  for (const { timebankId, sequence } of due) await writeCheckpoint(db, timebankId, sequence, now);
   return due.length;
 }

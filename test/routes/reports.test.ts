@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ledgerTotals } from '../../src/db/queries/reports.js';
+import { ledgerTotals, writeCheckpoint } from '../../src/db/queries/reports.js';
 import { rows } from '../../src/db/rows.js';
 import { checkpointLedgers } from '../../src/use-cases/maintenance.js';
 import { postWithKey } from '../helpers/ledger.js';
@@ -463,17 +463,39 @@ describe('ledgerCheck over checkpoints', () => {
     await exchange(seed, a, c, 15);
     expect(await check()).toMatchObject({ chainHead: { sequence: 5 }, totalDebitMinutes: 180, totalCreditMinutes: 180, debitsEqualCredits: true });
 
-    // The report reads the checkpoint: a wrong one shows, as a mismatch, in every report
-    // through a sequence at or after it, and in none before it.
-    await db.execute(sql`UPDATE ledger_checkpoints SET debit_minutes = debit_minutes + 7 WHERE timebank_id = ${seed.timebank.id}`);
-    expect(await check()).toMatchObject({ totalDebitMinutes: 187, totalCreditMinutes: 180, debitsEqualCredits: false });
-    expect(await check('&throughSequence=4')).toMatchObject({ totalDebitMinutes: 172, totalCreditMinutes: 165, debitsEqualCredits: false });
+    // Checkpoints are append-only, like the entries they sum.
+    await expect(db.execute(sql`UPDATE ledger_checkpoints SET debit_minutes = 0 WHERE timebank_id = ${seed.timebank.id}`)).rejects.toThrow();
+    await expect(db.execute(sql`DELETE FROM ledger_checkpoints WHERE timebank_id = ${seed.timebank.id}`)).rejects.toThrow();
+
+    // A checkpoint summed from the one before it, and a sequence between two of them: the
+    // totals through every sequence are the entries' own, summed one by one.
+    await checkpointLedgers(db, now, 1);
+    await exchange(seed, b, a, 20);
+    expect(await checkpoints()).toEqual([[4, 165, 165], [5, 180, 180]]);
+    for (let sequence = 1; sequence <= 6; sequence += 1) {
+      expect(await ledgerTotals(db, seed.timebank.id, sequence), `through ${sequence}`).toEqual(await ledgerTotals(db, seed.timebank.id, sequence, 0));
+    }
+    expect(await ledgerTotals(db, seed.timebank.id)).toEqual(await ledgerTotals(db, seed.timebank.id, undefined, 0));
+
+    // The report reads the checkpoints: a wrong one (written behind the service's back) shows,
+    // as a mismatch, in reports through its sequence or later, and in none before it.
+    await db.execute(sql`INSERT INTO ledger_checkpoints (timebank_id, sequence, debit_minutes, credit_minutes, created_at)
+                         VALUES (${seed.timebank.id}, 6, 207, 200, now())`);
+    await exchange(seed, c, b, 10);
+    expect(await check()).toMatchObject({ chainHead: { sequence: 7 }, totalDebitMinutes: 217, totalCreditMinutes: 210, debitsEqualCredits: false });
+    expect(await check('&throughSequence=6')).toMatchObject({ totalDebitMinutes: 207, totalCreditMinutes: 200, debitsEqualCredits: false });
+    expect(await check('&throughSequence=5')).toMatchObject({ totalDebitMinutes: 180, totalCreditMinutes: 180, debitsEqualCredits: true });
     expect(await check('&throughSequence=3')).toMatchObject({ chainHead: { sequence: 3 }, totalDebitMinutes: 135, totalCreditMinutes: 135, debitsEqualCredits: true });
     // Farther past a checkpoint than ledgerTotals reads (here: any distance), every entry is
     // summed and the checkpoint is not read; at the checkpoint itself, its totals are the totals.
-    expect(await ledgerTotals(db, seed.timebank.id, undefined, 0)).toMatchObject({ totalDebitMinutes: 180, totalCreditMinutes: 180 });
-    expect(await ledgerTotals(db, seed.timebank.id, 5, 0)).toMatchObject({ totalDebitMinutes: 180, totalCreditMinutes: 180 });
-    expect(await ledgerTotals(db, seed.timebank.id, 4, 0)).toMatchObject({ totalDebitMinutes: 172, totalCreditMinutes: 165 });
+    expect(await ledgerTotals(db, seed.timebank.id, undefined, 0)).toMatchObject({ totalDebitMinutes: 210, totalCreditMinutes: 210 });
+    expect(await ledgerTotals(db, seed.timebank.id, 6, 0)).toMatchObject({ totalDebitMinutes: 207, totalCreditMinutes: 200 });
+    await expect(checkpointLedgers(db, now, 0)).rejects.toThrow(RangeError);
+
+    // Two processes checkpointing the same sequence at once: both succeed, one checkpoint stays
+    // (each reads in a snapshot of its own, and writes after it).
+    await Promise.all([writeCheckpoint(db, seed.timebank.id, 7, now), writeCheckpoint(db, seed.timebank.id, 7, now)]);
+    expect((await checkpoints()).filter(([sequence]) => sequence === 7)).toEqual([[7, 217, 210]]);
   });
 });
 

@@ -251,7 +251,8 @@ function commonsAccount(timebankId: string): SQL {
 /**
  * What makes the transfer `t` an exchange (mutuality-metrics.md), short of not having been
  * reversed, which each query checks in the form its plan needs (an anti-join to the few
- * reversed ids for a scan, NOT EXISTS for a walk): posted (through a ledger sequence, if
+ * reversed ids for a scan, or their minutes subtracted from the pairs they belong to, NOT
+ * EXISTS for a walk): posted (through a ledger sequence, if
  * given), not itself a reversal, and between two member accounts, neither being the commons
  * (accounts are members' or the commons). exchangesSql says the same by joining both accounts
  * as members', whose member ids it returns.
@@ -475,7 +476,9 @@ export const CHECKPOINT_REACH = 50_000;
  * Through a ledger sequence: less the entries of transfers posted after it, and that
  * sequence's transfer as the head. The entries' totals are the latest checkpoint's at or
  * before that sequence plus the entries of the transfers since (entries are append-only, so a
- * checkpoint's totals stand); with none near enough, every entry is summed.
+ * checkpoint's totals stand); with none near enough, every entry is summed. Its statements
+ * must read one snapshot (a repeatable-read transaction, or inOneSnapshot's reads): the full
+ * sum takes the later entries from all of them.
  */
 export async function ledgerTotals(db: Db, timebankId: string, throughSequence?: number, reach = CHECKPOINT_REACH) {
   const later =
@@ -531,12 +534,13 @@ export async function ledgerTotals(db: Db, timebankId: string, throughSequence?:
 }
 
 /**
- * Records the entries' totals through the timebank's chain head as it stood at `sequence`
- * (already posted), unless that checkpoint exists. Run by maintenance, in a transaction of its
- * own that reads one snapshot.
+ * Records the entries' totals through `sequence` (already posted) as a checkpoint, unless that
+ * checkpoint exists. The totals are read in a repeatable-read transaction of their own, and
+ * written after it: an insert in that transaction would fail (40001) if another process wrote
+ * the same checkpoint after its snapshot, rather than leave it be.
  */
 export async function writeCheckpoint(db: Db, timebankId: string, sequence: number, now: Date): Promise<void> {
-  const totals = await ledgerTotals(db, timebankId, sequence);
+  const totals = await db.transaction((tx) => ledgerTotals(tx, timebankId, sequence), { isolationLevel: 'repeatable read', accessMode: 'read only' });
   await db.execute(
     sql`INSERT INTO ledger_checkpoints (timebank_id, sequence, debit_minutes, credit_minutes, created_at)
         VALUES (${timebankId}, ${sequence}, ${totals.totalDebitMinutes}, ${totals.totalCreditMinutes}, ${iso(now)}::timestamptz)
