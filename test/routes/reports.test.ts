@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerTotals, writeCheckpoint } from '../../src/db/queries/reports.js';
 import { rows } from '../../src/db/rows.js';
-import { checkpointLedgers } from '../../src/use-cases/maintenance.js';
+import { CHECKPOINT_EVERY, checkpointLedgers, runMaintenance } from '../../src/use-cases/maintenance.js';
 import { postWithKey } from '../helpers/ledger.js';
 import { seedTimebank, startTestService, type Member, type TestService } from '../helpers/service.js';
 
@@ -496,6 +496,23 @@ describe('ledgerCheck over checkpoints', () => {
     // (each reads in a snapshot of its own, and writes after it).
     await Promise.all([writeCheckpoint(db, seed.timebank.id, 7, now), writeCheckpoint(db, seed.timebank.id, 7, now)]);
     expect((await checkpoints()).filter(([sequence]) => sequence === 7)).toEqual([[7, 217, 210]]);
+  });
+
+  it('is checkpointed by maintenance once the chain is CHECKPOINT_EVERY transfers past the latest checkpoint', async () => {
+    const { seed, members } = await community(2);
+    const [a, b] = members as [Member, Member];
+    const db = service.database.db;
+    const latest = async () => Number((await rows(db, sql`SELECT coalesce(max(sequence), 0) AS sequence FROM ledger_checkpoints WHERE timebank_id = ${seed.timebank.id}`))[0]!.sequence);
+    const batch = (count: number) =>
+      postWithKey(service, `${seed.base}/transfers/batch`, { transfers: Array.from({ length: count }, (_, n) => ({ payerAccountId: (n % 2 ? a : b).accountId, payeeAccountId: (n % 2 ? b : a).accountId, minutes: 15 })) }, seed.coordinatorToken);
+    for (let posted = 0; posted < CHECKPOINT_EVERY - 1; posted += 100) expect((await batch(Math.min(100, CHECKPOINT_EVERY - 1 - posted))).statusCode).toBe(201);
+    await runMaintenance(db, now);
+    expect(await latest()).toBe(0);
+    await exchange(seed, a, b, 15);
+    await runMaintenance(db, now);
+    expect(await latest()).toBe(CHECKPOINT_EVERY);
+    const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken);
+    expect(report.ledgerCheck).toMatchObject({ chainHead: { sequence: CHECKPOINT_EVERY }, totalDebitMinutes: CHECKPOINT_EVERY * 15, totalCreditMinutes: CHECKPOINT_EVERY * 15 });
   });
 });
 
