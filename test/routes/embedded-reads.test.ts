@@ -1,4 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rows } from '../../src/db/rows.js';
+import { checkpointLedgers } from '../../src/use-cases/maintenance.js';
 import { postWithKey } from '../helpers/ledger.js';
 import { seedTimebank, startTestService, type Member, type TestService } from '../helpers/service.js';
 
@@ -55,5 +58,15 @@ describe('reads on the embedded database', () => {
     const later = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
     const after = await service.get(`${seed.base}/reports/mutuality?from=${later(1)}&to=${later(2)}`, seed.coordinatorToken);
     expect(after).toMatchObject({ exchanges: 0, dormancy: { within30Days: 3, days31To90: 0, over90Days: 0 } });
+  });
+
+  it('checkpoints the ledger, and reports the same totals from the checkpoint', async () => {
+    const before = (await service.get(`${seed.base}/reports/mutuality`, seed.coordinatorToken)).ledgerCheck;
+    expect(await checkpointLedgers(service.database.db, new Date(), 1)).toBeGreaterThanOrEqual(1);
+    const [written] = await rows(service.database.db, sql`SELECT sequence, debit_minutes FROM ledger_checkpoints WHERE timebank_id = ${seed.timebank.id}`);
+    expect([Number(written?.sequence), Number(written?.debit_minutes)]).toEqual([3, 180]);
+    await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: members[0]!.accountId, payeeAccountId: members[2]!.accountId, minutes: 15 }, seed.coordinatorToken);
+    const after = (await service.get(`${seed.base}/reports/mutuality`, seed.coordinatorToken)).ledgerCheck;
+    expect(after).toMatchObject({ chainHead: { sequence: 4 }, totalDebitMinutes: before.totalDebitMinutes + 15, totalCreditMinutes: before.totalCreditMinutes + 15, debitsEqualCredits: true });
   });
 });
