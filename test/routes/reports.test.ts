@@ -213,6 +213,53 @@ describe('activity and export', () => {
     expect(weeks.items.map((item: { periodStart: string }) => item.periodStart)).toEqual(['2026-03-02T00:00:00.000Z', '2026-03-09T00:00:00.000Z']);
   });
 
+  it('puts an exchange at a period\'s first instant in that period, and one a millisecond before in the previous one', async () => {
+    const { seed, members } = await community(2);
+    const [a, b] = members as [Member, Member];
+    for (const [at, giver, receiver] of [
+      ['2026-03-08T23:59:59.999Z', a, b], // Sunday: the week from 2 March
+      ['2026-03-09T00:00:00.000Z', b, a], // Monday: the week from 9 March
+      ['2026-03-31T23:59:59.999Z', a, b], // March
+      ['2026-04-01T00:00:00.000Z', a, b], // April
+    ] as const) {
+      now = new Date(at);
+      await exchange(seed, giver, receiver, 15);
+    }
+    const of = async (query: string) =>
+      (await service.get(`${seed.base}/reports/activity?${query}`, seed.coordinatorToken)).items.map((item: { periodStart: string; exchanges: number; activeMembers: number; twoWayShare: { numerator: number } }) => [item.periodStart, item.exchanges, item.activeMembers, item.twoWayShare.numerator]);
+    expect(await of('interval=week&from=2026-03-04T12:00:00Z&to=2026-03-10T00:00:00Z')).toEqual([
+      ['2026-03-02T00:00:00.000Z', 1, 2, 0],
+      ['2026-03-09T00:00:00.000Z', 1, 2, 0],
+    ]);
+    expect(await of('interval=month&from=2026-03-08T00:00:00Z&to=2026-04-01T00:00:00.001Z')).toEqual([
+      ['2026-03-01T00:00:00.000Z', 3, 2, 2],
+      ['2026-04-01T00:00:00.000Z', 1, 2, 0],
+    ]);
+  });
+
+  it('counts members in every period of a long window, past the first 31 periods', async () => {
+    const { seed, members } = await community(3);
+    const [a, b, c] = members as [Member, Member, Member];
+    // Weeks 0, 30, 31, 62 and 70 of a window from Monday 5 January 2026.
+    const week = (n: number) => new Date(Date.UTC(2026, 0, 5 + 7 * n, 12));
+    for (const [n, giver, receiver] of [[0, a, b], [30, b, c], [31, c, a], [31, a, c], [62, b, a], [70, c, b]] as const) {
+      now = week(n);
+      await exchange(seed, giver, receiver, 30);
+    }
+    now = new Date('2027-06-01T00:00:00.000Z');
+    const activity = await service.get(`${seed.base}/reports/activity?interval=week&from=2026-01-05T00:00:00Z&to=2027-05-10T00:00:00Z`, seed.coordinatorToken);
+    const busy = activity.items
+      .map((item: { exchanges: number; activeMembers: number; twoWayShare: { numerator: number } }, n: number) => [n, item.exchanges, item.activeMembers, item.twoWayShare.numerator])
+      .filter(([, exchanges]: number[]) => exchanges! > 0);
+    expect(activity.items).toHaveLength(70);
+    expect(busy).toEqual([
+      [0, 1, 2, 0],
+      [30, 1, 2, 0],
+      [31, 2, 2, 2],
+      [62, 1, 2, 0],
+    ]);
+  });
+
   it('pseudonymises member ids consistently within one export, as CSV too', async () => {
     const { seed, members } = await community(3);
     await exchange(seed, members[0]!, members[1]!);
