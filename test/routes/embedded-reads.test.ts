@@ -53,6 +53,14 @@ describe('reads on the embedded database', () => {
     expect((await service.get(`${seed.base}/reports/members`, seed.coordinatorToken)).items.length).toBeGreaterThanOrEqual(3);
     const activity = await service.get(`${seed.base}/reports/activity?interval=month`, seed.coordinatorToken);
     expect(activity.items.reduce((sum: number, item: { minutes: number }) => sum + item.minutes, 0)).toBe(180);
+    // Last week empty, this week (from Monday, UTC) with the three exchanges among three members.
+    const today = new Date();
+    const monday = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - ((today.getUTCDay() + 6) % 7)));
+    const weeks = await service.get(`${seed.base}/reports/activity?interval=week&from=${new Date(monday.getTime() - 7 * 86_400_000).toISOString()}`, seed.coordinatorToken);
+    expect(weeks.items.map((item: { periodStart: string; exchanges: number; activeMembers: number }) => [item.periodStart, item.exchanges, item.activeMembers])).toEqual([
+      [new Date(monday.getTime() - 7 * 86_400_000).toISOString(), 0, 0],
+      [monday.toISOString(), 3, 3],
+    ]);
     expect((await service.get(`${seed.base}/exports/exchanges?pseudonymise=true`, seed.coordinatorToken)).items).toHaveLength(3);
     // A window after the exchanges: each member's last exchange is found before it.
     const later = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();

@@ -82,6 +82,9 @@ const hostileValues: Record<string, unknown[]> = {
   array: ['x', {}, [null], new Array(10_001).fill('x')],
   object: ['x', [], null, 42],
 };
+/** Well-formed instants at and past the edges of what PostgreSQL and JavaScript both read back. */
+const edgeInstants = ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00+01:00', '0050-06-01T00:00:00Z', '9999-12-31T23:00:00-02:00', '+010000-01-01T00:00:00Z'];
+const isInstant = (schema: Schema | undefined) => resolve(schema)?.format === 'date-time' || (resolve(schema)?.anyOf ?? []).some((option: Schema) => option.format === 'date-time');
 
 function bodyAttempts(url: string, body: Schema): Attempt[] {
   const valid = sample(body) as Record<string, unknown>;
@@ -96,6 +99,7 @@ function bodyAttempts(url: string, body: Schema): Attempt[] {
     const type = (Array.isArray(resolved.type) ? resolved.type.find((candidate: string) => candidate !== 'null') : resolved.type) ?? 'string';
     const values = hostileValues[type === 'integer' ? 'number' : type] ?? hostileValues.string!;
     for (const value of values) attempts.push(json(`${key} = ${JSON.stringify(value)?.slice(0, 40)}`, { ...valid, [key]: value }));
+    if (isInstant(property)) for (const value of edgeInstants) attempts.push(json(`${key} = ${value}`, { ...valid, [key]: value }));
     // Well-formed but wrong: ids of nothing, or the same account on both sides.
     if (key.endsWith('Id')) attempts.push(json(`${key} unknown`, { ...valid, [key]: randomUUID() }));
     if (key === 'payerAccountId') attempts.push(json('payer is payee', { ...valid, payerAccountId: valid.payeeAccountId }));
@@ -133,7 +137,7 @@ function attemptsFor(operation: Operation): Attempt[] {
     }
   }
   for (const parameter of operation.parameters.filter((candidate) => candidate.in === 'query')) {
-    for (const value of ['-1', '0', '1e309', '99999999999999999999', "' OR '1'='1", '<b>bold</b>', '', 'x'.repeat(5000), 'NaN']) {
+    for (const value of ['-1', '0', '1e309', '99999999999999999999', "' OR '1'='1", '<b>bold</b>', '', 'x'.repeat(5000), 'NaN', ...(isInstant(parameter.schema) ? edgeInstants : [])]) {
       attempts.push({ label: `query ${parameter.name} = ${value.slice(0, 20)}`, url: urlFor(operation, {}, `?${parameter.name}=${encodeURIComponent(value)}`) });
     }
     attempts.push({ label: `query ${parameter.name} twice`, url: urlFor(operation, {}, `?${parameter.name}=1&${parameter.name}=2`) });

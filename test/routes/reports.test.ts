@@ -238,26 +238,49 @@ describe('activity and export', () => {
   });
 
   it('counts members in every period of a long window, past the first 31 periods', async () => {
-    const { seed, members } = await community(3);
-    const [a, b, c] = members as [Member, Member, Member];
     // Weeks 0, 30, 31, 62 and 70 of a window from Monday 5 January 2026.
     const week = (n: number) => new Date(Date.UTC(2026, 0, 5 + 7 * n, 12));
-    for (const [n, giver, receiver] of [[0, a, b], [30, b, c], [31, c, a], [31, a, c], [62, b, a], [70, c, b]] as const) {
+    now = week(0);
+    const { seed, members } = await community(3); // all three join in week 0
+    const [a, b, c] = members as [Member, Member, Member];
+    for (const [n, giver, receiver, minutes] of [[0, a, b, 30], [30, b, c, 45], [31, c, a, 20], [31, a, c, 25], [62, b, a, 50], [70, c, b, 60]] as const) {
       now = week(n);
-      await exchange(seed, giver, receiver, 30);
+      await exchange(seed, giver, receiver, minutes);
     }
     now = new Date('2027-06-01T00:00:00.000Z');
     const activity = await service.get(`${seed.base}/reports/activity?interval=week&from=2026-01-05T00:00:00Z&to=2027-05-10T00:00:00Z`, seed.coordinatorToken);
-    const busy = activity.items
-      .map((item: { exchanges: number; activeMembers: number; twoWayShare: { numerator: number } }, n: number) => [n, item.exchanges, item.activeMembers, item.twoWayShare.numerator])
-      .filter(([, exchanges]: number[]) => exchanges! > 0);
-    expect(activity.items).toHaveLength(70);
-    expect(busy).toEqual([
-      [0, 1, 2, 0],
-      [30, 1, 2, 0],
-      [31, 2, 2, 2],
-      [62, 1, 2, 0],
-    ]);
+    // Every period, the empty ones included: [exchanges, minutes, active, two-way, new].
+    const expected = Array.from({ length: 70 }, () => [0, 0, 0, 0, 0]);
+    expected[0] = [1, 30, 2, 0, 5]; // the three, and the coordinator and member of seedTimebank
+    expected[30] = [1, 45, 2, 0, 0];
+    expected[31] = [2, 45, 2, 2, 0];
+    expected[62] = [1, 50, 2, 0, 0];
+    type Period = { periodStart: string; exchanges: number; minutes: number; activeMembers: number; newMembers: number; twoWayShare: { numerator: number } };
+    expect(activity.items.map((item: Period) => [item.exchanges, item.minutes, item.activeMembers, item.twoWayShare.numerator, item.newMembers])).toEqual(expected);
+    expect(activity.items.map((item: Period) => item.periodStart)).toEqual(expected.map((_, n) => new Date(Date.UTC(2026, 0, 5 + 7 * n)).toISOString()));
+  });
+
+  it('refuses an instant outside years 1000 to 9999 in UTC, with a problem naming the field, and lists the periods at both edges', async () => {
+    const { seed } = await community(1);
+    for (const [query, field] of [
+      ['from=1000-01-01T00:00:00%2B01:00', 'from'], // 0999-12-31T23:00Z
+      ['from=0050-03-04T00:00:00Z&to=0050-06-01T00:00:00Z', 'from'], // read back from PostgreSQL as 1950
+      ['to=9999-12-31T23:00:00-02:00', 'to'], // 10000-01-01T01:00Z
+    ] as const) {
+      for (const path of ['reports/mutuality', 'reports/activity', 'reports/members', 'exports/exchanges']) {
+        const refused = await service.request({ method: 'GET', url: `${seed.base}/${path}?${query}`, token: seed.coordinatorToken });
+        expect(refused.statusCode, `${path} ${query}`).toBe(400);
+        expect(refused.headers['content-type']).toContain('application/problem+json');
+        expect(refused.json().errors?.[0]?.field, `${path} ${query}`).toBe(field);
+      }
+    }
+    const first = await service.get(`${seed.base}/reports/activity?interval=week&from=1000-01-01T00:00:00Z&to=1000-01-10T00:00:00Z`, seed.coordinatorToken);
+    // 1 January 1000 (proleptic Gregorian) was a Wednesday.
+    expect(first.items.map((item: { periodStart: string }) => item.periodStart)).toEqual(['0999-12-30T00:00:00.000Z', '1000-01-06T00:00:00.000Z']);
+    const last = await service.get(`${seed.base}/reports/activity?interval=week&from=9999-12-20T00:00:00Z&to=9999-12-31T23:59:59.999Z`, seed.coordinatorToken);
+    expect(last.items.map((item: { periodStart: string }) => item.periodStart)).toEqual(['9999-12-20T00:00:00.000Z', '9999-12-27T00:00:00.000Z']);
+    const months = await service.get(`${seed.base}/reports/activity?interval=month&from=9999-11-15T00:00:00Z&to=9999-12-31T23:59:59.999Z`, seed.coordinatorToken);
+    expect(months.items.map((item: { periodStart: string; exchanges: number }) => [item.periodStart, item.exchanges])).toEqual([['9999-11-01T00:00:00.000Z', 0], ['9999-12-01T00:00:00.000Z', 0]]);
   });
 
   it('pseudonymises member ids consistently within one export, as CSV too', async () => {

@@ -166,18 +166,28 @@ export async function everyMemberRows(db: Db, timebankId: string, from: Date, to
   }, { isolationLevel: 'repeatable read', accessMode: 'read only' });
 }
 
-const WEEK = 7 * 86_400_000;
+const DAY = 86_400_000;
 
-/** The starts of the periods (weeks from Monday, or months, UTC) that overlap [from, to). */
+/** Midnight UTC on the given day; months and days out of range carry over. Years 0 to 99 too, unlike Date.UTC. */
+function utcDay(year: number, month: number, day: number): Date {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, day);
+  return date;
+}
+
+/** The starts of the periods (weeks from Monday, or months, UTC) that overlap [from, to); never empty when from < to. */
 function periodStarts(interval: 'week' | 'month', from: Date, to: Date): Date[] {
   const starts: Date[] = [];
-  if (interval === 'week') {
-    const day = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
-    for (let start = day - ((from.getUTCDay() + 6) % 7) * 86_400_000; start < to.getTime(); start += WEEK) starts.push(new Date(start));
-  } else {
-    for (let month = 0; Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + month) < to.getTime(); month += 1) {
-      starts.push(new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + month)));
-    }
+  const first =
+    interval === 'week'
+      ? utcDay(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate() - ((from.getUTCDay() + 6) % 7))
+      : utcDay(from.getUTCFullYear(), from.getUTCMonth(), 1);
+  for (let at = 0; ; at += 1) {
+    const start = interval === 'week'
+      ? new Date(first.getTime() + 7 * DAY * at)
+      : utcDay(first.getUTCFullYear(), first.getUTCMonth() + at, 1);
+    if (start >= to) break;
+    starts.push(start);
   }
   return starts;
 }
@@ -199,11 +209,13 @@ const PERIODS_PER_WORD = 31;
  */
 export async function activityRows(db: Db, timebankId: string, interval: 'week' | 'month', from: Date, to: Date, throughSequence: number) {
   const starts = periodStarts(interval, from, to);
-  const first = starts[0]!;
-  // The period's number, from 0 at the first period's start.
+  const first = starts[0];
+  if (!first) throw new Error('activity report: an empty window');
+  // The period's number, from 0 at the first period's start, in whole days for weeks: exact
+  // for any year (seconds since the epoch as a float8 lose the microseconds from 2255 on).
   const period = (column: SQL) =>
     interval === 'week'
-      ? sql`floor((date_part('epoch', ${column}) - ${first.getTime() / 1000}::float8) / ${WEEK / 1000}::float8)::int`
+      ? sql`(((${column} AT TIME ZONE 'UTC')::date - ${first.toISOString().slice(0, 10)}::date) / 7)::int`
       : sql`((date_part('year', ${column} AT TIME ZONE 'UTC') - ${first.getUTCFullYear()}::int) * 12
               + date_part('month', ${column} AT TIME ZONE 'UTC') - 1 - ${first.getUTCMonth()}::int)::int`;
   const [found, joined] = await db.transaction(async (tx) => {

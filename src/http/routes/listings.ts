@@ -19,6 +19,7 @@ import {
   optionalIdempotencyHeaders,
   freeText,
   id,
+  instantText,
   page,
   paginationQuery,
   problems,
@@ -49,7 +50,7 @@ const listingFields = {
   maxDistanceKm: z.number().positive().max(20_000).nullable().optional().describe('For requests: how far away help may come from (default 25 km)'),
   remote: z.boolean().optional().describe('The exchange can happen remotely'),
   availability: z.array(windowSchema).max(50).nullable().optional().describe('Weekly windows, UTC'),
-  expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  expiresAt: instantText.nullable().optional(),
 };
 
 const listingSchema = z
