@@ -51,6 +51,16 @@ export class UuidPositions {
     return this.words[at] === w0 && this.words[at + 1] === w1 && this.words[at + 2] === w2 && this.words[at + 3] === w3;
   }
 
+  /** The position of a uuid given in its text form; an unlisted one is an error. */
+  positionOf(uuid: string): number {
+    const [w0, w1, w2, w3] = wordsOf(uuid);
+    for (let slot = mix(w0, w1, w2, w3) & this.mask; ; slot = (slot + 1) & this.mask) {
+      const position = this.slots[slot]!;
+      if (position === -1) throw new Error(`unlisted uuid: ${uuid}`);
+      if (this.matches(position, w0, w1, w2, w3)) return position;
+    }
+  }
+
   /** The position of each 16-byte uuid in `bytes` (a whole number of them); an unlisted one is an error. */
   positionsOf(bytes: Uint8Array): Int32Array {
     if (bytes.length % 16 !== 0) throw new Error(`binary uuids: ${bytes.length} bytes is not a multiple of 16`);

@@ -29,6 +29,14 @@ describe('UuidPositions', () => {
     expect(Array.from(positions)).toEqual([1, 0]);
   });
 
+  it('finds a uuid given as text, in either case, and refuses an unlisted one', () => {
+    const listed = [...Array.from({ length: 500 }, () => randomUUID()), ...timeOrdered(500)];
+    const positions = new UuidPositions(listed);
+    expect(listed.map((uuid, at) => positions.positionOf(at % 2 === 0 ? uuid : uuid.toUpperCase()))).toEqual(listed.map((_, at) => at));
+    expect(() => positions.positionOf(randomUUID())).toThrow(/unlisted uuid/);
+    expect(() => positions.positionOf('not-a-uuid')).toThrow(/not a uuid/);
+  });
+
   it('refuses an unlisted uuid, a partial one and a list naming one twice', () => {
     const listed = [randomUUID(), randomUUID()];
     const positions = new UuidPositions(listed);

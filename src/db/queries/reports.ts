@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { rows } from '../rows.js';
+import { rows, type Row } from '../rows.js';
 import type { SnapshotReader } from '../snapshot.js';
 import { GENESIS_HASH } from '../../domain/ledger.js';
 import { float8s, UuidPositions } from '../uuids.js';
@@ -380,11 +380,11 @@ async function forLargeScans(tx: Db): Promise<void> {
  * - the window's exchanges, aggregated per ordered pair of accounts: a plain hash aggregate
  *   over one scan. The few reversed transfers are subtracted from their pairs (found through
  *   their index) rather than checked for on every transfer, and a pair left with no minutes
- *   is no edge (every transfer has some). The pairs come back as three byte strings, the
- *   givers' and receivers' uuids (uuid_send) and the minutes (float8send), which the
- *   application maps to account positions itself: numbering the accounts in SQL took two
- *   joins per pair, and hundreds of thousands of rows, or numbers or uuids as text, cost
- *   about as much to write and read as the aggregate itself.
+ *   is no edge (every transfer has some). The pairs come back as a row per giver with two
+ *   byte strings, its receivers' uuids (uuid_send) and the minutes (float8send), which the
+ *   application maps to account positions itself (adjacencyGraph): numbering the accounts in
+ *   SQL took two joins per pair, and hundreds of thousands of rows, or numbers or uuids as
+ *   text, cost about as much to write and read as the aggregate itself.
  * - each member account's last exchange before the window's end (dormancy) and, for members
  *   who joined in the window, its first exchange in it (days to a first exchange), found
  *   through the entries' (account, time) index: a pair's first and last exchange, written out
@@ -396,23 +396,24 @@ async function forLargeScans(tx: Db): Promise<void> {
 export async function scanForReport(read: SnapshotReader, timebankId: string, from: Date, to: Date, throughSequence?: number): Promise<ReportScan> {
   // Through a ledger sequence: transfers posted after it, and reversals posted after it, are not there.
   const through = (alias: string) => postedThrough(alias, throughSequence);
-  const [[packed], dated, [posted, special]] = await Promise.all([
+  const [pairs, dated, [posted, special]] = await Promise.all([
     read(async (tx) => {
       await forLargeScans(tx);
       const inWindow = memberTransfersWhere(timebankId, from, to, throughSequence);
-      return rows(
+      const [accounts] = await rows(tx, sql`SELECT array_agg(id ORDER BY id)::text AS ids FROM accounts WHERE timebank_id = ${timebankId}`);
+      const givers = await rows(
         tx,
-        sql`SELECT (SELECT array_agg(id ORDER BY id)::text FROM accounts WHERE timebank_id = ${timebankId}) AS accounts,
-                   string_agg(uuid_send(p.giver), '') AS giver, string_agg(uuid_send(p.receiver), '') AS receiver,
-                   string_agg(float8send(p.minutes), '') AS minutes
+        sql`SELECT p.giver, string_agg(uuid_send(p.receiver), '') AS receivers, string_agg(float8send(p.minutes), '') AS minutes
               FROM (SELECT giver, receiver, sum(minutes)::float8 AS minutes
                       FROM (SELECT t.payee_account_id AS giver, t.payer_account_id AS receiver, t.minutes FROM transfers t WHERE ${inWindow}
                             UNION ALL
                             SELECT t.payee_account_id, t.payer_account_id, -t.minutes FROM transfers t
                              WHERE ${inWindow} AND t.id IN (${reversedIds(timebankId, throughSequence)})) x
                      GROUP BY giver, receiver
-                    HAVING sum(minutes) > 0) p`,
+                    HAVING sum(minutes) > 0) p
+             GROUP BY p.giver`,
       );
+      return { accounts: uuids(accounts?.ids), givers };
     }),
     // Per member account, the index of its entries walked from the window's end back to the
     // first that is an exchange (its last exchange), and, for members who joined in the window,
@@ -464,9 +465,7 @@ export async function scanForReport(read: SnapshotReader, timebankId: string, fr
       ]);
     }),
   ]);
-  const accounts = uuids(packed?.accounts);
-  const positions = new UuidPositions(accounts);
-  const graph = { accounts, giver: positions.positionsOf(bytes(packed?.giver)), receiver: positions.positionsOf(bytes(packed?.receiver)), minutes: float8s(bytes(packed?.minutes)) };
+  const graph = adjacencyGraph(pairs.accounts, pairs.givers);
   const scan: ReportScan = { graph, spans: new Map(), categories: new Map(), durations: new Map(), minutesByKind: { exchange: 0, commons: 0, reversal: 0, reversed: 0 } };
   for (const row of dated) {
     if (row.last_at === null) continue;
@@ -490,6 +489,30 @@ export async function scanForReport(read: SnapshotReader, timebankId: string, fr
     scan.durations.set(duration, (scan.durations.get(duration) ?? 0) + exchanges);
   }
   return scan;
+}
+
+/**
+ * The exchange graph from one row per giver: its receivers (uuid_send, concatenated) and the
+ * minutes given to each (float8send). One row per giver rather than one row for the whole
+ * graph: a single value of tens of megabytes cost node-postgres half again as long to receive,
+ * and each giver's uuid is read once, not once per pair.
+ */
+function adjacencyGraph(accounts: string[], givers: Row[]): ReportScan['graph'] {
+  const positions = new UuidPositions(accounts);
+  const receivers = givers.map((row) => positions.positionsOf(bytes(row.receivers)));
+  const edges = receivers.reduce((sum, list) => sum + list.length, 0);
+  const graph = { accounts, giver: new Int32Array(edges), receiver: new Int32Array(edges), minutes: new Float64Array(edges) };
+  let at = 0;
+  givers.forEach((row, index) => {
+    const list = receivers[index]!;
+    const minutes = float8s(bytes(row.minutes));
+    if (minutes.length !== list.length) throw new Error(`${list.length} receivers but ${minutes.length} minutes`);
+    graph.giver.fill(positions.positionOf(String(row.giver)), at, at + list.length);
+    graph.receiver.set(list, at);
+    graph.minutes.set(minutes, at);
+    at += list.length;
+  });
+  return graph;
 }
 
 /** The items of a one-dimensional array in PostgreSQL's text form, without the braces. */
