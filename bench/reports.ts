@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { checkpointLedgers } from '../src/use-cases/maintenance.js';
 import { createTimebank } from '../src/use-cases/timebanks.js';
-import { benchApp, benchDatabase, summary, timeRuns, writeResults } from './support.js';
+import { benchApp, benchDatabase, ratioSummary, summary, timeAgainst, writeResults } from './support.js';
 
 /*
  * The mutuality report at scale: 1,000,000 exchanges among 10,000 members over a year. The
@@ -82,7 +82,14 @@ export async function runReportsBench() {
     const { app, token } = await benchApp(database);
     const window = `from=${encodeURIComponent(yearAgo.toISOString())}&to=${encodeURIComponent(now.toISOString())}`;
 
-    const scan = await timeRuns(5, () => db.execute(sql`SELECT count(*), sum(minutes) FROM transfers WHERE timebank_id = ${tb} AND status = 'posted'`), 1);
+    // Each report is timed against the plain scan of the same exchanges, run by run in turn
+    // (timeAgainst): on a shared machine, the ratio of each pair moves less than two medians.
+    const yearScan = () => db.execute(sql`SELECT count(*), sum(minutes) FROM transfers WHERE timebank_id = ${tb} AND status = 'posted'`);
+    const get = async (url: string, accept = 'application/json') => {
+      const response = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}`, accept } });
+      if (response.statusCode !== 200) throw new Error(response.body);
+      return response;
+    };
     let figures: {
       exchanges?: number;
       cycles?: Record<string, number>;
@@ -90,62 +97,56 @@ export async function runReportsBench() {
       cyclesTruncated?: boolean;
       indirectReciprocityTruncated?: boolean;
     } = {};
-    const report = await timeRuns(3, async () => {
-      const response = await app.inject({ method: 'GET', url: `/v1/timebanks/${tb}/reports/mutuality?${window}`, headers: { authorization: `Bearer ${token}` } });
-      if (response.statusCode !== 200) throw new Error(response.body);
-      figures = response.json();
-    }, 1);
+    const report = await timeAgainst(5, yearScan, async () => {
+      figures = (await get(`/v1/timebanks/${tb}/reports/mutuality?${window}`)).json();
+    });
     // The generated community has reciprocal pairs and short loops: a report without them did not look.
     if (!figures.cycles || !(Number(figures.cycles['2']) > 0 && Number(figures.cycles['3']) > 0)) throw new Error(`the report found no short cycles: ${JSON.stringify(figures.cycles)}`);
     // A month's report on the same ledger: its cost follows the window, not the history.
     const monthAgo = new Date(now.getTime() - 30 * 86_400_000);
-    const monthScan = await timeRuns(5, () => db.execute(sql`SELECT count(*), sum(minutes) FROM transfers WHERE timebank_id = ${tb} AND status = 'posted' AND posted_at >= ${monthAgo.toISOString()}::timestamptz`), 1);
-    const monthReport = await timeRuns(3, async () => {
-      const url = `/v1/timebanks/${tb}/reports/mutuality?from=${encodeURIComponent(monthAgo.toISOString())}&to=${encodeURIComponent(now.toISOString())}`;
-      const response = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
-      if (response.statusCode !== 200) throw new Error(response.body);
-    }, 1);
+    const monthReport = await timeAgainst(
+      5,
+      () => db.execute(sql`SELECT count(*), sum(minutes) FROM transfers WHERE timebank_id = ${tb} AND status = 'posted' AND posted_at >= ${monthAgo.toISOString()}::timestamptz`),
+      () => get(`/v1/timebanks/${tb}/reports/mutuality?from=${encodeURIComponent(monthAgo.toISOString())}&to=${encodeURIComponent(now.toISOString())}`),
+    );
     // The members report: a page of 100, and every member as CSV (pages of 500).
     const membersUrl = `/v1/timebanks/${tb}/reports/members?${window}`;
-    const membersPage = await timeRuns(3, async () => {
-      const response = await app.inject({ method: 'GET', url: `${membersUrl}&limit=100`, headers: { authorization: `Bearer ${token}` } });
-      if (response.statusCode !== 200) throw new Error(response.body);
+    const membersPage = await timeAgainst(5, yearScan, async () => {
+      const response = await get(`${membersUrl}&limit=100`);
       if (!response.json<{ items: Array<{ exchanges: number }> }>().items.some((row) => row.exchanges > 0)) throw new Error('a page of the members report without exchanges');
-    }, 1);
-    const membersCsv = await timeRuns(1, async () => {
-      const response = await app.inject({ method: 'GET', url: membersUrl, headers: { authorization: `Bearer ${token}`, accept: 'text/csv' } });
-      if (response.statusCode !== 200) throw new Error(response.body);
-    }, 0);
+    });
+    const membersCsv = await timeAgainst(3, yearScan, () => get(membersUrl, 'text/csv'), 0);
     let weeks: { items: Array<{ exchanges: number }> } = { items: [] };
-    const activityWeeks = await timeRuns(3, async () => {
-      const response = await app.inject({ method: 'GET', url: `/v1/timebanks/${tb}/reports/activity?interval=week&${window}`, headers: { authorization: `Bearer ${token}` } });
-      if (response.statusCode !== 200) throw new Error(response.body);
-      weeks = response.json();
-    }, 1);
+    const activityWeeks = await timeAgainst(5, yearScan, async () => {
+      weeks = (await get(`/v1/timebanks/${tb}/reports/activity?interval=week&${window}`)).json();
+    });
     // The reports read the same exchanges (a timed report that read nothing would be fast).
     const weeklyExchanges = weeks.items.reduce((sum, week) => sum + week.exchanges, 0);
     if (weeklyExchanges !== figures.exchanges) throw new Error(`the activity report counts ${weeklyExchanges} exchanges, the mutuality report ${String(figures.exchanges)}`);
     await app.close();
 
+    const timed = (run: { baseline: number[]; action: number[]; ratios: number[] }) => ({ baselineCountSumScan: summary(run.baseline), report: summary(run.action), timesBaseline: ratioSummary(run.ratios) });
     const results = {
       scale: { members: MEMBERS, exchanges: EXCHANGES, reportedExchanges: figures.exchanges },
       // The graph figures, to show they were computed over the whole graph (or that a budget stopped them).
       graph: { cycles: figures.cycles, indirectReciprocityShare: figures.indirectReciprocityShare?.value ?? null },
-      baselineCountSumScan: summary(scan),
-      mutualityReport: { ...summary(report), cyclesTruncated: figures.cyclesTruncated ?? false, indirectReciprocityTruncated: figures.indirectReciprocityTruncated ?? false },
-      lastMonth: { baselineCountSumScan: summary(monthScan), mutualityReport: summary(monthReport) },
-      membersReport: { pageOf100: summary(membersPage), csvOfEveryMember: summary(membersCsv) },
-      activityReportByWeek: summary(activityWeeks),
+      mutualityReport: { ...timed(report), cyclesTruncated: figures.cyclesTruncated ?? false, indirectReciprocityTruncated: figures.indirectReciprocityTruncated ?? false },
+      lastMonth: timed(monthReport),
+      membersReport: { pageOf100: timed(membersPage), csvOfEveryMember: timed(membersCsv) },
+      activityReportByWeek: timed(activityWeeks),
     };
-    const times = (report: { medianMs: number }, baseline: { medianMs: number }) => Math.round((report.medianMs / baseline.medianMs) * 10) / 10;
+    const row = (run: ReturnType<typeof timed>) => ({
+      baseline_ms: run.baselineCountSumScan.medianMs,
+      report_ms: run.report.medianMs,
+      x_baseline: run.timesBaseline.median,
+      x_range: `${run.timesBaseline.min} to ${run.timesBaseline.max}`,
+    });
     console.table({
-      'SELECT count(*), sum(minutes) (baseline)': { median_ms: results.baselineCountSumScan.medianMs, x_baseline: 1 },
-      'GET .../reports/mutuality': { median_ms: results.mutualityReport.medianMs, x_baseline: times(results.mutualityReport, results.baselineCountSumScan) },
-      'last 30 days: SELECT count(*), sum(minutes) (baseline)': { median_ms: results.lastMonth.baselineCountSumScan.medianMs, x_baseline: 1 },
-      'last 30 days: GET .../reports/mutuality': { median_ms: results.lastMonth.mutualityReport.medianMs, x_baseline: times(results.lastMonth.mutualityReport, results.lastMonth.baselineCountSumScan) },
-      'GET .../reports/members, a page of 100': { median_ms: results.membersReport.pageOf100.medianMs, x_baseline: times(results.membersReport.pageOf100, results.baselineCountSumScan) },
-      'GET .../reports/members, every member as CSV': { median_ms: results.membersReport.csvOfEveryMember.medianMs, x_baseline: times(results.membersReport.csvOfEveryMember, results.baselineCountSumScan) },
-      'GET .../reports/activity?interval=week': { median_ms: results.activityReportByWeek.medianMs, x_baseline: times(results.activityReportByWeek, results.baselineCountSumScan) },
+      'GET .../reports/mutuality (a year)': row(results.mutualityReport),
+      'GET .../reports/mutuality (last 30 days; baseline: their scan)': row(results.lastMonth),
+      'GET .../reports/members, a page of 100': row(results.membersReport.pageOf100),
+      'GET .../reports/members, every member as CSV': row(results.membersReport.csvOfEveryMember),
+      'GET .../reports/activity?interval=week': row(results.activityReportByWeek),
     });
     console.log(`cycles ${JSON.stringify(results.graph.cycles)}, truncated: ${results.mutualityReport.cyclesTruncated}; indirect reciprocity ${results.graph.indirectReciprocityShare}, truncated: ${results.mutualityReport.indirectReciprocityTruncated}`);
     console.log(`written to ${writeResults('reports', results)}`);

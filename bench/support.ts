@@ -65,6 +65,32 @@ export async function timeRuns(runs: number, action: (index: number) => Promise<
   return times;
 }
 
+/**
+ * Times an action against a baseline, alternating them run by run, so that both meet the same
+ * load on a shared machine: the ratio of each pair of runs moves less than the ratio of two
+ * medians measured a minute apart.
+ */
+export async function timeAgainst(runs: number, baseline: () => Promise<unknown>, action: () => Promise<unknown>, warmup = 1) {
+  for (let index = 0; index < warmup; index += 1) {
+    await baseline();
+    await action();
+  }
+  const baselineTimes: number[] = [];
+  const actionTimes: number[] = [];
+  for (let index = 0; index < runs; index += 1) {
+    baselineTimes.push((await timeRuns(1, baseline, 0))[0]!);
+    actionTimes.push((await timeRuns(1, action, 0))[0]!);
+  }
+  const ratios = actionTimes.map((time, index) => time / baselineTimes[index]!);
+  return { baseline: baselineTimes, action: actionTimes, ratios };
+}
+
+/** The median of per-pair ratios, and their range, to a tenth. */
+export function ratioSummary(ratios: number[]) {
+  const round = (value: number) => Math.round(value * 10) / 10;
+  return { median: round(percentile(ratios, 0.5)), min: round(Math.min(...ratios)), max: round(Math.max(...ratios)) };
+}
+
 export function percentile(values: number[], fraction: number): number {
   const sorted = [...values].sort((left, right) => left - right);
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
