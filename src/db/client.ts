@@ -52,7 +52,12 @@ function openPostgres(databaseUrl: string, poolSize: number, lifetimeSeconds: nu
   // connection keeps the plans it made for the foreign-key and trigger checks, and a plan made
   // while the ledger's tables were nearly empty scans them whole for as long as the connection
   // lives, unless an ANALYZE replaces it (autovacuum does, if it runs).
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, maxLifetimeSeconds: lifetimeSeconds });
+  //
+  // Sessions run in UTC, whatever the server's or the database's TimeZone: timestamps come back
+  // as text (through drizzle) that Date must read exactly, and in another zone PostgreSQL
+  // prints early dates with local mean time offsets ("1000-01-01 00:53:28+00:53:28") that Date
+  // cannot read at all.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, maxLifetimeSeconds: lifetimeSeconds, options: '-c TimeZone=UTC' });
   // A connection dropped by the server must not crash the process: an idle one reports on the
   // pool, and the pool replaces it; one in use reports on its client, and the query it runs
   // (or the next one) fails with the error instead.
@@ -127,6 +132,8 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     mkdirSync(directory, { recursive: true });
     client = await PGlite.create(directory, { extensions });
   }
+  // In UTC, as PostgreSQL sessions are (see openPostgres); one connection, so once is enough.
+  await client.exec(`SET TIME ZONE 'UTC'`);
   const pgliteDb = drizzlePglite(client, { schema });
   const db = pgliteDb as unknown as Db;
   return {
