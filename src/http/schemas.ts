@@ -173,11 +173,12 @@ export const categorySchema = z
 export const bearerAuth = [{ bearerAuth: [] }];
 
 /**
- * The instants a request may name: years 1000 to 9999 in UTC. PostgreSQL prints a timestamp as
+ * The instants a request may name: years 1000 to 9999 in UTC (in sessions set to UTC, see
+ * openPostgres). PostgreSQL prints a timestamp as
  * "0050-03-04 10:00:00+00", which JavaScript's Date reads as 1950, and has no year 0, so earlier
  * instants would not come back as they were given (or not be stored at all).
  */
-const earliestInstant = Date.parse('1000-01-01T00:00:00Z');
+export const earliestInstant = Date.parse('1000-01-01T00:00:00Z');
 const latestInstant = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** An instant in a request body, kept as text. */

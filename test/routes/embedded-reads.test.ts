@@ -53,14 +53,26 @@ describe('reads on the embedded database', () => {
     expect((await service.get(`${seed.base}/reports/members`, seed.coordinatorToken)).items.length).toBeGreaterThanOrEqual(3);
     const activity = await service.get(`${seed.base}/reports/activity?interval=month`, seed.coordinatorToken);
     expect(activity.items.reduce((sum: number, item: { minutes: number }) => sum + item.minutes, 0)).toBe(180);
-    // Last week empty, this week (from Monday, UTC) with the three exchanges among three members.
-    const today = new Date();
-    const monday = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - ((today.getUTCDay() + 6) % 7)));
-    const weeks = await service.get(`${seed.base}/reports/activity?interval=week&from=${new Date(monday.getTime() - 7 * 86_400_000).toISOString()}`, seed.coordinatorToken);
-    expect(weeks.items.map((item: { periodStart: string; exchanges: number; activeMembers: number }) => [item.periodStart, item.exchanges, item.activeMembers])).toEqual([
-      [new Date(monday.getTime() - 7 * 86_400_000).toISOString(), 0, 0],
-      [monday.toISOString(), 3, 3],
-    ]);
+    // By week (from Monday, UTC), from the Monday a week before the first exchange: the first
+    // week empty, then the exchanges and their members as the export dates them.
+    const exported = (await service.get(`${seed.base}/exports/exchanges`, seed.coordinatorToken)).items as Array<{ postedAt: string; giverMemberId: string; receiverMemberId: string }>;
+    const mondayOf = (iso: string) => {
+      const day = new Date(iso);
+      return new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate() - ((day.getUTCDay() + 6) % 7))).toISOString();
+    };
+    const first = new Date(new Date(mondayOf(exported.map((item) => item.postedAt).sort()[0]!)).getTime() - 7 * 86_400_000).toISOString();
+    const expected = new Map<string, { exchanges: number; members: Set<string> }>([[first, { exchanges: 0, members: new Set() }]]);
+    for (const item of exported) {
+      const week = expected.get(mondayOf(item.postedAt)) ?? { exchanges: 0, members: new Set<string>() };
+      week.exchanges += 1;
+      week.members.add(item.giverMemberId).add(item.receiverMemberId);
+      expected.set(mondayOf(item.postedAt), week);
+    }
+    const weeks = await service.get(`${seed.base}/reports/activity?interval=week&from=${first}`, seed.coordinatorToken);
+    expect(weeks.items.map((item: { periodStart: string; exchanges: number; activeMembers: number }) => [item.periodStart, item.exchanges, item.activeMembers])).toEqual(
+      [...expected].sort(([left], [right]) => (left < right ? -1 : 1)).map(([start, week]) => [start, week.exchanges, week.members.size]),
+    );
+    expect(exported).toHaveLength(3);
     expect((await service.get(`${seed.base}/exports/exchanges?pseudonymise=true`, seed.coordinatorToken)).items).toHaveLength(3);
     // A window after the exchanges: each member's last exchange is found before it.
     const later = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();

@@ -283,6 +283,30 @@ describe('activity and export', () => {
     expect(months.items.map((item: { periodStart: string; exchanges: number }) => [item.periodStart, item.exchanges])).toEqual([['9999-11-01T00:00:00.000Z', 0], ['9999-12-01T00:00:00.000Z', 0]]);
   });
 
+  it('puts exchanges on either side of the first instant of a week and of a month in the right period in year 9999', async () => {
+    now = new Date('9999-11-01T00:00:00.000Z');
+    const { seed, members } = await community(2);
+    const [a, b] = members as [Member, Member];
+    // In posting order: the ledger never moves a posting time backwards.
+    for (const at of ['9999-11-30T23:59:59.999Z', '9999-12-01T00:00:00.000Z', '9999-12-26T23:59:59.999Z', '9999-12-27T00:00:00.000Z']) {
+      now = new Date(at);
+      expect((await exchange(seed, a, b, 15)).postedAt).toBe(at);
+    }
+    const of = async (query: string) =>
+      (await service.get(`${seed.base}/reports/activity?${query}`, seed.coordinatorToken)).items.map((item: { periodStart: string; exchanges: number }) => [item.periodStart, item.exchanges]);
+    expect(await of('interval=week&from=9999-11-29T00:00:00Z&to=9999-12-31T23:59:59.999Z')).toEqual([
+      ['9999-11-29T00:00:00.000Z', 2],
+      ['9999-12-06T00:00:00.000Z', 0],
+      ['9999-12-13T00:00:00.000Z', 0],
+      ['9999-12-20T00:00:00.000Z', 1],
+      ['9999-12-27T00:00:00.000Z', 1],
+    ]);
+    expect(await of('interval=month&from=9999-11-01T00:00:00Z&to=9999-12-31T23:59:59.999Z')).toEqual([
+      ['9999-11-01T00:00:00.000Z', 1],
+      ['9999-12-01T00:00:00.000Z', 3],
+    ]);
+  });
+
   it('pseudonymises member ids consistently within one export, as CSV too', async () => {
     const { seed, members } = await community(3);
     await exchange(seed, members[0]!, members[1]!);

@@ -104,6 +104,38 @@ describe('validation is strict and the same everywhere', () => {
     expect(response.json().errors).toEqual([expect.objectContaining({ field: 'timebankId', location: 'path' })]);
   });
 
+  it('takes instants from year 1000 to 9999 in UTC, gives them back as given, and refuses the rest naming the field', async () => {
+    const [category] = (await service.get<{ items: Array<{ id: string }> }>(`${seed.base}/categories`, seed.coordinatorToken)).items;
+    const offer = (expiresAt: string) =>
+      service.request({ method: 'POST', url: `${seed.base}/offers`, token: seed.coordinatorToken, payload: { title: 'Bread', categoryId: category!.id, memberId: seed.member.id, expiresAt } });
+    for (const edge of ['1000-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z']) {
+      const created = await offer(edge);
+      expect(created.statusCode, created.body).toBe(201);
+      expect(created.json().expiresAt).toBe(edge);
+      expect((await service.get(`${seed.base}/offers/${created.json().id}`, seed.coordinatorToken)).expiresAt).toBe(edge);
+    }
+    const offers = async () => (await service.get<{ items: unknown[] }>(`${seed.base}/offers?limit=100`, seed.coordinatorToken)).items.length;
+    const before = await offers();
+    // Year 50 would be read back from PostgreSQL as 1950; 0999-12-31T23:00Z and 10000-01-01T01:00Z are out.
+    for (const expiresAt of ['0050-06-01T00:00:00Z', '1000-01-01T00:00:00+01:00', '9999-12-31T23:00:00-02:00']) {
+      const refused = await offer(expiresAt);
+      expect(refused.statusCode, expiresAt).toBe(400);
+      expect(refused.json().errors).toEqual([expect.objectContaining({ field: 'expiresAt' })]);
+    }
+    expect(await offers()).toBe(before);
+    const account = `${seed.base}/accounts/${seed.member.accountId}`;
+    for (const [url, field] of [
+      [`${account}?asOf=0050-06-01T00:00:00Z`, 'asOf'],
+      [`${account}/statement?from=0050-06-01T00:00:00Z`, 'from'],
+      [`${seed.base}/transfers?to=9999-12-31T23:00:00-02:00`, 'to'],
+    ] as const) {
+      const refused = await service.request({ method: 'GET', url, token: seed.coordinatorToken });
+      expect(refused.statusCode, url).toBe(400);
+      expect(refused.json().errors).toEqual([expect.objectContaining({ field, location: 'query' })]);
+    }
+    expect((await service.get(`${account}?asOf=1000-01-01T00:00:00Z`, seed.coordinatorToken)).balanceMinutes).toBe(0);
+  });
+
   it('stores text with SQL and HTML metacharacters as given', async () => {
     const name = `Robert'); DROP TABLE members;-- <script>alert(1)</script>`;
     const response = await createMember({ displayName: name, email: 'bobby@example.org' });

@@ -520,7 +520,7 @@ function arrayItems(text: unknown): string {
   return typeof text === 'string' ? text.slice(1, -1) : '';
 }
 
-/** A bytea value as PostgreSQL's drivers return it (a Uint8Array; null for an aggregate of no rows). */
+/** A bytea value as PostgreSQL's drivers return it (a Uint8Array; null or undefined read as no bytes). */
 function bytes(value: unknown): Uint8Array {
   if (value === null || value === undefined) return new Uint8Array(0);
   if (!(value instanceof Uint8Array)) throw new Error(`expected bytes, got ${typeof value}`);

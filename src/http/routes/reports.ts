@@ -7,7 +7,7 @@ import { requireCoordinatorOrScope, isCoordinatorOf } from '../../domain/princip
 import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
 import { activityReport, everyMemberReport, exchangeRecords, ledgerPin, membersReport, mutualityReport } from '../../use-cases/reports.js';
 import type { RouteOptions } from '../options.js';
-import { bearerAuth, id, instantQuery, paginationQuery, problems, readProblems, timebankParams, timestamp } from '../schemas.js';
+import { bearerAuth, earliestInstant, id, instantQuery, paginationQuery, problems, readProblems, timebankParams, timestamp } from '../schemas.js';
 
 const DAY = 86_400_000;
 
@@ -107,8 +107,8 @@ const exchangeSchema = z
   .meta({ id: 'Exchange' });
 
 const windowQuery = {
-  from: instantQuery.optional().describe('Start, inclusive (default: a year before to)'),
-  to: instantQuery.optional().describe('End, exclusive (default: now)'),
+  from: instantQuery.optional().describe('Start, inclusive (default: a year before to, and not before year 1000); ISO 8601 with a time zone, from year 1000 to 9999 in UTC'),
+  to: instantQuery.optional().describe('End, exclusive (default: now); ISO 8601 with a time zone, from year 1000 to 9999 in UTC'),
 };
 
 const throughSequenceQuery = {
@@ -136,7 +136,7 @@ const csvOr = <T extends z.ZodType>(schema: T, description: string, headers?: Re
 
 function window(query: { from?: Date | undefined; to?: Date | undefined }, now: Date) {
   const to = query.to ?? now;
-  const from = query.from ?? new Date(to.getTime() - 365 * DAY);
+  const from = query.from ?? new Date(Math.max(to.getTime() - 365 * DAY, earliestInstant));
   if (from >= to) {
     throw invalidField('query', 'from', 'must be before to');
   }
