@@ -47,6 +47,27 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     : openPglite(options);
 }
 
+/**
+ * The connection string and startup options for sessions in UTC: the options the URL gives
+ * (or PGOPTIONS), then TimeZone=UTC, which wins. node-postgres lets a URL's options replace
+ * the ones passed beside it, so they are moved out of the URL.
+ */
+export function inUtc(databaseUrl: string): { connectionString: string; options: string } {
+  let connectionString = databaseUrl;
+  let given = process.env.PGOPTIONS;
+  try {
+    const url = new URL(databaseUrl);
+    if (url.searchParams.has('options')) {
+      given = url.searchParams.get('options') ?? undefined;
+      url.searchParams.delete('options');
+      connectionString = url.toString();
+    }
+  } catch {
+    // Not a URL: node-postgres reads it as it can, with the options below.
+  }
+  return { connectionString, options: [given, '-c TimeZone=UTC'].filter(Boolean).join(' ') };
+}
+
 function openPostgres(databaseUrl: string, poolSize: number, lifetimeSeconds: number): Database {
   // Connections are replaced after a while (when next given back, never mid-transaction): a
   // connection keeps the plans it made for the foreign-key and trigger checks, and a plan made
@@ -57,7 +78,7 @@ function openPostgres(databaseUrl: string, poolSize: number, lifetimeSeconds: nu
   // as text (through drizzle) that Date must read exactly, and in another zone PostgreSQL
   // prints early dates with local mean time offsets ("1000-01-01 00:53:28+00:53:28") that Date
   // cannot read at all.
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, maxLifetimeSeconds: lifetimeSeconds, options: '-c TimeZone=UTC' });
+  const pool = new pg.Pool({ ...inUtc(databaseUrl), max: poolSize, maxLifetimeSeconds: lifetimeSeconds });
   // A connection dropped by the server must not crash the process: an idle one reports on the
   // pool, and the pool replaces it; one in use reports on its client, and the query it runs
   // (or the next one) fails with the error instead.

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/db/client.js';
+import { inUtc, openDatabase, type Database } from '../../src/db/client.js';
 import { rows } from '../../src/db/rows.js';
 import { createTestDatabase } from '../helpers/database.js';
 
@@ -40,6 +40,20 @@ describe('sessions in UTC', () => {
       const both = await Promise.all([readBack(database), database.db.transaction((tx) => rows(tx, sql`SELECT current_setting('TimeZone') AS zone`))]);
       expect(both[0]).toEqual(exact);
       expect(both[1][0]!.zone).toBe('UTC');
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('on PostgreSQL, keeping the startup options the URL gives', async () => {
+    const url = new URL(created.url);
+    url.searchParams.set('options', '-c statement_timeout=4321 -c TimeZone=Asia/Tokyo');
+    expect(inUtc(url.toString())).toEqual({ connectionString: created.url, options: '-c statement_timeout=4321 -c TimeZone=Asia/Tokyo -c TimeZone=UTC' });
+    const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '', poolSize: 1 });
+    try {
+      expect(await readBack(database)).toEqual(exact);
+      const [row] = await rows(database.db, sql`SELECT current_setting('statement_timeout') AS timeout`);
+      expect(row!.timeout).toBe('4321ms');
     } finally {
       await database.close();
     }
