@@ -51,14 +51,19 @@ export class UuidPositions {
     return this.words[at] === w0 && this.words[at + 1] === w1 && this.words[at + 2] === w2 && this.words[at + 3] === w3;
   }
 
-  /** The position of a uuid given in its text form; an unlisted one is an error. */
-  positionOf(uuid: string): number {
-    const [w0, w1, w2, w3] = wordsOf(uuid);
+  /** The position of the uuid of these words, or -1 when it is not listed. */
+  private find(w0: number, w1: number, w2: number, w3: number): number {
     for (let slot = mix(w0, w1, w2, w3) & this.mask; ; slot = (slot + 1) & this.mask) {
       const position = this.slots[slot]!;
-      if (position === -1) throw new Error(`unlisted uuid: ${uuid}`);
-      if (this.matches(position, w0, w1, w2, w3)) return position;
+      if (position === -1 || this.matches(position, w0, w1, w2, w3)) return position;
     }
+  }
+
+  /** The position of a uuid given in its text form; an unlisted one is an error. */
+  positionOf(uuid: string): number {
+    const position = this.find(...wordsOf(uuid));
+    if (position === -1) throw new Error(`unlisted uuid: ${uuid}`);
+    return position;
   }
 
   /** The position of each 16-byte uuid in `bytes` (a whole number of them); an unlisted one is an error. */
@@ -68,20 +73,9 @@ export class UuidPositions {
     const positions = new Int32Array(bytes.length / 16);
     for (let index = 0; index < positions.length; index += 1) {
       const at = index * 16;
-      const w0 = view.getUint32(at);
-      const w1 = view.getUint32(at + 4);
-      const w2 = view.getUint32(at + 8);
-      const w3 = view.getUint32(at + 12);
-      let slot = mix(w0, w1, w2, w3) & this.mask;
-      for (;;) {
-        const position = this.slots[slot]!;
-        if (position === -1) throw new Error(`unlisted uuid at byte ${at}`);
-        if (this.matches(position, w0, w1, w2, w3)) {
-          positions[index] = position;
-          break;
-        }
-        slot = (slot + 1) & this.mask;
-      }
+      const position = this.find(view.getUint32(at), view.getUint32(at + 4), view.getUint32(at + 8), view.getUint32(at + 12));
+      if (position === -1) throw new Error(`unlisted uuid at byte ${at}`);
+      positions[index] = position;
     }
     return positions;
   }

@@ -173,18 +173,22 @@ export const categorySchema = z
 export const bearerAuth = [{ bearerAuth: [] }];
 
 /**
- * The instants a request may name: years 1000 to 9999 in UTC (in sessions set to UTC, see
- * openPostgres). PostgreSQL prints a timestamp as
- * "0050-03-04 10:00:00+00", which JavaScript's Date reads as 1950, and has no year 0, so earlier
- * instants would not come back as they were given (or not be stored at all).
+ * The instants a request may name: years 1000 to 9999 in UTC. PostgreSQL (in sessions set to
+ * UTC, see openPostgres) prints a timestamp as "0050-03-04 10:00:00+00", which JavaScript's Date
+ * reads as 1950, and has no year 0, so earlier instants would not come back as they were given
+ * (or not be stored at all).
  */
 export const earliestInstant = Date.parse('1000-01-01T00:00:00Z');
 const latestInstant = Date.parse('9999-12-31T23:59:59.999Z');
+const inRange = (value: string) => {
+  const instant = Date.parse(value);
+  return instant >= earliestInstant && instant <= latestInstant;
+};
 
 /** An instant in a request body, kept as text. */
 export const instantText = z
   .iso.datetime({ offset: true })
-  .refine((value) => Date.parse(value) >= earliestInstant && Date.parse(value) <= latestInstant, 'must be from 1000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z')
+  .refine(inRange, 'must be from 1000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z')
   .describe('ISO 8601 date-time with a time zone, from year 1000 to 9999 in UTC');
 
 /** An instant in a query string, e.g. 2026-01-31T00:00:00Z, as a Date. */

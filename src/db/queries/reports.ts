@@ -166,8 +166,6 @@ export async function everyMemberRows(db: Db, timebankId: string, from: Date, to
   }, { isolationLevel: 'repeatable read', accessMode: 'read only' });
 }
 
-const DAY = 86_400_000;
-
 /** Midnight UTC on the given day; months and days out of range carry over. Years 0 to 99 too, unlike Date.UTC. */
 function utcDay(year: number, month: number, day: number): Date {
   const date = new Date(0);
@@ -184,7 +182,7 @@ function periodStarts(interval: 'week' | 'month', from: Date, to: Date): Date[] 
       : utcDay(from.getUTCFullYear(), from.getUTCMonth(), 1);
   for (let at = 0; ; at += 1) {
     const start = interval === 'week'
-      ? new Date(first.getTime() + 7 * DAY * at)
+      ? utcDay(first.getUTCFullYear(), first.getUTCMonth(), first.getUTCDate() + 7 * at)
       : utcDay(first.getUTCFullYear(), first.getUTCMonth() + at, 1);
     if (start >= to) break;
     starts.push(start);
