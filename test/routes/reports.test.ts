@@ -274,6 +274,9 @@ describe('activity and export', () => {
         expect(refused.json().errors?.[0]?.field, `${path} ${query}`).toBe(field);
       }
     }
+    // Without a from, a year before to, but not before year 1000.
+    expect((await service.get(`${seed.base}/reports/mutuality?to=1000-06-01T00:00:00Z`, seed.coordinatorToken)).window.from).toBe('1000-01-01T00:00:00.000Z');
+    expect((await service.get(`${seed.base}/reports/mutuality?to=2026-06-01T00:00:00Z`, seed.coordinatorToken)).window.from).toBe('2025-06-01T00:00:00.000Z');
     const first = await service.get(`${seed.base}/reports/activity?interval=week&from=1000-01-01T00:00:00Z&to=1000-01-10T00:00:00Z`, seed.coordinatorToken);
     // 1 January 1000 (proleptic Gregorian) was a Wednesday.
     expect(first.items.map((item: { periodStart: string }) => item.periodStart)).toEqual(['0999-12-30T00:00:00.000Z', '1000-01-06T00:00:00.000Z']);
