@@ -22,16 +22,23 @@ let timebank: Timebank;
 let coordinator: Member;
 let ada: Member;
 let ben: Member;
-const errors: string[] = [];
+// Console errors and uncaught exceptions, per page: a page an earlier test left open (one
+// whose session ended, say) may still report after the next test has begun.
+const errors = new Map<Page, string[]>();
 
 async function newPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
   const page = await browser.newPage({ viewport });
+  const own: string[] = [];
+  errors.set(page, own);
   page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
+    if (message.type() === 'error') own.push(message.text());
   });
-  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('pageerror', (error) => own.push(error.message));
   return page;
 }
+
+/** What the given pages reported as errors. */
+const errorsOn = (...pages: Page[]) => pages.flatMap((page) => errors.get(page) ?? []);
 
 async function logIn(page: Page, email: string, password = PASSWORD) {
   await page.goto(`${origin}/app/?timebank=${timebank.slug}`);
@@ -89,7 +96,6 @@ afterAll(async () => {
 
 describe('the member client', () => {
   it('shows the balance the API returns; hours recorded by one member are confirmed by the other and both balances move', async () => {
-    errors.length = 0;
     const adaBefore = await apiBalance(ada);
     const benBefore = await apiBalance(ben);
     const page = await newPage();
@@ -128,11 +134,10 @@ describe('the member client', () => {
     expect(await newest.getByTestId('balance-after').getAttribute('data-minutes')).toBe(String(adaBefore + 75));
     expect(await newest.textContent()).toContain('given 1 h 15 min');
     expect(await newest.textContent()).toContain('Ben Okri');
-    expect(errors).toEqual([]);
+    expect(errorsOn(page, benPage)).toEqual([]);
   });
 
   it('says in words when the password is wrong', async () => {
-    errors.length = 0;
     const page = await newPage();
     await logIn(page, ada.email, 'not-the-password');
     await expect.poll(() => page.getByRole('alert').textContent()).toBe('The email or password is wrong.');
@@ -157,7 +162,6 @@ describe('the member client', () => {
 
 describe('the coordinator dashboard', () => {
   it('shows the figures the report API returns, and its charts render', async () => {
-    errors.length = 0;
     const page = await newPage();
     await logIn(page, coordinator.email);
     await page.getByRole('link', { name: 'Community dashboard' }).click();
@@ -190,7 +194,7 @@ describe('the coordinator dashboard', () => {
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Mutuality figures (CSV)' }).click();
     expect((await download).suggestedFilename()).toBe('mutuality.csv');
-    expect(errors).toEqual([]);
+    expect(errorsOn(page)).toEqual([]);
   });
 
   it('is not offered to members, and the API refuses them the report', async () => {
@@ -205,11 +209,10 @@ describe('the coordinator dashboard', () => {
 
 describe('the API documentation', () => {
   it('renders at /docs under the content security policy', async () => {
-    errors.length = 0;
     const page = await newPage();
     await page.goto(`${origin}/docs`);
     await page.locator('.swagger-ui .opblock').first().waitFor();
     expect(await page.locator('.swagger-ui .opblock').count()).toBeGreaterThan(20);
-    expect(errors).toEqual([]);
+    expect(errorsOn(page)).toEqual([]);
   });
 });
