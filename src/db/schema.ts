@@ -34,6 +34,8 @@ export const platformAdmins = pgTable(
     id: uuid('id').primaryKey(),
     email: text('email').notNull(),
     passwordHash: text('password_hash').notNull(),
+    /** Bumped to end every token issued before: access tokens carry the version they saw. */
+    tokenVersion: integer('token_version').notNull().default(0),
     createdAt: createdAt(),
   },
   (table) => [unique('platform_admins_email_key').on(table.email)],
@@ -50,6 +52,10 @@ export const timebanks = pgTable(
     defaultMaxBalanceMinutes: bigint('default_max_balance_minutes', { mode: 'number' }).notNull(),
     confirmation: text('confirmation', { enum: ['none', 'counterparty'] }).notNull(),
     autoConfirmAfterHours: integer('auto_confirm_after_hours').notNull(),
+    /** Whether a member's claim nobody confirms posts by itself (true) or expires (false). */
+    autoConfirmMemberClaims: boolean('auto_confirm_member_claims').notNull().default(false),
+    /** How many members' claims may wait on one payer at once. */
+    maxOpenClaims: integer('max_open_claims').notNull().default(5),
     createdAt: createdAt(),
   },
   (table) => [
@@ -60,6 +66,7 @@ export const timebanks = pgTable(
     ),
     check('timebanks_confirmation_check', sql`${table.confirmation} IN ('none', 'counterparty')`),
     check('timebanks_auto_confirm_check', sql`${table.autoConfirmAfterHours} >= 0`),
+    check('timebanks_max_open_claims_check', sql`${table.maxOpenClaims} >= 0`),
   ],
 );
 
@@ -76,6 +83,8 @@ export const members = pgTable(
     kind: text('kind', { enum: ['person', 'organisation'] }).notNull(),
     role: text('role', { enum: ['member', 'coordinator'] }).notNull(),
     status: text('status', { enum: ['active', 'suspended', 'left'] }).notNull(),
+    /** Bumped to end every token issued before: access tokens carry the version they saw. */
+    tokenVersion: integer('token_version').notNull().default(0),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
@@ -148,12 +157,75 @@ export const clients = pgTable(
     id: uuid('id').notNull(),
     name: text('name').notNull(),
     secretHash: text('secret_hash').notNull(),
+    /** The secret before the last rotation, accepted until previousSecretExpiresAt. */
+    previousSecretHash: text('previous_secret_hash'),
+    previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true, mode: 'date' }),
     scopes: text('scopes').array().notNull(),
+    /** The coordinator who registered it (null when an admin did). */
+    createdByMemberId: uuid('created_by_member_id'),
+    /** The last time it obtained an access token. */
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+    /** Set by DELETE: its tokens fail from the next request on, and it can get no new ones. */
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }),
   },
   (table) => [
     primaryKey({ name: 'clients_pkey', columns: [table.timebankId, table.id] }),
     index('clients_id_idx').on(table.id),
+  ],
+);
+
+/**
+ * A login (password grant) and its refresh tokens: the refresh token is `<session id>.<secret>`
+ * and only the hash of its current secret is kept, so presenting an earlier one of the same
+ * session is reuse, which revokes the session (RFC 9700 section 4.14.2). Access tokens name their
+ * session, so revoking it ends them at the next request. Not a tenant table: a platform admin's
+ * sessions belong to no timebank, so it is keyed by the session id alone, like platform_admins.
+ */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: uuid('id').primaryKey(),
+    subjectType: text('subject_type', { enum: ['member', 'admin'] }).notNull(),
+    subjectId: uuid('subject_id').notNull(),
+    timebankId: uuid('timebank_id'),
+    refreshTokenHash: text('refresh_token_hash').notNull(),
+    createdAt: createdAt(),
+    refreshedAt: timestamp('refreshed_at', { withTimezone: true, mode: 'date' }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  },
+  (table) => [
+    index('sessions_subject_idx').on(table.subjectId),
+    check('sessions_subject_type_check', sql`${table.subjectType} IN ('member', 'admin')`),
+  ],
+);
+
+/**
+ * Every privileged change, appended and never changed (a trigger refuses UPDATE and DELETE).
+ * `changes` maps each field to [before, after]; secrets never appear in it.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    timebankId: uuid('timebank_id')
+      .notNull()
+      .references(() => timebanks.id),
+    id: uuid('id').notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    actorType: text('actor_type', { enum: ['member', 'client', 'admin', 'system'] }).notNull(),
+    actorId: uuid('actor_id'),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id').notNull(),
+    changes: jsonb('changes').$type<Record<string, [unknown, unknown]>>().notNull(),
+    requestId: text('request_id'),
+  },
+  (table) => [
+    primaryKey({ name: 'audit_log_pkey', columns: [table.timebankId, table.id] }),
+    index('audit_log_target_idx').on(table.timebankId, table.targetId, table.id),
+    index('audit_log_action_idx').on(table.timebankId, table.action, table.id),
   ],
 );
 
@@ -256,6 +328,10 @@ export const transfers = pgTable(
     index('transfers_payee_idx').on(table.timebankId, table.payeeAccountId, table.id),
     index('transfers_pending_idx')
       .on(table.autoConfirmAt)
+      .where(sql`${table.status} = 'pending'`),
+    // Counts the claims waiting on a payer (maxOpenClaims) without walking its whole history.
+    index('transfers_pending_payer_idx')
+      .on(table.timebankId, table.payerAccountId)
       .where(sql`${table.status} = 'pending'`),
     foreignKey({
       name: 'transfers_payer_fkey',
@@ -406,5 +482,7 @@ export type TimebankRow = typeof timebanks.$inferSelect;
 export type MemberRow = typeof members.$inferSelect;
 export type AccountRow = typeof accounts.$inferSelect;
 export type ClientRow = typeof clients.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect;
 export type CategoryRow = typeof categories.$inferSelect;
 export type TransferRow = typeof transfers.$inferSelect;
