@@ -138,7 +138,7 @@ export async function benchApp(database: Database) {
   const admin = { email: 'bench@example.org', password: 'bench-password-123' };
   await ensurePlatformAdmin(database.db, admin);
   const app = await buildApp({
-    config: { jwtSecret: 'bench-secret-bench-secret-bench-secret-0000', tokenTtlSeconds: 3600, logLevel: 'warn', loginRateLimit: { max: 1000, windowSeconds: 60 } },
+    config: { jwtSecret: 'bench-secret-bench-secret-bench-secret-0000', tokenTtlSeconds: 3600, logLevel: 'warn', loginRateLimit: { max: 1000, perIdentifierMax: 100_000, perAddressMax: 100_000, windowSeconds: 60 } },
     database,
   });
   await app.ready();

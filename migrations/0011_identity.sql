@@ -55,3 +55,11 @@ CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
 --> statement-breakpoint
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
   FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change();
+--> statement-breakpoint
+
+-- A member's claim no longer holds the payer's room (it is checked when confirmed): release what
+-- the claims already waiting hold.
+UPDATE accounts a SET pending_debit_minutes = a.pending_debit_minutes - c.minutes
+  FROM (SELECT timebank_id, payer_account_id, sum(minutes) AS minutes FROM transfers
+         WHERE status = 'pending' AND NOT brokered GROUP BY timebank_id, payer_account_id) c
+ WHERE a.timebank_id = c.timebank_id AND a.id = c.payer_account_id;

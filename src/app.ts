@@ -1,6 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -16,13 +15,16 @@ import { authentication } from './http/auth.js';
 import { errorHandling, routerErrorReply } from './http/errors.js';
 import { optionalIdempotency } from './http/idempotency.js';
 import { strictJsonBodies } from './http/json-body.js';
+import { rateLimitCounters } from './http/login-limits.js';
 import { metrics } from './http/metrics.js';
 import { responseSerializerCompiler } from './http/serializer.js';
 import { securityHeaders } from './http/security-headers.js';
 import { withoutUnusedSchemas, type OpenApiDocument } from './http/openapi-schemas.js';
 import type { RouteOptions } from './http/options.js';
 import { accountRoutes } from './http/routes/accounts.js';
+import { auditRoutes } from './http/routes/audit.js';
 import { authRoutes } from './http/routes/auth.js';
+import { sessionRoutes } from './http/routes/sessions.js';
 import { categoryRoutes } from './http/routes/categories.js';
 import { clientRoutes } from './http/routes/clients.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -35,7 +37,7 @@ import { timebankRoutes } from './http/routes/timebanks.js';
 import { transferRoutes } from './http/routes/transfers.js';
 import { findWebRoot, webClient } from './http/web.js';
 
-export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins' | 'transferGroupMax' | 'checkResponses'>>;
+export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins' | 'transferGroupMax' | 'checkResponses' | 'sessionTtlSeconds' | 'metricsToken' | 'redis'>>;
 
 export type BuildOptions = {
   config: AppConfig;
@@ -62,6 +64,7 @@ export const redactedLogPaths = [
   '*.access_token',
   '*.accessToken',
   '*.jwtSecret',
+  '*.metricsToken',
 ];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
@@ -132,18 +135,18 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   if (config.corsOrigins?.length) {
     await app.register(cors, {
       origin: config.corsOrigins,
-      methods: ['GET', 'POST', 'PATCH'],
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
       allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
       exposedHeaders: ['x-request-id', 'idempotency-replayed', 'retry-after', 'ledger-sequence'],
       maxAge: 600,
     });
   }
-  await app.register(metrics, { database });
   await app.register(authentication, {
     secret: config.jwtSecret,
     tokenTtlSeconds: config.tokenTtlSeconds,
+    db: database.db,
   });
-  await app.register(rateLimit, { global: false });
+  await app.register(rateLimitCounters, { redis: config.redis });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -159,6 +162,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          metricsToken: { type: 'http', scheme: 'bearer', description: 'The METRICS_TOKEN of the deployment' },
         },
       },
       tags: [
@@ -182,6 +186,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         typeof jsonSchemaTransformObject
       >,
   });
+  // After swagger, so that /metrics is documented; before every other route, so that each is measured.
+  await app.register(metrics, { database, token: config.metricsToken });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -191,11 +197,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     clock: options.clock ?? (() => new Date()),
     pseudonymKey: createHmac('sha256', config.jwtSecret).update('exchange-export-pseudonyms').digest(),
     transferGroupMax: config.transferGroupMax ?? 100,
+    sessionTtlSeconds: config.sessionTtlSeconds ?? 14 * 86_400,
   };
   await app.register(optionalIdempotency, { database, clock: routeOptions.clock });
   const routeGroups = [
     healthRoutes,
     authRoutes,
+    sessionRoutes,
     meRoutes,
     timebankRoutes,
     memberRoutes,
@@ -208,6 +216,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     requestRoutes,
     cycleRoutes,
     reportRoutes,
+    auditRoutes,
   ];
   for (const routes of routeGroups) {
     await app.register(routes, routeOptions);

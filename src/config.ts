@@ -40,6 +40,7 @@ const environmentSchema = z
       z.string().min(32, 'must be at least 32 characters').optional(),
     ),
     TOKEN_TTL_SECONDS: integerText(900, 60, 86_400),
+    SESSION_TTL_SECONDS: integerText(14 * 86_400, 300, 365 * 86_400),
     ADMIN_EMAIL: optionalText.pipe(z.email('must be an email address').optional()),
     ADMIN_PASSWORD: optionalText.pipe(
       z.string().min(12, 'must be at least 12 characters').max(200).optional(),
@@ -48,8 +49,16 @@ const environmentSchema = z
       .transform((value) => value ?? 'info')
       .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
     LOGIN_RATE_LIMIT_MAX: integerText(10, 1, 100_000),
+    LOGIN_RATE_LIMIT_PER_IDENTIFIER_MAX: integerText(30, 1, 100_000),
+    LOGIN_RATE_LIMIT_PER_ADDRESS_MAX: integerText(60, 1, 100_000),
     LOGIN_RATE_LIMIT_WINDOW_SECONDS: integerText(60, 1, 86_400),
+    REDIS_URL: optionalText.pipe(
+      z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+    ),
+    REDIS_KEY_PREFIX: optionalText.transform((value) => value ?? 'timebank:').pipe(z.string().max(100)),
     TRANSFER_GROUP_MAX: integerText(100, 1, 1000),
+    // Long enough that it cannot be guessed through the endpoint it guards.
+    METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').max(500).optional()),
     CHECK_RESPONSES: optionalText
       .transform((value) => value ?? 'false')
       .pipe(z.enum(['true', 'false'], 'must be true or false'))
@@ -95,15 +104,26 @@ export type Config = {
   dataDir: string;
   jwtSecret: string;
   tokenTtlSeconds: number;
+  /** A login's refresh token works this long after its last use. */
+  sessionTtlSeconds: number;
   admin: { email: string; password: string } | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  loginRateLimit: { max: number; windowSeconds: number };
+  /**
+   * Token requests allowed per window: `max` per client address and identifier (an email or a
+   * client id), `perIdentifierMax` per identifier from any address, `perAddressMax` per address
+   * whatever the identifier.
+   */
+  loginRateLimit: { max: number; perIdentifierMax: number; perAddressMax: number; windowSeconds: number };
+  /** Where the login counters live, shared by every process; absent: in each process's memory. */
+  redis: { url: string; keyPrefix: string } | undefined;
   /** Browser origins allowed to call the API cross-origin; none by default (CORS off). */
   corsOrigins: string[];
   /** Group commit: at most this many single transfers share a transaction (1: none share). */
   transferGroupMax: number;
   /** Every response also checked against its schema by zod (slower; the test suite does). */
   checkResponses: boolean;
+  /** The bearer token /metrics requires; absent: /metrics answers 404. */
+  metricsToken: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -129,6 +149,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     dataDir,
     jwtSecret: env.JWT_SECRET ?? readOrCreateJwtSecret(dataDir),
     tokenTtlSeconds: env.TOKEN_TTL_SECONDS,
+    sessionTtlSeconds: env.SESSION_TTL_SECONDS,
     admin:
       env.ADMIN_EMAIL && env.ADMIN_PASSWORD
         ? { email: env.ADMIN_EMAIL.toLowerCase(), password: env.ADMIN_PASSWORD }
@@ -136,11 +157,15 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     logLevel: env.LOG_LEVEL,
     loginRateLimit: {
       max: env.LOGIN_RATE_LIMIT_MAX,
+      perIdentifierMax: env.LOGIN_RATE_LIMIT_PER_IDENTIFIER_MAX,
+      perAddressMax: env.LOGIN_RATE_LIMIT_PER_ADDRESS_MAX,
       windowSeconds: env.LOGIN_RATE_LIMIT_WINDOW_SECONDS,
     },
+    redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : undefined,
     corsOrigins: env.CORS_ORIGINS,
     transferGroupMax: env.TRANSFER_GROUP_MAX,
     checkResponses: env.CHECK_RESPONSES,
+    metricsToken: env.METRICS_TOKEN,
   };
 }
 

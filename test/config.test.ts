@@ -41,7 +41,11 @@ describe('loadConfig', () => {
       ADMIN_PASSWORD: 'twelve-chars!',
       LOG_LEVEL: 'warn',
       LOGIN_RATE_LIMIT_MAX: '3',
+      LOGIN_RATE_LIMIT_PER_IDENTIFIER_MAX: '7',
+      LOGIN_RATE_LIMIT_PER_ADDRESS_MAX: '40',
       LOGIN_RATE_LIMIT_WINDOW_SECONDS: '30',
+      REDIS_URL: 'redis://cache.internal:6379/2',
+      REDIS_KEY_PREFIX: 'tb-prod:',
       CORS_ORIGINS: 'https://a.example, http://b.example:8080',
       TRANSFER_GROUP_MAX: '1',
       CHECK_RESPONSES: 'true',
@@ -56,12 +60,20 @@ describe('loadConfig', () => {
       tokenTtlSeconds: 300,
       admin: { email: 'root@example.org', password: 'twelve-chars!' },
       logLevel: 'warn',
-      loginRateLimit: { max: 3, windowSeconds: 30 },
+      loginRateLimit: { max: 3, perIdentifierMax: 7, perAddressMax: 40, windowSeconds: 30 },
+      redis: { url: 'redis://cache.internal:6379/2', keyPrefix: 'tb-prod:' },
       corsOrigins: ['https://a.example', 'http://b.example:8080'],
       transferGroupMax: 1,
       checkResponses: true,
     });
     expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ corsOrigins: [], transferGroupMax: 100 });
+    // Login limits default to 10 per address and identifier, 30 per identifier, 60 per address a
+    // minute, counted in memory.
+    expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({
+      loginRateLimit: { max: 10, perIdentifierMax: 30, perAddressMax: 60, windowSeconds: 60 },
+      redis: undefined,
+    });
+    expect(loadConfig({ DATA_DIR: dataDir, REDIS_URL: 'rediss://h:6380' }).redis).toEqual({ url: 'rediss://h:6380', keyPrefix: 'timebank:' });
   });
 
   it.each([
@@ -78,6 +90,9 @@ describe('loadConfig', () => {
     [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
     [{ TRANSFER_GROUP_MAX: '0' }, 'TRANSFER_GROUP_MAX'],
     [{ CHECK_RESPONSES: 'yes' }, 'CHECK_RESPONSES'],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
+    [{ LOGIN_RATE_LIMIT_PER_ADDRESS_MAX: '0' }, 'LOGIN_RATE_LIMIT_PER_ADDRESS_MAX'],
+    [{ LOGIN_RATE_LIMIT_PER_IDENTIFIER_MAX: 'ten' }, 'LOGIN_RATE_LIMIT_PER_IDENTIFIER_MAX'],
     [{ CORS_ORIGINS: 'https://partner.example/' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: 'https://partner.example/app' }, 'CORS_ORIGINS'],
   ])('fails fast on %o, naming %s', (environment, named) => {

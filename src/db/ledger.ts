@@ -1,7 +1,7 @@
-import { sql, type SQL } from 'drizzle-orm';
-import type { AccountState, Entry } from '../domain/ledger.js';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { AccountState, ChainHead, Entry, References } from '../domain/ledger.js';
 import type { Db } from './client.js';
-import type { TransferRow } from './schema.js';
+import { categories, listings, type TransferRow } from './schema.js';
 import { column } from './arrays.js';
 import { preparedRows, rows } from './rows.js';
 
@@ -70,7 +70,7 @@ export async function lockAccounts(
   );
 }
 
-export type Head = { lastSequence: number; lastHash: string; lastPostedAt: Date };
+export type Head = ChainHead;
 
 /** The chain head, locked: posting is serialised per timebank from here to commit. */
 export async function lockHead(db: Db, timebankId: string): Promise<Head> {
@@ -87,6 +87,73 @@ export async function lockHead(db: Db, timebankId: string): Promise<Head> {
     lastHash: String(row.last_hash),
     lastPostedAt: new Date(row.last_posted_at as string | Date),
   };
+}
+
+/**
+ * The categories, requests and offers the transfers name that exist in this timebank: read in
+ * at most two queries, before any account is locked, so that locks are not held across them.
+ */
+export async function existingReferences(
+  db: Db,
+  timebankId: string,
+  items: Array<{ categoryId?: string | undefined; requestId?: string | undefined; offerId?: string | undefined }>,
+): Promise<References> {
+  const found: References = { categories: new Set(), requests: new Set(), offers: new Set() };
+  const categoryIds = [...new Set(items.flatMap((item) => (item.categoryId ? [item.categoryId] : [])))];
+  const listingIds = [...new Set(items.flatMap((item) => [item.requestId, item.offerId].filter((id): id is string => id !== undefined)))];
+  if (categoryIds.length > 0) {
+    const rows = await db
+      .select({ id: categories.id })
+      .from(categories)
+      .where(and(eq(categories.timebankId, timebankId), inArray(categories.id, categoryIds)));
+    for (const row of rows) found.categories.add(row.id);
+  }
+  if (listingIds.length > 0) {
+    const rows = await db
+      .select({ id: listings.id, kind: listings.kind })
+      .from(listings)
+      .where(and(eq(listings.timebankId, timebankId), inArray(listings.id, listingIds)));
+    for (const row of rows) (row.kind === 'request' ? found.requests : found.offers).add(row.id);
+  }
+  return found;
+}
+
+/**
+ * The members' claims waiting on payers, as a write sees them: each count is read once, after
+ * the payer's account is locked (so that concurrent claims on one payer count each other), and
+ * then kept up to date with the claims the write itself records (a group records several).
+ * `claimantAccountId` narrows the count to one claimant's claims (those on the commons).
+ */
+export class OpenClaims {
+  private readonly counts = new Map<string, Promise<number>>();
+  constructor(private readonly db: Db, private readonly timebankId: string) {}
+
+  private key(payerAccountId: string, claimantAccountId: string | undefined): string {
+    return `${payerAccountId}/${claimantAccountId ?? ''}`;
+  }
+
+  count(payerAccountId: string, claimantAccountId: string | undefined): Promise<number> {
+    const key = this.key(payerAccountId, claimantAccountId);
+    let count = this.counts.get(key);
+    if (!count) {
+      count = rows(
+        this.db,
+        // transfers_pending_payer_idx holds only pending transfers: the count reads none of the history.
+        sql`SELECT count(*) AS open FROM transfers
+             WHERE timebank_id = ${this.timebankId} AND payer_account_id = ${payerAccountId}
+               AND status = 'pending' AND NOT brokered
+               ${claimantAccountId === undefined ? sql`` : sql`AND payee_account_id = ${claimantAccountId}`}`,
+      ).then(([row]) => num(row?.open));
+      this.counts.set(key, count);
+    }
+    return count;
+  }
+
+  /** A claim this write records: counted from now on. */
+  add(payerAccountId: string, claimantAccountId: string | undefined): void {
+    const key = this.key(payerAccountId, claimantAccountId);
+    this.counts.set(key, this.count(payerAccountId, claimantAccountId).then((open) => open + 1));
+  }
 }
 
 export type StoredOutcome = { requestHash: string; statusCode: number | null; responseBody: string | null };

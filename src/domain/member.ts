@@ -1,12 +1,13 @@
 import { Rejection } from './errors.js';
+import { normalizeIdentifier } from './identifier.js';
 import type { MemberRole, Principal } from './principal.js';
 
 export type MemberKind = 'person' | 'organisation';
 export type MemberStatus = 'active' | 'suspended' | 'left';
 
-/** Emails compare case-insensitively; they are stored trimmed and lower-cased. */
+/** Emails are stored, and looked up, in their one normalised spelling (see normalizeIdentifier). */
 export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return normalizeIdentifier(email);
 }
 
 export type MemberChange = {
@@ -56,4 +57,23 @@ export function checkMemberCreation(principal: Principal, timebankId: string, ro
   if (role === 'coordinator') {
     checkMemberChange(principal, timebankId, { role });
   }
+}
+
+/**
+ * What a change to a member's record does to its credentials. Changing one's own email or
+ * password needs the current password, so that a stolen access token cannot take over the
+ * account. A password set by someone else (a reset) and a change of role or status end every
+ * session of the member; a member changing its own password ends its other sessions.
+ */
+export function credentialEffects(
+  principal: Principal,
+  before: { id: string; role: MemberRole; status: MemberStatus },
+  change: MemberChange,
+): { needsCurrentPassword: boolean; endSessions: 'none' | 'others' | 'all' } {
+  const self = principal.type === 'member' && principal.id === before.id;
+  const roleOrStatus =
+    (change.role !== undefined && change.role !== before.role) || (change.status !== undefined && change.status !== before.status);
+  const needsCurrentPassword = self && (change.email !== undefined || change.password !== undefined);
+  if (roleOrStatus || (change.password !== undefined && !self)) return { needsCurrentPassword, endSessions: 'all' };
+  return { needsCurrentPassword, endSessions: change.password !== undefined ? 'others' : 'none' };
 }

@@ -14,8 +14,8 @@ export type MemberRole = 'member' | 'coordinator';
 
 /** Who a verified access token speaks for. */
 export type Principal =
-  | { type: 'admin'; id: string }
-  | { type: 'member'; id: string; timebankId: string; role: MemberRole }
+  | { type: 'admin'; id: string; sessionId?: string | undefined }
+  | { type: 'member'; id: string; timebankId: string; role: MemberRole; sessionId?: string | undefined }
   | { type: 'client'; id: string; timebankId: string; scopes: ClientScope[] };
 
 /*
@@ -85,6 +85,14 @@ export function requireSelfOrCoordinatorOrScope(
     throw notFound('Member');
   }
   requireCoordinatorOrScope(principal, timebankId, scope);
+}
+
+/** The member itself or a coordinator: things a partner client never does for a person. */
+export function requireSelfOrCoordinator(principal: Principal, timebankId: string, memberId: string): void {
+  requireTimebankAccess(principal, timebankId);
+  if (principal.type === 'member' && principal.id === memberId) return;
+  if (principal.type === 'client') throw new Rejection('forbidden', 'Only the member itself or a coordinator may do this.');
+  if (!isCoordinatorOf(principal, timebankId)) throw notFound('Member');
 }
 
 export function requireScope(

@@ -10,15 +10,28 @@ export type TimebankSettings = {
   defaultMaxBalanceMinutes: number;
   /** Whether hours recorded by the one who gave help wait for the receiver's confirmation. */
   confirmation: Confirmation;
-  /** A pending transfer posts by itself after this many hours (0: never). */
+  /**
+   * A pending transfer's deadline, in hours (0: none): a broker's posts by itself then, and a
+   * member's claim nobody confirmed expires (or posts, with autoConfirmMemberClaims).
+   */
   autoConfirmAfterHours: number;
+  /** Whether a member's claim that its payer has not confirmed by the deadline posts (within the limits) instead of expiring. */
+  autoConfirmMemberClaims: boolean;
+  /** How many members' claims may wait on one payer at once (on the commons: per claimant). */
+  maxOpenClaims: number;
 };
+
+/** The most claims a timebank may let wait on one payer. */
+export const MAX_OPEN_CLAIMS_LIMIT = 1000;
 
 export const defaultTimebankSettings: TimebankSettings = {
   defaultMinBalanceMinutes: -1200,
   defaultMaxBalanceMinutes: 6000,
   confirmation: 'counterparty',
   autoConfirmAfterHours: 72,
+  // Claims expire unconfirmed by default: posting them would let a member drain a dormant one.
+  autoConfirmMemberClaims: false,
+  maxOpenClaims: 5,
 };
 
 /** Applies a partial change to settings and checks the result as a whole. */
@@ -35,6 +48,11 @@ export function mergeSettings(
   if (merged.defaultMaxBalanceMinutes < 0) {
     throw new Rejection('invalid_settings', 'defaultMaxBalanceMinutes must be 0 or above.', {
       field: 'settings.defaultMaxBalanceMinutes',
+    });
+  }
+  if (!Number.isInteger(merged.maxOpenClaims) || merged.maxOpenClaims < 0 || merged.maxOpenClaims > MAX_OPEN_CLAIMS_LIMIT) {
+    throw new Rejection('invalid_settings', `maxOpenClaims must be a whole number from 0 to ${MAX_OPEN_CLAIMS_LIMIT}.`, {
+      field: 'settings.maxOpenClaims',
     });
   }
   return merged;

@@ -45,11 +45,16 @@ const rejectionTable: Record<RejectionCode, { status: number; title: string }> =
   invalid_client: { status: 401, title: 'Invalid client' },
   invalid_scope: { status: 400, title: 'Invalid scope' },
   unsupported_grant_type: { status: 400, title: 'Unsupported grant type' },
+  unsupported_token_type: { status: 400, title: 'Unsupported token type' },
+  token_revoked: { status: 401, title: 'Token revoked' },
+  current_password_wrong: { status: 403, title: 'Current password wrong' },
   member_inactive: { status: 403, title: 'Member not active' },
   same_account: { status: 422, title: 'Same account' },
   account_inactive: { status: 422, title: 'Account holder not active' },
   insufficient_balance: { status: 422, title: 'Insufficient balance' },
   limit_exceeded: { status: 422, title: 'Balance limit exceeded' },
+  transfer_refused: { status: 422, title: 'Transfer refused' },
+  too_many_open_claims: { status: 422, title: 'Too many open claims' },
   transfer_not_pending: { status: 409, title: 'Transfer not pending' },
   already_reversed: { status: 409, title: 'Transfer already reversed' },
   not_reversible: { status: 422, title: 'Transfer not reversible' },
@@ -85,36 +90,55 @@ const locationNames: Record<string, string> = {
   headers: 'header',
 };
 
-function validationProblem(error: FastifyError & { validation: unknown[] }): Problem {
-  const location = locationNames[error.validationContext ?? 'body'] ?? 'body';
-  const errors: FieldError[] = [];
-  for (const item of error.validation as Array<{
-    keyword: string;
-    instancePath: string;
-    message: string;
-    params: { keys?: string[] };
-  }>) {
+/**
+ * A validation problem names at most this many fields, and each name at most FIELD_NAME_LENGTH
+ * characters: a body of 90,000 unknown keys must not be answered with megabytes of errors.
+ */
+export const MAX_FIELD_ERRORS = 20;
+const FIELD_NAME_LENGTH = 200;
+
+type ValidationItem = { keyword: string; instancePath: string; message: string; params: { keys?: string[] } };
+
+/** Each field error of a failed validation, in order; read lazily so that a cap stops early. */
+function* fieldErrors(items: ValidationItem[], location: string): Generator<FieldError> {
+  for (const item of items) {
     const base = item.instancePath.split('/').filter(Boolean).join('.');
     if (item.keyword === 'unrecognized_keys' && item.params.keys) {
       for (const key of item.params.keys) {
         const field = base ? `${base}.${key}` : key;
-        errors.push({ field, location, message: 'is not a known field' });
+        yield { field: field.slice(0, FIELD_NAME_LENGTH), location, message: 'is not a known field' };
       }
     } else {
-      errors.push({ field: base || '(root)', location, message: item.message });
+      yield { field: (base || '(root)').slice(0, FIELD_NAME_LENGTH), location, message: item.message };
     }
   }
-  const named = errors.map((entry) => entry.field).join(', ');
+}
+
+function validationProblem(error: FastifyError & { validation: unknown[] }): Problem {
+  const location = locationNames[error.validationContext ?? 'body'] ?? 'body';
+  const errors: FieldError[] = [];
+  let truncated = false;
+  for (const entry of fieldErrors(error.validation as ValidationItem[], location)) {
+    if (errors.length === MAX_FIELD_ERRORS) {
+      truncated = true;
+      break;
+    }
+    errors.push(entry);
+  }
+  const named = errors.map((entry) => entry.field).join(', ') + (truncated ? ', ...' : '');
   return problem(400, 'validation_failed', 'Validation failed', `Invalid ${location}: ${named}.`, {
     errors,
+    ...(truncated ? { errorsTruncated: true } : {}),
   });
 }
 
+const byteSize = (bytes: number) => (bytes >= 1024 * 1024 ? `${Math.round(bytes / (1024 * 1024))} MiB` : `${Math.round(bytes / 1024)} KiB`);
+
 /** Errors raised by Fastify itself or by its plugins, by their stable error codes. */
-function frameworkProblem(error: FastifyError): Problem | undefined {
+function frameworkProblem(error: FastifyError, bodyLimit: number): Problem | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return problem(413, 'payload_too_large', 'Payload too large', 'The request body exceeds 1 MiB.');
+      return problem(413, 'payload_too_large', 'Payload too large', `The request body exceeds ${byteSize(bodyLimit)}.`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return problem(
         415,
@@ -162,7 +186,7 @@ function toProblem(error: FastifyError, request: FastifyRequest): Problem {
     return validationProblem(error);
   }
   if (!isResponseSerializationError(error)) {
-    const known = frameworkProblem(error);
+    const known = frameworkProblem(error, request.routeOptions.bodyLimit);
     if (known) {
       return known;
     }

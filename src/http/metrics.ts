@@ -1,12 +1,20 @@
-import type { FastifyPluginAsync } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { z } from 'zod';
 import type { Database } from '../db/client.js';
+import { problem, sendProblem } from './errors.js';
+import { problems } from './schemas.js';
 
 /*
  * GET /metrics in the Prometheus text format. Labels are route templates, methods, status codes
  * and problem codes: never ids, timebanks or anything personal. Each app has its own registry,
  * so that several apps in one process (as in tests) do not share counters.
+ *
+ * The figures describe the service's load and its refusals, which is not for anyone to read: the
+ * endpoint answers only with "Authorization: Bearer <METRICS_TOKEN>", and without that variable it
+ * does not exist (404, as any unknown path).
  */
 
 export type LedgerMetrics = {
@@ -22,7 +30,27 @@ declare module 'fastify' {
   }
 }
 
-const plugin: FastifyPluginAsync<{ database: Database }> = async (app, { database }) => {
+// Both sides hashed first: equal lengths for timingSafeEqual, and no early exit on length.
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** Compares the bearer token in constant time; answers 404 or 401 itself when it does not pass. */
+function metricsGuard(token: string | undefined) {
+  const expected = token === undefined ? undefined : digest(token);
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!expected) {
+      return sendProblem(reply, problem(404, 'not_found', 'Not found', `No route ${request.method} ${request.url}.`));
+    }
+    const header = request.headers.authorization ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!timingSafeEqual(digest(given), expected)) {
+      reply.header('WWW-Authenticate', 'Bearer');
+      return sendProblem(reply, problem(401, 'unauthorized', 'Unauthorized', 'Send the metrics token as "Authorization: Bearer <METRICS_TOKEN>".'));
+    }
+    return undefined;
+  };
+}
+
+const plugin: FastifyPluginAsync<{ database: Database; token: string | undefined }> = async (app, { database, token }) => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'timebank_' });
   const latency = new Histogram({
@@ -71,10 +99,27 @@ const plugin: FastifyPluginAsync<{ database: Database }> = async (app, { databas
     latency.observe({ route, method: request.method, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
     done();
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    reply.type(registry.contentType);
-    return registry.metrics();
-  });
+  app.get(
+    '/metrics',
+    {
+      onRequest: metricsGuard(token),
+      schema: {
+        operationId: 'getMetrics',
+        summary: 'Prometheus metrics (with METRICS_TOKEN as the bearer token)',
+        description: 'The Prometheus text format. Not found when METRICS_TOKEN is not set.',
+        tags: ['operations'],
+        security: [{ metricsToken: [] }],
+        response: {
+          200: { description: 'The metrics', content: { 'text/plain': { schema: z.string() } } },
+          ...problems(401, 404),
+        },
+      },
+    },
+    async (_request, reply) => {
+      reply.type(registry.contentType);
+      return registry.metrics();
+    },
+  );
 };
 
 export const metrics = fp(plugin, { name: 'metrics' });

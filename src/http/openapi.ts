@@ -12,7 +12,7 @@ export async function generateOpenApiYaml(): Promise<string> {
       jwtSecret: 'openapi-generation-only-never-serves-requests',
       tokenTtlSeconds: 900,
       logLevel: 'silent',
-      loginRateLimit: { max: 1, windowSeconds: 1 },
+      loginRateLimit: { max: 1, perIdentifierMax: 1, perAddressMax: 1, windowSeconds: 1 },
     },
     database,
   });

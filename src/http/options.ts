@@ -11,4 +11,6 @@ export type RouteOptions = {
   pseudonymKey: Buffer;
   /** Group commit: at most this many single transfers per transaction (1: each its own). */
   transferGroupMax: number;
+  /** How long a login's session lasts without a refresh. */
+  sessionTtlSeconds: number;
 };

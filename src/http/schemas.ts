@@ -54,7 +54,8 @@ export const problemSchema = z
     errors: z
       .array(z.object({ field: z.string(), location: z.string(), message: z.string() }))
       .optional()
-      .describe('Per-field errors, for code validation_failed'),
+      .describe('Per-field errors, for code validation_failed: at most 20'),
+    errorsTruncated: z.boolean().optional().describe('Present (true) when there were more than 20 field errors and only the first 20 are listed'),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 
@@ -64,7 +65,7 @@ const problemDescriptions: Record<number, string> = {
   403: 'Not allowed for this caller',
   404: 'Not found, or not visible to this caller',
   409: 'Conflicts with the current state',
-  413: 'Request body larger than 1 MiB',
+  413: 'Request body too large (1 MiB; 16 KiB at the token endpoint)',
   415: 'Body is not JSON',
   422: 'Refused by a business rule',
   429: 'Too many requests',
@@ -78,6 +79,7 @@ export function problems(...statuses: number[]) {
       status,
       {
         description: problemDescriptions[status] ?? 'Error',
+        ...(status === 429 ? { headers: retryAfterHeader } : {}),
         content: { 'application/problem+json': { schema: problemSchema } },
       },
     ]),
@@ -86,6 +88,11 @@ export function problems(...statuses: number[]) {
     { description: string; content: { 'application/problem+json': { schema: typeof problemSchema } } }
   >;
 }
+
+/** Every 429 says when to try again. */
+const retryAfterHeader = {
+  'Retry-After': { type: 'string' as const, description: 'Seconds until the limit that refused the request resets' },
+};
 
 // Problems every authenticated JSON-body write can give.
 export const writeProblems = [400, 401, 403, 404, 413, 415] as const;
@@ -120,7 +127,15 @@ export const settingsSchema = z
     confirmation: z
       .enum(['none', 'counterparty'])
       .describe('counterparty: hours recorded by the giver wait for the receiver'),
-    autoConfirmAfterHours: z.int().describe('Pending transfers post by themselves after this'),
+    autoConfirmAfterHours: z
+      .int()
+      .describe("A pending transfer's deadline, in hours (0: none): a broker's pending transfer posts by itself then; a member's claim nobody confirmed expires (see autoConfirmMemberClaims)"),
+    autoConfirmMemberClaims: z
+      .boolean()
+      .describe("true: a member's claim its payer has not confirmed by the deadline posts (within the limits) instead of expiring (default false)"),
+    maxOpenClaims: z
+      .int()
+      .describe("How many members' claims may wait on one payer at once (on the commons: per claimant); one more is 422 too_many_open_claims (default 5)"),
   })
   .meta({ id: 'TimebankSettings' });
 
@@ -129,6 +144,8 @@ export const settingsChangeSchema = z.strictObject({
   defaultMaxBalanceMinutes: z.int().min(0).max(10_000_000).optional(),
   confirmation: z.enum(['none', 'counterparty']).optional(),
   autoConfirmAfterHours: z.int().min(0).max(8760).optional(),
+  autoConfirmMemberClaims: z.boolean().optional(),
+  maxOpenClaims: z.int().min(0).max(1000).optional(),
 });
 
 export const timebankSchema = z
@@ -163,6 +180,10 @@ export const clientSchema = z
     name: z.string(),
     scopes: z.array(scope),
     createdAt: timestamp,
+    createdByMemberId: id.nullable().describe('The coordinator who registered it; null when a platform admin did'),
+    lastUsedAt: timestamp.nullable().describe('The last time it obtained an access token'),
+    revokedAt: timestamp.nullable().describe('Set once the client is revoked: its tokens no longer work'),
+    previousSecretExpiresAt: timestamp.nullable().describe('After a rotation, the old secret works until then'),
   })
   .meta({ id: 'Client' });
 
@@ -224,7 +245,9 @@ export const transferSchema = z
     offerId: id.nullable(),
     brokered: z.boolean().describe('Recorded by a coordinator or partner on the parties\' behalf'),
     createdAt: timestamp,
-    autoConfirmAt: timestamp.nullable().describe('A pending transfer posts by itself at this time'),
+    autoConfirmAt: timestamp
+      .nullable()
+      .describe("A pending transfer's deadline: a brokered one posts by itself then; a member's claim expires (or posts, if the timebank's autoConfirmMemberClaims)"),
     postedAt: timestamp.nullable(),
     resolvedAt: timestamp.nullable(),
     sequence: z.int().nullable().describe('Position in the timebank\'s hash chain, once posted'),
@@ -243,8 +266,8 @@ export const accountSchema = z
     memberId: id.nullable(),
     kind: z.enum(['member', 'commons']),
     balanceMinutes: z.int(),
-    pendingDebitMinutes: z.int(),
-    pendingCreditMinutes: z.int(),
+    pendingDebitMinutes: z.int().describe("Held by brokered pending transfers from this account (a member's claim on it holds nothing)"),
+    pendingCreditMinutes: z.int().describe('Held by pending transfers to this account, claims included'),
     availableMinutes: z.int().describe('What can still be spent: balance - pending debits - floor'),
     minBalanceMinutes: z.int(),
     maxBalanceMinutes: z.int(),

@@ -1,24 +1,35 @@
 import { and, eq } from 'drizzle-orm';
 import { Rejection } from '../domain/errors.js';
+import { normalizeIdentifier } from '../domain/identifier.js';
 import { normalizeEmail } from '../domain/member.js';
 import { clientScopes, type ClientScope, type Principal } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
-import { findClientForLogin } from '../db/queries/clients.js';
+import { findClientForLogin, markClientUsed } from '../db/queries/clients.js';
 import { members, platformAdmins, timebanks } from '../db/schema.js';
 import { hashSecret, verifySecret } from './credentials.js';
 import { newId } from './ids.js';
+import { openSession, refreshSession, type Person } from './sessions.js';
 
 const wrongCredentials = () =>
   new Rejection('invalid_grant', 'The email or password is wrong.');
 
+/** Whom a grant proved, and the token version its access tokens must carry. */
+export type Authenticated<P extends Principal = Principal> = { principal: P; tokenVersion: number };
+
+/** Without a timebank, the members of every timebank with the email are tried, up to this many. */
+const MAX_MEMBERSHIPS_TRIED = 5;
+
 /**
  * The password grant. Without a timebank (its id or its slug) the email must name a platform
- * admin or exactly one member; with it, the member of that timebank.
+ * admin, or the password must open exactly one of the memberships with that email; with it, the
+ * member of that timebank. Memberships whose password does not match play no part, so that
+ * someone who takes the same email in another timebank can neither lock its owner out nor learn
+ * that the address is registered there.
  */
 export async function authenticateWithPassword(
   db: Db,
   grant: { username: string; password: string; timebankId?: string | undefined; timebankSlug?: string | undefined },
-): Promise<Principal> {
+): Promise<Authenticated<Person>> {
   const email = normalizeEmail(grant.username);
   if (grant.timebankSlug !== undefined) {
     const [timebank] = await db.select({ id: timebanks.id }).from(timebanks).where(eq(timebanks.slug, grant.timebankSlug.trim().toLowerCase()));
@@ -33,7 +44,7 @@ export async function authenticateWithPassword(
     const [admin] = await db.select().from(platformAdmins).where(eq(platformAdmins.email, email));
     if (admin) {
       if (await verifySecret(admin.passwordHash, grant.password)) {
-        return { type: 'admin', id: admin.id };
+        return { principal: { type: 'admin', id: admin.id }, tokenVersion: admin.tokenVersion };
       }
       throw wrongCredentials();
     }
@@ -41,41 +52,52 @@ export async function authenticateWithPassword(
   const candidates = await db
     .select()
     .from(members)
-    .where(
-      and(
-        eq(members.email, email),
-        grant.timebankId ? eq(members.timebankId, grant.timebankId) : undefined,
-      ),
-    )
-    .limit(2);
-  if (candidates.length > 1) {
-    // Verify first, so that the answer does not reveal where an email is registered.
-    await verifySecret(null, grant.password);
-    throw new Rejection(
-      'invalid_request',
-      'This email belongs to members of several timebanks: pass timebank_id.',
-      { field: 'timebank_id' },
-    );
+    .where(and(eq(members.email, email), grant.timebankId ? eq(members.timebankId, grant.timebankId) : undefined))
+    .orderBy(members.createdAt)
+    .limit(MAX_MEMBERSHIPS_TRIED);
+  const opened = [];
+  for (const candidate of candidates) {
+    if (await verifySecret(candidate.passwordHash, grant.password)) opened.push(candidate);
   }
-  const member = candidates[0];
-  if (!(await verifySecret(member?.passwordHash, grant.password)) || !member) {
+  if (candidates.length === 0) await verifySecret(null, grant.password);
+  if (opened.length > 1) {
+    throw new Rejection('invalid_request', 'This email and password open memberships of several timebanks: pass timebank_id.', {
+      field: 'timebank_id',
+    });
+  }
+  const member = opened[0];
+  if (!member) {
     throw wrongCredentials();
   }
   if (member.status !== 'active') {
     throw new Rejection('invalid_grant', `This membership is ${member.status}.`);
   }
-  return { type: 'member', id: member.id, timebankId: member.timebankId, role: member.role };
+  return {
+    principal: { type: 'member', id: member.id, timebankId: member.timebankId, role: member.role },
+    tokenVersion: member.tokenVersion,
+  };
 }
 
-/** The client_credentials grant; `requestedScopes` narrows the client's scopes. */
+/**
+ * The client_credentials grant; `requestedScopes` narrows the client's scopes. A revoked client
+ * is refused; after a rotation, the previous secret works until its grace period ends.
+ */
 export async function authenticateClient(
   db: Db,
   grant: { clientId: string; clientSecret: string; requestedScopes?: string[] | undefined },
-): Promise<Principal> {
-  const client = /^[0-9a-f-]{36}$/i.test(grant.clientId)
-    ? await findClientForLogin(db, grant.clientId.toLowerCase())
+  now: Date,
+): Promise<Authenticated> {
+  // Spelt as the login limits count it: a padded or upper-case id is the same client.
+  const clientId = normalizeIdentifier(grant.clientId);
+  const client = /^[0-9a-f-]{36}$/.test(clientId)
+    ? await findClientForLogin(db, clientId)
     : undefined;
-  if (!(await verifySecret(client?.secretHash, grant.clientSecret)) || !client) {
+  const current = await verifySecret(client?.secretHash, grant.clientSecret);
+  const previous =
+    !current && client?.previousSecretHash && client.previousSecretExpiresAt && client.previousSecretExpiresAt > now
+      ? await verifySecret(client.previousSecretHash, grant.clientSecret)
+      : false;
+  if (!client || (!current && !previous) || client.revokedAt !== null) {
     throw new Rejection('invalid_client', 'The client id or secret is wrong.');
   }
   const granted = client.scopes as ClientScope[];
@@ -88,12 +110,38 @@ export async function authenticateClient(
       throw new Rejection('invalid_scope', `This client may not have: ${unknown.join(' ')}.`);
     }
   }
+  await markClientUsed(db, client.timebankId, client.id, now);
   return {
-    type: 'client',
-    id: client.id,
-    timebankId: client.timebankId,
-    scopes: requested ? (requested as ClientScope[]) : granted,
+    principal: { type: 'client', id: client.id, timebankId: client.timebankId, scopes: requested ? (requested as ClientScope[]) : granted },
+    tokenVersion: 0,
   };
+}
+
+export type Grant =
+  | { type: 'password'; username: string; password: string; timebankId?: string | undefined; timebankSlug?: string | undefined }
+  | { type: 'client_credentials'; clientId: string; clientSecret: string; requestedScopes?: string[] | undefined }
+  | { type: 'refresh_token'; refreshToken: string };
+
+/**
+ * The token endpoint's grants. A person's login opens a session, and its refresh token comes
+ * with the access token; a refresh rotates it; a client gets an access token alone.
+ */
+export async function grantToken(
+  db: Db,
+  grant: Grant,
+  sessionTtlSeconds: number,
+  now: Date,
+): Promise<Authenticated & { refreshToken?: string }> {
+  switch (grant.type) {
+    case 'password': {
+      const { principal, tokenVersion } = await authenticateWithPassword(db, grant);
+      return openSession(db, principal, tokenVersion, sessionTtlSeconds, now);
+    }
+    case 'refresh_token':
+      return refreshSession(db, grant.refreshToken, sessionTtlSeconds, now);
+    case 'client_credentials':
+      return authenticateClient(db, grant, now);
+  }
 }
 
 /** Creates the platform admin named in the configuration when no admin has that email. */

@@ -28,6 +28,8 @@ export type WriteRequest = {
       }
     | undefined;
   now: Date;
+  /** The HTTP request's id, for the audit log. */
+  requestId?: string | undefined;
 };
 
 export type Decision = Outcome & { write: Omit<LedgerWrite, 'idempotency' | 'timebankId'> };

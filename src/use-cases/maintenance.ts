@@ -2,7 +2,7 @@ import { lt } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { checkpointsDue, writeCheckpoint } from '../db/queries/reports.js';
 import { idempotencyKeys } from '../db/schema.js';
-import { autoConfirmDue } from './transfers.js';
+import { resolveDue } from './transfers.js';
 
 /** Idempotency keys are kept at least 24 hours; older ones are removed after 48. */
 export const IDEMPOTENCY_RETENTION_HOURS = 48;
@@ -15,14 +15,15 @@ export const IDEMPOTENCY_RETENTION_HOURS = 48;
 export const CHECKPOINT_EVERY = 1_000;
 
 /**
- * The periodic work every API process runs: pending transfers past their deadline post (or
- * expire), old idempotency keys go, and ledgers that have moved on get a new checkpoint. Safe
+ * The periodic work every API process runs: pending transfers past their deadline post or
+ * expire (a member's claim nobody confirmed expires unless the timebank lets claims post by
+ * themselves), old idempotency keys go, and ledgers that have moved on get a new checkpoint. Safe
  * to run in several processes at once: each resolution locks its transfer and re-checks that
  * it is still pending, and a checkpoint another process wrote first is left as it is (the
  * totals would be the same).
  */
 export async function runMaintenance(db: Db, now: Date) {
-  const resolved = await autoConfirmDue(db, now);
+  const resolved = await resolveDue(db, now);
   const cutoff = new Date(now.getTime() - IDEMPOTENCY_RETENTION_HOURS * 3_600_000);
   await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, cutoff));
   await checkpointLedgers(db, now);

@@ -1,15 +1,18 @@
-import { and, eq } from 'drizzle-orm';
-import { Rejection, notFound } from '../domain/errors.js';
+import { and, eq, sql } from 'drizzle-orm';
+import { changedFields, HIDDEN, type Acting } from '../domain/audit.js';
+import { Rejection, invalidField, notFound } from '../domain/errors.js';
 import { withoutUndefined } from '../domain/objects.js';
-import { normalizeEmail, type MemberChange, type MemberKind } from '../domain/member.js';
+import { credentialEffects, normalizeEmail, type MemberChange, type MemberKind } from '../domain/member.js';
 import type { MemberRole } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { findMember, presentMember, type Member } from '../db/queries/members.js';
+import { findMember, findMemberRow, presentMember, type Member } from '../db/queries/members.js';
 import { findTimebank } from '../db/queries/timebanks.js';
 import { accounts, members } from '../db/schema.js';
-import { hashSecret } from './credentials.js';
+import { appendAudit } from './audit.js';
+import { hashSecret, verifySecret } from './credentials.js';
 import { newId } from './ids.js';
+import { revokeSessionsOf } from './sessions.js';
 
 export type CreateMemberInput = {
   displayName: string;
@@ -19,12 +22,16 @@ export type CreateMemberInput = {
   role?: MemberRole | undefined;
 };
 
-/** A member and its account, opened with the timebank's default limits, in one transaction. */
+/**
+ * A member and its account, opened with the timebank's default limits, in one transaction; when
+ * a coordinator, admin or client adds it, the audit log records who.
+ */
 export async function createMember(
   db: Db,
   timebankId: string,
   input: CreateMemberInput,
   now: Date,
+  acting?: Acting,
 ): Promise<Member> {
   // Hash before the transaction: it takes tens of milliseconds and needs no lock.
   const passwordHash = input.password ? await hashSecret(input.password) : null;
@@ -60,6 +67,10 @@ export async function createMember(
         maxBalanceMinutes: timebank.defaultMaxBalanceMinutes,
         createdAt: now,
       });
+      if (acting) {
+        const added = { displayName: member!.displayName, email: member!.email, role: member!.role, status: member!.status };
+        await appendAudit(tx, acting, { timebankId, action: 'member.created', target: { type: 'member', id: memberId }, changes: changedFields({}, added) }, now);
+      }
       return presentMember({ ...member!, accountId });
     });
   } catch (error) {
@@ -67,35 +78,88 @@ export async function createMember(
   }
 }
 
+/**
+ * Changes a member's record. The checks of credentialEffects apply, the sessions it names end
+ * in the same transaction (a token version bump ends every access token at its next request),
+ * and the change is recorded in the audit log when someone else made it or it touched the
+ * email or password.
+ */
 export async function updateMember(
   db: Db,
   timebankId: string,
   memberId: string,
-  change: MemberChange,
+  change: MemberChange & { currentPassword?: string | undefined },
+  acting: Acting,
   now: Date,
 ): Promise<Member> {
-  const passwordHash = change.password ? await hashSecret(change.password) : undefined;
-  const { password: _password, ...fields } = change;
+  const { currentPassword, password, ...fields } = change;
+  const before = await findMemberRow(db, timebankId, memberId);
+  if (!before) throw notFound('Member');
+  const effects = credentialEffects(acting.principal, before, change);
+  if (effects.needsCurrentPassword) await requireCurrentPassword(before.passwordHash, currentPassword);
+  const passwordHash = password ? await hashSecret(password) : undefined;
+  const normalised = withoutUndefined({
+    ...fields,
+    displayName: fields.displayName?.trim(),
+    email: fields.email === undefined ? undefined : normalizeEmail(fields.email),
+  });
   try {
-    const [updated] = await db
-      .update(members)
-      .set({
-        ...withoutUndefined(fields),
-        ...(fields.displayName === undefined ? {} : { displayName: fields.displayName.trim() }),
-        ...(fields.email === undefined ? {} : { email: normalizeEmail(fields.email) }),
-        ...(passwordHash === undefined ? {} : { passwordHash }),
-        updatedAt: now,
-      })
-      .where(and(eq(members.timebankId, timebankId), eq(members.id, memberId)))
-      .returning({ id: members.id });
-    if (!updated) {
-      throw notFound('Member');
-    }
+    await db.transaction(async (tx) => {
+      const [updated] = await tx
+        .update(members)
+        .set({
+          ...normalised,
+          ...(passwordHash === undefined ? {} : { passwordHash }),
+          ...(effects.endSessions === 'all' ? { tokenVersion: sql`${members.tokenVersion} + 1` } : {}),
+          updatedAt: now,
+        })
+        .where(and(eq(members.timebankId, timebankId), eq(members.id, memberId)))
+        .returning({ id: members.id });
+      if (!updated) throw notFound('Member');
+      if (effects.endSessions !== 'none') {
+        const current = acting.principal.type === 'member' ? acting.principal.sessionId : undefined;
+        await revokeSessionsOf(tx, memberId, now, effects.endSessions === 'others' ? current : undefined);
+      }
+      const self = acting.principal.type === 'member' && acting.principal.id === memberId;
+      const changes = changedFields(before, normalised);
+      if (password !== undefined) changes.password = [HIDDEN, self ? '(changed)' : '(reset)'];
+      if (!self || changes.email || changes.password) {
+        await appendAudit(tx, acting, { timebankId, action: 'member.updated', target: { type: 'member', id: memberId }, changes }, now);
+      }
+    });
   } catch (error) {
     throw emailTakenOr(error);
   }
   const member = await findMember(db, timebankId, memberId);
   return member ?? Promise.reject(notFound('Member'));
+}
+
+/** "Log out everywhere": ends every session and access token of the member. */
+export async function endAllSessions(db: Db, timebankId: string, memberId: string, acting: Acting, now: Date): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(members)
+      .set({ tokenVersion: sql`${members.tokenVersion} + 1` })
+      .where(and(eq(members.timebankId, timebankId), eq(members.id, memberId)))
+      .returning({ tokenVersion: members.tokenVersion });
+    if (!updated) throw notFound('Member');
+    await revokeSessionsOf(tx, memberId, now);
+    await appendAudit(
+      tx,
+      acting,
+      { timebankId, action: 'member.sessions_revoked', target: { type: 'member', id: memberId }, changes: { tokenVersion: [updated.tokenVersion - 1, updated.tokenVersion] } },
+      now,
+    );
+  });
+}
+
+async function requireCurrentPassword(passwordHash: string | null, currentPassword: string | undefined): Promise<void> {
+  if (currentPassword === undefined) {
+    throw invalidField('body', 'currentPassword', 'is required to change your own email or password');
+  }
+  if (!(await verifySecret(passwordHash, currentPassword))) {
+    throw new Rejection('current_password_wrong', 'The current password is wrong.', { field: 'currentPassword' });
+  }
 }
 
 function emailTakenOr(error: unknown): unknown {

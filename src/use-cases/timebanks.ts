@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { changedFields, type Acting } from '../domain/audit.js';
 import { defaultCategoryTree } from '../domain/categories.js';
 import { Rejection, notFound } from '../domain/errors.js';
 import { defaultTimebankSettings, mergeSettings, slugify, type TimebankSettings } from '../domain/timebank.js';
@@ -7,6 +8,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import { findTimebank, presentTimebank, type Timebank } from '../db/queries/timebanks.js';
 import { GENESIS_HASH } from '../domain/ledger.js';
 import { accounts, categories, ledgerHeads, timebanks } from '../db/schema.js';
+import { appendAudit } from './audit.js';
 import { newId } from './ids.js';
 
 export type CreateTimebankInput = {
@@ -19,7 +21,7 @@ export type CreateTimebankInput = {
  * A timebank, its commons account, the head of its hash chain and its starting category
  * taxonomy, in one transaction.
  */
-export async function createTimebank(db: Db, input: CreateTimebankInput, now: Date): Promise<Timebank> {
+export async function createTimebank(db: Db, input: CreateTimebankInput, now: Date, acting?: Acting): Promise<Timebank> {
   const settings = mergeSettings(defaultTimebankSettings, input.settings);
   const timebankId = newId();
   const commonsAccountId = newId();
@@ -41,6 +43,10 @@ export async function createTimebank(db: Db, input: CreateTimebankInput, now: Da
       });
       await tx.insert(ledgerHeads).values({ timebankId, lastSequence: 0, lastHash: GENESIS_HASH, lastPostedAt: now });
       await tx.insert(categories).values(defaultCategoryRows(timebankId, now));
+      if (acting) {
+        const changes = changedFields({}, { name: created!.name, slug, ...settingsFields(settings) });
+        await appendAudit(tx, acting, { timebankId, action: 'timebank.created', target: { type: 'timebank', id: timebankId }, changes }, now);
+      }
       return created!;
     });
     return presentTimebank(row);
@@ -52,6 +58,11 @@ export async function createTimebank(db: Db, input: CreateTimebankInput, now: Da
     }
     throw error;
   }
+}
+
+/** Settings as audit fields, `settings.<name>`, so that each changed setting shows alone. */
+function settingsFields(settings: TimebankSettings): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(settings).map(([name, value]) => [`settings.${name}`, value]));
 }
 
 function defaultCategoryRows(timebankId: string, createdAt: Date) {
@@ -74,18 +85,26 @@ export async function updateTimebank(
   db: Db,
   timebankId: string,
   change: UpdateTimebankInput,
+  acting: Acting,
+  now: Date,
 ): Promise<Timebank> {
   return db.transaction(async (tx) => {
     const current = await findTimebank(tx, timebankId, { forUpdate: true });
     if (!current) {
       throw notFound('Timebank');
     }
-    const settings = mergeSettings(presentTimebank(current).settings, change.settings);
+    const before = presentTimebank(current);
+    const settings = mergeSettings(before.settings, change.settings);
     const [updated] = await tx
       .update(timebanks)
       .set({ ...settings, ...(change.name === undefined ? {} : { name: change.name.trim() }) })
       .where(eq(timebanks.id, timebankId))
       .returning();
+    const changes = {
+      ...changedFields({ name: before.name }, { name: updated!.name }),
+      ...changedFields(settingsFields(before.settings), settingsFields(settings)),
+    };
+    await appendAudit(tx, acting, { timebankId, action: 'timebank.updated', target: { type: 'timebank', id: timebankId }, changes }, now);
     return presentTimebank(updated!);
   });
 }

@@ -1,23 +1,32 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import type { AuditChanges } from '../domain/audit.js';
+import { appendAudit } from './audit.js';
 import { keyInUse, keyReused, Rejection, notFound } from '../domain/errors.js';
 import {
-  chainHash,
+  AccountChanges,
+  Chain,
+  atDeadline,
   checkLimits,
+  checkNewTransfer,
+  checkOpenClaims,
   checkParties,
+  checkReferences,
+  deadlineOf,
   post,
   release,
+  reservationOf,
   reserve,
   resolvePending,
+  waitsForConfirmation,
   type AccountState,
-  type ChainedTransfer,
   type Entry,
+  type Party,
 } from '../domain/ledger.js';
 import { isCoordinatorOf, type Principal } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
-import { idempotencyKeyId, lockIdempotencyKeys, lockAccounts, lockHead, persist, type Head, type LedgerWrite, type NewTransfer } from '../db/ledger.js';
+import { existingReferences, idempotencyKeyId, lockIdempotencyKeys, lockAccounts, lockHead, OpenClaims, persist, type Head, type LedgerWrite, type NewTransfer } from '../db/ledger.js';
 import { findReversalOf, lockTransfer, presentTransfer, findDuePendingTransfers } from '../db/queries/transfers.js';
-import { findTimebank } from '../db/queries/timebanks.js';
-import { categories, listings, type TransferRow } from '../db/schema.js';
+import { findTimebank, settingsOf } from '../db/queries/timebanks.js';
+import type { TransferRow } from '../db/schema.js';
 import { newId } from './ids.js';
 import { callerOf, ledgerWrite, type Decision, type WriteRequest, type WriteResult } from './ledger-write.js';
 
@@ -35,45 +44,6 @@ export type TransferInput = {
 
 type Write = Omit<LedgerWrite, 'idempotency' | 'timebankId'>;
 
-/** The accounts a write locked, by id, and which of them it changed (each state is immutable). */
-class AccountChanges {
-  private readonly locked: Map<string, AccountState>;
-  constructor(private readonly current: Map<string, AccountState>) {
-    this.locked = new Map(current);
-  }
-  get(id: string, field: string): AccountState {
-    const account = this.current.get(id);
-    if (!account) {
-      throw new Rejection('not_found', `Account ${id} was not found in this timebank.`, { field });
-    }
-    return account;
-  }
-  set(...accounts: AccountState[]): void {
-    for (const account of accounts) this.current.set(account.id, account);
-  }
-  /** Only the accounts whose state moved: a group commit locks some that its refusals leave alone. */
-  changed(): Write['accounts'] {
-    return [...this.current.values()]
-      .filter((next) => next !== this.locked.get(next.id))
-      .map((next) => ({ next, lockedVersion: this.locked.get(next.id)!.version }));
-  }
-}
-
-/** The chain head while a write appends to it: sequence, hash and a non-decreasing clock. */
-class Chain {
-  constructor(private head: Head, private readonly timebankId: string) {}
-  append(row: Omit<ChainedTransfer, 'timebankId' | 'sequence' | 'postedAt'>, now: Date) {
-    const postedAt = now > this.head.lastPostedAt ? now : this.head.lastPostedAt;
-    const sequence = this.head.lastSequence + 1;
-    const hash = chainHash(this.head.lastHash, { ...row, timebankId: this.timebankId, sequence, postedAt });
-    this.head = { lastSequence: sequence, lastHash: hash, lastPostedAt: postedAt };
-    return { sequence, hash, postedAt };
-  }
-  get current(): Head {
-    return this.head;
-  }
-}
-
 function isBroker(principal: Principal, timebankId: string): boolean {
   return principal.type === 'client' || isCoordinatorOf(principal, timebankId);
 }
@@ -82,53 +52,11 @@ function isBroker(principal: Principal, timebankId: string): boolean {
  * Who is asking, in the terms of the transfer: payer, payee or broker. A coordinator who is
  * itself a party is that party, so that nobody confirms hours paid to themselves.
  */
-function partyOf(principal: Principal, timebankId: string, payer: AccountState, payee: AccountState) {
-  if (principal.type === 'member' && payer.memberId === principal.id) return 'payer' as const;
-  if (principal.type === 'member' && payee.memberId === principal.id) return 'payee' as const;
-  if (isBroker(principal, timebankId)) return 'broker' as const;
+function partyOf(principal: Principal, timebankId: string, payer: { memberId: string | null }, payee: { memberId: string | null }): Party | undefined {
+  if (principal.type === 'member' && payer.memberId === principal.id) return 'payer';
+  if (principal.type === 'member' && payee.memberId === principal.id) return 'payee';
+  if (isBroker(principal, timebankId)) return 'broker';
   return undefined;
-}
-
-type References = { categories: Set<string>; requests: Set<string>; offers: Set<string> };
-
-/**
- * The categories, requests and offers the transfers name that exist in this timebank: read in
- * at most two queries, before any account is locked, so that locks are not held across them.
- */
-async function existingReferences(tx: Db, timebankId: string, items: TransferInput[]): Promise<References> {
-  const found: References = { categories: new Set(), requests: new Set(), offers: new Set() };
-  const categoryIds = [...new Set(items.flatMap((item) => (item.categoryId ? [item.categoryId] : [])))];
-  const listingIds = [...new Set(items.flatMap((item) => [item.requestId, item.offerId].filter((id): id is string => id !== undefined)))];
-  if (categoryIds.length > 0) {
-    const rows = await tx
-      .select({ id: categories.id })
-      .from(categories)
-      .where(and(eq(categories.timebankId, timebankId), inArray(categories.id, categoryIds)));
-    for (const row of rows) found.categories.add(row.id);
-  }
-  if (listingIds.length > 0) {
-    const rows = await tx
-      .select({ id: listings.id, kind: listings.kind })
-      .from(listings)
-      .where(and(eq(listings.timebankId, timebankId), inArray(listings.id, listingIds)));
-    for (const row of rows) (row.kind === 'request' ? found.requests : found.offers).add(row.id);
-  }
-  return found;
-}
-
-/** A transfer may name a category, and the request and offer it settles: all this timebank's. */
-function checkReferences(item: TransferInput, found: References): void {
-  if (item.categoryId && !found.categories.has(item.categoryId)) {
-    throw new Rejection('unknown_category', 'The category does not exist in this timebank.', { field: 'categoryId' });
-  }
-  for (const [kind, listingId, field, known] of [
-    ['request', item.requestId, 'requestId', found.requests],
-    ['offer', item.offerId, 'offerId', found.offers],
-  ] as const) {
-    if (listingId && !known.has(listingId)) {
-      throw new Rejection('not_found', `The ${kind} was not found in this timebank.`, { field });
-    }
-  }
 }
 
 function newTransferRow(request: WriteRequest, input: TransferInput, brokered: boolean): Omit<NewTransfer, 'status' | 'sequence' | 'hash' | 'postedAt' | 'resolvedAt' | 'autoConfirmAt'> {
@@ -152,20 +80,51 @@ function newTransferRow(request: WriteRequest, input: TransferInput, brokered: b
   };
 }
 
+/** The timebank's settings a pending transfer needs, read as the write's transaction sees them. */
+async function transferSettings(tx: Db, timebankId: string) {
+  const timebank = await findTimebank(tx, timebankId);
+  if (!timebank) {
+    throw notFound('Timebank');
+  }
+  return settingsOf(timebank);
+}
+
 /**
- * Decides one new transfer against the accounts as they stand in `accounts`, updating them.
- * Shared by single transfers and batches, so both apply exactly the same rules.
+ * What the transfers of one write share, each read when first needed: the timebank's settings
+ * (a payment posted at once needs none), the chain head (locked when the first transfer posts
+ * and held to commit: the shorter that hold, the more transfers a timebank can post per second)
+ * and the claims waiting on each payer.
+ */
+class WriteScope {
+  private settingsRead: ReturnType<typeof transferSettings> | undefined;
+  private chainLocked: Chain | undefined;
+  readonly openClaims: OpenClaims;
+  constructor(private readonly tx: Db, private readonly timebankId: string, readonly accounts: AccountChanges) {
+    this.openClaims = new OpenClaims(tx, timebankId);
+  }
+  settings() {
+    return (this.settingsRead ??= transferSettings(this.tx, this.timebankId));
+  }
+  async chain(): Promise<Chain> {
+    return (this.chainLocked ??= new Chain(await lockHead(this.tx, this.timebankId), this.timebankId));
+  }
+  get head(): Head | undefined {
+    return this.chainLocked?.current;
+  }
+}
+
+/**
+ * Decides one new transfer against the accounts as they stand in the write, updating them.
+ * Shared by single transfers, batches and groups, so all apply exactly the same rules.
  */
 async function decideTransfer(
   request: WriteRequest,
   input: TransferInput,
-  accounts: AccountChanges,
-  settings: () => Promise<{ confirmation: 'none' | 'counterparty'; autoConfirmAfterHours: number }>,
-  chain: () => Promise<Chain>,
+  scope: WriteScope,
 ): Promise<{ row: NewTransfer; entries: Array<Entry & { transferId: string; postedAt: Date }> }> {
-  const payer = accounts.get(input.payerAccountId, 'payerAccountId');
-  const payee = accounts.get(input.payeeAccountId, 'payeeAccountId');
-  checkParties(payer, payee);
+  const payer = scope.accounts.get(input.payerAccountId, 'payerAccountId');
+  const payee = scope.accounts.get(input.payeeAccountId, 'payeeAccountId');
+  // Who asks comes first: a member recording for others learns nothing of their accounts.
   const party = partyOf(request.principal, request.timebankId, payer, payee);
   if (!party) {
     throw new Rejection('forbidden', 'A member may only record transfers to or from its own account.');
@@ -173,64 +132,43 @@ async function decideTransfer(
   if (party !== 'broker' && input.pending !== undefined) {
     throw new Rejection('forbidden', 'Only coordinators and partner apps choose whether a transfer waits.', { field: 'pending' });
   }
-  // Hours claimed from the commons always wait for a coordinator.
-  const pending =
-    party === 'broker'
-      ? input.pending === true
-      : party === 'payee' && (payer.kind === 'commons' || (await settings()).confirmation === 'counterparty');
-  checkLimits(payer, payee, input.minutes);
+  const confirmation = party === 'payee' ? (await scope.settings()).confirmation : 'none';
+  const pending = waitsForConfirmation(party, payer, { pendingAsked: input.pending === true, confirmation });
+  const claim = pending && party !== 'broker';
+  checkNewTransfer(payer, payee, input.minutes, { viewer: party, claim });
   const base = newTransferRow(request, input, party === 'broker');
   if (pending) {
-    // Claims on the commons wait for a coordinator: they never confirm themselves.
-    const hours = party !== 'broker' && payer.kind === 'commons' ? 0 : (await settings()).autoConfirmAfterHours;
-    accounts.set(...Object.values(reserve(payer, payee, input.minutes)));
-    return {
-      row: {
-        ...base,
-        status: 'pending',
-        sequence: null,
-        hash: null,
-        postedAt: null,
-        resolvedAt: null,
-        autoConfirmAt: hours > 0 ? new Date(request.now.getTime() + hours * 3_600_000) : null,
-      },
-      entries: [],
-    };
+    const settings = await scope.settings();
+    if (claim) {
+      const claimant = payer.kind === 'commons' ? payee.id : undefined;
+      checkOpenClaims(await scope.openClaims.count(payer.id, claimant), settings.maxOpenClaims);
+      scope.openClaims.add(payer.id, claimant);
+    }
+    scope.accounts.set(...Object.values(reserve(payer, payee, reservationOf(base))));
+    const autoConfirmAt = deadlineOf(party, payer, request.now, settings.autoConfirmAfterHours);
+    return { row: { ...base, status: 'pending', sequence: null, hash: null, postedAt: null, resolvedAt: null, autoConfirmAt }, entries: [] };
   }
   const posting = post(payer, payee, input.minutes);
-  accounts.set(posting.payer, posting.payee);
-  const chained = (await chain()).append(base, request.now);
+  scope.accounts.set(posting.payer, posting.payee);
+  const chained = (await scope.chain()).append(base, request.now);
   return {
     row: { ...base, status: 'posted', ...chained, resolvedAt: null, autoConfirmAt: null },
     entries: posting.entries.map((entry) => ({ ...entry, transferId: base.id, postedAt: chained.postedAt })),
   };
 }
 
-async function confirmationSettings(tx: Db, request: WriteRequest) {
-  const timebank = await findTimebank(tx, request.timebankId);
-  if (!timebank) {
-    throw notFound('Timebank');
-  }
-  return { confirmation: timebank.confirmation, autoConfirmAfterHours: timebank.autoConfirmAfterHours };
-}
-
 async function decideTransfers(tx: Db, request: WriteRequest, items: TransferInput[], batch: boolean): Promise<Decision> {
   const references = await existingReferences(tx, request.timebankId, items);
-  const accounts = new AccountChanges(
-    await lockAccounts(tx, request.timebankId, items.flatMap((item) => [item.payerAccountId, item.payeeAccountId])),
+  const scope = new WriteScope(
+    tx,
+    request.timebankId,
+    new AccountChanges(await lockAccounts(tx, request.timebankId, items.flatMap((item) => [item.payerAccountId, item.payeeAccountId]))),
   );
-  // Read only when a transfer may wait: a payment posted at once does not need them.
-  let settings: ReturnType<typeof confirmationSettings> | undefined;
-  const lazySettings = () => (settings ??= confirmationSettings(tx, request));
-  // The chain head is locked when the first posted transfer needs it, and held to commit:
-  // the shorter that hold, the more transfers a timebank can post per second.
-  let chain: Chain | undefined;
-  const lockedChain = async () => (chain ??= new Chain(await lockHead(tx, request.timebankId), request.timebankId));
   const decided: Array<Awaited<ReturnType<typeof decideTransfer>>> = [];
   for (const [index, item] of items.entries()) {
     try {
       checkReferences(item, references);
-      decided.push(await decideTransfer(request, item, accounts, lazySettings, lockedChain));
+      decided.push(await decideTransfer(request, item, scope));
     } catch (error) {
       if (batch && error instanceof Rejection) {
         const field = typeof error.extensions.field === 'string' ? `transfers.${index}.${error.extensions.field}` : `transfers.${index}`;
@@ -247,8 +185,8 @@ async function decideTransfers(tx: Db, request: WriteRequest, items: TransferInp
       insertTransfers: decided.map((item) => item.row),
       resolveTransfers: [],
       entries: decided.flatMap((item) => item.entries),
-      accounts: accounts.changed(),
-      head: chain?.current,
+      accounts: scope.accounts.changed(),
+      head: scope.head,
     },
   };
 }
@@ -263,22 +201,23 @@ export function createTransferBatch(request: WriteRequest, items: TransferInput[
 }
 
 /** Who may resolve a pending transfer: brokers, the party that did not create it, and (to withdraw it) its creator. */
-function checkResolver(principal: Principal, timebankId: string, transfer: TransferRow, payer: AccountState, payee: AccountState, action: 'confirm' | 'reject') {
+function checkResolver(principal: Principal, timebankId: string, transfer: TransferRow, payer: AccountState, payee: AccountState, action: 'confirm' | 'reject'): Party {
   const party = partyOf(principal, timebankId, payer, payee);
-  if (party === 'broker') return;
+  if (party === 'broker') return party;
   if (!party) {
     throw notFound('Transfer');
   }
-  const isPayer = party === 'payer';
   const isCreator = transfer.createdByType === principal.type && transfer.createdById === principal.id;
-  if (action === 'reject' && isCreator) return;
-  const counterparty = transfer.brokered ? isPayer : !isCreator;
+  if (action === 'reject' && isCreator) return party;
+  const counterparty = transfer.brokered ? party === 'payer' : !isCreator;
   if (!counterparty) {
     throw new Rejection('forbidden', 'Only the counterparty or a coordinator may confirm this transfer.');
   }
+  return party;
 }
 
-async function decideResolution(tx: Db, request: WriteRequest, transferId: string, action: 'confirm' | 'reject' | 'expire'): Promise<Decision> {
+/** `deadline`: the service resolving a pending transfer whose deadline passed, as the timebank's settings say. */
+async function decideResolution(tx: Db, request: WriteRequest, transferId: string, action: 'confirm' | 'reject' | 'expire' | 'deadline'): Promise<Decision> {
   const transfer = await lockTransfer(tx, request.timebankId, transferId);
   if (!transfer) {
     throw notFound('Transfer');
@@ -288,17 +227,18 @@ async function decideResolution(tx: Db, request: WriteRequest, transferId: strin
   );
   const payer = accounts.get(transfer.payerAccountId, 'payerAccountId');
   const payee = accounts.get(transfer.payeeAccountId, 'payeeAccountId');
-  if (action !== 'expire') {
-    checkResolver(request.principal, request.timebankId, transfer, payer, payee, action);
-  }
+  const party = action === 'confirm' || action === 'reject' ? checkResolver(request.principal, request.timebankId, transfer, payer, payee, action) : 'broker';
+  const resolution = action === 'deadline' ? atDeadline(transfer, await transferSettings(tx, request.timebankId)) : action;
+  const held = reservationOf(transfer);
   let resolved: Pick<TransferRow, 'status' | 'sequence' | 'hash' | 'postedAt' | 'resolvedAt'>;
   const entries: Write['entries'] = [];
   let head: Head | undefined;
-  if (action === 'confirm') {
+  if (resolution === 'confirm') {
     resolvePending(transfer.status, 'posted');
-    checkParties(payer, payee);
-    checkLimits(payer, payee, transfer.minutes, { reserved: true });
-    const posting = post(payer, payee, transfer.minutes, { fromPending: true });
+    // A member's claim meets the payer's limits (and holder) only now: it held none of its room.
+    checkParties(payer, payee, party);
+    checkLimits(payer, payee, transfer.minutes, party, held);
+    const posting = post(payer, payee, transfer.minutes, { held });
     accounts.set(posting.payer, posting.payee);
     const chain = new Chain(await lockHead(tx, request.timebankId), request.timebankId);
     const chained = chain.append(transfer, request.now);
@@ -306,8 +246,8 @@ async function decideResolution(tx: Db, request: WriteRequest, transferId: strin
     resolved = { status: 'posted', ...chained, resolvedAt: request.now };
     entries.push(...posting.entries.map((entry) => ({ ...entry, transferId, postedAt: chained.postedAt })));
   } else {
-    resolved = { status: resolvePending(transfer.status, action === 'reject' ? 'rejected' : 'expired'), sequence: null, hash: null, postedAt: null, resolvedAt: request.now };
-    accounts.set(...Object.values(release(payer, payee, transfer.minutes)));
+    resolved = { status: resolvePending(transfer.status, resolution === 'reject' ? 'rejected' : 'expired'), sequence: null, hash: null, postedAt: null, resolvedAt: request.now };
+    accounts.set(...Object.values(release(payer, payee, held)));
   }
   return {
     statusCode: 200,
@@ -359,7 +299,7 @@ export function reverseTransfer(
     const payee = accounts.get(original.payerAccountId, 'payerAccountId');
     const overrideLimits = input.overrideLimits === true;
     if (!overrideLimits) {
-      checkLimits(payer, payee, original.minutes);
+      checkLimits(payer, payee, original.minutes, 'broker');
     }
     const posting = post(payer, payee, original.minutes, { reversal: true });
     accounts.set(posting.payer, posting.payee);
@@ -376,6 +316,8 @@ export function reverseTransfer(
     const chain = new Chain(await lockHead(tx, request.timebankId), request.timebankId);
     const chained = chain.append(base, request.now);
     const row: NewTransfer = { ...base, status: 'posted', ...chained, resolvedAt: null, autoConfirmAt: null };
+    const changes = { reversedByTransferId: [null, row.id], reason: [null, input.reason], ...(overrideLimits ? { overrideLimits: [false, true] } : {}) } satisfies AuditChanges;
+    await appendAudit(tx, { principal: request.principal, requestId: request.requestId ?? '' }, { timebankId: request.timebankId, action: 'transfer.reversed', target: { type: 'transfer', id: original.id }, changes }, request.now);
     return {
       statusCode: 201,
       body: presentTransfer(row),
@@ -391,10 +333,11 @@ export function reverseTransfer(
 }
 
 /**
- * Posts the pending transfers whose confirmation deadline has passed; one that can no longer
- * post (a party left, or limits changed) expires instead and releases its reservation.
+ * Resolves the pending transfers whose deadline has passed, as the timebank's settings say
+ * (atDeadline): a broker's posts, a member's claim expires or posts. One that cannot post (a
+ * party left, or the limits refuse it) expires instead and releases what it held.
  */
-export async function autoConfirmDue(db: Db, now: Date, limit = 200): Promise<{ posted: number; expired: number }> {
+export async function resolveDue(db: Db, now: Date, limit = 200): Promise<{ posted: number; expired: number }> {
   const due = await findDuePendingTransfers(db, now, limit);
   const counts = { posted: 0, expired: 0 };
   for (const { timebankId, id } of due) {
@@ -406,8 +349,8 @@ export async function autoConfirmDue(db: Db, now: Date, limit = 200): Promise<{ 
       now,
     };
     try {
-      await ledgerWrite(request, (tx) => decideResolution(tx, request, id, 'confirm'));
-      counts.posted += 1;
+      const result = await ledgerWrite(request, (tx) => decideResolution(tx, request, id, 'deadline'));
+      counts[(result.body as { status: string }).status === 'posted' ? 'posted' : 'expired'] += 1;
     } catch (error) {
       if (!(error instanceof Rejection)) throw error;
       if (error.code === 'transfer_not_pending') continue;
@@ -459,20 +402,15 @@ export async function writeTransferGroup(tx: Db, timebankId: string, group: Grou
   const fresh = group.flatMap((item, index) => (outcomes[index] === undefined ? [{ item, index }] : []));
   if (fresh.length === 0) return outcomes as GroupedOutcome[];
 
-  const first = fresh[0]!.item.request;
   const references = await existingReferences(tx, timebankId, fresh.map(({ item }) => item.input));
-  const accounts = new AccountChanges(await lockAccounts(tx, timebankId, fresh.flatMap(({ item }) => [item.input.payerAccountId, item.input.payeeAccountId])));
-  let settings: ReturnType<typeof confirmationSettings> | undefined;
-  const lazySettings = () => (settings ??= confirmationSettings(tx, first));
-  let chain: Chain | undefined;
-  const lockedChain = async () => (chain ??= new Chain(await lockHead(tx, timebankId), timebankId));
+  const scope = new WriteScope(tx, timebankId, new AccountChanges(await lockAccounts(tx, timebankId, fresh.flatMap(({ item }) => [item.input.payerAccountId, item.input.payeeAccountId]))));
   const decided: Array<Awaited<ReturnType<typeof decideTransfer>>> = [];
   const stored: LedgerWrite['idempotency'] = [];
   for (const { item, index } of fresh) {
     let outcome: { statusCode: number; body: unknown };
     try {
       checkReferences(item.input, references);
-      const transfer = await decideTransfer(item.request, item.input, accounts, lazySettings, lockedChain);
+      const transfer = await decideTransfer(item.request, item.input, scope);
       decided.push(transfer);
       outcome = { statusCode: 201, body: presentTransfer(transfer.row) };
     } catch (error) {
@@ -495,8 +433,8 @@ export async function writeTransferGroup(tx: Db, timebankId: string, group: Grou
     insertTransfers: decided.map((transfer) => transfer.row),
     resolveTransfers: [],
     entries: decided.flatMap((transfer) => transfer.entries),
-    accounts: accounts.changed(),
-    head: chain?.current,
+    accounts: scope.accounts.changed(),
+    head: scope.head,
     idempotency: stored,
   });
   return outcomes as GroupedOutcome[];

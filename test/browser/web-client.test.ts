@@ -145,18 +145,44 @@ describe('the member client', () => {
     expect(await page.getByTestId('balance').count()).toBe(0);
   });
 
-  it('goes back to the login when the session has ended', async () => {
+  it('renews an expired access token by itself, and goes back to the login when the session is revoked', async () => {
     const page = await newPage();
     await logIn(page, ada.email);
     await expect.poll(() => page.getByTestId('balance').count()).toBe(1);
-    // The token stops being accepted (here: replaced by one the service never issued).
+    const stored = () => page.evaluate(`JSON.parse(sessionStorage.getItem('timebank.session'))`) as Promise<{ token: string; refreshToken: string } | null>;
+    const before = (await stored())!;
+    // The access token stops being accepted (here: replaced by one the service never issued):
+    // the client refreshes it once and carries on.
     await page.evaluate(`(() => {
       const session = JSON.parse(sessionStorage.getItem('timebank.session'));
-      sessionStorage.setItem('timebank.session', JSON.stringify({ ...session, token: 'ended' }));
+      sessionStorage.setItem('timebank.session', JSON.stringify({ ...session, token: 'expired' }));
     })()`);
+    await page.reload();
+    await expect.poll(() => page.getByTestId('balance').count()).toBe(1);
+    const after = (await stored())!;
+    expect(after.refreshToken).not.toBe(before.refreshToken);
+    expect(after.token).not.toBe('expired');
+
+    // "Log out everywhere", from another device: this page's tokens end at its next call.
+    const elsewhere = await service.login(ada.email, PASSWORD, timebank.id);
+    const ended = await service.request({ method: 'POST', url: `/v1/timebanks/${timebank.id}/members/${ada.id}/sessions/revoke`, token: elsewhere });
+    expect(ended.statusCode).toBe(204);
     await page.reload();
     await expect.poll(() => page.getByLabel('Password').count()).toBe(1);
     expect(await page.getByTestId('balance').count()).toBe(0);
+    expect(await stored()).toBeNull();
+  });
+
+  it('logs out on the service too: the tokens it held stop working', async () => {
+    const page = await newPage();
+    await logIn(page, ben.email);
+    await page.getByTestId('balance').waitFor();
+    const { token } = (await page.evaluate(`JSON.parse(sessionStorage.getItem('timebank.session'))`)) as { token: string };
+    expect((await service.request({ method: 'GET', url: '/v1/me', token })).statusCode).toBe(200);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await expect.poll(() => page.getByLabel('Password').count()).toBe(1);
+    await expect.poll(async () => (await service.request({ method: 'GET', url: '/v1/me', token })).statusCode).toBe(401);
+    expect(errorsOn(page)).toEqual([]);
   });
 });
 
@@ -189,6 +215,10 @@ describe('the coordinator dashboard', () => {
     expect(await page.locator('svg.network line.edge.loop').count()).toBeGreaterThan(0);
     await expect.poll(() => page.getByRole('heading', { name: /Never exchanged/ }).textContent()).toContain('(');
     expect(await page.getByText('Dee Quiet').count()).toBeGreaterThan(0);
+    // The latest privileged changes, as the audit log has them: here, the members added.
+    const changes = page.getByRole('region', { name: 'Recent changes' });
+    await expect.poll(() => changes.getByRole('row').count()).toBeGreaterThan(1);
+    expect(await changes.textContent()).toContain('member.created (Dee Quiet)');
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
 
     const download = page.waitForEvent('download');

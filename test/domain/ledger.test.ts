@@ -3,13 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { Rejection } from '../../src/domain/errors.js';
 import {
   GENESIS_HASH,
+  atDeadline,
   availableMinutes,
   canonicalTransfer,
   chainHash,
   checkLimits,
+  checkNewTransfer,
+  checkOpenClaims,
   checkParties,
   post,
   release,
+  reservationOf,
   reserve,
   resolvePending,
   verifyChain,
@@ -43,29 +47,92 @@ const codeOf = (action: () => unknown) => {
   }
 };
 
+const refusalOf = (action: () => unknown) => {
+  try {
+    action();
+    return undefined;
+  } catch (error) {
+    if (error instanceof Rejection) return error;
+    throw error;
+  }
+};
+
 describe('limits', () => {
   it('lets the payer reach its floor exactly, not one minute past it', () => {
     const payer = account('a', { balanceMinutes: -500 });
-    expect(codeOf(() => checkLimits(payer, account('b'), 100))).toBe('ok');
-    expect(codeOf(() => checkLimits(payer, account('b'), 101))).toBe('insufficient_balance');
+    expect(codeOf(() => checkLimits(payer, account('b'), 100, 'broker'))).toBe('ok');
+    expect(codeOf(() => checkLimits(payer, account('b'), 101, 'broker'))).toBe('insufficient_balance');
   });
 
   it('counts pending reservations on both sides', () => {
-    expect(codeOf(() => checkLimits(account('a', { pendingDebitMinutes: 550 }), account('b'), 60))).toBe('insufficient_balance');
-    expect(codeOf(() => checkLimits(account('a'), account('b', { balanceMinutes: 500, pendingCreditMinutes: 50 }), 60))).toBe('limit_exceeded');
-    // Confirming a pending transfer: its own minutes are already reserved.
-    expect(codeOf(() => checkLimits(account('a', { balanceMinutes: -540, pendingDebitMinutes: 60 }), account('b', { pendingCreditMinutes: 60 }), 60, { reserved: true }))).toBe('ok');
+    expect(codeOf(() => checkLimits(account('a', { pendingDebitMinutes: 550 }), account('b'), 60, 'broker'))).toBe('insufficient_balance');
+    expect(codeOf(() => checkLimits(account('a'), account('b', { balanceMinutes: 500, pendingCreditMinutes: 50 }), 60, 'broker'))).toBe('limit_exceeded');
+    // Confirming a brokered pending transfer: its own minutes are already reserved on both sides.
+    const brokered = reservationOf({ brokered: true, minutes: 60 });
+    expect(codeOf(() => checkLimits(account('a', { balanceMinutes: -540, pendingDebitMinutes: 60 }), account('b', { balanceMinutes: 540, pendingCreditMinutes: 60 }), 60, 'broker', brokered))).toBe('ok');
+    // Confirming a member's claim: the payer's room was not held, the claimant's headroom was.
+    const claim = reservationOf({ brokered: false, minutes: 60 });
+    expect(claim).toEqual({ debitMinutes: 0, creditMinutes: 60 });
+    expect(codeOf(() => checkLimits(account('a', { balanceMinutes: -540 }), account('b', { balanceMinutes: 540, pendingCreditMinutes: 60 }), 60, 'broker', claim))).toBe('ok');
+    expect(codeOf(() => checkLimits(account('a', { balanceMinutes: -541 }), account('b', { pendingCreditMinutes: 60 }), 60, 'broker', claim))).toBe('insufficient_balance');
   });
 
   it('refuses the same account twice and holders who are not active', () => {
-    expect(codeOf(() => checkParties(account('a'), account('a')))).toBe('same_account');
-    expect(codeOf(() => checkParties(account('a', { holderStatus: 'suspended' }), account('b')))).toBe('account_inactive');
-    expect(codeOf(() => checkParties(account('a'), account('b', { holderStatus: 'left' })))).toBe('account_inactive');
-    expect(codeOf(() => checkParties(account('commons', { kind: 'commons', memberId: null, holderStatus: null }), account('b')))).toBe('ok');
+    expect(codeOf(() => checkParties(account('a'), account('a'), 'broker'))).toBe('same_account');
+    expect(codeOf(() => checkParties(account('a', { holderStatus: 'suspended' }), account('b'), 'broker'))).toBe('account_inactive');
+    expect(codeOf(() => checkParties(account('a'), account('b', { holderStatus: 'left' }), 'broker'))).toBe('account_inactive');
+    expect(codeOf(() => checkParties(account('commons', { kind: 'commons', memberId: null, holderStatus: null }), account('b'), 'broker'))).toBe('ok');
+  });
+
+  it('tells figures and status only to a broker and to the holder of the account at fault', () => {
+    const short = account('a', { balanceMinutes: -550 });
+    const full = account('b', { balanceMinutes: 590 });
+    // The payer hears its own room; a broker hears everything.
+    expect(refusalOf(() => checkLimits(short, account('b'), 60, 'payer'))).toMatchObject({ code: 'insufficient_balance', extensions: { availableMinutes: 50 } });
+    expect(refusalOf(() => checkLimits(account('a'), full, 60, 'broker'))).toMatchObject({ code: 'limit_exceeded', detail: expect.stringContaining('10 more minutes') });
+    // The other party hears one answer, whatever the cause, with no figure in it.
+    const answers = [
+      refusalOf(() => checkLimits(short, account('b'), 60, 'payee')),
+      refusalOf(() => checkLimits(account('a'), full, 60, 'payer')),
+      refusalOf(() => checkParties(account('a', { holderStatus: 'suspended' }), account('b'), 'payee')),
+      refusalOf(() => checkParties(account('a'), account('b', { holderStatus: 'left' }), 'payer')),
+    ];
+    for (const answer of answers) {
+      expect(answer).toMatchObject({ code: 'transfer_refused', extensions: {} });
+      expect(answer!.detail).not.toMatch(/\d|suspended|left|balance|cap|floor/);
+    }
+    expect(new Set(answers.map((answer) => answer!.detail)).size).toBe(1);
+  });
+
+  it('checks a member\'s claim on the claimant\'s side only', () => {
+    const claim = { viewer: 'payee' as const, claim: true };
+    // The payer's room and holder are not looked at when the claim is recorded...
+    expect(codeOf(() => checkNewTransfer(account('a', { balanceMinutes: -600 }), account('b'), 600, claim))).toBe('ok');
+    expect(codeOf(() => checkNewTransfer(account('a', { holderStatus: 'suspended' }), account('b'), 60, claim))).toBe('ok');
+    // ...the claimant's own cap and holder are, and it is told in full.
+    expect(refusalOf(() => checkNewTransfer(account('a'), account('b', { balanceMinutes: 580 }), 60, claim))).toMatchObject({ code: 'limit_exceeded', detail: expect.stringContaining('20 more minutes') });
+    expect(codeOf(() => checkNewTransfer(account('a'), account('b', { holderStatus: 'left' }), 60, claim))).toBe('account_inactive');
+    expect(codeOf(() => checkNewTransfer(account('a'), account('a'), 60, claim))).toBe('same_account');
+    // Anything else is checked on both sides.
+    expect(codeOf(() => checkNewTransfer(account('a', { balanceMinutes: -600 }), account('b'), 600, { viewer: 'broker', claim: false }))).toBe('insufficient_balance');
+  });
+
+  it('lets at most maxOpenClaims claims wait on a payer', () => {
+    expect(codeOf(() => checkOpenClaims(4, 5))).toBe('ok');
+    expect(codeOf(() => checkOpenClaims(5, 5))).toBe('too_many_open_claims');
+    expect(codeOf(() => checkOpenClaims(0, 0))).toBe('too_many_open_claims');
   });
 
   it('computes the room left to spend', () => {
     expect(availableMinutes(account('a', { balanceMinutes: 100, pendingDebitMinutes: 30 }))).toBe(670);
+  });
+});
+
+describe('deadlines', () => {
+  it('posts a broker\'s pending transfer and expires a member\'s claim unless the timebank says otherwise', () => {
+    expect(atDeadline({ brokered: true }, { autoConfirmMemberClaims: false })).toBe('confirm');
+    expect(atDeadline({ brokered: false }, { autoConfirmMemberClaims: false })).toBe('expire');
+    expect(atDeadline({ brokered: false }, { autoConfirmMemberClaims: true })).toBe('confirm');
   });
 });
 
@@ -88,12 +155,24 @@ describe('posting', () => {
   });
 
   it('reserves and releases symmetrically, and posting a pending transfer releases it', () => {
-    const reserved = reserve(account('a'), account('b'), 30);
+    const held = reservationOf({ brokered: true, minutes: 30 });
+    const reserved = reserve(account('a'), account('b'), held);
     expect(reserved.payer.pendingDebitMinutes).toBe(30);
     expect(reserved.payee.pendingCreditMinutes).toBe(30);
-    expect(release(reserved.payer, reserved.payee, 30).payer.pendingDebitMinutes).toBe(0);
-    const posted = post(reserved.payer, reserved.payee, 30, { fromPending: true });
+    expect(release(reserved.payer, reserved.payee, held).payer.pendingDebitMinutes).toBe(0);
+    const posted = post(reserved.payer, reserved.payee, 30, { held });
     expect([posted.payer.pendingDebitMinutes, posted.payee.pendingCreditMinutes]).toEqual([0, 0]);
+  });
+
+  it('leaves the payer of a member\'s claim as it was, and holds the claimant\'s headroom', () => {
+    const held = reservationOf({ brokered: false, minutes: 30 });
+    const payer = account('a');
+    const reserved = reserve(payer, account('b'), held);
+    expect(reserved.payer).toBe(payer);
+    expect(reserved.payee.pendingCreditMinutes).toBe(30);
+    expect(release(reserved.payer, reserved.payee, held).payee.pendingCreditMinutes).toBe(0);
+    const posted = post(reserved.payer, reserved.payee, 30, { held });
+    expect([posted.payer.balanceMinutes, posted.payer.pendingDebitMinutes, posted.payee.pendingCreditMinutes]).toEqual([-30, 0, 0]);
   });
 
   it('keeps every random sequence of postings summing to zero', () => {

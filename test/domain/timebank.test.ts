@@ -21,6 +21,17 @@ describe('timebank settings', () => {
   });
 });
 
+describe('claim settings', () => {
+  it('lets claims expire by default, five at most per payer, and takes 0 to 1000', () => {
+    expect(defaultTimebankSettings).toMatchObject({ autoConfirmMemberClaims: false, maxOpenClaims: 5 });
+    expect(mergeSettings(defaultTimebankSettings, { maxOpenClaims: 0 }).maxOpenClaims).toBe(0);
+    expect(mergeSettings(defaultTimebankSettings, { maxOpenClaims: 1000, autoConfirmMemberClaims: true })).toMatchObject({ maxOpenClaims: 1000, autoConfirmMemberClaims: true });
+    for (const maxOpenClaims of [-1, 1001, 2.5]) {
+      expect(() => mergeSettings(defaultTimebankSettings, { maxOpenClaims }), String(maxOpenClaims)).toThrow(Rejection);
+    }
+  });
+});
+
 describe('slugify', () => {
   it.each([
     ['Riverside Time Bank', 'riverside-time-bank'],

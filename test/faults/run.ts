@@ -59,6 +59,8 @@ async function main() {
     LOG_LEVEL: 'warn',
     DATABASE_POOL_SIZE: '10',
     LOGIN_RATE_LIMIT_MAX: '100000',
+    LOGIN_RATE_LIMIT_PER_IDENTIFIER_MAX: '100000',
+    LOGIN_RATE_LIMIT_PER_ADDRESS_MAX: '100000',
   };
   const base = `http://127.0.0.1:${port}`;
   let service: ReadyService = await startReadyService(environment, base, serviceLog);

@@ -7,6 +7,8 @@ import { createTestDatabase } from './database.js';
 
 export const ADMIN = { email: 'admin@example.org', password: 'admin-password-for-tests' };
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+/** The bearer token /metrics asks for in tests (`config: { metricsToken: undefined }` turns it off). */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
 
 // Response bodies are checked by assertions, so tests read them loosely.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -15,6 +17,8 @@ type Json = Record<string, any>;
 export type TestService = {
   app: FastifyInstance;
   database: Database;
+  /** The PostgreSQL database's URL (undefined when embedded). */
+  databaseUrl: string | undefined;
   /** Everything the app logged so far, one JSON object per line. */
   logs(): string;
   request(options: InjectOptions & { token?: string }): Promise<LightMyRequestResponse>;
@@ -42,13 +46,16 @@ export type TestServiceOptions = {
   beforeReady?: (app: FastifyInstance) => void;
   /** The built web client to serve at /app (null: none). */
   webRoot?: string | null;
+  /** Another service's database (its `databaseUrl`): a second process on the same data. */
+  databaseUrl?: string;
 };
 
 /** The real app on a fresh database (its own PostgreSQL database, or PGlite in memory). */
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
-  const testDatabase = options.embedded ? undefined : await createTestDatabase();
+  const testDatabase = options.embedded || options.databaseUrl ? undefined : await createTestDatabase();
+  const databaseUrl = options.databaseUrl ?? testDatabase?.url;
   const database = await openDatabase({
-    databaseUrl: testDatabase?.url,
+    databaseUrl,
     dataDir: '',
     inMemory: true,
     poolSize: 20,
@@ -66,9 +73,11 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
       jwtSecret: TEST_JWT_SECRET,
       tokenTtlSeconds: 900,
       logLevel: 'info',
-      loginRateLimit: { max: 1000, windowSeconds: 60 },
+      // Every request of a test file comes from one address: only the per-account limit is near.
+      loginRateLimit: { max: 1000, perIdentifierMax: 100_000, perAddressMax: 100_000, windowSeconds: 60 },
       // Every response of the suite is checked by zod too, and must be written as zod writes it.
       checkResponses: true,
+      metricsToken: TEST_METRICS_TOKEN,
       ...options.config,
     },
     database,
@@ -96,6 +105,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   const service: TestService = {
     app,
     database,
+    databaseUrl,
     logs: () => logText,
     request,
     async send(method, url, body, token, status = method === 'POST' ? 201 : 200) {

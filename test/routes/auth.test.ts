@@ -22,8 +22,10 @@ describe('POST /v1/auth/token, password grant', () => {
     const body = response.json();
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
     const claims = decodePayload(body.access_token);
-    expect(claims).toMatchObject({ typ: 'member', sub: seed.member.id, tbid: seed.timebank.id, role: 'member' });
+    // No role: rights come from the member's current record, read for every request.
+    expect(claims).toEqual({ typ: 'member', sub: seed.member.id, tbid: seed.timebank.id, ver: 0, sid: expect.any(String), iat: expect.any(Number), exp: expect.any(Number) });
     expect(Number(claims.exp) - Number(claims.iat)).toBe(900);
+    expect(body.refresh_token).toMatch(new RegExp(`^${claims.sid}\\.[A-Za-z0-9_-]{43}$`));
   });
 
   it('accepts a form-encoded body, as RFC 6749 clients send it', async () => {
@@ -38,7 +40,8 @@ describe('POST /v1/auth/token, password grant', () => {
       }).toString(),
     });
     expect(response.statusCode).toBe(200);
-    expect(decodePayload(response.json().access_token)).toMatchObject({ role: 'coordinator' });
+    const me = await service.get('/v1/me', response.json().access_token);
+    expect(me).toMatchObject({ type: 'member', role: 'coordinator' });
   });
 
   it('refuses a wrong password and an unknown email alike, in OAuth and problem form', async () => {
@@ -54,7 +57,7 @@ describe('POST /v1/auth/token, password grant', () => {
     }
   });
 
-  it('asks for timebank_id when an email belongs to members of two timebanks', async () => {
+  it('logs in the membership the password opens, and asks for timebank_id only when it opens several', async () => {
     const other = await service.send<{ id: string }>('POST', '/v1/timebanks', { name: 'Second bank' }, seed.admin);
     await service.send(
       'POST',
@@ -62,6 +65,12 @@ describe('POST /v1/auth/token, password grant', () => {
       { displayName: 'Mo again', email: seed.member.email, password: 'another-password' },
       seed.admin,
     );
+    // The same email in another timebank, with another password, changes nothing for its owner.
+    const own = await token({ grant_type: 'password', username: seed.member.email, password: seed.password });
+    expect(own.statusCode).toBe(200);
+    expect(decodePayload(own.json().access_token)).toMatchObject({ tbid: seed.timebank.id });
+    const third = await service.send<{ id: string }>('POST', '/v1/timebanks', { name: 'Third bank' }, seed.admin);
+    await service.send('POST', `/v1/timebanks/${third.id}/members`, { displayName: 'Mo thrice', email: seed.member.email, password: seed.password }, seed.admin);
     const ambiguous = await token({ grant_type: 'password', username: seed.member.email, password: seed.password });
     expect(ambiguous.statusCode).toBe(400);
     expect(ambiguous.json()).toMatchObject({ code: 'invalid_request', field: 'timebank_id' });
@@ -187,9 +196,10 @@ describe('GET /v1/me', () => {
     });
   });
 
-  it('refuses missing, malformed, unsigned, wrongly signed, expired and not-yet-valid tokens', async () => {
+  it('refuses missing, malformed, unsigned, wrongly signed, expired, not-yet-valid and never-expiring tokens', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const claims = { typ: 'member', sub: seed.member.id, tbid: seed.timebank.id, role: 'coordinator' };
+    const { sid } = decodePayload(seed.memberToken);
+    const claims = { typ: 'member', sub: seed.member.id, tbid: seed.timebank.id, ver: 0, sid };
     const refused = [
       undefined,
       'not-a-jwt',
@@ -198,6 +208,7 @@ describe('GET /v1/me', () => {
       forgeToken({ ...claims, iat: now - 1000, exp: now - 100 }, { secret: TEST_JWT_SECRET }),
       forgeToken({ ...claims, iat: now, nbf: now + 600, exp: now + 1200 }, { secret: TEST_JWT_SECRET }),
       forgeToken({ typ: 'root', sub: seed.member.id, iat: now, exp: now + 600 }, { secret: TEST_JWT_SECRET }),
+      forgeToken({ ...claims, iat: now }, { secret: TEST_JWT_SECRET }),
     ];
     for (const candidate of refused) {
       const response = await service.request({ method: 'GET', url: '/v1/me', token: candidate });
@@ -212,7 +223,8 @@ describe('GET /v1/me', () => {
 
   it('refuses a token once it expires, though it was accepted (and remembered) before', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const claims = { typ: 'member', sub: seed.member.id, tbid: seed.timebank.id, role: 'member' };
+    const { sid } = decodePayload(seed.memberToken);
+    const claims = { typ: 'member', sub: seed.member.id, tbid: seed.timebank.id, ver: 0, sid };
     const token = forgeToken({ ...claims, iat: now, exp: now + 60 }, { secret: TEST_JWT_SECRET });
     expect((await service.request({ method: 'GET', url: '/v1/me', token })).statusCode).toBe(200);
     expect((await service.request({ method: 'GET', url: '/v1/me', token })).statusCode).toBe(200);
@@ -240,7 +252,7 @@ describe('GET /v1/me', () => {
 
 describe('login rate limit', () => {
   it('answers 429 after repeated attempts for one account, and not for another', async () => {
-    const limited = await startTestService({ config: { loginRateLimit: { max: 3, windowSeconds: 60 } } });
+    const limited = await startTestService({ config: { loginRateLimit: { max: 3, perIdentifierMax: 1000, perAddressMax: 1000, windowSeconds: 60 } } });
     try {
       const attempt = (username: string) =>
         limited.request({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'password', username, password: 'wrong-password' } });

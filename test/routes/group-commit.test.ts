@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postWithKey } from '../helpers/ledger.js';
-import { metricValue, seedTimebank, startTestService, type Member, type TestService } from '../helpers/service.js';
+import { metricValue, seedTimebank, startTestService, TEST_METRICS_TOKEN, type Member, type TestService } from '../helpers/service.js';
 
 /*
  * Group commit: concurrent single transfers share transactions, and each request still gets
@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-const metric = async (series: string) => metricValue((await service.request({ method: 'GET', url: '/metrics' })).body, series);
+const metric = async (series: string) => metricValue((await service.request({ method: 'GET', url: '/metrics', token: TEST_METRICS_TOKEN })).body, series);
 
 describe('group commit of single transfers', () => {
   it('answers each of many concurrent requests on its own: posted, refused at a limit, replayed, or reused', async () => {
@@ -94,7 +94,7 @@ describe('group commit of single transfers', () => {
         Array.from({ length: 10 }, () => postWithKey(single, `${own.base}/transfers`, { payerAccountId: own.coordinator.accountId, payeeAccountId: own.member.accountId, minutes: 5 }, own.coordinatorToken)),
       );
       expect(answers.map((answer) => answer.statusCode)).toEqual(new Array(10).fill(201));
-      expect(metricValue((await single.request({ method: 'GET', url: '/metrics' })).body, 'timebank_transfer_group_size_count')).toBe(0);
+      expect(metricValue((await single.request({ method: 'GET', url: '/metrics', token: TEST_METRICS_TOKEN })).body, 'timebank_transfer_group_size_count')).toBe(0);
     } finally {
       await single.close();
     }

@@ -83,10 +83,10 @@ export function ledgerSuite(options: Pick<TestServiceOptions, 'embedded'>): void
     });
   });
 
-  describe('pending transfers confirm themselves after the deadline', () => {
-    it('posts a pending transfer once autoConfirmAfterHours have passed, not before', async () => {
-      const pending = (await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: ann.accountId, payeeAccountId: ben.accountId, minutes: 20 }, ben.token)).json();
-      expect(pending.status).toBe('pending');
+  describe('pending transfers at their deadline', () => {
+    it('posts a brokered pending transfer once autoConfirmAfterHours have passed, not before', async () => {
+      const pending = (await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: ann.accountId, payeeAccountId: ben.accountId, minutes: 20, pending: true }, seed.coordinatorToken)).json();
+      expect(pending).toMatchObject({ status: 'pending', brokered: true });
       advance(71);
       expect(await runMaintenance(service.database.db, now)).toEqual({ posted: 0, expired: 0 });
       advance(2);
@@ -94,6 +94,18 @@ export function ledgerSuite(options: Pick<TestServiceOptions, 'embedded'>): void
       const posted = await service.get(`${seed.base}/transfers/${pending.id}`, ann.token);
       expect(posted).toMatchObject({ status: 'posted', postedAt: now.toISOString() });
       expect(await runMaintenance(service.database.db, now)).toEqual({ posted: 0, expired: 0 });
+    });
+
+    it('expires a member\'s claim nobody confirmed by then, releasing the claimant\'s headroom', async () => {
+      const claim = (await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: ann.accountId, payeeAccountId: ben.accountId, minutes: 20 }, ben.token)).json();
+      expect(claim).toMatchObject({ status: 'pending', brokered: false });
+      expect(await service.get(`${seed.base}/accounts/${ben.accountId}`, ben.token)).toMatchObject({ pendingCreditMinutes: 20 });
+      advance(71);
+      expect(await runMaintenance(service.database.db, now)).toEqual({ posted: 0, expired: 0 });
+      advance(2);
+      expect(await runMaintenance(service.database.db, now)).toEqual({ posted: 0, expired: 1 });
+      expect(await service.get(`${seed.base}/transfers/${claim.id}`, ann.token)).toMatchObject({ status: 'expired', postedAt: null, sequence: null });
+      expect(await service.get(`${seed.base}/accounts/${ben.accountId}`, ben.token)).toMatchObject({ pendingCreditMinutes: 0 });
     });
 
     it('never confirms a claim on the commons by itself: a coordinator must', async () => {

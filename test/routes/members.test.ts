@@ -125,9 +125,10 @@ describe('GET and PATCH /v1/timebanks/{id}/members/{memberId}', () => {
 
   it('lets a member change its own name and password but not its role or status', async () => {
     const url = `${seed.base}/members/${seed.member.id}`;
-    const renamed = await service.send('PATCH', url, { displayName: 'Mo M.', password: 'a-brand-new-password' }, seed.memberToken);
+    const renamed = await service.send('PATCH', url, { displayName: 'Mo M.', password: 'a-brand-new-password', currentPassword: seed.password }, seed.memberToken);
     expect(renamed.displayName).toBe('Mo M.');
     await service.login(seed.member.email, 'a-brand-new-password');
+    // The session that changed the password goes on; the role check below still runs with it.
     const promotion = await service.send('PATCH', url, { role: 'coordinator' }, seed.memberToken, 403);
     expect(promotion).toMatchObject({ code: 'forbidden', fields: ['role'] });
     const status = await service.send('PATCH', url, { status: 'left' }, seed.memberToken, 403);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postWithKey } from '../helpers/ledger.js';
-import { metricValue, seedTimebank, startTestService, type TestService } from '../helpers/service.js';
+import { metricValue, seedTimebank, startTestService, TEST_METRICS_TOKEN, type TestService } from '../helpers/service.js';
 
 /*
  * Security by default: headers, CORS, tenants kept apart on every read, and metrics that name
@@ -128,10 +128,10 @@ describe('GET /metrics', () => {
     expect(refused.statusCode).toBe(422);
     const key = randomUUID();
     await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: seed.coordinator.accountId, payeeAccountId: seed.member.accountId, minutes: 1 }, seed.coordinatorToken, key);
-    const before = await service.request({ method: 'GET', url: '/metrics' });
+    const before = await service.request({ method: 'GET', url: '/metrics', token: TEST_METRICS_TOKEN });
     // A replay is not a second posting.
     await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: seed.coordinator.accountId, payeeAccountId: seed.member.accountId, minutes: 1 }, seed.coordinatorToken, key);
-    const response = await service.request({ method: 'GET', url: '/metrics' });
+    const response = await service.request({ method: 'GET', url: '/metrics', token: TEST_METRICS_TOKEN });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = response.body;

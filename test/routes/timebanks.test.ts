@@ -24,6 +24,8 @@ describe('POST /v1/timebanks', () => {
         defaultMaxBalanceMinutes: 6000,
         confirmation: 'counterparty',
         autoConfirmAfterHours: 72,
+        autoConfirmMemberClaims: false,
+        maxOpenClaims: 5,
       },
     });
     const [commons] = await service.database.db
@@ -100,6 +102,18 @@ describe('GET and PATCH /v1/timebanks/{id}', () => {
     );
     expect(updated.name).toBe('Riverside Timebank');
     expect(updated.settings).toMatchObject({ autoConfirmAfterHours: 24, confirmation: 'counterparty', defaultMinBalanceMinutes: -1200 });
+  });
+
+  it('shows and changes the claim settings: autoConfirmMemberClaims and maxOpenClaims (0 to 1000)', async () => {
+    const changed = await service.send('PATCH', seed.base, { settings: { autoConfirmMemberClaims: true, maxOpenClaims: 12 } }, seed.coordinatorToken);
+    expect(changed.settings).toMatchObject({ autoConfirmMemberClaims: true, maxOpenClaims: 12, autoConfirmAfterHours: 24 });
+    expect((await service.get(seed.base, seed.memberToken)).settings).toMatchObject({ autoConfirmMemberClaims: true, maxOpenClaims: 12 });
+    for (const maxOpenClaims of [-1, 1001, 1.5, '5']) {
+      const refused = await service.send('PATCH', seed.base, { settings: { maxOpenClaims } }, seed.coordinatorToken, 400);
+      expect(refused.errors, String(maxOpenClaims)).toEqual([expect.objectContaining({ field: 'settings.maxOpenClaims' })]);
+    }
+    const reset = await service.send('PATCH', seed.base, { settings: { autoConfirmMemberClaims: false, maxOpenClaims: 5 } }, seed.coordinatorToken);
+    expect(reset.settings).toMatchObject({ autoConfirmMemberClaims: false, maxOpenClaims: 5 });
   });
 
   it('refuses a member (403) and another timebank\'s coordinator (404)', async () => {

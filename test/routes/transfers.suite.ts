@@ -40,14 +40,16 @@ export function transfersSuite(options: Pick<TestServiceOptions, 'embedded'>): v
       expect(account).toMatchObject({ givenMinutes: 90, receivedMinutes: 0, pendingCreditMinutes: 0, availableMinutes: 90 + 1200 });
     });
 
-    it('makes hours recorded by the payee wait for the payer, reserving the payer\'s room', async () => {
+    it('makes hours recorded by the payee wait for the payer, holding none of the payer\'s room', async () => {
       const response = await postWithKey(service, transfers(), { payerAccountId: ann.accountId, payeeAccountId: ben.accountId, minutes: 60 }, ben.token);
       expect(response.statusCode).toBe(201);
       const pending = response.json();
-      expect(pending).toMatchObject({ status: 'pending', sequence: null, hash: null, postedAt: null });
+      expect(pending).toMatchObject({ status: 'pending', brokered: false, sequence: null, hash: null, postedAt: null });
       expect(new Date(pending.autoConfirmAt).getTime() - new Date(pending.createdAt).getTime()).toBe(72 * 3600 * 1000);
+      // The claim holds the claimant's headroom under its cap, and nothing of the payer's.
       const annAccount = await service.get(`${seed.base}/accounts/${ann.accountId}`, ann.token);
-      expect(annAccount).toMatchObject({ balanceMinutes: -90, pendingDebitMinutes: 60, availableMinutes: 1200 - 90 - 60 });
+      expect(annAccount).toMatchObject({ balanceMinutes: -90, pendingDebitMinutes: 0, availableMinutes: 1200 - 90 });
+      expect(await service.get(`${seed.base}/accounts/${ben.accountId}`, ben.token)).toMatchObject({ balanceMinutes: 90, pendingCreditMinutes: 60, availableMinutes: 90 + 1200 });
 
       // The payee cannot confirm its own claim; the payer can, once.
       const selfConfirm = await postWithKey(service, `${transfers()}/${pending.id}/confirm`, undefined, ben.token);
@@ -59,6 +61,7 @@ export function transfersSuite(options: Pick<TestServiceOptions, 'embedded'>): v
       expect(again.statusCode).toBe(409);
       expect(again.json()).toMatchObject({ code: 'transfer_not_pending', transferStatus: 'posted' });
       expect(await service.get(`${seed.base}/accounts/${ann.accountId}`, ann.token)).toMatchObject({ balanceMinutes: -150, pendingDebitMinutes: 0 });
+      expect(await service.get(`${seed.base}/accounts/${ben.accountId}`, ben.token)).toMatchObject({ balanceMinutes: 150, pendingCreditMinutes: 0 });
     });
 
     it('treats a coordinator who is a party as that party: its own claim waits for the payer', async () => {
@@ -144,9 +147,14 @@ export function transfersSuite(options: Pick<TestServiceOptions, 'embedded'>): v
       await service.send('PATCH', seed.base, { settings: { defaultMaxBalanceMinutes: 100 } }, seed.coordinatorToken);
       const capped = await addMember('Cap');
       await service.send('PATCH', seed.base, { settings: { defaultMaxBalanceMinutes: 6000 } }, seed.coordinatorToken);
-      const over = await postWithKey(service, transfers(), { payerAccountId: saver.accountId, payeeAccountId: capped.accountId, minutes: 101 }, saver.token);
+      // A coordinator is told which limit and whose; the paying member only that the payee cannot take it.
+      const over = await postWithKey(service, transfers(), { payerAccountId: saver.accountId, payeeAccountId: capped.accountId, minutes: 101 }, seed.coordinatorToken);
       expect(over.statusCode).toBe(422);
       expect(over.json()).toMatchObject({ code: 'limit_exceeded', accountId: capped.accountId });
+      const refused = await postWithKey(service, transfers(), { payerAccountId: saver.accountId, payeeAccountId: capped.accountId, minutes: 101 }, saver.token);
+      expect(refused.statusCode).toBe(422);
+      expect(refused.json()).toMatchObject({ code: 'transfer_refused' });
+      expect(refused.json().accountId).toBeUndefined();
       expect((await postWithKey(service, transfers(), { payerAccountId: saver.accountId, payeeAccountId: capped.accountId, minutes: 100 }, saver.token)).statusCode).toBe(201);
       const uncategorised = await postWithKey(service, transfers(), { payerAccountId: saver.accountId, payeeAccountId: ben.accountId, minutes: 5, categoryId: other.timebank.commonsAccountId }, saver.token);
       expect(uncategorised.statusCode).toBe(422);

@@ -21,7 +21,16 @@ export function onFailure(onExpired: () => void, show: (message: string) => void
   };
 }
 
-export type Session = { token: string; timebankId: string; accountId: string | null; memberId: string; role: string; displayName: string };
+export type Session = {
+  token: string;
+  /** Single-use: each refresh returns its successor, and presenting a used one ends the session. */
+  refreshToken: string;
+  timebankId: string;
+  accountId: string | null;
+  memberId: string;
+  role: string;
+  displayName: string;
+};
 
 const SESSION_KEY = 'timebank.session';
 
@@ -50,23 +59,83 @@ async function failure(response: Response): Promise<ApiError> {
 
 export type RequestOptions = { method?: string; body?: unknown; idempotencyKey?: string; accept?: string };
 
-export async function call(token: string | null, path: string, options: RequestOptions = {}): Promise<Response> {
+type TokenAnswer = { access_token: string; refresh_token: string };
+
+let refreshing: Promise<string | null> | null = null;
+
+/**
+ * A new access token from the saved refresh token, or null when the session has ended. One
+ * refresh at a time: calls that find the token expired together share it, since a refresh token
+ * presented twice ends the session.
+ */
+function refreshAccessToken(): Promise<string | null> {
+  refreshing ??= (async () => {
+    const saved = loadSession();
+    if (!saved) return null;
+    try {
+      const response = await fetch('/v1/auth/token', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: saved.refreshToken }),
+      });
+      if (!response.ok) return null;
+      const answer = (await response.json()) as TokenAnswer;
+      saveSession({ ...saved, token: answer.access_token, refreshToken: answer.refresh_token });
+      return answer.access_token;
+    } catch {
+      return null;
+    }
+  })().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+function send(token: string | null, path: string, options: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+  return fetch(path, { method: options.method ?? 'GET', headers, body: options.body === undefined ? null : JSON.stringify(options.body) });
+}
+
+/**
+ * A call with the session's current access token. An expired one is refreshed once and the call
+ * sent again; a revoked one (or a failed refresh) ends the session here, and the pages go back to
+ * the login.
+ */
+export async function call(token: string | null, path: string, options: RequestOptions = {}): Promise<Response> {
+  // Pages keep the token they were given; the saved session holds the newest one.
+  const current = token ? (loadSession()?.token ?? token) : null;
   let response: Response;
   try {
-    response = await fetch(path, { method: options.method ?? 'GET', headers, body: options.body === undefined ? null : JSON.stringify(options.body) });
+    response = await send(current, path, options);
+    if (response.status === 401 && current) {
+      const code = ((await response.clone().json().catch(() => ({}))) as { code?: string }).code;
+      const renewed = code === 'token_revoked' ? null : await refreshAccessToken();
+      if (renewed) response = await send(renewed, path, options);
+    }
   } catch {
     throw new ApiError(0, 'network', 'The service cannot be reached. Check your connection and try again.');
   }
-  if (response.status === 401 && token) {
+  if (response.status === 401 && current) {
     saveSession(null);
     throw new ApiError(401, 'unauthorized', 'Your session has ended. Please log in again.');
   }
   if (!response.ok) throw await failure(response);
   return response;
+}
+
+/** Logs out: the service ends the session, so that its tokens stop working everywhere. */
+export async function logout(): Promise<void> {
+  const saved = loadSession();
+  saveSession(null);
+  if (!saved) return;
+  await fetch('/v1/auth/revoke', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: saved.refreshToken }),
+  }).catch(() => undefined);
 }
 
 export async function json<T>(token: string | null, path: string, options: RequestOptions = {}): Promise<T> {
@@ -77,10 +146,10 @@ export async function login(email: string, password: string, timebank: string): 
   const trimmed = timebank.trim();
   const isId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(trimmed);
   const grant = { grant_type: 'password', username: email, password, ...(trimmed === '' ? {} : isId ? { timebank_id: trimmed.toLowerCase() } : { timebank_slug: trimmed }) };
-  const token = await json<{ access_token: string }>(null, '/v1/auth/token', { method: 'POST', body: grant });
+  const token = await json<TokenAnswer>(null, '/v1/auth/token', { method: 'POST', body: grant });
   const me = await json<{ id: string; timebankId: string | null; accountId: string | null; role: string; displayName: string | null; type: string }>(token.access_token, '/v1/me');
   if (me.type !== 'member' || !me.timebankId) throw new ApiError(403, 'forbidden', 'This page is for members and coordinators of a time bank.');
-  return { token: token.access_token, timebankId: me.timebankId, accountId: me.accountId, memberId: me.id, role: me.role, displayName: me.displayName ?? '' };
+  return { token: token.access_token, refreshToken: token.refresh_token, timebankId: me.timebankId, accountId: me.accountId, memberId: me.id, role: me.role, displayName: me.displayName ?? '' };
 }
 
 /** Saves a CSV answer as a file, since a plain link cannot carry the token. */

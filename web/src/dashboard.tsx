@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { allPages, downloadCsv, json, onFailure, type Session } from './api.js';
 import { BarChart, NetworkPicture, type NetworkEdge } from './charts.js';
 import { duration, percent } from './format.js';
+import { RecentChanges } from './recent-changes.js';
 
 type Ratio = { value: number | null; numerator: number; denominator: number };
 type Named = { memberId: string; displayName: string };
@@ -186,6 +187,7 @@ export function Dashboard({ session, onExpired }: { session: Session; onExpired:
               </button>
             </div>
           </section>
+          <RecentChanges session={session} names={names} onExpired={onExpired} />
         </>
       )}
     </main>

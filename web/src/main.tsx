@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, loadSession, login, saveSession, type Session } from './api.js';
+import { ApiError, loadSession, login, logout, saveSession, type Session } from './api.js';
 import { Dashboard } from './dashboard.js';
 import { MemberHome } from './member.js';
 
@@ -71,8 +71,9 @@ function App() {
     saveSession(next);
     setSession(next);
   };
+  // Asked for by the person (the session ends on the service too), or after the service ended it.
   const signOut = () => {
-    saveSession(null);
+    void logout();
     setSession(null);
     location.hash = '';
   };

@@ -182,7 +182,7 @@ function PendingList({ session, pending, nameOf, onChanged, onExpired }: { sessi
                 ) : (
                   <span>
                     You recorded <strong>{duration(transfer.minutes)}</strong> given to {nameOf(transfer.payerAccountId)}; waiting for them to confirm
-                    {transfer.autoConfirmAt ? ` (confirmed by itself on ${date(transfer.autoConfirmAt)})` : ''}.
+                    {transfer.autoConfirmAt ? ` until ${date(transfer.autoConfirmAt)}` : ''}.
                   </span>
                 )}
                 <span class="actions">

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, gte, lt, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { arrayLiteral } from '../arrays.js';
 import type { Db } from '../client.js';
+import { TurnBatch } from '../turn-batch.js';
 import { encodeVersionCursor } from '../pagination.js';
 import { accounts, entries, transfers, type AccountRow } from '../schema.js';
 
@@ -37,72 +38,39 @@ function presentAccount(row: AccountRow, figures: Figures, asOf: Date | undefine
   };
 }
 
-type Waiting = { timebankId: string; accountId: string; resolve: (row: AccountRow | undefined) => void; reject: (error: unknown) => void };
-
-/** The most account rows one read asks for: a statement's arrays stay small. */
-const MAX_READ = 256;
-
-/**
- * Account reads that arrive together share one query. Balance reads are the hottest requests
- * there are, and a query each costs more in round trips (a socket write, a wake-up of the
- * database process and a reply to parse, on both sides) than in reading the row. A read waits
- * for nothing but the end of the current turn of the event loop: every request whose bytes came
- * in during that turn joins it, and its query starts after each of them arrived, so a read still
- * sees every write acknowledged before it was sent.
- */
-class AccountReads {
-  private waiting: Waiting[] = [];
-  private readonly prepared;
-
-  constructor(db: Db) {
-    // Prepared once per connection. Every pair of the timebanks and ids asked for may match: each
-    // read takes only the row of its own timebank and id.
-    this.prepared = db
-      .select()
-      .from(accounts)
-      .where(
-        and(
-          sql`${accounts.timebankId} = ANY(${sql.placeholder('timebankIds')}::uuid[])`,
-          sql`${accounts.id} = ANY(${sql.placeholder('accountIds')}::uuid[])`,
-        ),
-      )
-      .prepare('find_accounts');
-  }
-
-  find(timebankId: string, accountId: string): Promise<AccountRow | undefined> {
-    return new Promise((resolve, reject) => {
-      if (this.waiting.push({ timebankId, accountId, resolve, reject }) === 1) setImmediate(() => this.flush());
-    });
-  }
-
-  private flush(): void {
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (let start = 0; start < waiting.length; start += MAX_READ) void this.read(waiting.slice(start, start + MAX_READ));
-  }
-
-  private async read(waiting: Waiting[]): Promise<void> {
-    try {
-      const found = await this.prepared.execute({
-        timebankIds: arrayLiteral([...new Set(waiting.map((read) => read.timebankId))]),
-        accountIds: arrayLiteral([...new Set(waiting.map((read) => read.accountId))]),
+/** Account reads that arrive together share one query (see TurnBatch). */
+function accountReads(db: Db): TurnBatch<{ timebankId: string; accountId: string }, AccountRow> {
+  // Prepared once per connection. Every pair of the timebanks and ids asked for may match: each
+  // read takes only the row of its own timebank and id, as the primary key is.
+  const prepared = db
+    .select()
+    .from(accounts)
+    .where(
+      and(
+        sql`${accounts.timebankId} = ANY(${sql.placeholder('timebankIds')}::uuid[])`,
+        sql`${accounts.id} = ANY(${sql.placeholder('accountIds')}::uuid[])`,
+      ),
+    )
+    .prepare('find_accounts');
+  return new TurnBatch(
+    async (keys) => {
+      const found = await prepared.execute({
+        timebankIds: arrayLiteral([...new Set(keys.map((key) => key.timebankId))]),
+        accountIds: arrayLiteral([...new Set(keys.map((key) => key.accountId))]),
       });
-      // By timebank and id, as the primary key is: never another timebank's row.
-      const byKey = new Map(found.map((row) => [`${row.timebankId}/${row.id}`, row]));
-      for (const read of waiting) read.resolve(byKey.get(`${read.timebankId}/${read.accountId}`));
-    } catch (error) {
-      for (const read of waiting) read.reject(error);
-    }
-  }
+      return new Map(found.map((row) => [`${row.timebankId}/${row.id}`, row]));
+    },
+    (key) => `${key.timebankId}/${key.accountId}`,
+  );
 }
 
-const readers = new WeakMap<Db, AccountReads>();
+const readers = new WeakMap<Db, ReturnType<typeof accountReads>>();
 
 /** An account row of a timebank, read outside any transaction (reads arriving together share a query). */
 export async function findAccountRow(db: Db, timebankId: string, accountId: string): Promise<AccountRow | undefined> {
   let reader = readers.get(db);
-  if (!reader) readers.set(db, (reader = new AccountReads(db)));
-  return reader.find(timebankId, accountId);
+  if (!reader) readers.set(db, (reader = accountReads(db)));
+  return reader.read({ timebankId, accountId });
 }
 
 /** The account now, or as it stood at `asOf`, recomputed from entries and transfers. */
@@ -117,10 +85,11 @@ export async function readAccount(db: Db, row: AccountRow, asOf: Date | undefine
         WHERE timebank_id = ${row.timebankId} AND account_id = ${row.id} AND posted_at <= ${at}::timestamptz) AS balance,
       coalesce(sum(t.minutes) FILTER (WHERE t.payee_account_id = ${row.id} AND t.kind = 'exchange'), 0) AS given,
       coalesce(sum(t.minutes) FILTER (WHERE t.payer_account_id = ${row.id} AND t.kind = 'exchange'), 0) AS received,
-      coalesce(sum(t.minutes) FILTER (WHERE t.payer_account_id = ${row.id} AND t.kind = 'pending'), 0) AS pending_debit,
+      -- A member's claim (not brokered) holds none of its payer's room: only brokered ones count.
+      coalesce(sum(t.minutes) FILTER (WHERE t.payer_account_id = ${row.id} AND t.kind = 'pending' AND t.brokered), 0) AS pending_debit,
       coalesce(sum(t.minutes) FILTER (WHERE t.payee_account_id = ${row.id} AND t.kind = 'pending'), 0) AS pending_credit
     FROM (
-      SELECT t.payer_account_id, t.payee_account_id, t.minutes,
+      SELECT t.payer_account_id, t.payee_account_id, t.minutes, t.brokered,
         CASE
           -- Posted by then, not a reversal, and not reversed by then: an exchange.
           WHEN t.status = 'posted' AND t.posted_at <= ${at}::timestamptz AND t.reverses_transfer_id IS NULL

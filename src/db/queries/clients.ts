@@ -10,6 +10,10 @@ export type Client = {
   name: string;
   scopes: ClientScope[];
   createdAt: string;
+  createdByMemberId: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  previousSecretExpiresAt: string | null;
 };
 
 export function presentClient(row: ClientRow): Client {
@@ -19,13 +23,27 @@ export function presentClient(row: ClientRow): Client {
     name: row.name,
     scopes: row.scopes as ClientScope[],
     createdAt: row.createdAt.toISOString(),
+    createdByMemberId: row.createdByMemberId,
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+    previousSecretExpiresAt: row.previousSecretExpiresAt?.toISOString() ?? null,
   };
+}
+
+export async function findClient(db: Db, timebankId: string, clientId: string): Promise<ClientRow | undefined> {
+  const [row] = await db.select().from(clients).where(and(eq(clients.timebankId, timebankId), eq(clients.id, clientId)));
+  return row;
 }
 
 /** By id alone: a client_credentials grant names no timebank. */
 export async function findClientForLogin(db: Db, clientId: string): Promise<ClientRow | undefined> {
   const [row] = await db.select().from(clients).where(eq(clients.id, clientId));
   return row;
+}
+
+/** When a client last obtained a token: shown to coordinators, so that unused ones can go. */
+export async function markClientUsed(db: Db, timebankId: string, clientId: string, now: Date): Promise<void> {
+  await db.update(clients).set({ lastUsedAt: now }).where(and(eq(clients.timebankId, timebankId), eq(clients.id, clientId)));
 }
 
 export async function listClients(

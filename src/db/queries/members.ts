@@ -29,6 +29,12 @@ export function presentMember(row: MemberRow & { accountId: string }): Member {
   };
 }
 
+/** The stored row, password hash included: for use cases, never for an answer. */
+export async function findMemberRow(db: Db, timebankId: string, memberId: string): Promise<MemberRow | undefined> {
+  const [row] = await db.select().from(members).where(and(eq(members.timebankId, timebankId), eq(members.id, memberId)));
+  return row;
+}
+
 function selectMembersWithAccount(db: Db) {
   return db
     .select({ member: members, accountId: accounts.id })

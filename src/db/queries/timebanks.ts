@@ -19,6 +19,8 @@ export function settingsOf(row: TimebankRow): TimebankSettings {
     defaultMaxBalanceMinutes: row.defaultMaxBalanceMinutes,
     confirmation: row.confirmation,
     autoConfirmAfterHours: row.autoConfirmAfterHours,
+    autoConfirmMemberClaims: row.autoConfirmMemberClaims,
+    maxOpenClaims: row.maxOpenClaims,
   };
 }
 

@@ -1,4 +1,3 @@
-import { stringify } from 'csv-stringify/sync';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../domain/errors.js';
@@ -7,6 +6,7 @@ import { decodeVersionCursor, DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
 import { findAccountRow, readAccount, readStatement } from '../../db/queries/accounts.js';
 import type { AccountRow } from '../../db/schema.js';
 import type { Db } from '../../db/client.js';
+import { toCsv } from '../csv.js';
 import type { RouteOptions } from '../options.js';
 import {
   accountSchema,
@@ -131,10 +131,7 @@ export const accountRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
         limit: Number.MAX_SAFE_INTEGER,
         afterVersion: undefined,
       });
-      const csv = stringify(statement.items, {
-        header: true,
-        columns: ['postedAt', 'transferId', 'sequence', 'minutes', 'balanceAfterMinutes', 'counterpartyAccountId', 'description'],
-      });
+      const csv = toCsv(statement.items, ['postedAt', 'transferId', 'sequence', 'minutes', 'balanceAfterMinutes', 'counterpartyAccountId', 'description']);
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="statement-${accountId}.csv"`)

@@ -3,7 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Rejection } from '../../domain/errors.js';
-import { authenticateClient, authenticateWithPassword } from '../../use-cases/auth.js';
+import { grantToken, type Grant } from '../../use-cases/auth.js';
+import { loginLimiter } from '../login-limits.js';
 import type { RouteOptions } from '../options.js';
 import { problems } from '../schemas.js';
 
@@ -21,6 +22,7 @@ const tokenRequest = z
     timebank_slug: z.string().max(100).optional().describe('The timebank\'s slug, instead of timebank_id'),
     client_id: z.string().max(100).optional(),
     client_secret: z.string().max(200).optional(),
+    refresh_token: z.string().max(200).optional().describe('For grant_type=refresh_token: single-use; the answer carries its successor'),
     scope: z.string().max(500).optional(),
   })
   .meta({ id: 'TokenRequest' });
@@ -30,6 +32,10 @@ const tokenResponse = z
     access_token: z.string(),
     token_type: z.literal('Bearer'),
     expires_in: z.int().describe('Seconds until the token expires'),
+    refresh_token: z
+      .string()
+      .optional()
+      .describe('With the password and refresh_token grants: exchange it once for new tokens; reusing one ends the session'),
     scope: z.string().optional(),
   })
   .meta({ id: 'TokenResponse' });
@@ -64,31 +70,60 @@ function basicCredentials(request: FastifyRequest): { id: string; secret: string
   }
 }
 
-export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, loginRateLimit }) => {
+/** Whom a token request tries to log in as, as sent: what the login limits count it against. */
+function loginIdentifier(request: FastifyRequest): string | undefined {
+  const body = request.body as z.infer<typeof tokenRequest>;
+  if (body.grant_type === 'password') return body.username;
+  if (body.grant_type === 'client_credentials') return basicCredentials(request)?.id ?? body.client_id;
+  return undefined;
+}
+
+/** The grant a token request asks for, each with the parameters it requires. */
+function grantOf(request: FastifyRequest, body: z.infer<typeof tokenRequest>): Grant {
+  switch (body.grant_type) {
+    case 'password':
+      return {
+        type: 'password',
+        username: required(body.username, 'username'),
+        password: required(body.password, 'password'),
+        timebankId: body.timebank_id,
+        timebankSlug: body.timebank_slug,
+      };
+    case 'client_credentials': {
+      const basic = basicCredentials(request);
+      return {
+        type: 'client_credentials',
+        clientId: basic?.id ?? required(body.client_id, 'client_id'),
+        clientSecret: basic?.secret ?? required(body.client_secret, 'client_secret'),
+        requestedScopes: body.scope?.split(' ').filter(Boolean),
+      };
+    }
+    case 'refresh_token':
+      return { type: 'refresh_token', refreshToken: required(body.refresh_token, 'refresh_token') };
+    default:
+      throw new Rejection('unsupported_grant_type', 'grant_type must be "password", "refresh_token" or "client_credentials".', {
+        field: 'grant_type',
+      });
+  }
+}
+
+export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, loginRateLimit, clock, sessionTtlSeconds }) => {
   await app.register(formBody, { bodyLimit: 16_384 });
 
   app.post(
     '/v1/auth/token',
     {
-      config: {
-        oauthErrors: true,
-        rateLimit: {
-          max: loginRateLimit.max,
-          timeWindow: loginRateLimit.windowSeconds * 1000,
-          hook: 'preHandler',
-          // Per address and account name, so that one user's typos do not lock out an office.
-          keyGenerator: (request: FastifyRequest) => {
-            const body = (request.body ?? {}) as { username?: unknown; client_id?: unknown };
-            const name = body.username ?? body.client_id ?? basicCredentials(request)?.id ?? '';
-            return `${request.ip}|${String(name).toLowerCase()}`;
-          },
-        },
-      },
+      // Unauthenticated: JSON bodies get the forms' 16 KiB too, so that a body of many unknown
+      // keys is refused before it is parsed.
+      bodyLimit: 16_384,
+      // Counted per address, per address and identifier, and per identifier: see login-limits.
+      preHandler: loginLimiter(app, loginRateLimit, loginIdentifier),
+      config: { oauthErrors: true },
       schema: {
         operationId: 'createToken',
         summary: 'Get an access token',
         description:
-          'RFC 6749 token endpoint. grant_type=password with username (email), password and optional timebank_id or timebank_slug; or grant_type=client_credentials with client_id and client_secret (in the body or HTTP Basic). JSON or application/x-www-form-urlencoded.',
+          'RFC 6749 token endpoint. grant_type=password with username (email), password and optional timebank_id or timebank_slug (the answer carries a refresh_token); grant_type=refresh_token with refresh_token (single-use: it is rotated, and presenting a used one revokes its session); or grant_type=client_credentials with client_id and client_secret (in the body or HTTP Basic). JSON or application/x-www-form-urlencoded.',
         tags: ['auth'],
         security: [],
         body: tokenRequest,
@@ -96,36 +131,15 @@ export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dat
       },
     },
     async (request, reply) => {
-      const body = request.body;
-      let principal;
-      if (body.grant_type === 'password') {
-        principal = await authenticateWithPassword(database.db, {
-          username: required(body.username, 'username'),
-          password: required(body.password, 'password'),
-          timebankId: body.timebank_id,
-          timebankSlug: body.timebank_slug,
-        });
-      } else if (body.grant_type === 'client_credentials') {
-        const basic = basicCredentials(request);
-        principal = await authenticateClient(database.db, {
-          clientId: basic?.id ?? required(body.client_id, 'client_id'),
-          clientSecret: basic?.secret ?? required(body.client_secret, 'client_secret'),
-          requestedScopes: body.scope?.split(' ').filter(Boolean),
-        });
-      } else {
-        throw new Rejection(
-          'unsupported_grant_type',
-          'grant_type must be "password" or "client_credentials".',
-          { field: 'grant_type' },
-        );
-      }
-      const { accessToken, expiresIn } = app.issueAccessToken(principal);
+      const granted = await grantToken(database.db, grantOf(request, request.body), sessionTtlSeconds, clock());
+      const { accessToken, expiresIn } = app.issueAccessToken(granted.principal, granted.tokenVersion);
       reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
       return {
         access_token: accessToken,
         token_type: 'Bearer' as const,
         expires_in: expiresIn,
-        ...(principal.type === 'client' ? { scope: principal.scopes.join(' ') } : {}),
+        ...(granted.refreshToken === undefined ? {} : { refresh_token: granted.refreshToken }),
+        ...(granted.principal.type === 'client' ? { scope: granted.principal.scopes.join(' ') } : {}),
       };
     },
   );

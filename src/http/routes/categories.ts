@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { requireCoordinator, requireTimebankAccess } from '../../domain/principal.js';
 import { listCategories } from '../../db/queries/categories.js';
 import { createCategory, renameCategory } from '../../use-cases/categories.js';
+import { acting } from '../acting.js';
 import type { RouteOptions } from '../options.js';
 import {
   bearerAuth,
@@ -59,7 +60,7 @@ export const categoryRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
     async (request, reply) => {
       requireCoordinator(request.principal, request.params.timebankId);
       reply.code(201);
-      return createCategory(database.db, request.params.timebankId, request.body, clock());
+      return createCategory(database.db, request.params.timebankId, request.body, acting(request), clock());
     },
   );
 
@@ -80,7 +81,7 @@ export const categoryRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
     async (request) => {
       const { timebankId, categoryId } = request.params;
       requireCoordinator(request.principal, timebankId);
-      return renameCategory(database.db, timebankId, categoryId, request.body.name);
+      return renameCategory(database.db, timebankId, categoryId, request.body.name, acting(request), clock());
     },
   );
 };

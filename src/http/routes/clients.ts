@@ -3,11 +3,13 @@ import { z } from 'zod';
 import { requireCoordinator } from '../../domain/principal.js';
 import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
 import { listClients } from '../../db/queries/clients.js';
-import { createClient } from '../../use-cases/clients.js';
+import { createClient, getClient, revokeClient, rotateClientSecret, updateClient } from '../../use-cases/clients.js';
+import { acting } from '../acting.js';
 import type { RouteOptions } from '../options.js';
 import {
   bearerAuth,
   clientSchema,
+  id,
   page,
   paginationQuery,
   problems,
@@ -24,6 +26,9 @@ const createdClientSchema = clientSchema
   })
   .meta({ id: 'CreatedClient' });
 
+const clientParams = z.strictObject({ timebankId: id, clientId: id });
+const scopes = z.array(scope).min(1).max(20);
+
 export const clientRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['clients'];
@@ -38,14 +43,14 @@ export const clientRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         tags,
         security: bearerAuth,
         params: timebankParams,
-        body: z.strictObject({ name: singleLine(200), scopes: z.array(scope).min(1).max(20) }),
+        body: z.strictObject({ name: singleLine(200), scopes }),
         response: { 201: createdClientSchema, ...problems(...writeProblems) },
       },
     },
     async (request, reply) => {
       requireCoordinator(request.principal, request.params.timebankId);
       reply.code(201);
-      return createClient(database.db, request.params.timebankId, request.body, clock());
+      return createClient(database.db, request.params.timebankId, request.body, acting(request), clock());
     },
   );
 
@@ -55,6 +60,7 @@ export const clientRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       schema: {
         operationId: 'listClients',
         summary: 'List partner apps (coordinator)',
+        description: 'Revoked clients too, with their revokedAt.',
         tags,
         security: bearerAuth,
         params: timebankParams,
@@ -68,6 +74,85 @@ export const clientRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         limit: request.query.limit ?? DEFAULT_PAGE_SIZE,
         cursor: request.query.cursor,
       });
+    },
+  );
+
+  app.get(
+    '/v1/timebanks/:timebankId/clients/:clientId',
+    {
+      schema: {
+        operationId: 'getClient',
+        summary: 'Get a partner app (coordinator)',
+        tags,
+        security: bearerAuth,
+        params: clientParams,
+        response: { 200: clientSchema, ...problems(...readProblems) },
+      },
+    },
+    async (request) => {
+      requireCoordinator(request.principal, request.params.timebankId);
+      return getClient(database.db, request.params.timebankId, request.params.clientId);
+    },
+  );
+
+  app.patch(
+    '/v1/timebanks/:timebankId/clients/:clientId',
+    {
+      schema: {
+        operationId: 'updateClient',
+        summary: 'Rename a partner app or change its scopes (coordinator)',
+        description: 'Narrower scopes apply to the tokens it already holds from their next request.',
+        tags,
+        security: bearerAuth,
+        params: clientParams,
+        body: z.strictObject({ name: singleLine(200).optional(), scopes: scopes.optional() }),
+        response: { 200: clientSchema, ...problems(...writeProblems) },
+      },
+    },
+    async (request) => {
+      requireCoordinator(request.principal, request.params.timebankId);
+      return updateClient(database.db, request.params.timebankId, request.params.clientId, request.body, acting(request), clock());
+    },
+  );
+
+  app.delete(
+    '/v1/timebanks/:timebankId/clients/:clientId',
+    {
+      schema: {
+        operationId: 'revokeClient',
+        summary: 'Revoke a partner app (coordinator)',
+        description: 'For good: it gets no new tokens, and the tokens it holds fail at their next request. It stays listed, with revokedAt.',
+        tags,
+        security: bearerAuth,
+        params: clientParams,
+        response: { 204: z.null().describe('Revoked'), ...problems(...readProblems) },
+      },
+    },
+    async (request, reply) => {
+      requireCoordinator(request.principal, request.params.timebankId);
+      await revokeClient(database.db, request.params.timebankId, request.params.clientId, acting(request), clock());
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/timebanks/:timebankId/clients/:clientId/secret',
+    {
+      schema: {
+        operationId: 'rotateClientSecret',
+        summary: 'Rotate a partner app\'s secret (coordinator)',
+        description: 'Returns the new secret, once. The old one keeps working for graceSeconds (default 0, at most 86,400), so that the partner can switch without an outage.',
+        tags,
+        security: bearerAuth,
+        params: clientParams,
+        body: z.strictObject({ graceSeconds: z.int().min(0).max(86_400).optional() }),
+        response: { 200: createdClientSchema, ...problems(...writeProblems) },
+      },
+    },
+    async (request) => {
+      const { timebankId, clientId } = request.params;
+      requireCoordinator(request.principal, timebankId);
+      return rotateClientSecret(database.db, timebankId, clientId, request.body.graceSeconds ?? 0, acting(request), clock());
     },
   );
 };

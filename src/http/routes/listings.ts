@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { invalidField, notFound, Rejection } from '../../domain/errors.js';
+import { withVisibleLocation } from '../../domain/location-privacy.js';
 import { matchWeights, weekdays } from '../../domain/matching.js';
 import {
   isCoordinatorOf,
@@ -63,7 +64,7 @@ const listingSchema = z
     description: z.string(),
     categoryId: id,
     tags: z.array(z.string()),
-    location: z.object({ lat: z.number(), lon: z.number() }).nullable(),
+    location: z.object({ lat: z.number(), lon: z.number() }).nullable().describe('Exact for its member and coordinators; rounded to 2 decimals (about 1 km) for other members and partner apps'),
     maxDistanceKm: z.number().nullable(),
     remote: z.boolean(),
     availability: z.array(z.object({ day: z.enum(weekdays), from: z.string(), to: z.string() })).nullable(),
@@ -146,7 +147,7 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
         const { memberId, ...input } = request.body;
         const owner = actingMemberId(request.principal, timebankId, memberId);
         reply.code(201);
-        return createListing(database.db, timebankId, kind, owner, input, clock());
+        return withVisibleLocation(await createListing(database.db, timebankId, kind, owner, input, clock()), request.principal, timebankId);
       },
     );
 
@@ -183,7 +184,8 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
         const { timebankId } = request.params;
         requireTimebankAccess(request.principal, timebankId);
         const { lat, lon, radiusKm, limit, ...filters } = request.query;
-        return searchListings(
+        // The radius filter reads the stored locations; only the answer is rounded.
+        const found = await searchListings(
           database.db,
           timebankId,
           kind,
@@ -194,6 +196,7 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
           },
           clock(),
         );
+        return { ...found, items: found.items.map((listing) => withVisibleLocation(listing, request.principal, timebankId)) };
       },
     );
 
@@ -214,7 +217,7 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
         requireTimebankAccess(request.principal, timebankId);
         const found = await findListing(database.db, timebankId, kind, listingId);
         if (!found) throw notFound(Noun);
-        return presentListing(found);
+        return withVisibleLocation(presentListing(found), request.principal, timebankId);
       },
     );
 
@@ -237,7 +240,7 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
         requireTimebankAccess(request.principal, timebankId);
         if (!found) throw notFound(Noun);
         actingMemberId(request.principal, timebankId, found.memberId);
-        return updateListing(database.db, timebankId, kind, listingId, request.body, clock());
+        return withVisibleLocation(await updateListing(database.db, timebankId, kind, listingId, request.body, clock()), request.principal, timebankId);
       },
     );
 

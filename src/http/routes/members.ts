@@ -5,12 +5,14 @@ import { checkMemberChange, checkMemberCreation } from '../../domain/member.js';
 import {
   requireCoordinatorOrScope,
   requireScope,
+  requireSelfOrCoordinator,
   requireSelfOrCoordinatorOrScope,
   requireTimebankAccess,
 } from '../../domain/principal.js';
 import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
 import { findMember, listDirectory, listMembers } from '../../db/queries/members.js';
-import { createMember, updateMember } from '../../use-cases/members.js';
+import { createMember, endAllSessions, updateMember } from '../../use-cases/members.js';
+import { acting } from '../acting.js';
 import type { RouteOptions } from '../options.js';
 import {
   bearerAuth,
@@ -67,7 +69,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       requireCoordinatorOrScope(request.principal, timebankId, 'members:write');
       checkMemberCreation(request.principal, timebankId, request.body.role ?? 'member');
       reply.code(201);
-      return createMember(database.db, timebankId, request.body, clock());
+      return createMember(database.db, timebankId, request.body, clock(), acting(request));
     },
   );
 
@@ -142,7 +144,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         operationId: 'updateMember',
         summary: 'Change a member (the member itself, coordinator, or client with members:write)',
         description:
-          'A member may change its own displayName, email, password and kind; a client with members:write anything but role and password; a coordinator anything. Members are never deleted: set status to left.',
+          'A member may change its own displayName, email, password and kind; changing one\'s own email or password needs currentPassword, and a new password ends the member\'s other sessions. A client with members:write may change anything but role and password; a coordinator anything (a password set by a coordinator is a reset). A change of role or status, or a reset, ends every session of the member. Members are never deleted: set status to left.',
         tags,
         security: bearerAuth,
         params: memberParams,
@@ -150,6 +152,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
           displayName: singleLine(200).optional(),
           email: email.optional(),
           password: password.optional(),
+          currentPassword: z.string().min(1).max(200).optional().describe('Required when members change their own email or password'),
           kind: kind.optional(),
           role: role.optional(),
           status: status.optional(),
@@ -160,8 +163,30 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
     async (request) => {
       const { timebankId, memberId } = request.params;
       requireSelfOrCoordinatorOrScope(request.principal, timebankId, memberId, 'members:write');
-      checkMemberChange(request.principal, timebankId, request.body);
-      return updateMember(database.db, timebankId, memberId, request.body, clock());
+      const { currentPassword: _proof, ...change } = request.body;
+      checkMemberChange(request.principal, timebankId, change);
+      return updateMember(database.db, timebankId, memberId, request.body, acting(request), clock());
+    },
+  );
+
+  app.post(
+    '/v1/timebanks/:timebankId/members/:memberId/sessions/revoke',
+    {
+      schema: {
+        operationId: 'revokeMemberSessions',
+        summary: 'Log out everywhere: end every session of a member (the member itself, or a coordinator)',
+        description: 'Every access and refresh token of the member stops working at its next request.',
+        tags,
+        security: bearerAuth,
+        params: memberParams,
+        response: { 204: z.null().describe('Every session ended'), ...problems(...readProblems) },
+      },
+    },
+    async (request, reply) => {
+      const { timebankId, memberId } = request.params;
+      requireSelfOrCoordinator(request.principal, timebankId, memberId);
+      await endAllSessions(database.db, timebankId, memberId, acting(request), clock());
+      return reply.code(204).send(null);
     },
   );
 };

@@ -1,4 +1,3 @@
-import { stringify } from 'csv-stringify/sync';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -6,6 +5,7 @@ import { invalidField } from '../../domain/errors.js';
 import { requireCoordinatorOrScope, isCoordinatorOf } from '../../domain/principal.js';
 import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
 import { activityReport, everyMemberReport, exchangeRecords, ledgerPin, membersReport, mutualityReport } from '../../use-cases/reports.js';
+import { toCsv } from '../csv.js';
 import type { RouteOptions } from '../options.js';
 import { bearerAuth, earliestInstant, id, instantQuery, paginationQuery, problems, readProblems, timebankParams, timestamp } from '../schemas.js';
 
@@ -216,7 +216,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       if (!wantsCsv(request.headers.accept)) return visible;
       const rows: Array<Record<string, unknown>> = [];
       figureRows({ ...figures, window: undefined }, '', rows);
-      return reply.type('text/csv; charset=utf-8').send(stringify(rows.filter((row) => row.value !== undefined), { header: true, columns: ['figure', 'value', 'numerator', 'denominator'] }));
+      return reply.type('text/csv; charset=utf-8').send(toCsv(rows.filter((row) => row.value !== undefined), ['figure', 'value', 'numerator', 'denominator']));
     },
   );
 
@@ -250,7 +250,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       return reply
         .type('text/csv; charset=utf-8')
         .header('ledger-sequence', String(start.throughSequence))
-        .send(stringify(rows, { header: true, columns: Object.keys(memberRowSchema.shape) }));
+        .send(toCsv(rows, Object.keys(memberRowSchema.shape)));
     },
   );
 
@@ -330,9 +330,9 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       }
       const columns = ['transferId', 'giverMemberId', 'receiverMemberId', 'minutes', 'postedAt', 'categoryId', 'brokered'];
       async function* csv() {
-        yield stringify([], { header: true, columns });
+        yield toCsv([], columns);
         for await (const page of exchangeRecords(database.db, timebankId, span, { pseudonymKey: key, pageSize: 5000, start: { ...start, afterId: undefined } })) {
-          yield stringify(page.records, { columns });
+          yield toCsv(page.records, columns, { header: false });
         }
       }
       return reply

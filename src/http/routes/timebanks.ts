@@ -9,6 +9,7 @@ import {
 import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
 import { findTimebank, listTimebanks, presentTimebank } from '../../db/queries/timebanks.js';
 import { createTimebank, updateTimebank } from '../../use-cases/timebanks.js';
+import { acting } from '../acting.js';
 import type { RouteOptions } from '../options.js';
 import {
   bearerAuth,
@@ -55,7 +56,7 @@ export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
     async (request, reply) => {
       requireAdmin(request.principal);
       reply.code(201);
-      return createTimebank(database.db, request.body, clock());
+      return createTimebank(database.db, request.body, clock(), acting(request));
     },
   );
 
@@ -122,7 +123,7 @@ export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
     },
     async (request) => {
       requireCoordinator(request.principal, request.params.timebankId);
-      return updateTimebank(database.db, request.params.timebankId, request.body);
+      return updateTimebank(database.db, request.params.timebankId, request.body, acting(request), clock());
     },
   );
 };

@@ -103,6 +103,7 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       },
     },
     now: clock(),
+    requestId: request.id,
   });
 
   const send = (reply: FastifyReply, result: WriteResult) => {
@@ -124,7 +125,7 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
         operationId: 'createTransfer',
         summary: 'Record a transfer of time credits',
         description:
-          'The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank\'s confirmation is counterparty (and always when the payer is the commons). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded. Idempotency-Key is required.',
+          'The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank\'s confirmation is counterparty (and always when the payer is the commons). Such a claim holds none of the payer\'s room (only the claimant\'s headroom under its cap); the payer\'s limits are checked when it is confirmed, and unconfirmed at its deadline it expires unless the timebank\'s autoConfirmMemberClaims is true. At most maxOpenClaims claims wait on one payer (422 too_many_open_claims). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true; a pending one holds the payer\'s room). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded; a member is told figures and holder status of its own account only, and gets 422 transfer_refused when the other account refuses. Idempotency-Key is required.',
         tags,
         security: bearerAuth,
         params: timebankParams,
@@ -254,7 +255,7 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
               ? 'Confirm a pending transfer: it posts (the counterparty, or a coordinator)'
               : 'Reject a pending transfer (the counterparty, its creator, or a coordinator)',
           description:
-            'Resolves a pending transfer exactly once; a second resolution is 409 transfer_not_pending. Idempotency-Key is required.',
+            'Resolves a pending transfer exactly once; a second resolution is 409 transfer_not_pending. Confirming checks the limits (a member\'s claim meets the payer\'s floor only now): a refusal leaves the transfer pending. Idempotency-Key is required.',
           tags,
           security: bearerAuth,
           params: transferParams,
