@@ -1,7 +1,7 @@
-import { lt } from 'drizzle-orm';
+import { lt, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { checkpointsDue, writeCheckpoint } from '../db/queries/reports.js';
-import { idempotencyKeys } from '../db/schema.js';
+import { idempotencyKeys, sessions } from '../db/schema.js';
 import { resolveDue } from './transfers.js';
 
 /** Idempotency keys are kept at least 24 hours; older ones are removed after 48. */
@@ -14,10 +14,13 @@ export const IDEMPOTENCY_RETENTION_HOURS = 48;
  */
 export const CHECKPOINT_EVERY = 1_000;
 
+/** Sessions that ended are kept this long (a token of one is refused either way), then removed. */
+export const ENDED_SESSION_RETENTION_HOURS = 24;
+
 /**
  * The periodic work every API process runs: pending transfers past their deadline post or
  * expire (a member's claim nobody confirmed expires unless the timebank lets claims post by
- * themselves), old idempotency keys go, and ledgers that have moved on get a new checkpoint. Safe
+ * themselves), old idempotency keys and ended sessions go, and ledgers that have moved on get a new checkpoint. Safe
  * to run in several processes at once: each resolution locks its transfer and re-checks that
  * it is still pending, and a checkpoint another process wrote first is left as it is (the
  * totals would be the same).
@@ -26,8 +29,19 @@ export async function runMaintenance(db: Db, now: Date) {
   const resolved = await resolveDue(db, now);
   const cutoff = new Date(now.getTime() - IDEMPOTENCY_RETENTION_HOURS * 3_600_000);
   await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, cutoff));
+  await pruneEndedSessions(db, now);
   await checkpointLedgers(db, now);
   return resolved;
+}
+
+/** Removes sessions that expired or were revoked a while ago: a token naming a missing session is refused too. */
+export async function pruneEndedSessions(db: Db, now: Date): Promise<number> {
+  const cutoff = new Date(now.getTime() - ENDED_SESSION_RETENTION_HOURS * 3_600_000);
+  const removed = await db
+    .delete(sessions)
+    .where(or(lt(sessions.expiresAt, cutoff), lt(sessions.revokedAt, cutoff)))
+    .returning({ id: sessions.id });
+  return removed.length;
 }
 
 /** A checkpoint at its chain head for every timebank CHECKPOINT_EVERY transfers or more past its latest; how many were written. */

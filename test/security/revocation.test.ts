@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePayload } from '../helpers/jwt.js';
 import { seedTimebank, startTestService, type Member, type TestService } from '../helpers/service.js';
@@ -182,5 +183,23 @@ describe('POST /v1/auth/revoke and log out everywhere', () => {
     const back = await passwordLogin(person.email, seed.password);
     expect((await service.request({ method: 'POST', url, token: seed.coordinatorToken })).statusCode).toBe(204);
     expect((await statusIn(service, 'GET', '/v1/me', back.access_token)).status).toBe(401);
+  });
+});
+
+describe('ended sessions', () => {
+  it('are removed by maintenance a day after they end, and their tokens stay refused', async () => {
+    const { runMaintenance } = await import('../../src/use-cases/maintenance.js');
+    const ended = await newMember();
+    const live = await newMember();
+    await service.request({ method: 'POST', url: '/v1/auth/revoke', payload: { token: ended.refresh_token } });
+    const count = async (token: string) =>
+      Number((await service.database.db.execute(sql`SELECT count(*) AS n FROM sessions WHERE id = ${decodePayload(token).sid}`) as unknown as { rows: Array<{ n: string }> }).rows[0]!.n);
+    await runMaintenance(service.database.db, new Date(Date.now() + 23 * 3_600_000));
+    expect(await count(ended.access_token)).toBe(1);
+    await runMaintenance(service.database.db, new Date(Date.now() + 25 * 3_600_000));
+    expect(await count(ended.access_token)).toBe(0);
+    expect(await count(live.access_token)).toBe(1);
+    expect((await statusIn(service, 'GET', '/v1/me', ended.access_token)).status).toBe(401);
+    expect((await statusIn(service, 'GET', '/v1/me', live.access_token)).status).toBe(200);
   });
 });
