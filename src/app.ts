@@ -79,6 +79,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const app = Fastify({
     logger,
     bodyLimit: 1024 * 1024,
+    // A request must arrive whole within 30 s: a body held open cannot pin a connection, nor
+    // carry rights checked long before it is acted on.
+    requestTimeout: 30_000,
     // A caller's request id is kept so that logs can be followed across services.
     genReqId: (request) => {
       const given = request.headers['x-request-id'];

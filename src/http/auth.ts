@@ -40,6 +40,7 @@ export const authentication = fp(
 
     // Declared up front so that every request object has the same shape.
     app.decorateRequest<Principal | null>('principal', null);
+    app.decorateRequest<TokenClaims | null>('tokenClaims', null);
 
     // A verified token's claims are remembered until the token expires: partner apps send the
     // same token with every request, and neither its signature nor its claims need checking
@@ -68,12 +69,25 @@ export const authentication = fp(
       return claims.data;
     };
 
-    // The onRequest hook of every route group that needs a token.
-    app.decorate('authenticate', async (request: FastifyRequest) => {
-      const claims = await verify(request);
+    const check = async (request: FastifyRequest, claims: TokenClaims) => {
       const principal = principalNow(claims, await readCallerState(options.db, claims));
       if (principal instanceof Error) throw principal;
       request.principal = principal;
+    };
+
+    // The onRequest hook of every route group that needs a token: a refused caller is answered
+    // before its body is read.
+    app.decorate('authenticate', async (request: FastifyRequest) => {
+      const claims = await verify(request);
+      request.tokenClaims = claims;
+      await check(request, claims);
+    });
+
+    // A body can arrive long after the headers (slowly, on purpose): a caller demoted or
+    // suspended meanwhile must not act with the rights it had when it started. So a request
+    // that came with a body is checked again once the body is in, just before its handler.
+    app.addHook('preHandler', async (request) => {
+      if (request.tokenClaims !== null && request.body !== undefined) await check(request, request.tokenClaims);
     });
   },
   { name: 'authentication' },
@@ -88,5 +102,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by `authenticate`; routes without it never read it. */
     principal: Principal;
+    /** The verified claims `authenticate` found, for the check once the body is in. */
+    tokenClaims: TokenClaims | null;
   }
 }

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePayload } from '../helpers/jwt.js';
@@ -62,6 +63,27 @@ describe('a demoted coordinator', () => {
     expect((await refresh(stale.refresh_token)).json().code).toBe('invalid_grant');
     const record = await service.get(`${seed.base}/members/${stale.member.id}`, seed.coordinatorToken);
     expect(record).toMatchObject({ role: 'member', status: 'left' });
+  });
+
+  it('cannot finish, once demoted, a request whose headers it sent before', async () => {
+    const stale = await newMember('coordinator');
+    const address = await service.app.listen({ port: 0, host: '127.0.0.1' });
+    const body = JSON.stringify({ role: 'coordinator', status: 'active' });
+    const socket = net.connect(Number(new URL(address).port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (data) => (answer += data.toString()));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    // Headers and the start of the body now; the rest once the demotion has committed.
+    socket.write(
+      `PATCH ${seed.base}/members/${stale.member.id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${stale.access_token}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 5)}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await service.send('PATCH', `${seed.base}/members/${stale.member.id}`, { role: 'member', status: 'left' }, seed.coordinatorToken);
+    socket.write(body.slice(5));
+    await new Promise((resolve) => socket.once('end', resolve));
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 401 Unauthorized');
+    expect(await service.get(`${seed.base}/members/${stale.member.id}`, seed.coordinatorToken)).toMatchObject({ role: 'member', status: 'left' });
   });
 
   it('has member rights only, once demoted and logged in again', async () => {
