@@ -200,7 +200,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     clock: options.clock ?? (() => new Date()),
     pseudonymKey: createHmac('sha256', config.jwtSecret).update('exchange-export-pseudonyms').digest(),
     transferGroupMax: config.transferGroupMax ?? 100,
-    sessionTtlSeconds: config.sessionTtlSeconds ?? 14 * 86_400,
+    sessions: {
+      ttlSeconds: config.sessionTtlSeconds ?? 14 * 86_400,
+      key: createHmac('sha256', config.jwtSecret).update('refresh-tokens').digest(),
+    },
   };
   await app.register(optionalIdempotency, { database, clock: routeOptions.clock });
   const routeGroups = [

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
+import type { SessionSettings } from '../use-cases/sessions.js';
 
 /** What every route group receives from buildApp. */
 export type RouteOptions = {
@@ -11,6 +12,6 @@ export type RouteOptions = {
   pseudonymKey: Buffer;
   /** Group commit: at most this many single transfers per transaction (1: each its own). */
   transferGroupMax: number;
-  /** How long a login's session lasts without a refresh. */
-  sessionTtlSeconds: number;
+  /** How long a login's session lasts without a refresh, and the key of its refresh tokens. */
+  sessions: SessionSettings;
 };

@@ -8,7 +8,7 @@ import { findClientForLogin, markClientUsed } from '../db/queries/clients.js';
 import { members, platformAdmins, timebanks } from '../db/schema.js';
 import { hashSecret, verifySecret } from './credentials.js';
 import { newId } from './ids.js';
-import { openSession, refreshSession, type Person } from './sessions.js';
+import { openSession, refreshSession, type Person, type SessionSettings } from './sessions.js';
 
 const wrongCredentials = () =>
   new Rejection('invalid_grant', 'The email or password is wrong.');
@@ -29,7 +29,7 @@ const MAX_MEMBERSHIPS_TRIED = 5;
 export async function authenticateWithPassword(
   db: Db,
   grant: { username: string; password: string; timebankId?: string | undefined; timebankSlug?: string | undefined },
-): Promise<Authenticated<Person>> {
+): Promise<Authenticated<Person> & { passwordHash: string }> {
   const email = normalizeEmail(grant.username);
   if (grant.timebankSlug !== undefined) {
     const [timebank] = await db.select({ id: timebanks.id }).from(timebanks).where(eq(timebanks.slug, grant.timebankSlug.trim().toLowerCase()));
@@ -44,7 +44,7 @@ export async function authenticateWithPassword(
     const [admin] = await db.select().from(platformAdmins).where(eq(platformAdmins.email, email));
     if (admin) {
       if (await verifySecret(admin.passwordHash, grant.password)) {
-        return { principal: { type: 'admin', id: admin.id }, tokenVersion: admin.tokenVersion };
+        return { principal: { type: 'admin', id: admin.id }, tokenVersion: admin.tokenVersion, passwordHash: admin.passwordHash };
       }
       throw wrongCredentials();
     }
@@ -75,6 +75,7 @@ export async function authenticateWithPassword(
   return {
     principal: { type: 'member', id: member.id, timebankId: member.timebankId, role: member.role },
     tokenVersion: member.tokenVersion,
+    passwordHash: member.passwordHash!,
   };
 }
 
@@ -129,16 +130,16 @@ export type Grant =
 export async function grantToken(
   db: Db,
   grant: Grant,
-  sessionTtlSeconds: number,
+  sessionSettings: SessionSettings,
   now: Date,
 ): Promise<Authenticated & { refreshToken?: string }> {
   switch (grant.type) {
     case 'password': {
-      const { principal, tokenVersion } = await authenticateWithPassword(db, grant);
-      return openSession(db, principal, tokenVersion, sessionTtlSeconds, now);
+      const { principal, ...seen } = await authenticateWithPassword(db, grant);
+      return openSession(db, principal, seen, sessionSettings, now);
     }
     case 'refresh_token':
-      return refreshSession(db, grant.refreshToken, sessionTtlSeconds, now);
+      return refreshSession(db, grant.refreshToken, sessionSettings, now);
     case 'client_credentials':
       return authenticateClient(db, grant, now);
   }

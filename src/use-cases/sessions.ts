@@ -1,54 +1,83 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, isNull, ne } from 'drizzle-orm';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import { Rejection } from '../domain/errors.js';
 import type { Principal } from '../domain/principal.js';
 import { decideRefresh } from '../domain/tokens.js';
 import type { Db } from '../db/client.js';
+import { rows } from '../db/rows.js';
 import { members, platformAdmins, sessions } from '../db/schema.js';
 import { newId } from './ids.js';
 
 /*
- * Sessions: a password login opens one, and its refresh tokens (`<session id>.<secret>`) keep it
- * going. Only a hash of the newest secret is stored: the secrets are 256 random bits, so a fast
- * hash is enough, and a database dump gives no usable token.
+ * Sessions: a password login opens one, and its refresh tokens keep it going. A refresh token
+ * is `<session id>.<generation>.<HMAC of both>`: only the service can make one, so a token that
+ * verifies but is not the session's newest was really issued before and is being used again
+ * (its session ends), while a made-up one is refused and changes nothing. Only a hash of the
+ * newest token is stored, so a database dump gives no usable token.
  */
 
 export type Person = Extract<Principal, { type: 'member' | 'admin' }>;
 export type IssuedSession = { principal: Person; tokenVersion: number; refreshToken: string };
+/** How long a session lasts without a refresh, and the key its refresh tokens are signed with. */
+export type SessionSettings = { ttlSeconds: number; key: Buffer };
+/** What the login saw of the person's credentials: the session opens only if they still hold. */
+export type SeenCredentials = { tokenVersion: number; passwordHash: string };
 
-const hashOf = (secret: string) => createHash('sha256').update(secret).digest('base64url');
-const newSecret = () => randomBytes(32).toString('base64url');
+const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url');
 const invalidRefreshToken = () => new Rejection('invalid_grant', 'The refresh token is invalid, expired or revoked; log in again.');
 
-/** Opens a session for a person who has just proved who they are. */
-export async function openSession(db: Db, person: Person, tokenVersion: number, ttlSeconds: number, now: Date): Promise<IssuedSession> {
-  const id = newId();
-  const secret = newSecret();
-  await db.insert(sessions).values({
-    id,
-    subjectType: person.type,
-    subjectId: person.id,
-    timebankId: person.type === 'member' ? person.timebankId : null,
-    refreshTokenHash: hashOf(secret),
-    createdAt: now,
-    refreshedAt: now,
-    expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
-  });
-  return { principal: { ...person, sessionId: id }, tokenVersion, refreshToken: `${id}.${secret}` };
+function refreshTokenFor(settings: SessionSettings, sessionId: string, generation: number): string {
+  const mac = createHmac('sha256', settings.key).update(`${sessionId}.${generation}`).digest('base64url');
+  return `${sessionId}.${generation}.${mac}`;
 }
 
-function parseRefreshToken(token: string): { sessionId: string; secret: string } | undefined {
-  const match = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  return match ? { sessionId: match[1]!, secret: match[2]! } : undefined;
+/** The session and generation of a refresh token the service made; undefined for anything else. */
+function parseRefreshToken(settings: SessionSettings, token: string): { sessionId: string; generation: number } | undefined {
+  const match = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d{1,9})\.[A-Za-z0-9_-]{43}$/.exec(token);
+  if (!match) return undefined;
+  const parsed = { sessionId: match[1]!, generation: Number(match[2]) };
+  const expected = Buffer.from(refreshTokenFor(settings, parsed.sessionId, parsed.generation));
+  const given = Buffer.from(token);
+  return expected.length === given.length && timingSafeEqual(expected, given) ? parsed : undefined;
+}
+
+/**
+ * Opens a session for a person who has just proved who they are, in one statement that holds
+ * only while the credentials the login checked are still theirs (same password, same token
+ * version, still active), with the person's row share-locked: a reset or a change of status
+ * that commits while the login runs either makes the insert find nothing, or waits for it and
+ * then ends the new session with the others.
+ */
+export async function openSession(db: Db, person: Person, seen: SeenCredentials, settings: SessionSettings, now: Date): Promise<IssuedSession> {
+  const id = newId();
+  const refreshToken = refreshTokenFor(settings, id, 0);
+  const values = sql`${id}::uuid, ${person.type}, ${hashOf(refreshToken)}, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz, ${new Date(now.getTime() + settings.ttlSeconds * 1000).toISOString()}::timestamptz`;
+  const inserted =
+    person.type === 'member'
+      ? await rows(db, sql`
+          INSERT INTO sessions (id, subject_type, refresh_token_hash, created_at, refreshed_at, expires_at, subject_id, timebank_id)
+          SELECT ${values}, m.id, m.timebank_id FROM members m
+           WHERE m.timebank_id = ${person.timebankId} AND m.id = ${person.id} AND m.status = 'active'
+             AND m.token_version = ${seen.tokenVersion} AND m.password_hash = ${seen.passwordHash}
+             FOR SHARE
+          RETURNING id`)
+      : await rows(db, sql`
+          INSERT INTO sessions (id, subject_type, refresh_token_hash, created_at, refreshed_at, expires_at, subject_id, timebank_id)
+          SELECT ${values}, a.id, NULL FROM platform_admins a
+           WHERE a.id = ${person.id} AND a.token_version = ${seen.tokenVersion} AND a.password_hash = ${seen.passwordHash}
+             FOR SHARE
+          RETURNING id`);
+  if (inserted.length === 0) throw new Rejection('invalid_grant', 'The email or password is wrong.');
+  return { principal: { ...person, sessionId: id }, tokenVersion: seen.tokenVersion, refreshToken };
 }
 
 /** The refresh_token grant: a new access and refresh token, or the session ended on reuse. */
-export async function refreshSession(db: Db, refreshToken: string, ttlSeconds: number, now: Date): Promise<IssuedSession> {
-  const parsed = parseRefreshToken(refreshToken);
+export async function refreshSession(db: Db, refreshToken: string, settings: SessionSettings, now: Date): Promise<IssuedSession> {
+  const parsed = parseRefreshToken(settings, refreshToken);
   if (!parsed) throw invalidRefreshToken();
   const outcome = await db.transaction(async (tx) => {
     const [session] = await tx.select().from(sessions).where(eq(sessions.id, parsed.sessionId)).for('update');
-    const decision = decideRefresh(session, hashOf(parsed.secret), now);
+    const decision = decideRefresh(session, hashOf(refreshToken), now);
     if (decision === 'reuse') {
       await tx.update(sessions).set({ revokedAt: now }).where(eq(sessions.id, parsed.sessionId));
       return undefined;
@@ -59,12 +88,12 @@ export async function refreshSession(db: Db, refreshToken: string, ttlSeconds: n
       await tx.update(sessions).set({ revokedAt: now }).where(eq(sessions.id, session.id));
       return undefined;
     }
-    const secret = newSecret();
+    const next = refreshTokenFor(settings, session.id, parsed.generation + 1);
     await tx
       .update(sessions)
-      .set({ refreshTokenHash: hashOf(secret), refreshedAt: now, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) })
+      .set({ refreshTokenHash: hashOf(next), refreshedAt: now, expiresAt: new Date(now.getTime() + settings.ttlSeconds * 1000) })
       .where(eq(sessions.id, session.id));
-    return { principal: { ...person.principal, sessionId: session.id }, tokenVersion: person.tokenVersion, refreshToken: `${session.id}.${secret}` };
+    return { principal: { ...person.principal, sessionId: session.id }, tokenVersion: person.tokenVersion, refreshToken: next };
   });
   // Thrown after the commit, so that a reused token's session stays revoked.
   if (!outcome) throw invalidRefreshToken();
@@ -98,14 +127,13 @@ export async function revokeSessionByToken(
   db: Db,
   token: string,
   accessTokenSession: (token: string) => string | undefined,
+  settings: SessionSettings,
   now: Date,
 ): Promise<void> {
-  const parsed = parseRefreshToken(token);
+  // Any refresh token the service made for the session: the newest, or one used before.
+  const parsed = parseRefreshToken(settings, token);
   if (parsed) {
-    await db
-      .update(sessions)
-      .set({ revokedAt: now })
-      .where(and(eq(sessions.id, parsed.sessionId), eq(sessions.refreshTokenHash, hashOf(parsed.secret)), isNull(sessions.revokedAt)));
+    await db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.id, parsed.sessionId), isNull(sessions.revokedAt)));
     return;
   }
   const sessionId = accessTokenSession(token);

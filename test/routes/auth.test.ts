@@ -25,7 +25,7 @@ describe('POST /v1/auth/token, password grant', () => {
     // No role: rights come from the member's current record, read for every request.
     expect(claims).toEqual({ typ: 'member', sub: seed.member.id, tbid: seed.timebank.id, ver: 0, sid: expect.any(String), iat: expect.any(Number), exp: expect.any(Number) });
     expect(Number(claims.exp) - Number(claims.iat)).toBe(900);
-    expect(body.refresh_token).toMatch(new RegExp(`^${claims.sid}\\.[A-Za-z0-9_-]{43}$`));
+    expect(body.refresh_token).toMatch(new RegExp(`^${claims.sid}\\.0\\.[A-Za-z0-9_-]{43}$`));
   });
 
   it('accepts a form-encoded body, as RFC 6749 clients send it', async () => {

@@ -1,6 +1,8 @@
 import net from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authenticateWithPassword } from '../../src/use-cases/auth.js';
+import { openSession } from '../../src/use-cases/sessions.js';
 import { decodePayload } from '../helpers/jwt.js';
 import { seedTimebank, startTestService, type Member, type TestService } from '../helpers/service.js';
 
@@ -162,10 +164,28 @@ describe('refresh tokens', () => {
   it('refuses malformed and forged refresh tokens without touching the session', async () => {
     const person = await newMember();
     const { sid } = decodePayload(person.access_token);
-    for (const forged of ['nonsense', `${sid}.short`, `${String(sid).replace(/.$/, '0')}.${'a'.repeat(43)}`]) {
+    const [, generation, mac] = person.refresh_token.split('.');
+    // The session id is readable in every access token: knowing it must not be enough to end it.
+    for (const forged of ['nonsense', `${sid}.short`, `${sid}.0.${'A'.repeat(43)}`, `${sid}.1.${mac}`, `${String(sid).replace(/.$/, '0')}.${generation}.${mac}`]) {
       expect((await refresh(forged)).statusCode).toBe(400);
+      expect((await service.request({ method: 'POST', url: '/v1/auth/revoke', payload: { token: forged } })).statusCode).toBe(200);
     }
+    expect((await statusIn(service, 'GET', '/v1/me', person.access_token)).status).toBe(200);
     expect((await refresh(person.refresh_token)).statusCode).toBe(200);
+  });
+
+  it('are not issued to a login whose password check ran before a reset committed', async () => {
+    const person = await newMember();
+    // The login checks the password, then a coordinator resets it, then the login opens its session.
+    const proved = await authenticateWithPassword(service.database.db, { username: person.email, password: seed.password });
+    await service.send('PATCH', `${seed.base}/members/${person.member.id}`, { password: 'reset-while-logging-in' }, seed.coordinatorToken);
+    const { principal, ...seen } = proved;
+    const settings = { ttlSeconds: 3600, key: Buffer.alloc(32) };
+    await expect(openSession(service.database.db, principal, seen, settings, new Date())).rejects.toMatchObject({ code: 'invalid_grant' });
+    // Without the reset the same login opens its session.
+    const again = await authenticateWithPassword(service.database.db, { username: person.email, password: 'reset-while-logging-in' });
+    const { principal: who, ...credentials } = again;
+    expect((await openSession(service.database.db, who, credentials, settings, new Date())).principal.sessionId).toEqual(expect.any(String));
   });
 });
 

@@ -107,7 +107,7 @@ function grantOf(request: FastifyRequest, body: z.infer<typeof tokenRequest>): G
   }
 }
 
-export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, loginRateLimit, clock, sessionTtlSeconds }) => {
+export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, loginRateLimit, clock, sessions }) => {
   await app.register(formBody, { bodyLimit: 16_384 });
 
   app.post(
@@ -131,7 +131,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dat
       },
     },
     async (request, reply) => {
-      const granted = await grantToken(database.db, grantOf(request, request.body), sessionTtlSeconds, clock());
+      const granted = await grantToken(database.db, grantOf(request, request.body), sessions, clock());
       const { accessToken, expiresIn } = app.issueAccessToken(granted.principal, granted.tokenVersion);
       reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
       return {

@@ -20,7 +20,7 @@ const revokeRequest = z
   })
   .meta({ id: 'RevokeRequest' });
 
-export const sessionRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock, loginRateLimit }) => {
+export const sessionRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock, loginRateLimit, sessions }) => {
   await app.register(formBody, { bodyLimit: 16_384 });
 
   /** The session a person's access token names; undefined for anything else that verifies. */
@@ -56,7 +56,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
       },
     },
     async (request, reply) => {
-      await revokeSessionByToken(database.db, request.body.token, accessTokenSession, clock());
+      await revokeSessionByToken(database.db, request.body.token, accessTokenSession, sessions, clock());
       reply.header('Cache-Control', 'no-store');
       return {};
     },
