@@ -12,7 +12,7 @@ import { accounts, members } from '../db/schema.js';
 import { appendAudit } from './audit.js';
 import { hashSecret, verifySecret } from './credentials.js';
 import { newId } from './ids.js';
-import { revokeSessionsOf } from './sessions.js';
+import { revokeSession, revokeSessionsOf } from './sessions.js';
 
 export type CreateMemberInput = {
   displayName: string;
@@ -96,7 +96,7 @@ export async function updateMember(
   const before = await findMemberRow(db, timebankId, memberId);
   if (!before) throw notFound('Member');
   const effects = credentialEffects(acting.principal, before, change);
-  if (effects.needsCurrentPassword) await requireCurrentPassword(before.passwordHash, currentPassword);
+  if (effects.needsCurrentPassword) await requireCurrentPassword(db, acting, before.passwordHash, currentPassword, now);
   const passwordHash = password ? await hashSecret(password) : undefined;
   const normalised = withoutUndefined({
     ...fields,
@@ -153,12 +153,19 @@ export async function endAllSessions(db: Db, timebankId: string, memberId: strin
   });
 }
 
-async function requireCurrentPassword(passwordHash: string | null, currentPassword: string | undefined): Promise<void> {
+/**
+ * A wrong current password ends the session that sent it: otherwise a stolen access token could
+ * guess the password as fast as the service answers, past the login limits. A person who
+ * mistyped logs in again, which the login limits count.
+ */
+async function requireCurrentPassword(db: Db, acting: Acting, passwordHash: string | null, currentPassword: string | undefined, now: Date): Promise<void> {
   if (currentPassword === undefined) {
     throw invalidField('body', 'currentPassword', 'is required to change your own email or password');
   }
   if (!(await verifySecret(passwordHash, currentPassword))) {
-    throw new Rejection('current_password_wrong', 'The current password is wrong.', { field: 'currentPassword' });
+    const sessionId = acting.principal.type === 'member' ? acting.principal.sessionId : undefined;
+    if (sessionId) await revokeSession(db, sessionId, now);
+    throw new Rejection('current_password_wrong', 'The current password is wrong; this session has ended: log in again.', { field: 'currentPassword' });
   }
 }
 

@@ -133,13 +133,16 @@ export async function revokeSessionByToken(
   // Any refresh token the service made for the session: the newest, or one used before.
   const parsed = parseRefreshToken(settings, token);
   if (parsed) {
-    await db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.id, parsed.sessionId), isNull(sessions.revokedAt)));
+    await revokeSession(db, parsed.sessionId, now);
     return;
   }
   const sessionId = accessTokenSession(token);
-  if (sessionId) {
-    await db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
-  }
+  if (sessionId) await revokeSession(db, sessionId, now);
+}
+
+/** Ends one session: its access and refresh tokens fail from the next request on. */
+export async function revokeSession(db: Db, sessionId: string, now: Date): Promise<void> {
+  await db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
 }
 
 /** Ends a person's sessions, all of them or all but one (the one changing its own password). */

@@ -29,9 +29,12 @@ describe('changing one\'s email to an address used in another timebank', () => {
     const withoutProof = await service.send('PATCH', url, { email: victimEmail }, attackers.memberToken, 400);
     expect(withoutProof.errors[0].field).toBe('currentPassword');
     expect((await service.send('PATCH', url, { email: victimEmail, currentPassword: 'a-guess-at-it' }, attackers.memberToken, 403)).code).toBe('current_password_wrong');
+    // The guess ended that session.
+    expect((await service.request({ method: 'GET', url, token: attackers.memberToken })).statusCode).toBe(401);
 
     // Its own holder may: the address is free in this timebank, whatever other timebanks hold.
-    const moved = await service.send('PATCH', url, { email: victimEmail.toUpperCase(), password: 'the-attackers-own', currentPassword: attackers.password }, attackers.memberToken);
+    const holder = await service.login(attackers.member.email, attackers.password, attackers.timebank.id);
+    const moved = await service.send('PATCH', url, { email: victimEmail.toUpperCase(), password: 'the-attackers-own', currentPassword: attackers.password }, holder);
     expect(moved.email).toBe(victimEmail);
 
     // The victim still logs in without naming a timebank, into its own membership.

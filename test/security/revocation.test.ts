@@ -121,8 +121,13 @@ describe('a password change', () => {
     const url = `${seed.base}/members/${person.member.id}`;
     const missing = await service.send('PATCH', url, { password: 'new-password-123' }, person.access_token, 400);
     expect(missing.errors).toEqual([expect.objectContaining({ field: 'currentPassword' })]);
-    const wrong = await service.send('PATCH', url, { password: 'new-password-123', currentPassword: 'not-my-password' }, person.access_token, 403);
+    // A wrong guess ends the session that made it: a stolen token gets one guess, not thousands.
+    const guesser = await passwordLogin(person.email, seed.password);
+    const wrong = await service.send('PATCH', url, { password: 'new-password-123', currentPassword: 'not-my-password' }, guesser.access_token, 403);
     expect(wrong.code).toBe('current_password_wrong');
+    expect(await statusIn(other, 'GET', url, guesser.access_token)).toEqual({ status: 401, code: 'token_revoked' });
+    expect((await service.request({ method: 'PATCH', url, token: guesser.access_token, payload: { password: 'new-password-123', currentPassword: seed.password } })).statusCode).toBe(401);
+    expect((await refresh(guesser.refresh_token)).statusCode).toBe(400);
     await service.send('PATCH', url, { password: 'new-password-123', currentPassword: seed.password }, person.access_token);
 
     expect((await statusIn(other, 'GET', url, person.access_token)).status).toBe(200);
