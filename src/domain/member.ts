@@ -60,6 +60,16 @@ export function checkMemberCreation(principal: Principal, timebankId: string, ro
 }
 
 /**
+ * A partner client may change members' records, never a coordinator's: suspending one, or taking
+ * its email, would hand the timebank to whoever holds the client's secret.
+ */
+export function checkClientTarget(principal: Principal, target: { role: MemberRole }): void {
+  if (principal.type === 'client' && target.role === 'coordinator') {
+    throw new Rejection('forbidden', 'A partner app may not change a coordinator\'s record.');
+  }
+}
+
+/**
  * What a change to a member's record does to its credentials. Changing one's own email or
  * password needs the current password, so that a stolen access token cannot take over the
  * account. A password set by someone else (a reset) and a change of role or status end every

@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { changedFields, HIDDEN, type Acting } from '../domain/audit.js';
 import { Rejection, invalidField, notFound } from '../domain/errors.js';
 import { withoutUndefined } from '../domain/objects.js';
-import { credentialEffects, normalizeEmail, type MemberChange, type MemberKind } from '../domain/member.js';
+import { checkClientTarget, credentialEffects, normalizeEmail, type MemberChange, type MemberKind } from '../domain/member.js';
 import type { MemberRole } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
@@ -95,6 +95,7 @@ export async function updateMember(
   const { currentPassword, password, ...fields } = change;
   const before = await findMemberRow(db, timebankId, memberId);
   if (!before) throw notFound('Member');
+  checkClientTarget(acting.principal, before);
   const effects = credentialEffects(acting.principal, before, change);
   if (effects.needsCurrentPassword) await requireCurrentPassword(db, acting, before.passwordHash, currentPassword, now);
   const passwordHash = password ? await hashSecret(password) : undefined;

@@ -23,6 +23,10 @@ export type SessionSettings = { ttlSeconds: number; key: Buffer };
 /** What the login saw of the person's credentials: the session opens only if they still hold. */
 export type SeenCredentials = { tokenVersion: number; passwordHash: string };
 
+/** The last instant the service stores (timestamps run to year 9999). */
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const expiryAfter = (now: Date, settings: SessionSettings) => new Date(Math.min(now.getTime() + settings.ttlSeconds * 1000, LATEST));
+
 const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url');
 const invalidRefreshToken = () => new Rejection('invalid_grant', 'The refresh token is invalid, expired or revoked; log in again.');
 
@@ -51,7 +55,7 @@ function parseRefreshToken(settings: SessionSettings, token: string): { sessionI
 export async function openSession(db: Db, person: Person, seen: SeenCredentials, settings: SessionSettings, now: Date): Promise<IssuedSession> {
   const id = newId();
   const refreshToken = refreshTokenFor(settings, id, 0);
-  const values = sql`${id}::uuid, ${person.type}, ${hashOf(refreshToken)}, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz, ${new Date(now.getTime() + settings.ttlSeconds * 1000).toISOString()}::timestamptz`;
+  const values = sql`${id}::uuid, ${person.type}, ${hashOf(refreshToken)}, ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz, ${expiryAfter(now, settings).toISOString()}::timestamptz`;
   const inserted =
     person.type === 'member'
       ? await rows(db, sql`
@@ -91,7 +95,7 @@ export async function refreshSession(db: Db, refreshToken: string, settings: Ses
     const next = refreshTokenFor(settings, session.id, parsed.generation + 1);
     await tx
       .update(sessions)
-      .set({ refreshTokenHash: hashOf(next), refreshedAt: now, expiresAt: new Date(now.getTime() + settings.ttlSeconds * 1000) })
+      .set({ refreshTokenHash: hashOf(next), refreshedAt: now, expiresAt: expiryAfter(now, settings) })
       .where(eq(sessions.id, session.id));
     return { principal: { ...person.principal, sessionId: session.id }, tokenVersion: person.tokenVersion, refreshToken: next };
   });

@@ -78,6 +78,9 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
       // Every response of the suite is checked by zod too, and must be written as zod writes it.
       checkResponses: true,
       metricsToken: TEST_METRICS_TOKEN,
+      // Tests move the app's clock by weeks (deadlines, maintenance) while their tokens keep real
+      // time: logins last a year, so that maintenance does not remove their sessions meanwhile.
+      sessionTtlSeconds: 365 * 86_400,
       ...options.config,
     },
     database,

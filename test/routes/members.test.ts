@@ -140,6 +140,9 @@ describe('GET and PATCH /v1/timebanks/{id}/members/{memberId}', () => {
     const url = `${seed.base}/members/${target.id}`;
     expect(await service.send('PATCH', url, { role: 'coordinator', status: 'suspended' }, seed.coordinatorToken)).toMatchObject({ role: 'coordinator', status: 'suspended' });
     const writer = await clientToken(['members:write']);
+    // Never a coordinator's record: a client's secret must not be enough to suspend one.
+    expect((await service.send('PATCH', url, { status: 'active' }, writer, 403)).code).toBe('forbidden');
+    await service.send('PATCH', url, { role: 'member' }, seed.coordinatorToken);
     expect(await service.send('PATCH', url, { status: 'active', kind: 'organisation' }, writer)).toMatchObject({ status: 'active', kind: 'organisation' });
     expect((await service.send('PATCH', url, { role: 'member' }, writer, 403)).fields).toEqual(['role']);
     expect((await service.send('PATCH', url, { password: 'hijack-password-1' }, writer, 403)).fields).toEqual(['password']);

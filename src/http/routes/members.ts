@@ -144,7 +144,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         operationId: 'updateMember',
         summary: 'Change a member (the member itself, coordinator, or client with members:write)',
         description:
-          'A member may change its own displayName, email, password and kind; changing one\'s own email or password needs currentPassword, and a new password ends the member\'s other sessions. A client with members:write may change anything but role and password; a coordinator anything (a password set by a coordinator is a reset). A change of role or status, or a reset, ends every session of the member. Members are never deleted: set status to left.',
+          'A member may change its own displayName, email, password and kind; changing one\'s own email or password needs currentPassword, and a new password ends the member\'s other sessions. A client with members:write may change anything but role and password, and never a coordinator\'s record; a coordinator anything (a password set by a coordinator is a reset). A change of role or status, or a reset, ends every session of the member. Members are never deleted: set status to left.',
         tags,
         security: bearerAuth,
         params: memberParams,

@@ -10,7 +10,7 @@ import { problems } from '../schemas.js';
 /*
  * RFC 7009 token revocation. It needs no other credential: holding a token is the right to end
  * it. A person's refresh token or access token ends its whole session (every token of that
- * login); a partner client ends its access with its client's DELETE or a secret rotation.
+ * login); a partner client's tokens end only with the client (DELETE).
  */
 
 const revokeRequest = z
@@ -32,7 +32,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
       return undefined;
     }
     if (payload.typ === 'client') {
-      throw new Rejection('unsupported_token_type', 'A partner client\'s access token cannot be revoked alone: revoke the client or rotate its secret.');
+      throw new Rejection('unsupported_token_type', 'A partner client\'s access token cannot be revoked alone: revoke the client (DELETE) to end its tokens at once.');
     }
     return typeof payload.sid === 'string' && /^[0-9a-f-]{36}$/.test(payload.sid) ? payload.sid : undefined;
   };
