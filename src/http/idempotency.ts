@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { and, eq } from 'drizzle-orm';
-import { invalidField, keyInUse, keyReused } from '../domain/errors.js';
+import { invalidField } from '../domain/errors.js';
+import { replayOf } from '../domain/idempotency.js';
 import type { Database } from '../db/client.js';
 import { claimIdempotencyKey, storeOutcome } from '../db/ledger.js';
 import { idempotencyKeys } from '../db/schema.js';
@@ -39,15 +40,10 @@ export const optionalIdempotency = fp(
         request.idempotencyClaim = claim;
         return;
       }
-      if (outcome.requestHash !== hash) {
-        throw keyReused();
-      }
-      if (outcome.statusCode === null || outcome.responseBody === null) {
-        throw keyInUse();
-      }
-      reply.header('idempotency-replayed', 'true').code(outcome.statusCode);
-      if (outcome.statusCode >= 400) reply.type(PROBLEM_CONTENT_TYPE);
-      return reply.send(JSON.parse(outcome.responseBody));
+      const replay = replayOf(outcome, hash);
+      reply.header('idempotency-replayed', 'true').code(replay.statusCode);
+      if (replay.statusCode >= 400) reply.type(PROBLEM_CONTENT_TYPE);
+      return reply.send(replay.body);
     };
 
     const storeAnswer = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { keyInUse, keyReused, Rejection } from '../domain/errors.js';
+import { Rejection } from '../domain/errors.js';
+import { replayOf } from '../domain/idempotency.js';
 import type { Principal } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
-import { sqlStateOf } from '../db/errors.js';
+import { retryContention } from '../db/retry.js';
 import { lockIdempotencyKeys, outcomesOnly, persist, type LedgerWrite } from '../db/ledger.js';
 
 /*
  * Every write that moves time credits runs here: one transaction, the idempotency key claimed
- * first, the domain's decision, then one statement that writes everything. Serialization
- * failures and deadlocks are retried a bounded number of times and never reach the client.
+ * first, the domain's decision, then one statement that writes everything. Contention is
+ * retried (retryContention) and never reaches the client.
  */
 
 export type Outcome = { statusCode: number; body: unknown };
@@ -34,9 +35,6 @@ export type WriteRequest = {
 
 export type Decision = Outcome & { write: Omit<LedgerWrite, 'idempotency' | 'timebankId'> };
 
-const RETRYABLE = new Set(['40001', '40P01']);
-const MAX_ATTEMPTS = 6;
-
 export function callerOf(principal: Principal): string {
   return `${principal.type}:${principal.id}`;
 }
@@ -61,17 +59,7 @@ export async function ledgerWrite(
   request: WriteRequest,
   decide: (tx: Db) => Promise<Decision>,
 ): Promise<WriteResult> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await request.db.transaction((tx) => attemptWrite(tx, request, decide));
-    } catch (error) {
-      if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has(sqlStateOf(error) ?? '')) {
-        throw error;
-      }
-      // Jittered backoff, so that the transactions that collided do not collide again.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-    }
-  }
+  return retryContention(() => request.db.transaction((tx) => attemptWrite(tx, request, decide)));
 }
 
 async function attemptWrite(
@@ -83,17 +71,7 @@ async function attemptWrite(
   const idempotency = request.idempotency;
   if (idempotency) {
     const [claim] = (await lockIdempotencyKeys(tx, request.timebankId, [{ caller, key: idempotency.key }])).values();
-    if (claim) {
-      if (claim.requestHash !== idempotency.requestHash) {
-        throw keyReused();
-      }
-      if (claim.statusCode === null || claim.responseBody === null) {
-        // A guard: only an optional-key write stores its key before its outcome, and its
-        // request hash (over another route) fails the check above first.
-        throw keyInUse();
-      }
-      return { statusCode: claim.statusCode, body: JSON.parse(claim.responseBody), replayed: true };
-    }
+    if (claim) return { ...replayOf(claim, idempotency.requestHash), replayed: true };
   }
   const stored = (outcome: Outcome): LedgerWrite['idempotency'] =>
     idempotency

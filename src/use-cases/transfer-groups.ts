@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
-import { isConnectionLoss, sqlStateOf } from '../db/errors.js';
+import { isConnectionLoss } from '../db/errors.js';
+import { retryContention } from '../db/retry.js';
 import type { WriteResult } from './ledger-write.js';
 import { createTransfer, writeTransferGroup, type GroupedOutcome, type GroupedTransfer } from './transfers.js';
 
@@ -13,9 +14,6 @@ import { createTransfer, writeTransferGroup, type GroupedOutcome, type GroupedTr
  * of it was committed, and each request is written again on its own, so that one request's
  * failure is never another's.
  */
-
-const RETRYABLE = new Set(['40001', '40P01']);
-const MAX_ATTEMPTS = 6;
 
 type Waiting = GroupedTransfer & { resolve: (result: WriteResult) => void; reject: (error: unknown) => void };
 
@@ -68,32 +66,25 @@ export class TransferGroups {
   }
 
   private async write(timebankId: string, group: Waiting[]): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      let outcomes: GroupedOutcome[];
-      try {
-        outcomes = await this.db.transaction((tx) => writeTransferGroup(tx, timebankId, group));
-      } catch (error) {
-        if (RETRYABLE.has(sqlStateOf(error) ?? '') && attempt < MAX_ATTEMPTS) {
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-          continue;
-        }
-        if (group.length > 1 && !isConnectionLoss(error)) {
-          // Each on its own: whatever failed the group is then only its own request's failure.
-          await Promise.all(group.map((item) => createTransfer(item.request, item.input).then(item.resolve, item.reject)));
-        } else {
-          // A request alone fails with its own error. A lost connection fails them all: each
-          // answers 503, and its client retries with its key (which replays what committed).
-          for (const item of group) item.reject(error);
-        }
-        return;
+    let outcomes: GroupedOutcome[];
+    try {
+      outcomes = await retryContention(() => this.db.transaction((tx) => writeTransferGroup(tx, timebankId, group)));
+    } catch (error) {
+      if (group.length > 1 && !isConnectionLoss(error)) {
+        // Each on its own: whatever failed the group is then only its own request's failure.
+        await Promise.all(group.map((item) => createTransfer(item.request, item.input).then(item.resolve, item.reject)));
+      } else {
+        // A request alone fails with its own error. A lost connection fails them all: each
+        // answers 503, and its client retries with its key (which replays what committed).
+        for (const item of group) item.reject(error);
       }
-      outcomes.forEach((outcome, index) => {
-        const item = group[index]!;
-        if ('result' in outcome) item.resolve(outcome.result);
-        else item.reject(outcome.error);
-      });
       return;
     }
+    outcomes.forEach((outcome, index) => {
+      const item = group[index]!;
+      if ('result' in outcome) item.resolve(outcome.result);
+      else item.reject(outcome.error);
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 import type { AuditChanges } from '../domain/audit.js';
 import { appendAudit } from './audit.js';
-import { keyInUse, keyReused, Rejection, notFound } from '../domain/errors.js';
+import { keyReused, Rejection, notFound } from '../domain/errors.js';
+import { replayOf } from '../domain/idempotency.js';
 import {
   AccountChanges,
   Chain,
@@ -392,10 +393,12 @@ export async function writeTransferGroup(tx: Db, timebankId: string, group: Grou
   const outcomes: Array<GroupedOutcome | undefined> = group.map((item, index) => {
     const stored = existing.get(keyOf(item));
     if (stored) {
-      if (stored.requestHash !== item.request.idempotency.requestHash) return { error: keyReused() };
-      // A guard, as in ledgerWrite: an optional-key write's row fails the hash check first.
-      if (stored.statusCode === null || stored.responseBody === null) return { error: keyInUse() };
-      return { result: { statusCode: stored.statusCode, body: JSON.parse(stored.responseBody), replayed: true } };
+      try {
+        return { result: { ...replayOf(stored, item.request.idempotency.requestHash), replayed: true } };
+      } catch (error) {
+        if (error instanceof Rejection) return { error };
+        throw error;
+      }
     }
     return leaders.get(keyOf(item)) === index ? undefined : { error: keyReused() }; // settled below
   });
