@@ -182,7 +182,7 @@ export async function runTransfersBench() {
 
     // A timebank that exists has a ledger: before the first measurement, history is imported in
     // batches for longer than a database connection lives (30 s), so that no connection measured
-    // still holds plans it made while the ledger was empty (README, Running on PostgreSQL).
+    // still holds plans it made while the ledger was empty (docs/configuration.md, Running on PostgreSQL).
     console.log(`history: ${HISTORY_SECONDS} s of batches of 100 ...`);
     await load({ url: base, connections: 1, seconds: HISTORY_SECONDS, method: 'POST', headers, path: () => `${transfersPath}/batch`, body: () => JSON.stringify({ transfers: Array.from({ length: 100 }, () => ({ ...pair(), minutes: 30 })) }) });
     // Where the CPU goes while single transfers are measured: the service's own, and how busy
