@@ -1,16 +1,8 @@
+import { codeOf as rejectionCode } from '../helpers/rejection.js';
 import { describe, expect, it } from 'vitest';
-import { Rejection } from '../../src/domain/errors.js';
 import { replayOf } from '../../src/domain/idempotency.js';
 
-const codeOf = (action: () => unknown) => {
-  try {
-    action();
-    return 'replayed';
-  } catch (error) {
-    if (error instanceof Rejection) return error.code;
-    throw error;
-  }
-};
+const codeOf = (action: () => unknown) => rejectionCode(action, 'replayed');
 
 describe('replayOf', () => {
   it('gives the first answer back for the same request, and refuses another request or an answer not stored yet', () => {

@@ -1,3 +1,4 @@
+import { codeOf as rejectionCode } from '../helpers/rejection.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rejection } from '../../src/domain/errors.js';
@@ -37,15 +38,7 @@ const account = (id: string, overrides: Partial<AccountState> = {}): AccountStat
   ...overrides,
 });
 
-const codeOf = (action: () => unknown) => {
-  try {
-    action();
-    return 'ok';
-  } catch (error) {
-    if (error instanceof Rejection) return error.code;
-    throw error;
-  }
-};
+const codeOf = (action: () => unknown) => rejectionCode(action, 'ok');
 
 const refusalOf = (action: () => unknown) => {
   try {

@@ -1,5 +1,5 @@
+import { codeOf } from '../helpers/rejection.js';
 import { describe, expect, it } from 'vitest';
-import { Rejection } from '../../src/domain/errors.js';
 import { checkMemberChange, checkMemberCreation } from '../../src/domain/member.js';
 import {
   requireCoordinator,
@@ -17,15 +17,6 @@ const member: Principal = { type: 'member', id: 'mo', timebankId: bank, role: 'm
 const foreignCoordinator: Principal = { type: 'member', id: 'fay', timebankId: otherBank, role: 'coordinator' };
 const reader: Principal = { type: 'client', id: 'app', timebankId: bank, scopes: ['members:read'] };
 
-function codeOf(action: () => void): string {
-  try {
-    action();
-    return 'allowed';
-  } catch (error) {
-    if (error instanceof Rejection) return error.code;
-    throw error;
-  }
-}
 
 describe('access decisions', () => {
   it('hides other timebanks as not_found, whatever the role', () => {
