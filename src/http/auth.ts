@@ -22,6 +22,9 @@ const claimsSchema = z.discriminatedUnion('typ', [
 
 const VERIFIED_TOKENS_KEPT = 10_000;
 
+const hasBody = (request: FastifyRequest) =>
+  request.headers['transfer-encoding'] !== undefined || (request.headers['content-length'] ?? '0') !== '0';
+
 export type AuthOptions = { secret: string; tokenTtlSeconds: number; db: Db };
 
 export const authentication = fp(
@@ -75,19 +78,19 @@ export const authentication = fp(
       request.principal = principal;
     };
 
-    // The onRequest hook of every route group that needs a token: a refused caller is answered
-    // before its body is read.
+    // The onRequest hook of every route group that needs a token. A bad token is answered at
+    // once. Who the caller is now is read once per request, as late as it can be: a request
+    // without a body here; one with a body once the body is in (below), since a body can arrive
+    // long after the headers (slowly, on purpose), and a caller demoted or suspended meanwhile
+    // must not act with the rights it had when it started.
     app.decorate('authenticate', async (request: FastifyRequest) => {
       const claims = await verify(request);
       request.tokenClaims = claims;
-      await check(request, claims);
+      if (!hasBody(request)) await check(request, claims);
     });
 
-    // A body can arrive long after the headers (slowly, on purpose): a caller demoted or
-    // suspended meanwhile must not act with the rights it had when it started. So a request
-    // that came with a body is checked again once the body is in, just before its handler.
     app.addHook('preHandler', async (request) => {
-      if (request.tokenClaims !== null && request.body !== undefined) await check(request, request.tokenClaims);
+      if (request.tokenClaims !== null && request.principal === null) await check(request, request.tokenClaims);
     });
   },
   { name: 'authentication' },
