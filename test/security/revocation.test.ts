@@ -250,3 +250,18 @@ describe('ended sessions', () => {
     expect((await statusIn(service, 'GET', '/v1/me', live.access_token)).status).toBe(200);
   });
 });
+
+describe('POST /v1/auth/revoke', () => {
+  it('is limited per address like the token endpoint, so it cannot be used to probe tokens at speed', async () => {
+    const limited = await startTestService({ embedded: true, config: { loginRateLimit: { max: 1000, perIdentifierMax: 1000, perAddressMax: 3, windowSeconds: 60 } } });
+    try {
+      const revoke = (remoteAddress: string) => limited.request({ method: 'POST', url: '/v1/auth/revoke', payload: { token: 'guess' }, remoteAddress });
+      const answers = [];
+      for (let attempt = 0; attempt < 4; attempt += 1) answers.push((await revoke('203.0.113.7')).statusCode);
+      expect(answers).toEqual([200, 200, 200, 429]);
+      expect((await revoke('203.0.113.8')).statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});
