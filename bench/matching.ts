@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../src/db/client.js';
 import { listCategories } from '../src/db/queries/categories.js';
 import { createTimebank } from '../src/use-cases/timebanks.js';
-import { createTransferBatch, type TransferInput } from '../src/use-cases/transfers.js';
+import { createTransferBatch, type TransferInput } from '../src/use-cases/ledger-write.js';
 import { benchApp, benchDatabase, progress, seededRandom, seedMembers, summary, timeRuns, writeResults } from './support.js';
 
 /*

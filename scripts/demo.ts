@@ -8,7 +8,7 @@ import type { Principal } from '../src/domain/principal.js';
 import { createListing } from '../src/use-cases/listings.js';
 import { createMember } from '../src/use-cases/members.js';
 import { createTimebank } from '../src/use-cases/timebanks.js';
-import { confirmTransfer, createTransfer, reverseTransfer } from '../src/use-cases/transfers.js';
+import { confirmTransfer, createTransfer, reverseTransfer } from '../src/use-cases/ledger-write.js';
 import type { WriteRequest } from '../src/use-cases/ledger-write.js';
 
 /*

@@ -36,8 +36,9 @@ import { reportRoutes } from './http/routes/reports.js';
 import { timebankRoutes } from './http/routes/timebanks.js';
 import { transferRoutes } from './http/routes/transfers.js';
 import { findWebRoot, webClient } from './http/web.js';
+import { Sealer } from './use-cases/sealer.js';
 
-export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins' | 'transferGroupMax' | 'checkResponses' | 'sessionTtlSeconds' | 'metricsToken' | 'redis'>>;
+export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins' | 'transferGroupMax' | 'sealIntervalMs' | 'checkResponses' | 'sessionTtlSeconds' | 'metricsToken' | 'redis'>>;
 
 export type BuildOptions = {
   config: AppConfig;
@@ -109,6 +110,15 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     }
     done(null, payload);
   });
+
+  // The chain is sealed after commit, by every process (one at a time per timebank): it starts
+  // by sealing whatever committed before the last stop, and stops before the database closes.
+  const sealer = new Sealer(database.db, {
+    intervalMs: config.sealIntervalMs ?? 200,
+    onError: (err) => app.log.error({ err }, 'sealing failed'),
+  });
+  app.addHook('onReady', async () => sealer.start());
+  app.addHook('preClose', async () => sealer.stop());
 
   await app.register(errorHandling);
   // Security headers on every answer, a content security policy that allows this origin's

@@ -57,6 +57,8 @@ const environmentSchema = z
     ),
     REDIS_KEY_PREFIX: optionalText.transform((value) => value ?? 'timebank:').pipe(z.string().max(100)),
     TRANSFER_GROUP_MAX: integerText(100, 1, 1000),
+    // At most a second: a posted transfer is sealed within about this long after its commit.
+    SEAL_INTERVAL_MS: integerText(200, 10, 1000),
     // Long enough that it cannot be guessed through the endpoint it guards.
     METRICS_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').max(500).optional()),
     CHECK_RESPONSES: optionalText
@@ -120,6 +122,8 @@ export type Config = {
   corsOrigins: string[];
   /** Group commit: at most this many single transfers share a transaction (1: none share). */
   transferGroupMax: number;
+  /** How often each process's sealer appends committed transfers to their chains. */
+  sealIntervalMs: number;
   /** Every response also checked against its schema by zod (slower; the test suite does). */
   checkResponses: boolean;
   /** The bearer token /metrics requires; absent: /metrics answers 404. */
@@ -164,6 +168,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : undefined,
     corsOrigins: env.CORS_ORIGINS,
     transferGroupMax: env.TRANSFER_GROUP_MAX,
+    sealIntervalMs: env.SEAL_INTERVAL_MS,
     checkResponses: env.CHECK_RESPONSES,
     metricsToken: env.METRICS_TOKEN,
   };

@@ -11,6 +11,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { isConnectionLoss } from './errors.js';
+import { assertKnownHistory } from './migration-history.js';
 import * as schema from './schema.js';
 
 /** The query interface shared by node-postgres and PGlite, and by their transactions. */
@@ -19,7 +20,10 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Database = {
   kind: 'postgres' | 'pglite';
   db: Db;
-  /** Applies pending migrations from migrations/; safe to call from several processes at once. */
+  /**
+   * Applies pending migrations from migrations/; safe to call from several processes at once.
+   * Throws, changing nothing, when the database records another migration history.
+   */
   migrate(): Promise<void>;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
@@ -94,6 +98,12 @@ function openPostgres(databaseUrl: string, poolSize: number, lifetimeSeconds: nu
       try {
         await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
         try {
+          // Checked under the lock, so that no other process migrates between check and migration.
+          await assertKnownHistory(
+            async (text) => (await client.query(text)).rows,
+            migrationsFolder(),
+            withoutPassword(databaseUrl),
+          );
           await migrateNodePostgres(drizzleNodePostgres(client, { schema }), {
             migrationsFolder: migrationsFolder(),
           });
@@ -146,10 +156,10 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   // Extensions the migrations create must be loaded into PGlite first.
   const extensions = { pg_trgm };
   let client: PGlite;
-  if (options.inMemory) {
+  const directory = options.inMemory ? undefined : path.join(options.dataDir, 'pglite');
+  if (!directory) {
     client = await PGlite.create({ extensions });
   } else {
-    const directory = path.join(options.dataDir, 'pglite');
     mkdirSync(directory, { recursive: true });
     client = await PGlite.create(directory, { extensions });
   }
@@ -161,6 +171,11 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     kind: 'pglite',
     db,
     async migrate() {
+      await assertKnownHistory(
+        async (text) => (await client.query<Record<string, unknown>>(text)).rows,
+        migrationsFolder(),
+        directory ?? 'in memory',
+      );
       await migratePglite(pgliteDb, { migrationsFolder: migrationsFolder() });
     },
     async ping() {
@@ -171,6 +186,18 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
       await client.close();
     },
   };
+}
+
+/** The URL to name in messages: its password is left out. */
+function withoutPassword(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    url.password = '';
+    url.searchParams.delete('password');
+    return url.toString();
+  } catch {
+    return 'that DATABASE_URL names';
+  }
 }
 
 /** migrations/ sits at the package root, whether this runs from src/ or from dist/src/. */

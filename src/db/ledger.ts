@@ -1,13 +1,14 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { AccountState, ChainHead, Entry, References } from '../domain/ledger.js';
+import type { AccountState, References } from '../domain/ledger.js';
+import type { PostedEntry, TransferRecord, TransferSettings } from '../domain/transfer-decisions.js';
 import type { Db } from './client.js';
-import { categories, listings, type TransferRow } from './schema.js';
+import { categories, listings } from './schema.js';
 import { column } from './arrays.js';
 import { preparedRows, rows } from './rows.js';
 
 /*
  * The ledger's storage primitives, used inside one transaction per write: lock the idempotency
- * keys, lock the accounts, read the chain head, then write everything in one statement.
+ * keys, lock the accounts (with the timebank's settings), then write everything in one statement.
  */
 
 const num = (value: unknown) => Number(value);
@@ -27,12 +28,15 @@ const num = (value: unknown) => Number(value);
  */
 const KEY_LOOKUPS_ONLY = sql`set_config('enable_seqscan', 'off', true)`;
 
-/** Locks the accounts in ascending id order (the only order anyone locks them in). */
+/**
+ * Locks the accounts in ascending id order (the only order anyone locks them in), and reads the
+ * timebank's settings in the same statement: a write needs both, and one round trip less.
+ */
 export async function lockAccounts(
   db: Db,
   timebankId: string,
   accountIds: string[],
-): Promise<Map<string, AccountState>> {
+): Promise<{ accounts: Map<string, AccountState>; settings: TransferSettings | undefined }> {
   const ids = [...new Set(accountIds)].sort();
   // One array parameter, not one per id: the statement's text, parse and plan stay the same
   // whatever the number of accounts.
@@ -43,13 +47,22 @@ export async function lockAccounts(
     sql`SELECT a.id, a.kind, a.member_id, a.balance_minutes,
                (SELECT m.status FROM members m WHERE m.timebank_id = a.timebank_id AND m.id = a.member_id) AS holder_status,
                a.pending_debit_minutes, a.pending_credit_minutes, a.min_balance_minutes,
-               a.max_balance_minutes, a.given_minutes, a.received_minutes, a.version
-          FROM accounts a
+               a.max_balance_minutes, a.given_minutes, a.received_minutes, a.version,
+               a.open_claims, a.open_commons_claims, a.last_posted_at,
+               tb.confirmation, tb.auto_confirm_after_hours, tb.auto_confirm_member_claims, tb.max_open_claims
+          FROM accounts a JOIN timebanks tb ON tb.id = a.timebank_id
          WHERE a.timebank_id = ${timebankId} AND a.id = ANY(${column(ids, 'uuid', (id) => id)})
          ORDER BY a.id
-           FOR UPDATE`,
+           FOR UPDATE OF a`,
   );
-  return new Map(
+  const first = locked[0];
+  const settings: TransferSettings | undefined = first && {
+    confirmation: first.confirmation as TransferSettings['confirmation'],
+    autoConfirmAfterHours: num(first.auto_confirm_after_hours),
+    autoConfirmMemberClaims: first.auto_confirm_member_claims === true,
+    maxOpenClaims: num(first.max_open_claims),
+  };
+  const accounts = new Map(
     locked.map((row) => [
       String(row.id),
       {
@@ -65,28 +78,13 @@ export async function lockAccounts(
         givenMinutes: num(row.given_minutes),
         receivedMinutes: num(row.received_minutes),
         version: num(row.version),
+        openClaims: num(row.open_claims),
+        openCommonsClaims: num(row.open_commons_claims),
+        lastPostedAt: row.last_posted_at === null ? null : new Date(row.last_posted_at as string | Date),
       },
     ]),
   );
-}
-
-export type Head = ChainHead;
-
-/** The chain head, locked: posting is serialised per timebank from here to commit. */
-export async function lockHead(db: Db, timebankId: string): Promise<Head> {
-  const [row] = await rows(
-    db,
-    sql`SELECT last_sequence, last_hash, last_posted_at FROM ledger_heads
-         WHERE timebank_id = ${timebankId} FOR UPDATE`,
-  );
-  if (!row) {
-    throw new Error(`no ledger head for timebank ${timebankId}`);
-  }
-  return {
-    lastSequence: num(row.last_sequence),
-    lastHash: String(row.last_hash),
-    lastPostedAt: new Date(row.last_posted_at as string | Date),
-  };
+  return { accounts, settings };
 }
 
 /**
@@ -116,44 +114,6 @@ export async function existingReferences(
     for (const row of rows) (row.kind === 'request' ? found.requests : found.offers).add(row.id);
   }
   return found;
-}
-
-/**
- * The members' claims waiting on payers, as a write sees them: each count is read once, after
- * the payer's account is locked (so that concurrent claims on one payer count each other), and
- * then kept up to date with the claims the write itself records (a group records several).
- * `claimantAccountId` narrows the count to one claimant's claims (those on the commons).
- */
-export class OpenClaims {
-  private readonly counts = new Map<string, Promise<number>>();
-  constructor(private readonly db: Db, private readonly timebankId: string) {}
-
-  private key(payerAccountId: string, claimantAccountId: string | undefined): string {
-    return `${payerAccountId}/${claimantAccountId ?? ''}`;
-  }
-
-  count(payerAccountId: string, claimantAccountId: string | undefined): Promise<number> {
-    const key = this.key(payerAccountId, claimantAccountId);
-    let count = this.counts.get(key);
-    if (!count) {
-      count = rows(
-        this.db,
-        // transfers_pending_payer_idx holds only pending transfers: the count reads none of the history.
-        sql`SELECT count(*) AS open FROM transfers
-             WHERE timebank_id = ${this.timebankId} AND payer_account_id = ${payerAccountId}
-               AND status = 'pending' AND NOT brokered
-               ${claimantAccountId === undefined ? sql`` : sql`AND payee_account_id = ${claimantAccountId}`}`,
-      ).then(([row]) => num(row?.open));
-      this.counts.set(key, count);
-    }
-    return count;
-  }
-
-  /** A claim this write records: counted from now on. */
-  add(payerAccountId: string, claimantAccountId: string | undefined): void {
-    const key = this.key(payerAccountId, claimantAccountId);
-    this.counts.set(key, this.count(payerAccountId, claimantAccountId).then((open) => open + 1));
-  }
 }
 
 export type StoredOutcome = { requestHash: string; statusCode: number | null; responseBody: string | null };
@@ -238,29 +198,21 @@ export async function lockIdempotencyKeys(
   return existing;
 }
 
-export type NewTransfer = Omit<TransferRow, 'createdAt' | 'postedAt' | 'resolvedAt' | 'autoConfirmAt'> & {
-  createdAt: Date;
-  postedAt: Date | null;
-  resolvedAt: Date | null;
-  autoConfirmAt: Date | null;
-};
-
 export type LedgerWrite = {
   timebankId: string;
-  insertTransfers: NewTransfer[];
+  insertTransfers: TransferRecord[];
   /** Pending transfers being resolved: their new status and posting fields. */
-  resolveTransfers: Array<Pick<TransferRow, 'id' | 'status' | 'sequence' | 'hash' | 'postedAt' | 'resolvedAt'>>;
-  entries: Array<Entry & { transferId: string; postedAt: Date }>;
+  resolveTransfers: Array<Pick<TransferRecord, 'id' | 'status' | 'postedAt' | 'resolvedAt'>>;
+  entries: PostedEntry[];
   /** Accounts as they are after the write, with the version each had when locked. */
   accounts: Array<{ next: AccountState; lockedVersion: number }>;
-  head: Head | undefined;
   /** The idempotency keys this write took (a group takes several), each stored with its outcome. */
   idempotency: Array<{ caller: string; key: string; requestHash: string; createdAt: Date; statusCode: number; responseBody: string }>;
 };
 
 /** A write that stores only its keys' outcomes: a refusal, kept so that a retry gets it again. */
 export function outcomesOnly(timebankId: string, idempotency: LedgerWrite['idempotency']): LedgerWrite {
-  return { timebankId, insertTransfers: [], resolveTransfers: [], entries: [], accounts: [], head: undefined, idempotency };
+  return { timebankId, insertTransfers: [], resolveTransfers: [], entries: [], accounts: [], idempotency };
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -274,7 +226,7 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
     parts.push(sql`inserted_transfers AS (
       INSERT INTO transfers (timebank_id, id, payer_account_id, payee_account_id, minutes, status, description,
         category_id, request_id, offer_id, created_by_type, created_by_id, brokered, reverses_transfer_id, reason,
-        override_limits, created_at, auto_confirm_at, posted_at, resolved_at, sequence, hash)
+        override_limits, created_at, auto_confirm_at, posted_at, resolved_at)
       SELECT ${tb}::uuid, t.* FROM unnest(
         ${column(transfers, 'uuid', (t) => t.id)}, ${column(transfers, 'uuid', (t) => t.payerAccountId)},
         ${column(transfers, 'uuid', (t) => t.payeeAccountId)}, ${column(transfers, 'int', (t) => t.minutes)},
@@ -285,18 +237,16 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
         ${column(transfers, 'uuid', (t) => t.reversesTransferId)}, ${column(transfers, 'text', (t) => t.reason)},
         ${column(transfers, 'boolean', (t) => t.overrideLimits)}, ${column(transfers, 'timestamptz', (t) => iso(t.createdAt))},
         ${column(transfers, 'timestamptz', (t) => iso(t.autoConfirmAt))}, ${column(transfers, 'timestamptz', (t) => iso(t.postedAt))},
-        ${column(transfers, 'timestamptz', (t) => iso(t.resolvedAt))}, ${column(transfers, 'bigint', (t) => t.sequence)},
-        ${column(transfers, 'text', (t) => t.hash)}) AS t
+        ${column(transfers, 'timestamptz', (t) => iso(t.resolvedAt))}) AS t
       RETURNING 1)`);
   }
   const resolved = write.resolveTransfers;
   if (resolved.length > 0) {
     parts.push(sql`resolved_transfers AS (
-      UPDATE transfers t SET status = v.status, sequence = v.sequence, hash = v.hash, posted_at = v.posted_at, resolved_at = v.resolved_at
+      UPDATE transfers t SET status = v.status, posted_at = v.posted_at, resolved_at = v.resolved_at
         FROM unnest(${column(resolved, 'uuid', (t) => t.id)}, ${column(resolved, 'text', (t) => t.status)},
-          ${column(resolved, 'bigint', (t) => t.sequence)}, ${column(resolved, 'text', (t) => t.hash)},
           ${column(resolved, 'timestamptz', (t) => iso(t.postedAt))}, ${column(resolved, 'timestamptz', (t) => iso(t.resolvedAt))})
-          AS v(id, status, sequence, hash, posted_at, resolved_at)
+          AS v(id, status, posted_at, resolved_at)
        WHERE t.timebank_id = ${tb} AND t.id = ANY(${column(resolved, 'uuid', (t) => t.id)}) AND t.id = v.id AND t.status = 'pending'
       RETURNING 1)`);
   }
@@ -314,21 +264,27 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
   if (accounts.length > 0) {
     parts.push(sql`updated_accounts AS (
       UPDATE accounts a SET version = v.version, balance_minutes = v.balance, pending_debit_minutes = v.pending_debit,
-        pending_credit_minutes = v.pending_credit, given_minutes = v.given, received_minutes = v.received
+        pending_credit_minutes = v.pending_credit, given_minutes = v.given, received_minutes = v.received,
+        open_claims = v.open_claims, open_commons_claims = v.open_commons_claims, last_posted_at = v.last_posted_at
         FROM unnest(${column(accounts, 'uuid', (a) => a.next.id)}, ${column(accounts, 'bigint', (a) => a.lockedVersion)},
           ${column(accounts, 'bigint', (a) => a.next.version)}, ${column(accounts, 'bigint', (a) => a.next.balanceMinutes)},
           ${column(accounts, 'bigint', (a) => a.next.pendingDebitMinutes)}, ${column(accounts, 'bigint', (a) => a.next.pendingCreditMinutes)},
-          ${column(accounts, 'bigint', (a) => a.next.givenMinutes)}, ${column(accounts, 'bigint', (a) => a.next.receivedMinutes)})
-          AS v(id, locked_version, version, balance, pending_debit, pending_credit, given, received)
+          ${column(accounts, 'bigint', (a) => a.next.givenMinutes)}, ${column(accounts, 'bigint', (a) => a.next.receivedMinutes)},
+          ${column(accounts, 'int', (a) => a.next.openClaims)}, ${column(accounts, 'int', (a) => a.next.openCommonsClaims)},
+          ${column(accounts, 'timestamptz', (a) => iso(a.next.lastPostedAt))})
+          AS v(id, locked_version, version, balance, pending_debit, pending_credit, given, received, open_claims, open_commons_claims, last_posted_at)
        WHERE a.timebank_id = ${tb} AND a.id = ANY(${column(accounts, 'uuid', (a) => a.next.id)})
          AND a.id = v.id AND a.version = v.locked_version
       RETURNING 1)`);
   }
-  if (write.head) {
-    parts.push(sql`updated_head AS (
-      UPDATE ledger_heads SET last_sequence = ${write.head.lastSequence}::bigint, last_hash = ${write.head.lastHash},
-        last_posted_at = ${write.head.lastPostedAt.toISOString()}::timestamptz
-       WHERE timebank_id = ${tb} RETURNING 1)`);
+  // Posted now, sealed after commit: queued in this order (the accounts are still locked, so
+  // two transfers of one account queue in the order they commit).
+  const toSeal = [...write.insertTransfers, ...write.resolveTransfers].filter((t) => t.status === 'posted');
+  if (toSeal.length > 0) {
+    parts.push(sql`queued_seals AS (
+      INSERT INTO unsealed_transfers (timebank_id, transfer_id)
+      SELECT ${tb}::uuid, q.id FROM unnest(${column(toSeal, 'uuid', (t) => t.id)}) WITH ORDINALITY AS q(id, n) ORDER BY q.n
+      RETURNING 1)`);
   }
   const keys = write.idempotency;
   if (keys.length > 0) {

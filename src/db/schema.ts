@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigserial,
   bigint,
   boolean,
   check,
@@ -119,6 +120,15 @@ export const accounts = pgTable(
     /** Minutes spent in exchanges, net of reversals. */
     receivedMinutes: bigint('received_minutes', { mode: 'number' }).notNull().default(0),
     version: bigint('version', { mode: 'number' }).notNull().default(0),
+    /** Members' claims waiting on this account as their payer (checked against maxOpenClaims). */
+    openClaims: integer('open_claims').notNull().default(0),
+    /** This member's own claims waiting on the commons (checked against maxOpenClaims). */
+    openCommonsClaims: integer('open_commons_claims').notNull().default(0),
+    /**
+     * When this account's last entry was posted: the next one is posted no earlier, so that an
+     * account's entries are in time order as they are in version order, whatever the clocks do.
+     */
+    lastPostedAt: timestamp('last_posted_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
   },
   (table) => [
@@ -145,6 +155,7 @@ export const accounts = pgTable(
       'accounts_pending_check',
       sql`${table.pendingDebitMinutes} >= 0 AND ${table.pendingCreditMinutes} >= 0`,
     ),
+    check('accounts_open_claims_check', sql`${table.openClaims} >= 0 AND ${table.openCommonsClaims} >= 0`),
   ],
 );
 
@@ -254,7 +265,7 @@ export const categories = pgTable(
   ],
 );
 
-/** The head of each timebank's hash chain: the last sequence number, hash and posting time. */
+/** The head of each timebank's hash chain: the last sealed sequence number, hash and posting time. */
 export const ledgerHeads = pgTable('ledger_heads', {
   timebankId: uuid('timebank_id')
     .primaryKey()
@@ -315,12 +326,9 @@ export const transfers = pgTable(
     autoConfirmAt: timestamp('auto_confirm_at', { withTimezone: true, mode: 'date' }),
     postedAt: timestamp('posted_at', { withTimezone: true, mode: 'date' }),
     resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
-    sequence: bigint('sequence', { mode: 'number' }),
-    hash: text('hash'),
   },
   (table) => [
     primaryKey({ name: 'transfers_pkey', columns: [table.timebankId, table.id] }),
-    unique('transfers_timebank_sequence_key').on(table.timebankId, table.sequence),
     uniqueIndex('transfers_reversed_once')
       .on(table.timebankId, table.reversesTransferId)
       .where(sql`${table.reversesTransferId} IS NOT NULL`),
@@ -358,8 +366,57 @@ export const transfers = pgTable(
     check('transfers_status_check', sql`${table.status} IN ('pending', 'posted', 'rejected', 'expired')`),
     check(
       'transfers_posted_check',
-      sql`(${table.status} = 'posted') = (${table.sequence} IS NOT NULL AND ${table.hash} IS NOT NULL AND ${table.postedAt} IS NOT NULL)`,
+      sql`(${table.status} = 'posted') = (${table.postedAt} IS NOT NULL)`,
     ),
+  ],
+);
+
+/**
+ * The hash chain, sealed after commit: each posted transfer's place in its timebank's chain and
+ * the hash that commits it to the one before. Appended by the sealer in commit order, never
+ * changed; a posted transfer is final without it, and has it within a second.
+ */
+export const transferSeals = pgTable(
+  'transfer_seals',
+  {
+    timebankId: uuid('timebank_id').notNull(),
+    sequence: bigint('sequence', { mode: 'number' }).notNull(),
+    transferId: uuid('transfer_id').notNull(),
+    hash: text('hash').notNull(),
+    sealedAt: timestamp('sealed_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (table) => [
+    primaryKey({ name: 'transfer_seals_pkey', columns: [table.timebankId, table.sequence] }),
+    unique('transfer_seals_transfer_key').on(table.timebankId, table.transferId),
+    foreignKey({
+      name: 'transfer_seals_transfer_fkey',
+      columns: [table.timebankId, table.transferId],
+      foreignColumns: [transfers.timebankId, transfers.id],
+    }),
+    check('transfer_seals_sequence_check', sql`${table.sequence} > 0`),
+  ],
+);
+
+/**
+ * Posted transfers waiting for their seal, in the order they were posted: written in the same
+ * transaction as the posting, so a transfer that committed is here until it is sealed, across
+ * crashes. The order comes from one sequence taken while the transfer's accounts are locked, so
+ * two transfers of one account queue in the order they committed.
+ */
+export const unsealedTransfers = pgTable(
+  'unsealed_transfers',
+  {
+    timebankId: uuid('timebank_id').notNull(),
+    postingOrder: bigserial('posting_order', { mode: 'number' }).notNull(),
+    transferId: uuid('transfer_id').notNull(),
+  },
+  (table) => [
+    primaryKey({ name: 'unsealed_transfers_pkey', columns: [table.timebankId, table.postingOrder] }),
+    foreignKey({
+      name: 'unsealed_transfers_transfer_fkey',
+      columns: [table.timebankId, table.transferId],
+      foreignColumns: [transfers.timebankId, transfers.id],
+    }),
   ],
 );
 

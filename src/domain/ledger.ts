@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Rejection, assert } from './errors.js';
 
 /*
@@ -23,6 +22,11 @@ export type AccountState = {
   givenMinutes: number;
   receivedMinutes: number;
   version: number;
+  /** Members' claims waiting on this account as payer, and this member's claims on the commons. */
+  openClaims: number;
+  openCommonsClaims: number;
+  /** When the account's last entry was posted (null before the first). */
+  lastPostedAt: Date | null;
 };
 
 export type TransferStatus = 'pending' | 'posted' | 'rejected' | 'expired';
@@ -294,90 +298,4 @@ export function resolvePending(status: TransferStatus, to: 'posted' | 'rejected'
     throw new Rejection('transfer_not_pending', `The transfer is ${status}, not pending.`, { transferStatus: status });
   }
   return to;
-}
-
-/* The hash chain. Each posted transfer commits to the one before it in its timebank. */
-
-export const GENESIS_HASH = '0'.repeat(64);
-
-export type ChainedTransfer = {
-  timebankId: string;
-  sequence: number;
-  id: string;
-  payerAccountId: string;
-  payeeAccountId: string;
-  minutes: number;
-  description: string | null;
-  categoryId: string | null;
-  reversesTransferId: string | null;
-  overrideLimits: boolean;
-  postedAt: Date;
-};
-
-/** A fixed-order JSON array of the transfer's immutable facts: stable across versions of JS. */
-export function canonicalTransfer(transfer: ChainedTransfer): string {
-  return JSON.stringify([
-    'timebank-transfer-v1',
-    transfer.timebankId,
-    transfer.sequence,
-    transfer.id,
-    transfer.payerAccountId,
-    transfer.payeeAccountId,
-    transfer.minutes,
-    transfer.description,
-    transfer.categoryId,
-    transfer.reversesTransferId,
-    transfer.overrideLimits,
-    transfer.postedAt.toISOString(),
-  ]);
-}
-
-export function chainHash(previousHash: string, transfer: ChainedTransfer): string {
-  return createHash('sha256').update(`${previousHash}\n${canonicalTransfer(transfer)}`).digest('hex');
-}
-
-/** The head of a timebank's chain: its last sequence and hash, and when it last moved. */
-export type ChainHead = { lastSequence: number; lastHash: string; lastPostedAt: Date };
-
-/** The chain head while a write appends to it: sequence, hash and a non-decreasing clock. */
-export class Chain {
-  constructor(private head: ChainHead, private readonly timebankId: string) {}
-  append(row: Omit<ChainedTransfer, 'timebankId' | 'sequence' | 'postedAt'>, now: Date) {
-    const postedAt = now > this.head.lastPostedAt ? now : this.head.lastPostedAt;
-    const sequence = this.head.lastSequence + 1;
-    const hash = chainHash(this.head.lastHash, { ...row, timebankId: this.timebankId, sequence, postedAt });
-    this.head = { lastSequence: sequence, lastHash: hash, lastPostedAt: postedAt };
-    return { sequence, hash, postedAt };
-  }
-  get current(): ChainHead {
-    return this.head;
-  }
-}
-
-export type ChainMismatch =
-  | { kind: 'sequence_gap'; expectedSequence: number; foundSequence: number; transferId: string }
-  | { kind: 'hash_mismatch'; sequence: number; transferId: string; storedHash: string; computedHash: string };
-
-/**
- * Recomputes the chain over posted transfers in sequence order, continuing from `previous`.
- * Returns the mismatches and the hash the chain ends with.
- */
-export function verifyChain(
-  chained: Array<ChainedTransfer & { hash: string }>,
-  previous: { sequence: number; hash: string },
-): { mismatches: ChainMismatch[]; head: { sequence: number; hash: string } } {
-  const mismatches: ChainMismatch[] = [];
-  let head = previous;
-  for (const transfer of chained) {
-    if (transfer.sequence !== head.sequence + 1) {
-      mismatches.push({ kind: 'sequence_gap', expectedSequence: head.sequence + 1, foundSequence: transfer.sequence, transferId: transfer.id });
-    }
-    const computedHash = chainHash(head.hash, transfer);
-    if (computedHash !== transfer.hash) {
-      mismatches.push({ kind: 'hash_mismatch', sequence: transfer.sequence, transferId: transfer.id, storedHash: transfer.hash, computedHash });
-    }
-    // Continue from the stored hash, so that one tampered transfer is reported once.
-    head = { sequence: transfer.sequence, hash: transfer.hash };
-  }
-  return { mismatches, head };
 }

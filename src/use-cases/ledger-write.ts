@@ -1,16 +1,36 @@
 import { createHash } from 'node:crypto';
-import { Rejection } from '../domain/errors.js';
+import type { AuditChanges } from '../domain/audit.js';
+import { keyReused, notFound, Rejection } from '../domain/errors.js';
 import { replayOf } from '../domain/idempotency.js';
+import { AccountChanges } from '../domain/ledger.js';
 import type { Principal } from '../domain/principal.js';
+import {
+  decideResolution,
+  decideReversal,
+  decideTransfers,
+  type Decided,
+  type LedgerState,
+  type ReversalInput,
+  type TransferInput,
+} from '../domain/transfer-decisions.js';
 import type { Db } from '../db/client.js';
+import { existingReferences, idempotencyKeyId, lockAccounts, lockIdempotencyKeys, outcomesOnly, persist, type LedgerWrite } from '../db/ledger.js';
 import { retryContention } from '../db/retry.js';
-import { lockIdempotencyKeys, outcomesOnly, persist, type LedgerWrite } from '../db/ledger.js';
+import { findTimebank, settingsOf } from '../db/queries/timebanks.js';
+import { findReversalOf, lockTransfer } from '../db/queries/transfers.js';
+import { appendAudit } from './audit.js';
+import { newId } from './ids.js';
+import { presentTransfer } from './present/transfer.js';
 
 /*
- * Every write that moves time credits runs here: one transaction, the idempotency key claimed
- * first, the domain's decision, then one statement that writes everything. Contention is
- * retried (retryContention) and never reaches the client.
+ * The imperative shell of every write that moves time credits: one transaction that claims the
+ * idempotency keys, loads and locks what the decision needs, asks the pure core
+ * (domain/transfer-decisions.ts), and writes everything it decided in one statement. A single
+ * transfer is a group of one. Contention is retried (retryContention) and never reaches the
+ * client; a stored outcome is replayed (replayOf). The chain is sealed after commit (sealer.ts).
  */
+
+export type { TransferInput };
 
 export type Outcome = { statusCode: number; body: unknown };
 export type WriteResult = Outcome & { replayed: boolean };
@@ -33,7 +53,8 @@ export type WriteRequest = {
   requestId?: string | undefined;
 };
 
-export type Decision = Outcome & { write: Omit<LedgerWrite, 'idempotency' | 'timebankId'> };
+type Changes = Omit<LedgerWrite, 'idempotency' | 'timebankId'>;
+type Decision = Outcome & { changes: Changes };
 
 export function callerOf(principal: Principal): string {
   return `${principal.type}:${principal.id}`;
@@ -55,18 +76,11 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-export async function ledgerWrite(
-  request: WriteRequest,
-  decide: (tx: Db) => Promise<Decision>,
-): Promise<WriteResult> {
-  return retryContention(() => request.db.transaction((tx) => attemptWrite(tx, request, decide)));
+function write(request: WriteRequest, decide: (tx: Db) => Promise<Decision>): Promise<WriteResult> {
+  return retryContention(() => request.db.transaction((tx) => attempt(tx, request, decide)));
 }
 
-async function attemptWrite(
-  tx: Db,
-  request: WriteRequest,
-  decide: (tx: Db) => Promise<Decision>,
-): Promise<WriteResult> {
+async function attempt(tx: Db, request: WriteRequest, decide: (tx: Db) => Promise<Decision>): Promise<WriteResult> {
   const caller = callerOf(request.principal);
   const idempotency = request.idempotency;
   if (idempotency) {
@@ -81,14 +95,154 @@ async function attemptWrite(
   try {
     decision = await decide(tx);
   } catch (error) {
-    if (!(error instanceof Rejection) || !idempotency) {
-      throw error;
-    }
+    if (!(error instanceof Rejection) || !idempotency) throw error;
     // Nothing was written before the decision: keep the refusal as this key's outcome.
     const outcome = idempotency.renderRejection(error);
     await persist(tx, outcomesOnly(request.timebankId, stored(outcome)));
     return { ...outcome, replayed: false };
   }
-  await persist(tx, { ...decision.write, timebankId: request.timebankId, idempotency: stored(decision) });
+  await persist(tx, { ...decision.changes, timebankId: request.timebankId, idempotency: stored(decision) });
   return { statusCode: decision.statusCode, body: decision.body, replayed: false };
+}
+
+/** Locks the accounts (in id order) and reads the timebank's settings: the state a decision needs. */
+async function loadState(tx: Db, timebankId: string, accountIds: string[], references: LedgerState['references']): Promise<LedgerState> {
+  const locked = await lockAccounts(tx, timebankId, accountIds);
+  let settings = locked.settings;
+  if (!settings) {
+    // No account found: the decision refuses before it reads a setting, unless the timebank is gone.
+    const timebank = await findTimebank(tx, timebankId);
+    if (!timebank) throw notFound('Timebank');
+    settings = settingsOf(timebank);
+  }
+  return { timebankId, accounts: new AccountChanges(locked.accounts), references, settings };
+}
+
+const NO_REFERENCES: LedgerState['references'] = { categories: new Set(), requests: new Set(), offers: new Set() };
+
+function changesOf(state: LedgerState, decided: Decided[], resolved: boolean): Changes {
+  const transfers = decided.flatMap((item) => (item.ok ? [item.transfer] : []));
+  return {
+    insertTransfers: resolved ? [] : transfers,
+    resolveTransfers: resolved ? transfers : [],
+    entries: decided.flatMap((item) => (item.ok ? item.entries : [])),
+    accounts: state.accounts.changed(),
+  };
+}
+
+/** A batch's refusal names the transfer that caused it. */
+function atIndex(rejection: Rejection, index: number): Rejection {
+  const field = typeof rejection.extensions.field === 'string' ? `transfers.${index}.${rejection.extensions.field}` : `transfers.${index}`;
+  return new Rejection(rejection.code, `Transfer ${index}: ${rejection.detail}`, { ...rejection.extensions, index, field });
+}
+
+async function newTransfers(tx: Db, request: WriteRequest, items: TransferInput[], batch: boolean): Promise<Decision> {
+  const references = await existingReferences(tx, request.timebankId, items);
+  const state = await loadState(tx, request.timebankId, items.flatMap((item) => [item.payerAccountId, item.payeeAccountId]), references);
+  const decided = decideTransfers(state, items.map((input) => ({ principal: request.principal, input, id: newId() })), request.now);
+  for (const [index, item] of decided.entries()) {
+    if (!item.ok) throw batch ? atIndex(item.rejection, index) : item.rejection;
+  }
+  const presented = decided.map((item) => presentTransfer((item as Extract<Decided, { ok: true }>).transfer, null));
+  return { statusCode: 201, body: batch ? { items: presented } : presented[0], changes: changesOf(state, decided, false) };
+}
+
+export function createTransfer(request: WriteRequest, input: TransferInput): Promise<WriteResult> {
+  return write(request, (tx) => newTransfers(tx, request, [input], false));
+}
+
+/** Up to 1000 transfers in one transaction: all are written, or none. */
+export function createTransferBatch(request: WriteRequest, items: TransferInput[]): Promise<WriteResult> {
+  return write(request, (tx) => newTransfers(tx, request, items, true));
+}
+
+/** Resolves a pending transfer: `deadline` is the service acting as the timebank's settings say. */
+export function resolveTransfer(request: WriteRequest, transferId: string, action: 'confirm' | 'reject' | 'expire' | 'deadline'): Promise<WriteResult> {
+  return write(request, async (tx) => {
+    const transfer = await lockTransfer(tx, request.timebankId, transferId);
+    const state = await loadState(tx, request.timebankId, transfer ? [transfer.payerAccountId, transfer.payeeAccountId] : [], NO_REFERENCES);
+    const decided = decideResolution({ ...state, principal: request.principal, transfer }, action, request.now);
+    if (!decided.ok) throw decided.rejection;
+    return { statusCode: 200, body: presentTransfer(decided.transfer, null), changes: changesOf(state, [decided], true) };
+  });
+}
+
+export function confirmTransfer(request: WriteRequest, transferId: string): Promise<WriteResult> {
+  return resolveTransfer(request, transferId, 'confirm');
+}
+
+export function rejectTransfer(request: WriteRequest, transferId: string): Promise<WriteResult> {
+  return resolveTransfer(request, transferId, 'reject');
+}
+
+/** A new transfer in the opposite direction; the only correction of a posted transfer. */
+export function reverseTransfer(request: WriteRequest, transferId: string, input: ReversalInput): Promise<WriteResult> {
+  return write(request, async (tx) => {
+    const original = await lockTransfer(tx, request.timebankId, transferId);
+    const reversedBy = original ? await findReversalOf(tx, request.timebankId, transferId) : undefined;
+    const state = await loadState(tx, request.timebankId, original ? [original.payerAccountId, original.payeeAccountId] : [], NO_REFERENCES);
+    const decided = decideReversal({ ...state, principal: request.principal, original, reversedBy }, input, newId(), request.now);
+    if (!decided.ok) throw decided.rejection;
+    const overrideLimits = decided.transfer.overrideLimits;
+    const changes = { reversedByTransferId: [null, decided.transfer.id], reason: [null, input.reason], ...(overrideLimits ? { overrideLimits: [false, true] } : {}) } satisfies AuditChanges;
+    await appendAudit(tx, { principal: request.principal, requestId: request.requestId ?? '' }, { timebankId: request.timebankId, action: 'transfer.reversed', target: { type: 'transfer', id: transferId }, changes }, request.now);
+    return { statusCode: 201, body: presentTransfer(decided.transfer, null), changes: changesOf(state, [decided], false) };
+  });
+}
+
+/** One transfer request waiting to be written with others (group commit). */
+export type GroupedTransfer = { request: WriteRequest & { idempotency: NonNullable<WriteRequest['idempotency']> }; input: TransferInput };
+
+/** Each grouped request's own answer: its result, or the error its request must fail with. */
+export type GroupedOutcome = { result: WriteResult } | { error: Rejection };
+
+/**
+ * Writes many single-transfer requests of one timebank in one transaction, each decided on its
+ * own exactly as createTransfer would decide it alone, in arrival order: one key claim, one
+ * account lock, one write and one commit for them all. A refusal is that request's answer (and
+ * its key's stored outcome) and does not touch the others.
+ */
+export async function writeTransferGroup(tx: Db, timebankId: string, group: GroupedTransfer[]): Promise<GroupedOutcome[]> {
+  const keyOf = (item: GroupedTransfer) => idempotencyKeyId(callerOf(item.request.principal), item.request.idempotency.key);
+  const leaders = new Map<string, number>();
+  group.forEach((item, index) => {
+    if (!leaders.has(keyOf(item))) leaders.set(keyOf(item), index);
+  });
+  const existing = await lockIdempotencyKeys(tx, timebankId, [...leaders.values()].map((index) => ({ caller: callerOf(group[index]!.request.principal), key: group[index]!.request.idempotency.key })));
+  const outcomes: Array<GroupedOutcome | undefined> = group.map((item, index) => {
+    const stored = existing.get(keyOf(item));
+    if (stored) {
+      try {
+        return { result: { ...replayOf(stored, item.request.idempotency.requestHash), replayed: true } };
+      } catch (error) {
+        if (error instanceof Rejection) return { error };
+        throw error;
+      }
+    }
+    return leaders.get(keyOf(item)) === index ? undefined : { error: keyReused() }; // settled below
+  });
+  const fresh = group.flatMap((item, index) => (outcomes[index] === undefined ? [{ item, index }] : []));
+  if (fresh.length === 0) return outcomes as GroupedOutcome[];
+
+  const inputs = fresh.map(({ item }) => item.input);
+  const state = await loadState(tx, timebankId, inputs.flatMap((input) => [input.payerAccountId, input.payeeAccountId]), await existingReferences(tx, timebankId, inputs));
+  // Written together, at the time of the latest of them.
+  const now = new Date(Math.max(...fresh.map(({ item }) => item.request.now.getTime())));
+  const decided = decideTransfers(state, fresh.map(({ item }) => ({ principal: item.request.principal, input: item.input, id: newId() })), now);
+  const stored: LedgerWrite['idempotency'] = fresh.map(({ item, index }, position) => {
+    const answer = decided[position]!;
+    const outcome = answer.ok ? { statusCode: 201, body: presentTransfer(answer.transfer, null) } : item.request.idempotency.renderRejection(answer.rejection);
+    outcomes[index] = { result: { ...outcome, replayed: false } };
+    return { caller: callerOf(item.request.principal), key: item.request.idempotency.key, requestHash: item.request.idempotency.requestHash, createdAt: item.request.now, statusCode: outcome.statusCode, responseBody: JSON.stringify(outcome.body) };
+  });
+  // A second request with a key already in this group gets the first one's answer, as a replay.
+  group.forEach((item, index) => {
+    const leader = leaders.get(keyOf(item))!;
+    if (leader !== index && item.request.idempotency.requestHash === group[leader]!.request.idempotency.requestHash) {
+      const answer = outcomes[leader]!;
+      outcomes[index] = 'result' in answer ? { result: { ...answer.result, replayed: true } } : answer;
+    }
+  });
+  await persist(tx, { ...changesOf(state, decided, false), timebankId, idempotency: stored });
+  return outcomes as GroupedOutcome[];
 }

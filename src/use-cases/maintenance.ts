@@ -2,7 +2,9 @@ import { lt, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { checkpointsDue, writeCheckpoint } from '../db/queries/reports.js';
 import { idempotencyKeys, sessions } from '../db/schema.js';
-import { resolveDue } from './transfers.js';
+import { Rejection } from '../domain/errors.js';
+import { findDuePendingTransfers } from '../db/queries/transfers.js';
+import { resolveTransfer, type WriteRequest } from './ledger-write.js';
 
 /** Idempotency keys are kept at least 24 hours; older ones are removed after 48. */
 export const IDEMPOTENCY_RETENTION_HOURS = 48;
@@ -50,4 +52,32 @@ export async function checkpointLedgers(db: Db, now: Date, every = CHECKPOINT_EV
   const due = await checkpointsDue(db, every);
   for (const { timebankId, sequence } of due) await writeCheckpoint(db, timebankId, sequence, now);
   return due.length;
+}
+
+/**
+ * Resolves the pending transfers whose deadline has passed, as the timebank's settings say
+ * (atDeadline): a broker's posts, a member's claim expires or posts. One that cannot post (a
+ * party left, or the limits refuse it) expires instead and releases what it held.
+ */
+export async function resolveDue(db: Db, now: Date, limit = 200): Promise<{ posted: number; expired: number }> {
+  const due = await findDuePendingTransfers(db, now, limit);
+  const counts = { posted: 0, expired: 0 };
+  for (const { timebankId, id } of due) {
+    const request: WriteRequest = { db, timebankId, principal: { type: 'admin', id: '00000000-0000-0000-0000-000000000000' }, idempotency: undefined, now };
+    try {
+      const result = await resolveTransfer(request, id, 'deadline');
+      counts[(result.body as { status: string }).status === 'posted' ? 'posted' : 'expired'] += 1;
+    } catch (error) {
+      if (!(error instanceof Rejection)) throw error;
+      if (error.code === 'transfer_not_pending') continue;
+      try {
+        await resolveTransfer(request, id, 'expire');
+        counts.expired += 1;
+      } catch (expireError) {
+        // Resolved meanwhile by someone else (another process, or its counterparty).
+        if (!(expireError instanceof Rejection)) throw expireError;
+      }
+    }
+  }
+  return counts;
 }

@@ -6,7 +6,7 @@ import { defaultTimebankSettings, mergeSettings, slugify, type TimebankSettings 
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { findTimebank, presentTimebank, type Timebank } from '../db/queries/timebanks.js';
-import { GENESIS_HASH } from '../domain/ledger.js';
+import { GENESIS_HASH } from '../domain/chain.js';
 import { accounts, categories, ledgerHeads, timebanks } from '../db/schema.js';
 import { appendAudit } from './audit.js';
 import { newId } from './ids.js';

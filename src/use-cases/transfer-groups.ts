@@ -1,12 +1,11 @@
 import type { Db } from '../db/client.js';
 import { isConnectionLoss } from '../db/errors.js';
 import { retryContention } from '../db/retry.js';
-import type { WriteResult } from './ledger-write.js';
-import { createTransfer, writeTransferGroup, type GroupedOutcome, type GroupedTransfer } from './transfers.js';
+import { createTransfer, writeTransferGroup, type GroupedOutcome, type GroupedTransfer, type WriteResult } from './ledger-write.js';
 
 /*
  * Group commit for single transfers. Requests for one timebank queue while the previous group
- * is in the database, then go in together: one transaction, one chain-head lock and one commit
+ * is in the database, then go in together: one transaction, one account lock statement and one commit
  * (one WAL flush) for all of them, each decided and answered on its own. No request waits for
  * a timer: a group is whatever arrived while the last one was being written.
  *
@@ -42,8 +41,8 @@ export class TransferGroups {
 
   /**
    * Starts groups while there are waiting requests and room in flight. A few groups of one
-   * timebank overlap: while one holds the chain head and commits, the next claims its keys and
-   * locks its accounts, instead of waiting for the first round trip to end.
+   * timebank overlap: while one commits, the next claims its keys and locks its accounts,
+   * instead of waiting for the first round trip to end.
    */
   private startGroups(timebankId: string): void {
     const queue = this.queues.get(timebankId);

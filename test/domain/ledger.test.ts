@@ -2,12 +2,10 @@ import { codeOf as rejectionCode } from '../helpers/rejection.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rejection } from '../../src/domain/errors.js';
+import { GENESIS_HASH, canonicalTransfer, chainHash, verifyChain, type ChainedTransfer } from '../../src/domain/chain.js';
 import {
-  GENESIS_HASH,
   atDeadline,
   availableMinutes,
-  canonicalTransfer,
-  chainHash,
   checkLimits,
   checkNewTransfer,
   checkOpenClaims,
@@ -17,9 +15,7 @@ import {
   reservationOf,
   reserve,
   resolvePending,
-  verifyChain,
   type AccountState,
-  type ChainedTransfer,
 } from '../../src/domain/ledger.js';
 
 const account = (id: string, overrides: Partial<AccountState> = {}): AccountState => ({
@@ -35,6 +31,9 @@ const account = (id: string, overrides: Partial<AccountState> = {}): AccountStat
   givenMinutes: 0,
   receivedMinutes: 0,
   version: 0,
+  openClaims: 0,
+  openCommonsClaims: 0,
+  lastPostedAt: null,
   ...overrides,
 });
 

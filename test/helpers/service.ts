@@ -4,6 +4,7 @@ import { buildApp, type AppConfig } from '../../src/app.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { ensurePlatformAdmin } from '../../src/use-cases/auth.js';
 import { createTestDatabase } from './database.js';
+import { sealAll } from '../../src/use-cases/sealer.js';
 
 export const ADMIN = { email: 'admin@example.org', password: 'admin-password-for-tests' };
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
@@ -33,6 +34,8 @@ export type TestService = {
   get<T = Json>(url: string, token: string | undefined, status?: number): Promise<T>;
   login(username: string, password: string, timebankId?: string): Promise<string>;
   adminToken(): Promise<string>;
+  /** Seals every transfer committed so far (as the app's sealer does within its interval). */
+  seal(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -81,6 +84,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
       // Tests move the app's clock by weeks (deadlines, maintenance) while their tokens keep real
       // time: logins last a year, so that maintenance does not remove their sessions meanwhile.
       sessionTtlSeconds: 365 * 86_400,
+      // The slowest sealer allowed: a test that reads the sealed ledger seals first (service.seal()).
+      sealIntervalMs: 1000,
       ...options.config,
     },
     database,
@@ -115,6 +120,10 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
       const response = await request({ method, url, payload: body as object, token });
       expectStatus(response, status);
       return response.json();
+    },
+    async seal() {
+      // A timebank the app's own sealer holds is sealed by it: wait for it to finish.
+      while ((await sealAll(database.db)).busy > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     },
     async get(url, token, status = 200) {
       const response = await request({ method: 'GET', url, token });

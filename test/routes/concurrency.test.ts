@@ -48,9 +48,19 @@ describe('concurrent writes on PostgreSQL', () => {
       expect(account.balanceMinutes).toBeGreaterThanOrEqual(-300);
       expect(account.balanceMinutes).toBeLessThanOrEqual(300);
     }
-    const sequences = posted.map((transfer) => transfer.sequence).sort((left, right) => left - right);
+    // Sealed after commit: every transfer once, numbered without gaps, and in commit order (each
+    // account's transfers in the order of its versions, the order its row lock let them in).
+    await service.seal();
+    const sealed = await Promise.all(posted.map((transfer) => service.get(`${transfersUrl()}/${transfer.id}`, seed.coordinatorToken)));
+    const sequences = sealed.map((transfer) => transfer.sequence).sort((left, right) => left - right);
     expect(sequences).toEqual(Array.from({ length: posted.length }, (_, index) => index + 1));
-    expect(await service.get(`${seed.base}/ledger/verify`, seed.coordinatorToken)).toMatchObject({ ok: true, sumMinutes: 0, transferCount: posted.length });
+    const outOfOrder = await service.database.db.execute(sql`
+      SELECT e.account_id FROM entries e JOIN transfer_seals s ON s.timebank_id = e.timebank_id AND s.transfer_id = e.transfer_id
+       WHERE e.timebank_id = ${seed.timebank.id}
+       GROUP BY e.account_id
+      HAVING array_agg(e.account_version ORDER BY s.sequence) <> array_agg(e.account_version ORDER BY e.account_version)`);
+    expect((outOfOrder as unknown as { rows: unknown[] }).rows).toEqual([]);
+    expect(await service.get(`${seed.base}/ledger/verify`, seed.coordinatorToken)).toMatchObject({ ok: true, sumMinutes: 0, transferCount: posted.length, unsealedCount: 0 });
   });
 
   it('creates one transfer from 20 concurrent requests with one idempotency key', async () => {

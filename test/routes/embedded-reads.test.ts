@@ -31,6 +31,8 @@ beforeAll(async () => {
     await service.send('POST', `${seed.base}/requests`, { title: 'Garden help', categoryId, memberId: receiver.id, location: { lat: 51.5, lon: 0 } }, seed.coordinatorToken);
     await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: receiver.accountId, payeeAccountId: giver.accountId, minutes: 60 }, seed.coordinatorToken);
   }
+  // The reports count sealed transfers: seal the three (the app's sealer would, shortly).
+  await service.seal();
 });
 afterAll(() => service.close());
 
@@ -86,6 +88,7 @@ describe('reads on the embedded database', () => {
     const [written] = await rows(service.database.db, sql`SELECT sequence, debit_minutes FROM ledger_checkpoints WHERE timebank_id = ${seed.timebank.id}`);
     expect([Number(written?.sequence), Number(written?.debit_minutes)]).toEqual([3, 180]);
     await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: members[0]!.accountId, payeeAccountId: members[2]!.accountId, minutes: 15 }, seed.coordinatorToken);
+    await service.seal();
     const after = (await service.get(`${seed.base}/reports/mutuality`, seed.coordinatorToken)).ledgerCheck;
     expect(after).toMatchObject({ chainHead: { sequence: 4 }, totalDebitMinutes: before.totalDebitMinutes + 15, totalCreditMinutes: before.totalCreditMinutes + 15, debitsEqualCredits: true });
   });

@@ -131,13 +131,15 @@ export function ledgerSuite(options: Pick<TestServiceOptions, 'embedded'>): void
 
   describe('integrity', () => {
     it('verifies a sound ledger', async () => {
+      await service.seal();
       const report = await service.get(`${seed.base}/ledger/verify`, seed.coordinatorToken);
-      expect(report).toMatchObject({ ok: true, sumMinutes: 0, mismatches: [] });
+      expect(report).toMatchObject({ ok: true, sumMinutes: 0, mismatches: [], unsealedCount: 0, oldestUnsealedSeconds: null });
       expect(report.transferCount).toBeGreaterThanOrEqual(4);
       expect(report.chainHead.sequence).toBe(report.transferCount);
     });
 
     it('writes a journal that hledger reads, with the same balances as the API', async () => {
+      await service.seal();
       const response = await service.request({ method: 'GET', url: `${seed.base}/ledger/journal`, token: seed.coordinatorToken });
       expect(response.statusCode).toBe(200);
       expect(response.headers['content-type']).toContain('text/plain');
@@ -183,11 +185,46 @@ export function ledgerSuite(options: Pick<TestServiceOptions, 'embedded'>): void
 
       // A hash rewritten with the guard trigger disabled, as an attacker with table rights could.
       await db.execute(sql`ALTER TABLE transfers DISABLE TRIGGER transfers_guard`);
-      await db.execute(sql`UPDATE transfers SET description = 'Forged' WHERE timebank_id = ${seed.timebank.id} AND sequence = 2`);
+      await service.seal();
+      const second = sql`(SELECT transfer_id FROM transfer_seals WHERE timebank_id = ${seed.timebank.id} AND sequence = 2)`;
+      const [original] = (await db.execute(sql`SELECT description FROM transfers WHERE timebank_id = ${seed.timebank.id} AND id = ${second}`) as unknown as { rows: Array<{ description: string | null }> }).rows;
+      await db.execute(sql`UPDATE transfers SET description = 'Forged' WHERE timebank_id = ${seed.timebank.id} AND id = ${second}`);
       await db.execute(sql`ALTER TABLE transfers ENABLE TRIGGER transfers_guard`);
       const forged = await service.get(`${seed.base}/ledger/verify`, seed.coordinatorToken);
       expect(forged.ok).toBe(false);
       expect(forged.mismatches).toEqual([expect.objectContaining({ kind: 'hash_mismatch', sequence: 2 })]);
+      await db.execute(sql`ALTER TABLE transfers DISABLE TRIGGER transfers_guard`);
+      await db.execute(sql`UPDATE transfers SET description = ${original!.description} WHERE timebank_id = ${seed.timebank.id} AND id = ${second}`);
+      await db.execute(sql`ALTER TABLE transfers ENABLE TRIGGER transfers_guard`);
+    });
+
+    it('keeps seals append-only, and finds a posted transfer dropped from the chain', async () => {
+      const db = service.database.db;
+      await service.seal();
+      await expect(db.execute(sql`UPDATE transfer_seals SET hash = repeat('f', 64) WHERE timebank_id = ${seed.timebank.id}`)).rejects.toThrow();
+      await expect(db.execute(sql`DELETE FROM transfer_seals WHERE timebank_id = ${seed.timebank.id}`)).rejects.toThrow();
+      // A posted transfer waits in the seal queue until sealed, and cannot leave it before.
+      const posted = (await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: ann.accountId, payeeAccountId: ben.accountId, minutes: 1 }, ann.token)).json();
+      const dropped = db.transaction(async (tx) => {
+        // Holding the head keeps every sealer off this timebank meanwhile.
+        await tx.execute(sql`SELECT 1 FROM ledger_heads WHERE timebank_id = ${seed.timebank.id} FOR UPDATE`);
+        const queued = await tx.execute(sql`SELECT 1 FROM unsealed_transfers WHERE timebank_id = ${seed.timebank.id} AND transfer_id = ${posted.id}`);
+        expect((queued as unknown as { rows: unknown[] }).rows).toHaveLength(1);
+        await tx.execute(sql`DELETE FROM unsealed_transfers WHERE timebank_id = ${seed.timebank.id} AND transfer_id = ${posted.id}`);
+      });
+      await expect(dropped).rejects.toThrow();
+      // With the guard off, as an attacker with table rights could: verify finds it outside the chain.
+      await db.transaction(async (tx) => {
+        await tx.execute(sql`SELECT 1 FROM ledger_heads WHERE timebank_id = ${seed.timebank.id} FOR UPDATE`);
+        await tx.execute(sql`ALTER TABLE unsealed_transfers DISABLE TRIGGER unsealed_transfers_until_sealed`);
+        await tx.execute(sql`DELETE FROM unsealed_transfers WHERE timebank_id = ${seed.timebank.id} AND transfer_id = ${posted.id}`);
+        await tx.execute(sql`ALTER TABLE unsealed_transfers ENABLE TRIGGER unsealed_transfers_until_sealed`);
+      });
+      const report = await service.get(`${seed.base}/ledger/verify`, seed.coordinatorToken);
+      expect(report.mismatches).toEqual([{ kind: 'outside_chain', transferId: posted.id, status: 'posted' }]);
+      await db.execute(sql`INSERT INTO unsealed_transfers (timebank_id, transfer_id) VALUES (${seed.timebank.id}, ${posted.id})`);
+      await service.seal();
+      expect(await service.get(`${seed.base}/ledger/verify`, seed.coordinatorToken)).toMatchObject({ ok: true, unsealedCount: 0 });
     });
 
     it('refuses an entry past its account limits at the schema level', async () => {

@@ -56,6 +56,8 @@ describe('the mutuality report through the API', () => {
     for (const [giver, receiver] of [[1, 2], [2, 1], [2, 3], [3, 4], [4, 2], [5, 1]] as const) {
       await exchange(seed, at(giver), at(receiver));
     }
+    // Reports count sealed transfers: seal what was posted (the app's sealer would, shortly).
+    await service.seal();
     const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken);
     expect(report.density).toEqual({ value: 0.3, numerator: 6, denominator: 20 });
     expect(report.edgeReciprocity).toEqual({ value: 1 / 3, numerator: 2, denominator: 6 });
@@ -92,6 +94,7 @@ describe('the mutuality report through the API', () => {
     now = new Date('2026-02-01T00:00:00.000Z');
     await exchange(seed, c, a, 15); // exactly at `to`: outside [from, to)
     now = new Date('2026-02-10T00:00:00.000Z');
+    await service.seal();
 
     const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken);
     expect(report).toMatchObject({ exchanges: 1, minutes: 30, activeMembers: 2 });
@@ -147,6 +150,7 @@ describe('the mutuality report through the API', () => {
     const reversed = await post({ payerAccountId: b.accountId, payeeAccountId: c.accountId, minutes: 240, categoryId: rides });
     await postWithKey(service, `${seed.base}/transfers/${reversed.id}/reverse`, { reason: 'mistake' }, seed.coordinatorToken);
     await post({ payerAccountId: seed.timebank.commonsAccountId, payeeAccountId: b.accountId, minutes: 120, categoryId: garden });
+    await service.seal();
 
     const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken);
     expect(report).toMatchObject({ exchanges: 4, minutes: 225, medianMinutesPerExchange: 52.5 });
@@ -201,6 +205,7 @@ describe('activity and export', () => {
     await service.send<Member>('POST', `${seed.base}/members`, { displayName: 'April', email: `april-${seed.timebank.id.slice(-6)}@example.org` }, seed.coordinatorToken);
     now = new Date('2026-05-20T10:00:00.000Z');
     await exchange(seed, b, a, 90);
+    await service.seal();
     const activity = await service.get(`${seed.base}/reports/activity?interval=month&from=2026-03-01T00:00:00Z&to=2026-06-01T00:00:00Z`, seed.coordinatorToken);
     type Period = { periodStart: string; exchanges: number; minutes: number; activeMembers: number; newMembers: number; twoWayShare: { numerator: number } };
     expect(activity.items.map((item: Period) => [item.periodStart, item.exchanges, item.minutes, item.activeMembers, item.twoWayShare.numerator, item.newMembers])).toEqual([
@@ -225,6 +230,7 @@ describe('activity and export', () => {
       now = new Date(at);
       await exchange(seed, giver, receiver, 15);
     }
+    await service.seal();
     const of = async (query: string) =>
       (await service.get(`${seed.base}/reports/activity?${query}`, seed.coordinatorToken)).items.map((item: { periodStart: string; exchanges: number; activeMembers: number; twoWayShare: { numerator: number } }) => [item.periodStart, item.exchanges, item.activeMembers, item.twoWayShare.numerator]);
     expect(await of('interval=week&from=2026-03-04T12:00:00Z&to=2026-03-10T00:00:00Z')).toEqual([
@@ -247,6 +253,7 @@ describe('activity and export', () => {
       now = week(n);
       await exchange(seed, giver, receiver, minutes);
     }
+    await service.seal();
     now = new Date('2027-06-01T00:00:00.000Z');
     const activity = await service.get(`${seed.base}/reports/activity?interval=week&from=2026-01-05T00:00:00Z&to=2027-05-10T00:00:00Z`, seed.coordinatorToken);
     // Every period, the empty ones included: [exchanges, minutes, active, two-way, new].
@@ -295,6 +302,7 @@ describe('activity and export', () => {
       now = new Date(at);
       expect((await exchange(seed, a, b, 15)).postedAt).toBe(at);
     }
+    await service.seal();
     const of = async (query: string) =>
       (await service.get(`${seed.base}/reports/activity?${query}`, seed.coordinatorToken)).items.map((item: { periodStart: string; exchanges: number }) => [item.periodStart, item.exchanges]);
     expect(await of('interval=week&from=9999-11-29T00:00:00Z&to=9999-12-31T23:59:59.999Z')).toEqual([
@@ -315,6 +323,7 @@ describe('activity and export', () => {
     await exchange(seed, members[0]!, members[1]!);
     await exchange(seed, members[1]!, members[0]!);
     await exchange(seed, members[0]!, members[2]!);
+    await service.seal();
     const plain = await service.get(`${seed.base}/exports/exchanges?${windowQuery}`, seed.coordinatorToken);
     const masked = await service.get(`${seed.base}/exports/exchanges?${windowQuery}&pseudonymise=true`, seed.coordinatorToken);
     expect(masked.items).toHaveLength(3);
@@ -349,6 +358,7 @@ describe('an export through one ledger sequence', () => {
     const { seed, members } = await community(3);
     const [a, b, c] = members as [Member, Member, Member];
     const counted = [await exchange(seed, a, b, 30), await exchange(seed, b, c, 45), await exchange(seed, c, a, 15)];
+    await service.seal();
     const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken);
     const head = report.ledgerCheck.chainHead;
     expect(head).toEqual((await service.get(`${seed.base}/ledger/verify`, seed.coordinatorToken)).chainHead);
@@ -366,6 +376,8 @@ describe('an export through one ledger sequence', () => {
     const reversal = await postWithKey(service, `${seed.base}/transfers/${counted[1].id}/reverse`, { reason: 'mistake' }, seed.coordinatorToken);
     expect(reversal.statusCode, reversal.body).toBe(201);
     const posted = await exchange(seed, a, c, 20);
+    // Sealed, past the first page's sequence: the next page still leaves them out.
+    await service.seal();
     const second = await service.get(`${seed.base}/exports/exchanges?${windowQuery}&limit=2&cursor=${first.nextCursor}`, seed.coordinatorToken);
     expect(second).toMatchObject({ throughSequence: head.sequence, nextCursor: null });
     const ids = (page: { items?: unknown }) => (page.items as Array<{ transferId: string }>).map((item) => item.transferId);
@@ -444,9 +456,13 @@ describe('reads through a ledger sequence, at the edges', () => {
     await exchange(seed, a, b, 30);
     const pending = await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: b.accountId, payeeAccountId: a.accountId, minutes: 45, pending: true }, seed.coordinatorToken);
     expect(pending.json().status).toBe('pending');
+    await service.seal();
     const sequence = (await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken)).ledgerCheck.chainHead.sequence;
     const confirmed = await postWithKey(service, `${seed.base}/transfers/${pending.json().id}/confirm`, undefined, seed.coordinatorToken);
-    expect(confirmed.json()).toMatchObject({ status: 'posted', sequence: sequence + 1 });
+    expect(confirmed.json()).toMatchObject({ status: 'posted' });
+    // Confirmed, it takes the next place in the chain once sealed.
+    await service.seal();
+    expect(await service.get(`${seed.base}/transfers/${pending.json().id}`, seed.coordinatorToken)).toMatchObject({ status: 'posted', sequence: sequence + 1 });
 
     const through = `${windowQuery}&throughSequence=${sequence}`;
     expect((await service.get(`${seed.base}/exports/exchanges?${through}`, seed.coordinatorToken)).items.map((item: { minutes: number }) => item.minutes)).toEqual([30]);
@@ -464,18 +480,52 @@ describe('reads through a ledger sequence, at the edges', () => {
     await exchange(seed, members[0]!, members[1]!, 30);
     const grant = await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: seed.timebank.commonsAccountId, payeeAccountId: members[0]!.accountId, minutes: 20 }, seed.coordinatorToken);
     expect(grant.statusCode, grant.body).toBe(201);
+    await service.seal();
     const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken);
     expect(report.ledgerCheck.window).toMatchObject({ exchangeMinutes: 30, commonsMinutes: 20, reversedMinutes: 0, reversalMinutes: 0 });
     const reversal = await postWithKey(service, `${seed.base}/transfers/${grant.json().id}/reverse`, { reason: 'granted twice' }, seed.coordinatorToken);
     expect(reversal.statusCode, reversal.body).toBe(201);
+    await service.seal();
     const now = await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken);
     expect(now.ledgerCheck.window).toMatchObject({ exchangeMinutes: 30, commonsMinutes: 0, reversedMinutes: 20, reversalMinutes: 20 });
     expect(await service.get(`${seed.base}/reports/mutuality?${windowQuery}&throughSequence=${report.ledgerCheck.chainHead.sequence}`, seed.coordinatorToken)).toEqual(report);
   });
 
+  it('leaves out a posted transfer until it is sealed, and counts it once sealed', async () => {
+    const { seed, members } = await community(2);
+    const [a, b] = members as [Member, Member];
+    await exchange(seed, a, b, 30);
+    await service.seal();
+    const mutuality = () => service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken);
+    const membersThrough = async () => (await service.get(`${seed.base}/reports/members?${windowQuery}&limit=500`, seed.coordinatorToken)).throughSequence;
+    // Holding the timebank's chain head, as a sealer does while it seals, keeps every sealer
+    // (the app's own included, which skips a head another holds) from sealing what comes next.
+    const posted = await service.database.db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT last_sequence FROM ledger_heads WHERE timebank_id = ${seed.timebank.id} FOR UPDATE`);
+      const unsealed = await exchange(seed, b, a, 45);
+      expect(unsealed).toMatchObject({ status: 'posted', sequence: null, hash: null });
+      const report = await mutuality();
+      expect(report).toMatchObject({ exchanges: 1, minutes: 30 });
+      expect(report.ledgerCheck).toMatchObject({ chainHead: { sequence: 1 }, debitsEqualCredits: true, balancesSumToZero: true, windowAddsUp: true });
+      expect(report.ledgerCheck.window).toMatchObject({ postedMinutes: 30, exchangeMinutes: 30 });
+      expect(await membersThrough()).toBe(1);
+      expect(await service.get(`${seed.base}/ledger/verify`, seed.coordinatorToken)).toMatchObject({ chainHead: { sequence: 1 }, unsealedCount: 1 });
+      return unsealed;
+    });
+    await service.seal();
+    const report = await mutuality();
+    expect(report).toMatchObject({ exchanges: 2, minutes: 75 });
+    expect(report.ledgerCheck).toMatchObject({ chainHead: { sequence: 2 }, debitsEqualCredits: true, balancesSumToZero: true, windowAddsUp: true });
+    expect(report.ledgerCheck.window).toMatchObject({ postedMinutes: 75, exchangeMinutes: 75 });
+    expect(await membersThrough()).toBe(2);
+    expect(await service.get(`${seed.base}/ledger/verify`, seed.coordinatorToken)).toMatchObject({ chainHead: { sequence: 2 }, unsealedCount: 0, oldestUnsealedSeconds: null });
+    expect(await service.get(`${seed.base}/transfers/${posted.id}`, seed.coordinatorToken)).toMatchObject({ status: 'posted', sequence: 2 });
+  });
+
   it('refuses a cursor it did not issue, and a refused CSV request gets a problem, not a file', async () => {
     const { seed, members } = await community(2);
     await exchange(seed, members[0]!, members[1]!, 30);
+    await service.seal();
     const { chainHead } = (await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken)).ledgerCheck;
     const cursor = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
     const id = members[0]!.id;
@@ -522,6 +572,7 @@ describe('dormancy and first exchanges', () => {
     at('2026-03-01T00:00:00.000Z');
     await exchange(seed, b, c); // after the window: does not count
     await postWithKey(service, `${seed.base}/transfers/${reversedLater.id}/reverse`, { reason: 'mistake' }, seed.coordinatorToken);
+    await service.seal();
 
     const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}&dormantDays=60`, seed.coordinatorToken);
     // Never: silent, and the coordinator and admin seeded with the timebank. Within 30 days:
@@ -549,15 +600,19 @@ describe('ledgerCheck over checkpoints', () => {
     const check = async (query = '') => (await service.get(`${seed.base}/reports/mutuality?${windowQuery}${query}`, seed.coordinatorToken)).ledgerCheck;
     const first = await exchange(seed, a, b, 30);
     await exchange(seed, b, c, 45);
+    // Checkpoints are written at the chain head, which counts sealed transfers only.
+    await service.seal();
     // Due only once the chain is `every` transfers past the latest checkpoint (none yet: 0).
     await checkpointLedgers(db, now, 3);
     expect(await checkpoints()).toEqual([]);
     await exchange(seed, c, a, 60);
     await postWithKey(service, `${seed.base}/transfers/${first.id}/reverse`, { reason: 'mistake' }, seed.coordinatorToken);
+    await service.seal();
     await checkpointLedgers(db, now, 3);
     await checkpointLedgers(db, now, 3);
     expect(await checkpoints()).toEqual([[4, 165, 165]]);
     await exchange(seed, a, c, 15);
+    await service.seal();
     expect(await check()).toMatchObject({ chainHead: { sequence: 5 }, totalDebitMinutes: 180, totalCreditMinutes: 180, debitsEqualCredits: true });
 
     // Checkpoints are append-only, like the entries they sum.
@@ -568,6 +623,7 @@ describe('ledgerCheck over checkpoints', () => {
     // totals through every sequence are the entries' own, summed one by one.
     await checkpointLedgers(db, now, 1);
     await exchange(seed, b, a, 20);
+    await service.seal();
     expect(await checkpoints()).toEqual([[4, 165, 165], [5, 180, 180]]);
     for (let sequence = 1; sequence <= 6; sequence += 1) {
       expect(await ledgerTotals(db, seed.timebank.id, sequence), `through ${sequence}`).toEqual(await ledgerTotals(db, seed.timebank.id, sequence, 0));
@@ -579,6 +635,7 @@ describe('ledgerCheck over checkpoints', () => {
     await db.execute(sql`INSERT INTO ledger_checkpoints (timebank_id, sequence, debit_minutes, credit_minutes, created_at)
                          VALUES (${seed.timebank.id}, 6, 207, 200, now())`);
     await exchange(seed, c, b, 10);
+    await service.seal();
     expect(await check()).toMatchObject({ chainHead: { sequence: 7 }, totalDebitMinutes: 217, totalCreditMinutes: 210, debitsEqualCredits: false });
     expect(await check('&throughSequence=6')).toMatchObject({ totalDebitMinutes: 207, totalCreditMinutes: 200, debitsEqualCredits: false });
     expect(await check('&throughSequence=5')).toMatchObject({ totalDebitMinutes: 180, totalCreditMinutes: 180, debitsEqualCredits: true });
@@ -603,9 +660,11 @@ describe('ledgerCheck over checkpoints', () => {
     const batch = (count: number) =>
       postWithKey(service, `${seed.base}/transfers/batch`, { transfers: Array.from({ length: count }, (_, n) => ({ payerAccountId: (n % 2 ? a : b).accountId, payeeAccountId: (n % 2 ? b : a).accountId, minutes: 15 })) }, seed.coordinatorToken);
     for (let posted = 0; posted < CHECKPOINT_EVERY - 1; posted += 100) expect((await batch(Math.min(100, CHECKPOINT_EVERY - 1 - posted))).statusCode).toBe(201);
+    await service.seal();
     await runMaintenance(db, now);
     expect(await latest()).toBe(0);
     await exchange(seed, a, b, 15);
+    await service.seal();
     await runMaintenance(db, now);
     expect(await latest()).toBe(CHECKPOINT_EVERY);
     const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken);
@@ -638,6 +697,7 @@ describe('figures on a random community agree with a plain reference implementat
     // The community has both kinds of pair touched by a reversal.
     expect([...pairs.values()].some((pair) => pair.reversed > 0 && pair.kept > 0)).toBe(true);
     expect([...pairs.values()].some((pair) => pair.reversed > 0 && pair.kept === 0)).toBe(true);
+    await service.seal();
     const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}&maxCycleLength=4`, seed.coordinatorToken);
     const expected = reference(exchanges, 4);
     expect(report.exchanges).toBe(exchanges.length);

@@ -28,12 +28,15 @@ export function transfersSuite(options: Pick<TestServiceOptions, 'embedded'>): v
   const transfers = () => `${seed.base}/transfers`;
 
   describe('POST /transfers', () => {
-    it('lets a payer pay directly: posted at once, both balances move, hash chained', async () => {
+    it('lets a payer pay directly: posted at once, both balances move, hash chained after commit', async () => {
       const response = await postWithKey(service, transfers(), { payerAccountId: ann.accountId, payeeAccountId: ben.accountId, minutes: 90, description: 'Gardening' }, ann.token);
       expect(response.statusCode).toBe(201);
       const transfer = response.json();
-      expect(transfer).toMatchObject({ status: 'posted', minutes: 90, brokered: false, sequence: 1, description: 'Gardening', reversedByTransferId: null });
-      expect(transfer.hash).toMatch(/^[0-9a-f]{64}$/);
+      // Final at commit; its place in the chain comes from the sealer, just after.
+      expect(transfer).toMatchObject({ status: 'posted', minutes: 90, brokered: false, sequence: null, hash: null, description: 'Gardening', reversedByTransferId: null });
+      await service.seal();
+      const sealed = await service.get(`${transfers()}/${transfer.id}`, ann.token);
+      expect(sealed).toMatchObject({ ...transfer, sequence: 1, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
       expect(await balanceOf(service, seed.base, ann.accountId, ann.token)).toBe(-90);
       expect(await balanceOf(service, seed.base, ben.accountId, ben.token)).toBe(90);
       const account = await service.get(`${seed.base}/accounts/${ben.accountId}`, ben.token);
@@ -56,7 +59,9 @@ export function transfersSuite(options: Pick<TestServiceOptions, 'embedded'>): v
       expect(selfConfirm.statusCode, selfConfirm.body).toBe(403);
       const confirmed = await postWithKey(service, `${transfers()}/${pending.id}/confirm`, undefined, ann.token);
       expect(confirmed.statusCode).toBe(200);
-      expect(confirmed.json()).toMatchObject({ status: 'posted', sequence: expect.any(Number) });
+      expect(confirmed.json()).toMatchObject({ status: 'posted', postedAt: expect.any(String) });
+      await service.seal();
+      expect(await service.get(`${transfers()}/${pending.id}`, ann.token)).toMatchObject({ status: 'posted', sequence: expect.any(Number), hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
       const again = await postWithKey(service, `${transfers()}/${pending.id}/reject`, undefined, ann.token);
       expect(again.statusCode).toBe(409);
       expect(again.json()).toMatchObject({ code: 'transfer_not_pending', transferStatus: 'posted' });
@@ -183,7 +188,10 @@ export function transfersSuite(options: Pick<TestServiceOptions, 'embedded'>): v
       expect(accepted.statusCode).toBe(201);
       const items = accepted.json().items;
       expect(items).toHaveLength(2);
-      expect(items[1].sequence).toBe(items[0].sequence + 1);
+      await service.seal();
+      const sealed = await Promise.all(items.map((item: { id: string }) => service.get(`${transfers()}/${item.id}`, seed.coordinatorToken)));
+      // Sealed in the order they were posted.
+      expect(sealed[1].sequence).toBe(sealed[0].sequence + 1);
       expect(items.every((item: { brokered: boolean }) => item.brokered)).toBe(true);
       expect(await balanceOf(service, seed.base, dee.accountId, seed.coordinatorToken)).toBe(120);
       const byMember = await postWithKey(service, `${transfers()}/batch`, { transfers: good }, ann.token);

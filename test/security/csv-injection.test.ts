@@ -51,6 +51,8 @@ describe('the CSVs the service writes', () => {
       const posted = await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: named.at!.accountId, payeeAccountId: seed.coordinator.accountId, minutes, description }, mallory);
       expect(posted.statusCode, posted.body).toBe(201);
     }
+    // Reports read the sealed ledger.
+    await service.seal();
   });
   afterAll(() => service.close());
 

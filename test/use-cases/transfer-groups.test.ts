@@ -4,7 +4,7 @@ import type { Db } from '../../src/db/client.js';
 import { Rejection } from '../../src/domain/errors.js';
 import { requestHash } from '../../src/use-cases/ledger-write.js';
 import { TransferGroups } from '../../src/use-cases/transfer-groups.js';
-import type { GroupedTransfer } from '../../src/use-cases/transfers.js';
+import type { GroupedTransfer } from '../../src/use-cases/ledger-write.js';
 import { seedTimebank, startTestService, type TestService } from '../helpers/service.js';
 
 /*

@@ -4,7 +4,7 @@ import { arrayLiteral } from '../arrays.js';
 import type { Db } from '../client.js';
 import { TurnBatch } from '../turn-batch.js';
 import { encodeVersionCursor } from '../pagination.js';
-import { accounts, entries, transfers, type AccountRow } from '../schema.js';
+import { accounts, entries, transferSeals, transfers, type AccountRow } from '../schema.js';
 
 export type Account = {
   id: string;
@@ -157,12 +157,13 @@ export async function readStatement(
       minutes: entries.minutes,
       balanceAfterMinutes: entries.balanceAfterMinutes,
       postedAt: entries.postedAt,
-      sequence: transfers.sequence,
+      sequence: transferSeals.sequence,
       description: transfers.description,
       counterpartyAccountId: counterpart.accountId,
     })
     .from(entries)
     .innerJoin(transfers, and(eq(transfers.timebankId, entries.timebankId), eq(transfers.id, entries.transferId)))
+    .leftJoin(transferSeals, and(eq(transferSeals.timebankId, entries.timebankId), eq(transferSeals.transferId, entries.transferId)))
     .innerJoin(
       counterpart,
       and(

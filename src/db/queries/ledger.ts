@@ -1,7 +1,8 @@
-import { and, asc, eq, gt, isNotNull, sql } from 'drizzle-orm';
-import { GENESIS_HASH, verifyChain, type ChainMismatch } from '../../domain/ledger.js';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { GENESIS_HASH, verifyChain, type ChainMismatch } from '../../domain/chain.js';
 import type { Db } from '../client.js';
-import { accounts, ledgerHeads, members, transfers, timebanks } from '../schema.js';
+import { accounts, ledgerHeads, members, transferSeals, transfers, timebanks } from '../schema.js';
+import { unsealedSummary } from './seals.js';
 import { rows } from '../rows.js';
 
 /*
@@ -15,11 +16,24 @@ export type Mismatch =
   | { kind: 'version_differs_from_entries'; accountId: string; version: number; entryCount: number }
   | { kind: 'entries_do_not_cancel'; transferId: string; entryCount: number; sumMinutes: number }
   | { kind: 'head_differs'; headSequence: number; headHash: string; chainSequence: number; chainHash: string }
+  /** Posted but neither sealed nor waiting for a seal (or sealed but not posted): outside the chain. */
+  | { kind: 'outside_chain'; transferId: string; status: string }
   | ChainMismatch;
 
 const CHAIN_PAGE = 5000;
 
-export async function verifyLedger(db: Db, timebankId: string) {
+/** Sealed transfers from `after` on, in sequence order: the chain as verify and the journal read it. */
+function sealedPage(db: Db, timebankId: string, after: number) {
+  return db
+    .select({ transfer: transfers, sequence: transferSeals.sequence, hash: transferSeals.hash })
+    .from(transferSeals)
+    .innerJoin(transfers, and(eq(transfers.timebankId, transferSeals.timebankId), eq(transfers.id, transferSeals.transferId)))
+    .where(and(eq(transferSeals.timebankId, timebankId), gt(transferSeals.sequence, after)))
+    .orderBy(asc(transferSeals.sequence))
+    .limit(CHAIN_PAGE);
+}
+
+export async function verifyLedger(db: Db, timebankId: string, now: Date) {
   const mismatches: Mismatch[] = [];
   const [sum] = await rows(db, sql`SELECT coalesce(sum(balance_minutes), 0) AS sum FROM accounts WHERE timebank_id = ${timebankId}`);
   const sumMinutes = Number(sum?.sum);
@@ -66,20 +80,22 @@ export async function verifyLedger(db: Db, timebankId: string) {
   let previous = { sequence: 0, hash: GENESIS_HASH };
   let transferCount = 0;
   for (;;) {
-    const page = await db
-      .select()
-      .from(transfers)
-      .where(and(eq(transfers.timebankId, timebankId), isNotNull(transfers.sequence), gt(transfers.sequence, previous.sequence)))
-      .orderBy(asc(transfers.sequence))
-      .limit(CHAIN_PAGE);
+    const page = await sealedPage(db, timebankId, previous.sequence);
     const checked = verifyChain(
-      page.map((row) => ({ ...row, sequence: row.sequence!, hash: row.hash ?? '', postedAt: row.postedAt! })),
+      page.map((row) => ({ ...row.transfer, sequence: row.sequence, hash: row.hash, postedAt: row.transfer.postedAt ?? new Date(0) })),
       previous,
     );
     mismatches.push(...checked.mismatches);
     previous = checked.head;
     transferCount += page.length;
     if (page.length < CHAIN_PAGE) break;
+  }
+  for (const row of await rows(db, sql`
+      SELECT t.id, t.status FROM transfers t
+       WHERE t.timebank_id = ${timebankId}
+         AND (t.status = 'posted') <> (EXISTS (SELECT 1 FROM transfer_seals s WHERE s.timebank_id = t.timebank_id AND s.transfer_id = t.id)
+                                       OR EXISTS (SELECT 1 FROM unsealed_transfers u WHERE u.timebank_id = t.timebank_id AND u.transfer_id = t.id))`)) {
+    mismatches.push({ kind: 'outside_chain', transferId: String(row.id), status: String(row.status) });
   }
   const [head] = await db.select().from(ledgerHeads).where(eq(ledgerHeads.timebankId, timebankId));
   if (head && (head.lastSequence !== previous.sequence || head.lastHash !== previous.hash)) {
@@ -90,6 +106,7 @@ export async function verifyLedger(db: Db, timebankId: string) {
     transferCount,
     sumMinutes,
     chainHead: { sequence: previous.sequence, hash: previous.hash },
+    ...(await unsealedSummary(db, timebankId, now)),
     mismatches,
   };
 }
@@ -100,7 +117,7 @@ function journalName(text: string): string {
 }
 
 /**
- * The posted ledger as an hledger journal: one transaction per posted transfer, in sequence
+ * The sealed ledger as an hledger journal: one transaction per sealed transfer, in sequence
  * order, amounts in integer minutes with the commodity "min".
  */
 export async function* journalLines(db: Db, timebankId: string): AsyncGenerator<string> {
@@ -119,19 +136,14 @@ export async function* journalLines(db: Db, timebankId: string): AsyncGenerator<
   yield `; Time credits of ${journalName(timebank?.name ?? timebankId)} (timebank ${timebankId}), in minutes.\n\n`;
   let after = 0;
   for (;;) {
-    const page = await db
-      .select()
-      .from(transfers)
-      .where(and(eq(transfers.timebankId, timebankId), isNotNull(transfers.sequence), gt(transfers.sequence, after)))
-      .orderBy(asc(transfers.sequence))
-      .limit(CHAIN_PAGE);
-    for (const transfer of page) {
+    const page = await sealedPage(db, timebankId, after);
+    for (const { transfer, sequence } of page) {
       const date = transfer.postedAt!.toISOString().slice(0, 10);
       const description = journalName(transfer.description ?? (transfer.reversesTransferId ? 'Reversal' : 'Exchange'));
-      yield `${date} * ${description}  ; transfer:${transfer.id}, sequence:${transfer.sequence}\n` +
+      yield `${date} * ${description}  ; transfer:${transfer.id}, sequence:${sequence}\n` +
         `    ${names.get(transfer.payeeAccountId)}    ${transfer.minutes} min\n` +
         `    ${names.get(transfer.payerAccountId)}    -${transfer.minutes} min\n\n`;
-      after = transfer.sequence!;
+      after = sequence;
     }
     if (page.length < CHAIN_PAGE) break;
   }

@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { rows, type Row } from '../rows.js';
 import type { SnapshotReader } from '../snapshot.js';
-import { GENESIS_HASH } from '../../domain/ledger.js';
+import { GENESIS_HASH } from '../../domain/chain.js';
 import { float8s, UuidPositions } from '../uuids.js';
 
 /*
@@ -14,21 +14,28 @@ import { float8s, UuidPositions } from '../uuids.js';
 const iso = (date: Date) => date.toISOString();
 
 /**
- * `AND alias.sequence <= S`: the transfer was posted at or before a ledger sequence (nothing
- * without one). Posting assigns sequences in commit order, so these are exactly the transfers
- * a reader saw when the chain ended at S; pending ones have no sequence and are left out.
+ * `AND` the transfer (`alias`) was sealed at or before a ledger sequence S. The sealer appends
+ * transfers in the order they committed, so these are exactly the transfers a reader saw when
+ * the chain ended at S; pending ones, and posted ones not yet sealed, are left out.
  */
 function postedThrough(alias: string, throughSequence: number | undefined): SQL {
-  return throughSequence === undefined ? sql`` : sql`AND ${sql.raw(alias)}.sequence <= ${throughSequence}`;
+  return throughSequence === undefined
+    ? sql``
+    : sql`AND EXISTS (SELECT 1 FROM transfer_seals s WHERE s.timebank_id = ${sql.raw(alias)}.timebank_id
+                        AND s.transfer_id = ${sql.raw(alias)}.id AND s.sequence <= ${throughSequence})`;
 }
 
 /**
- * `FROM ... WHERE ...` over the entries of transfers posted after a ledger sequence (`e`, with
- * their transfers `t`): what a read through that sequence takes back out of balances and totals.
+ * `FROM ... WHERE ...` over the entries (`e`) of the posted transfers that a read through a
+ * ledger sequence leaves out: those sealed after it, and those not sealed yet. What it takes
+ * back out of balances and totals, which hold every posted transfer.
  */
 function entriesAfter(timebankId: string, throughSequence: number): SQL {
-  return sql`FROM transfers t JOIN entries e ON e.timebank_id = t.timebank_id AND e.transfer_id = t.id
-            WHERE t.timebank_id = ${timebankId} AND t.sequence > ${throughSequence}`;
+  return sql`FROM entries e
+             JOIN (SELECT transfer_id FROM transfer_seals WHERE timebank_id = ${timebankId} AND sequence > ${throughSequence}
+                   UNION ALL SELECT transfer_id FROM unsealed_transfers WHERE timebank_id = ${timebankId}) later_transfers
+               ON e.transfer_id = later_transfers.transfer_id
+            WHERE e.timebank_id = ${timebankId}`;
 }
 
 /**
@@ -45,8 +52,8 @@ function reversedIds(timebankId: string, throughSequence?: number): SQL {
  * reversals and have not been reversed, posted in [from, to). The giver is the payee.
  *
  * With throughSequence, the exchanges as the ledger stood when its chain ended at that
- * sequence: later transfers are left out, and a transfer reversed later still counts. Posting
- * assigns sequences in commit order, so this is exactly what a report that read the ledger at
+ * sequence: later transfers are left out, and a transfer reversed later still counts. The
+ * sealer assigns sequences in commit order, so this is exactly what a report that read the ledger at
  * that head saw, however long ago.
  */
 export function exchangesSql(timebankId: string, from: Date | undefined, to: Date, throughSequence?: number): SQL {
@@ -62,7 +69,7 @@ export function exchangesSql(timebankId: string, from: Date | undefined, to: Dat
                 ${postedThrough('t', throughSequence)}`;
 }
 
-/** The sequence of the timebank's last posted transfer (0 before the first). */
+/** The sequence of the timebank's last sealed transfer (0 before the first). */
 export async function chainHeadSequence(db: Db, timebankId: string): Promise<number> {
   const [row] = await rows(db, sql`SELECT last_sequence FROM ledger_heads WHERE timebank_id = ${timebankId}`);
   return row ? Number(row.last_sequence) : 0;
@@ -583,14 +590,16 @@ export function checkpointReach(chainLength: number): number {
  * sum takes the later entries from all of them.
  */
 export async function ledgerTotals(db: Db, timebankId: string, throughSequence?: number, reach?: number) {
+  // Without a sequence, through the chain head: what is not sealed yet is left out all the same.
   const later =
     throughSequence === undefined
-      ? sql`SELECT 0 AS minutes WHERE false`
+      ? sql`SELECT e.minutes FROM unsealed_transfers u JOIN entries e ON e.timebank_id = u.timebank_id AND e.transfer_id = u.transfer_id
+             WHERE u.timebank_id = ${timebankId}`
       : sql`SELECT e.minutes ${entriesAfter(timebankId, throughSequence)}`;
   const head =
     throughSequence === undefined
       ? sql`SELECT last_sequence AS sequence, last_hash AS hash FROM ledger_heads WHERE timebank_id = ${timebankId}`
-      : sql`SELECT sequence, hash FROM transfers WHERE timebank_id = ${timebankId} AND sequence = ${throughSequence}`;
+      : sql`SELECT sequence, hash FROM transfer_seals WHERE timebank_id = ${timebankId} AND sequence = ${throughSequence}`;
   const [row] = await rows(
     db,
     sql`WITH later AS (${later}), head AS (${head}),
@@ -616,8 +625,8 @@ export async function ledgerTotals(db: Db, timebankId: string, throughSequence?:
   if (checkpoint !== null && headSequence - checkpoint <= (reach ?? checkpointReach(headSequence))) {
     const [since] = await rows(
       db,
-      sums(sql`SELECT e.minutes FROM transfers t JOIN entries e ON e.timebank_id = t.timebank_id AND e.transfer_id = t.id
-                WHERE t.timebank_id = ${timebankId} AND t.sequence > ${checkpoint} AND t.sequence <= ${headSequence}`),
+      sums(sql`SELECT e.minutes FROM transfer_seals s JOIN entries e ON e.timebank_id = s.timebank_id AND e.transfer_id = s.transfer_id
+                WHERE s.timebank_id = ${timebankId} AND s.sequence > ${checkpoint} AND s.sequence <= ${headSequence}`),
     );
     debits = Number(row?.checkpoint_debits) + Number(since?.debits);
     credits = Number(row?.checkpoint_credits) + Number(since?.credits);

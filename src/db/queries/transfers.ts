@@ -2,79 +2,27 @@ import { and, asc, eq, gt, gte, lt, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db } from '../client.js';
 import { decodeCursor, toPage } from '../pagination.js';
-import { transfers, type TransferRow } from '../schema.js';
-
-export type Transfer = {
-  id: string;
-  timebankId: string;
-  payerAccountId: string;
-  payeeAccountId: string;
-  minutes: number;
-  status: TransferRow['status'];
-  description: string | null;
-  categoryId: string | null;
-  requestId: string | null;
-  offerId: string | null;
-  brokered: boolean;
-  createdAt: string;
-  autoConfirmAt: string | null;
-  postedAt: string | null;
-  resolvedAt: string | null;
-  sequence: number | null;
-  hash: string | null;
-  reversesTransferId: string | null;
-  reversedByTransferId: string | null;
-  reason: string | null;
-  overrideLimits: boolean;
-};
-
-type TransferFields = Omit<TransferRow, 'createdById' | 'createdByType'> & Partial<TransferRow>;
-
-const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
-
-export function presentTransfer(row: TransferFields, reversedByTransferId: string | null = null): Transfer {
-  return {
-    id: row.id,
-    timebankId: row.timebankId,
-    payerAccountId: row.payerAccountId,
-    payeeAccountId: row.payeeAccountId,
-    minutes: row.minutes,
-    status: row.status,
-    description: row.description,
-    categoryId: row.categoryId,
-    requestId: row.requestId,
-    offerId: row.offerId,
-    brokered: row.brokered,
-    createdAt: row.createdAt.toISOString(),
-    autoConfirmAt: iso(row.autoConfirmAt),
-    postedAt: iso(row.postedAt),
-    resolvedAt: iso(row.resolvedAt),
-    sequence: row.sequence,
-    hash: row.hash,
-    reversesTransferId: row.reversesTransferId,
-    reversedByTransferId,
-    reason: row.reason,
-    overrideLimits: row.overrideLimits,
-  };
-}
+import { transferSeals, transfers, type TransferRow } from '../schema.js';
+import { presentTransfer } from '../../use-cases/present/transfer.js';
 
 const reversals = alias(transfers, 'reversals');
 
 function selectWithReversal(db: Db) {
   return db
-    .select({ transfer: transfers, reversedBy: reversals.id })
+    .select({ transfer: transfers, reversedBy: reversals.id, seal: { sequence: transferSeals.sequence, hash: transferSeals.hash } })
     .from(transfers)
     .leftJoin(
       reversals,
       and(eq(reversals.timebankId, transfers.timebankId), eq(reversals.reversesTransferId, transfers.id)),
-    );
+    )
+    .leftJoin(transferSeals, and(eq(transferSeals.timebankId, transfers.timebankId), eq(transferSeals.transferId, transfers.id)));
 }
 
 export async function findTransfer(db: Db, timebankId: string, transferId: string) {
   const [row] = await selectWithReversal(db).where(
     and(eq(transfers.timebankId, timebankId), eq(transfers.id, transferId)),
   );
-  return row ? { row: row.transfer, transfer: presentTransfer(row.transfer, row.reversedBy) } : undefined;
+  return row ? { row: row.transfer, transfer: presentTransfer(row.transfer, row.seal, row.reversedBy) } : undefined;
 }
 
 /** The transfer row, locked for the rest of the transaction. */
@@ -123,9 +71,9 @@ export async function listTransfers(db: Db, timebankId: string, filters: Transfe
     .orderBy(asc(transfers.id))
     .limit(filters.limit + 1);
   return toPage(
-    found.map((row) => ({ ...row.transfer, reversedBy: row.reversedBy })),
+    found.map((row) => ({ ...row.transfer, reversedBy: row.reversedBy, seal: row.seal })),
     filters.limit,
-    (row) => presentTransfer(row, row.reversedBy),
+    (row) => presentTransfer(row, row.seal, row.reversedBy),
   );
 }
 

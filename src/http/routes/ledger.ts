@@ -10,9 +10,11 @@ import { bearerAuth, problems, readProblems, timebankParams } from '../schemas.j
 const verificationSchema = z
   .object({
     ok: z.boolean(),
-    transferCount: z.int().describe('Posted transfers in the hash chain'),
+    transferCount: z.int().describe('Sealed transfers in the hash chain'),
     sumMinutes: z.int().describe('Sum of all balances: 0 in a sound ledger'),
-    chainHead: z.object({ sequence: z.int(), hash: z.string() }),
+    chainHead: z.object({ sequence: z.int(), hash: z.string() }).describe('The last sealed transfer: what throughSequence, reports and the journal pin to'),
+    unsealedCount: z.int().describe('Posted transfers not yet sealed into the chain: final already, and sealed within about a second of their commit'),
+    oldestUnsealedSeconds: z.number().nullable().describe('How long ago the oldest unsealed transfer was posted; null when none waits'),
     mismatches: z.array(z.looseObject({ kind: z.string() })),
   })
   .meta({ id: 'LedgerVerification' });
@@ -30,7 +32,7 @@ export const ledgerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         operationId: 'verifyLedger',
         summary: 'Recompute the ledger\'s invariants and hash chain (coordinator)',
         description:
-          'Checks that balances sum to zero, that each balance equals the sum of its entries, that each posted transfer has two entries that cancel, and that the hash chain is unbroken. Lists every mismatch found.',
+          'Checks that balances sum to zero, that each balance equals the sum of its entries, that each posted transfer has two entries that cancel, that every posted transfer is sealed or waiting for its seal, and that the hash chain is unbroken. Lists every mismatch found, and how much of the ledger waits for its seal.',
         tags,
         security: bearerAuth,
         params: timebankParams,
@@ -43,7 +45,7 @@ export const ledgerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         throw notFound('Timebank');
       }
       // One snapshot, so that transfers committed meanwhile cannot look like a broken chain.
-      return database.db.transaction((tx) => verifyLedger(tx, request.params.timebankId), consistentRead);
+      return database.db.transaction((tx) => verifyLedger(tx, request.params.timebankId, new Date()), consistentRead);
     },
   );
 

@@ -202,7 +202,8 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       const now = clock();
       // Only when asked: otherwise the report reads the ledger as its snapshot has it, and
       // names the head it saw (ledgerCheck.chainHead).
-      const through = request.query.throughSequence === undefined ? undefined : (await ledgerPin(database.db, timebankId, { cursor: undefined, throughSequence: request.query.throughSequence })).throughSequence;
+      // Through the chain head unless asked otherwise: a report counts sealed transfers only.
+      const through = (await ledgerPin(database.db, timebankId, { cursor: undefined, throughSequence: request.query.throughSequence })).throughSequence;
       const report = await mutualityReport(database.db, timebankId, {
         throughSequence: through,
         ...window(request.query, now),

@@ -20,7 +20,7 @@ import {
   rejectTransfer,
   reverseTransfer,
   type GroupedTransfer,
-} from '../../use-cases/transfers.js';
+} from '../../use-cases/ledger-write.js';
 import { TransferGroups } from '../../use-cases/transfer-groups.js';
 import { PROBLEM_CONTENT_TYPE, problemFromRejection } from '../errors.js';
 import type { LedgerMetrics } from '../metrics.js';
