@@ -1,91 +1,18 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AccountState, References } from '../domain/ledger.js';
-import type { PostedEntry, TransferRecord, TransferSettings } from '../domain/transfer-decisions.js';
+import type { PostedEntry, TransferRecord } from '../domain/transfer-decisions.js';
 import type { Db } from './client.js';
 import { categories, listings } from './schema.js';
 import { column } from './arrays.js';
+import type { StoredOutcome } from './ledger-locks.js';
 import { preparedRows, rows } from './rows.js';
 
 /*
- * The ledger's storage primitives, used inside one transaction per write: lock the idempotency
- * keys, lock the accounts (with the timebank's settings), then write everything in one statement.
+ * The ledger's storage primitives, used inside one transaction per write once its locks are
+ * taken (ledger-locks.ts): read what the transfers name, then write everything in one statement.
  */
 
 const num = (value: unknown) => Number(value);
-
-/*
- * Rows joined to unnested arrays are also named by an array (`id = ANY(...)`): PostgreSQL then
- * reaches them by index. Joined to the arrays alone, it may hash them and scan the whole table,
- * and the table grows with every transfer and every idempotency key.
- */
-
-/**
- * Every statement of a ledger write reaches its rows by key. Statistics lag behind tables that
- * grow with every write (idempotency keys, transfers, entries): a planner that believes such a
- * table holds a handful of rows scans all of it, once per write, for ever longer. Selected by
- * the key lock, the first statement of every ledger write, this rules scans out for the rest of
- * that transaction only.
- */
-const KEY_LOOKUPS_ONLY = sql`set_config('enable_seqscan', 'off', true)`;
-
-/**
- * Locks the accounts in ascending id order (the only order anyone locks them in), and reads the
- * timebank's settings in the same statement: a write needs both, and one round trip less.
- */
-export async function lockAccounts(
-  db: Db,
-  timebankId: string,
-  accountIds: string[],
-): Promise<{ accounts: Map<string, AccountState>; settings: TransferSettings | undefined }> {
-  const ids = [...new Set(accountIds)].sort();
-  // One array parameter, not one per id: the statement's text, parse and plan stay the same
-  // whatever the number of accounts.
-  const locked = await rows(
-    db,
-    // The holder's status by key, row by row: a join lets the planner hash every member of a
-    // large timebank to lock a few accounts.
-    sql`SELECT a.id, a.kind, a.member_id, a.balance_minutes,
-               (SELECT m.status FROM members m WHERE m.timebank_id = a.timebank_id AND m.id = a.member_id) AS holder_status,
-               a.pending_debit_minutes, a.pending_credit_minutes, a.min_balance_minutes,
-               a.max_balance_minutes, a.given_minutes, a.received_minutes, a.version,
-               a.open_claims, a.open_commons_claims, a.last_posted_at,
-               tb.confirmation, tb.auto_confirm_after_hours, tb.auto_confirm_member_claims, tb.max_open_claims
-          FROM accounts a JOIN timebanks tb ON tb.id = a.timebank_id
-         WHERE a.timebank_id = ${timebankId} AND a.id = ANY(${column(ids, 'uuid', (id) => id)})
-         ORDER BY a.id
-           FOR UPDATE OF a`,
-  );
-  const first = locked[0];
-  const settings: TransferSettings | undefined = first && {
-    confirmation: first.confirmation as TransferSettings['confirmation'],
-    autoConfirmAfterHours: num(first.auto_confirm_after_hours),
-    autoConfirmMemberClaims: first.auto_confirm_member_claims === true,
-    maxOpenClaims: num(first.max_open_claims),
-  };
-  const accounts = new Map(
-    locked.map((row) => [
-      String(row.id),
-      {
-        id: String(row.id),
-        kind: row.kind as AccountState['kind'],
-        memberId: (row.member_id as string | null) ?? null,
-        holderStatus: (row.holder_status as AccountState['holderStatus']) ?? null,
-        balanceMinutes: num(row.balance_minutes),
-        pendingDebitMinutes: num(row.pending_debit_minutes),
-        pendingCreditMinutes: num(row.pending_credit_minutes),
-        minBalanceMinutes: num(row.min_balance_minutes),
-        maxBalanceMinutes: num(row.max_balance_minutes),
-        givenMinutes: num(row.given_minutes),
-        receivedMinutes: num(row.received_minutes),
-        version: num(row.version),
-        openClaims: num(row.open_claims),
-        openCommonsClaims: num(row.open_commons_claims),
-        lastPostedAt: row.last_posted_at === null ? null : new Date(row.last_posted_at as string | Date),
-      },
-    ]),
-  );
-  return { accounts, settings };
-}
 
 /**
  * The categories, requests and offers the transfers name that exist in this timebank: read in
@@ -115,11 +42,6 @@ export async function existingReferences(
   }
   return found;
 }
-
-export type StoredOutcome = { requestHash: string; statusCode: number | null; responseBody: string | null };
-
-/** How lockIdempotencyKeys names a key in the map it returns. */
-export const idempotencyKeyId = (caller: string, key: string) => `${caller}\u0000${key}`;
 
 /**
  * Claims a key for a write that does not move credits (the optional-key routes), in a statement
@@ -153,49 +75,6 @@ export async function claimIdempotencyKey(
     statusCode: existing.status_code === null ? null : num(existing.status_code),
     responseBody: (existing.response_body as string | null) ?? null,
   };
-}
-
-/**
- * Takes the ledger write's idempotency keys for this transaction and returns the outcomes already
- * stored for any of them. A key's row is written once, with its outcome, by persist: a concurrent
- * write with the same key waits here (on a transaction-scoped advisory lock on the key) until
- * the first commits, then sees its outcome, or rolls back, then takes the key itself. Locks are
- * taken in one order, so two writes sharing keys cannot deadlock; the key's unique index stays
- * the last word (persist fails retryably if a row appeared anyway).
- *
- * Claiming with an insert and storing the outcome with an update wrote every key twice, and the
- * update (the row grows by the response) could never stay on its page: a dead row and two more
- * index entries per transfer.
- */
-export async function lockIdempotencyKeys(
-  db: Db,
-  timebankId: string,
-  keys: Array<{ caller: string; key: string }>,
-): Promise<Map<string, StoredOutcome>> {
-  const callers = column(keys, 'text', (key) => key.caller);
-  const names = column(keys, 'text', (key) => key.key);
-  await db.execute(
-    sql`SELECT ${KEY_LOOKUPS_ONLY}, count(pg_advisory_xact_lock(h)) FROM (
-          SELECT DISTINCT hashtextextended(${timebankId}::text || '/' || caller || '/' || key, 0) AS h
-            FROM unnest(${callers}, ${names}) AS k(caller, key) ORDER BY h OFFSET 0) AS ordered`,
-  );
-  // A statement of its own: its snapshot is taken after the locks, so it sees every outcome
-  // committed by whoever held them.
-  const found = await rows(
-    db,
-    sql`SELECT k.caller, k.key, k.request_hash, k.status_code, k.response_body FROM idempotency_keys k
-          JOIN unnest(${callers}, ${names}) AS v(caller, key) ON v.caller = k.caller AND v.key = k.key
-         WHERE k.timebank_id = ${timebankId} AND k.caller = ANY(${callers}) AND k.key = ANY(${names})`,
-  );
-  const existing = new Map<string, StoredOutcome>();
-  for (const row of found) {
-    existing.set(idempotencyKeyId(String(row.caller), String(row.key)), {
-      requestHash: String(row.request_hash),
-      statusCode: row.status_code === null ? null : num(row.status_code),
-      responseBody: (row.response_body as string | null) ?? null,
-    });
-  }
-  return existing;
 }
 
 export type LedgerWrite = {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AuditChanges } from '../domain/audit.js';
 import { keyReused, notFound, Rejection } from '../domain/errors.js';
 import { replayOf } from '../domain/idempotency.js';
-import { AccountChanges } from '../domain/ledger.js';
+import { AccountChanges, type References } from '../domain/ledger.js';
 import type { Principal } from '../domain/principal.js';
 import {
   decideResolution,
@@ -14,7 +14,8 @@ import {
   type TransferInput,
 } from '../domain/transfer-decisions.js';
 import type { Db } from '../db/client.js';
-import { existingReferences, idempotencyKeyId, lockAccounts, lockIdempotencyKeys, outcomesOnly, persist, type LedgerWrite } from '../db/ledger.js';
+import { existingReferences, outcomesOnly, persist, type LedgerWrite } from '../db/ledger.js';
+import { claimKeysAndLockAccounts, idempotencyKeyId, lockAccounts, lockIdempotencyKeys, type LockedAccounts, type StoredOutcome } from '../db/ledger-locks.js';
 import { retryContention } from '../db/retry.js';
 import { findTimebank, settingsOf } from '../db/queries/timebanks.js';
 import { findReversalOf, lockTransfer } from '../db/queries/transfers.js';
@@ -76,24 +77,59 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-function write(request: WriteRequest, decide: (tx: Db) => Promise<Decision>): Promise<WriteResult> {
-  return retryContention(() => request.db.transaction((tx) => attempt(tx, request, decide)));
+/** What a write that creates transfers loads before it decides: read first, then locked with its keys. */
+type Loaded = { locked: LockedAccounts; references: References };
+type Plan = { accountIds: string[]; references: (tx: Db) => Promise<References> };
+
+function write(request: WriteRequest, decide: (tx: Db, loaded: Loaded | undefined) => Promise<Decision>, plan?: Plan): Promise<WriteResult> {
+  const keysFirst = { wait: false };
+  return retryContention(() => request.db.transaction((tx) => attempt(tx, request, decide, plan, keysFirst)));
 }
 
-async function attempt(tx: Db, request: WriteRequest, decide: (tx: Db) => Promise<Decision>): Promise<WriteResult> {
+/** Someone holds a key of this write: it starts again (a retry), waiting for its keys first. */
+function keysBusy(keysFirst: { wait: boolean }): Error {
+  keysFirst.wait = true;
+  return Object.assign(new Error('an idempotency key of this write is held'), { code: '40001' });
+}
+
+/**
+ * Takes the write's keys and locks its accounts: in one statement while nobody else holds a key
+ * (claimKeysAndLockAccounts), else waiting for the keys before any account is locked.
+ */
+export async function claimAndLock(tx: Db, timebankId: string, keys: Array<{ caller: string; key: string }>, accountIds: string[], keysFirst: { wait: boolean }) {
+  if (keys.length === 0) return { stored: new Map<string, StoredOutcome>(), locked: await lockAccounts(tx, timebankId, accountIds) };
+  if (keysFirst.wait) {
+    const stored = await lockIdempotencyKeys(tx, timebankId, keys);
+    return { stored, locked: await lockAccounts(tx, timebankId, accountIds) };
+  }
+  const claimed = await claimKeysAndLockAccounts(tx, timebankId, keys, accountIds);
+  if (!claimed.keysTaken) throw keysBusy(keysFirst);
+  return { stored: claimed.stored, locked: claimed };
+}
+
+async function attempt(tx: Db, request: WriteRequest, decide: (tx: Db, loaded: Loaded | undefined) => Promise<Decision>, plan: Plan | undefined, keysFirst: { wait: boolean }): Promise<WriteResult> {
   const caller = callerOf(request.principal);
   const idempotency = request.idempotency;
-  if (idempotency) {
-    const [claim] = (await lockIdempotencyKeys(tx, request.timebankId, [{ caller, key: idempotency.key }])).values();
-    if (claim) return { ...replayOf(claim, idempotency.requestHash), replayed: true };
+  const keys = idempotency ? [{ caller, key: idempotency.key }] : [];
+  let loaded: Loaded | undefined;
+  let claim: StoredOutcome | undefined;
+  if (plan) {
+    // What the transfers name is read before any lock is taken, so that no lock waits on it.
+    const references = await plan.references(tx);
+    const claimed = await claimAndLock(tx, request.timebankId, keys, plan.accountIds, keysFirst);
+    [claim] = claimed.stored.values();
+    loaded = { locked: claimed.locked, references };
+  } else if (idempotency) {
+    [claim] = (await lockIdempotencyKeys(tx, request.timebankId, keys)).values();
   }
+  if (claim) return { ...replayOf(claim, idempotency!.requestHash), replayed: true };
   const stored = (outcome: Outcome): LedgerWrite['idempotency'] =>
     idempotency
       ? [{ caller, key: idempotency.key, requestHash: idempotency.requestHash, createdAt: request.now, statusCode: outcome.statusCode, responseBody: JSON.stringify(outcome.body) }]
       : [];
   let decision: Decision;
   try {
-    decision = await decide(tx);
+    decision = await decide(tx, loaded);
   } catch (error) {
     if (!(error instanceof Rejection) || !idempotency) throw error;
     // Nothing was written before the decision: keep the refusal as this key's outcome.
@@ -105,9 +141,8 @@ async function attempt(tx: Db, request: WriteRequest, decide: (tx: Db) => Promis
   return { statusCode: decision.statusCode, body: decision.body, replayed: false };
 }
 
-/** Locks the accounts (in id order) and reads the timebank's settings: the state a decision needs. */
-async function loadState(tx: Db, timebankId: string, accountIds: string[], references: LedgerState['references']): Promise<LedgerState> {
-  const locked = await lockAccounts(tx, timebankId, accountIds);
+/** The state a decision needs: the locked accounts, the timebank's settings and what the transfers may name. */
+async function stateOf(tx: Db, timebankId: string, locked: LockedAccounts, references: References): Promise<LedgerState> {
   let settings = locked.settings;
   if (!settings) {
     // No account found: the decision refuses before it reads a setting, unless the timebank is gone.
@@ -116,6 +151,10 @@ async function loadState(tx: Db, timebankId: string, accountIds: string[], refer
     settings = settingsOf(timebank);
   }
   return { timebankId, accounts: new AccountChanges(locked.accounts), references, settings };
+}
+
+async function loadState(tx: Db, timebankId: string, accountIds: string[], references: References): Promise<LedgerState> {
+  return stateOf(tx, timebankId, await lockAccounts(tx, timebankId, accountIds), references);
 }
 
 const NO_REFERENCES: LedgerState['references'] = { categories: new Set(), requests: new Set(), offers: new Set() };
@@ -136,9 +175,8 @@ function atIndex(rejection: Rejection, index: number): Rejection {
   return new Rejection(rejection.code, `Transfer ${index}: ${rejection.detail}`, { ...rejection.extensions, index, field });
 }
 
-async function newTransfers(tx: Db, request: WriteRequest, items: TransferInput[], batch: boolean): Promise<Decision> {
-  const references = await existingReferences(tx, request.timebankId, items);
-  const state = await loadState(tx, request.timebankId, items.flatMap((item) => [item.payerAccountId, item.payeeAccountId]), references);
+async function newTransfers(tx: Db, request: WriteRequest, items: TransferInput[], batch: boolean, loaded: Loaded): Promise<Decision> {
+  const state = await stateOf(tx, request.timebankId, loaded.locked, loaded.references);
   const decided = decideTransfers(state, items.map((input) => ({ principal: request.principal, input, id: newId() })), request.now);
   for (const [index, item] of decided.entries()) {
     if (!item.ok) throw batch ? atIndex(item.rejection, index) : item.rejection;
@@ -147,13 +185,20 @@ async function newTransfers(tx: Db, request: WriteRequest, items: TransferInput[
   return { statusCode: 201, body: batch ? { items: presented } : presented[0], changes: changesOf(state, decided, false) };
 }
 
+const accountsOf = (items: TransferInput[]) => items.flatMap((item) => [item.payerAccountId, item.payeeAccountId]);
+
+function writeNew(request: WriteRequest, items: TransferInput[], batch: boolean): Promise<WriteResult> {
+  const plan: Plan = { accountIds: accountsOf(items), references: (tx) => existingReferences(tx, request.timebankId, items) };
+  return write(request, (tx, loaded) => newTransfers(tx, request, items, batch, loaded!), plan);
+}
+
 export function createTransfer(request: WriteRequest, input: TransferInput): Promise<WriteResult> {
-  return write(request, (tx) => newTransfers(tx, request, [input], false));
+  return writeNew(request, [input], false);
 }
 
 /** Up to 1000 transfers in one transaction: all are written, or none. */
 export function createTransferBatch(request: WriteRequest, items: TransferInput[]): Promise<WriteResult> {
-  return write(request, (tx) => newTransfers(tx, request, items, true));
+  return writeNew(request, items, true);
 }
 
 /** Resolves a pending transfer: `deadline` is the service acting as the timebank's settings say. */
@@ -198,17 +243,20 @@ export type GroupedOutcome = { result: WriteResult } | { error: Rejection };
 
 /**
  * Writes many single-transfer requests of one timebank in one transaction, each decided on its
- * own exactly as createTransfer would decide it alone, in arrival order: one key claim, one
- * account lock, one write and one commit for them all. A refusal is that request's answer (and
+ * own exactly as createTransfer would decide it alone, in arrival order: one statement claims
+ * the keys and locks the accounts, one writes, and one commit for them all. A refusal is that request's answer (and
  * its key's stored outcome) and does not touch the others.
  */
-export async function writeTransferGroup(tx: Db, timebankId: string, group: GroupedTransfer[]): Promise<GroupedOutcome[]> {
+export async function writeTransferGroup(tx: Db, timebankId: string, group: GroupedTransfer[], keysFirst: { wait: boolean }): Promise<GroupedOutcome[]> {
   const keyOf = (item: GroupedTransfer) => idempotencyKeyId(callerOf(item.request.principal), item.request.idempotency.key);
   const leaders = new Map<string, number>();
   group.forEach((item, index) => {
     if (!leaders.has(keyOf(item))) leaders.set(keyOf(item), index);
   });
-  const existing = await lockIdempotencyKeys(tx, timebankId, [...leaders.values()].map((index) => ({ caller: callerOf(group[index]!.request.principal), key: group[index]!.request.idempotency.key })));
+  const inputs = group.map((item) => item.input);
+  const references = await existingReferences(tx, timebankId, inputs);
+  const keys = [...leaders.values()].map((index) => ({ caller: callerOf(group[index]!.request.principal), key: group[index]!.request.idempotency.key }));
+  const { stored: existing, locked } = await claimAndLock(tx, timebankId, keys, accountsOf(inputs), keysFirst);
   const outcomes: Array<GroupedOutcome | undefined> = group.map((item, index) => {
     const stored = existing.get(keyOf(item));
     if (stored) {
@@ -224,8 +272,7 @@ export async function writeTransferGroup(tx: Db, timebankId: string, group: Grou
   const fresh = group.flatMap((item, index) => (outcomes[index] === undefined ? [{ item, index }] : []));
   if (fresh.length === 0) return outcomes as GroupedOutcome[];
 
-  const inputs = fresh.map(({ item }) => item.input);
-  const state = await loadState(tx, timebankId, inputs.flatMap((input) => [input.payerAccountId, input.payeeAccountId]), await existingReferences(tx, timebankId, inputs));
+  const state = await stateOf(tx, timebankId, locked, references);
   // Written together, at the time of the latest of them.
   const now = new Date(Math.max(...fresh.map(({ item }) => item.request.now.getTime())));
   const decided = decideTransfers(state, fresh.map(({ item }) => ({ principal: item.request.principal, input: item.input, id: newId() })), now);

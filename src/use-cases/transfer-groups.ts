@@ -67,7 +67,8 @@ export class TransferGroups {
   private async write(timebankId: string, group: Waiting[]): Promise<void> {
     let outcomes: GroupedOutcome[];
     try {
-      outcomes = await retryContention(() => this.db.transaction((tx) => writeTransferGroup(tx, timebankId, group)));
+      const keysFirst = { wait: false };
+      outcomes = await retryContention(() => this.db.transaction((tx) => writeTransferGroup(tx, timebankId, group, keysFirst)));
     } catch (error) {
       if (group.length > 1 && !isConnectionLoss(error)) {
         // Each on its own: whatever failed the group is then only its own request's failure.

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.js';
-import { idempotencyKeyId, lockIdempotencyKeys, outcomesOnly, persist, type LedgerWrite } from '../../src/db/ledger.js';
+import { outcomesOnly, persist, type LedgerWrite } from '../../src/db/ledger.js';
+import { claimKeysAndLockAccounts, idempotencyKeyId, lockIdempotencyKeys } from '../../src/db/ledger-locks.js';
 import { rows } from '../../src/db/rows.js';
 import { createTestDatabase } from '../helpers/database.js';
 
@@ -102,5 +103,34 @@ describe('persist', () => {
       return rows(tx, sql`SELECT name FROM pg_prepared_statements WHERE statement LIKE '%stored_outcomes%' AND NOT from_sql`);
     });
     expect(names).toHaveLength(1);
+  });
+});
+
+describe('claimKeysAndLockAccounts', () => {
+  it('takes free keys, reads their outcomes and locks the accounts in one statement, and never waits for a held key', async () => {
+    const stored = randomUUID();
+    await storedKey(stored);
+    const free = await database.db.transaction((tx) => claimKeysAndLockAccounts(tx, timebankId, [{ caller, key: stored }, { caller, key: randomUUID() }], [randomUUID()]));
+    expect(free.keysTaken).toBe(true);
+    expect([...free.stored.entries()]).toEqual([[idempotencyKeyId(caller, stored), { requestHash: 'hash-of-first', statusCode: 201, responseBody: '{"id":"first"}' }]]);
+    // No such account: nothing locked, and no settings to read.
+    expect([free.accounts.size, free.settings]).toEqual([0, undefined]);
+
+    const held = randomUUID();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const holds = new Promise<void>((resolve) => (holding = resolve));
+    const holder = database.db.transaction(async (tx) => {
+      await lockIdempotencyKeys(tx, timebankId, [{ caller, key: held }]);
+      holding();
+      await released;
+    });
+    await holds;
+    // The holder lets go only after this answers: a statement that waited for the key would never return.
+    const busy = await database.db.transaction((tx) => claimKeysAndLockAccounts(tx, timebankId, [{ caller, key: held }], []));
+    release();
+    await holder;
+    expect(busy.keysTaken).toBe(false);
   });
 });

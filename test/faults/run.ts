@@ -219,8 +219,15 @@ async function main() {
     if (lost > 0) failures.push(`${lost} acknowledged transfers lost`);
     if (duplicated > 0) failures.push(`${duplicated} duplicated or orphan transfers`);
 
-    const verify = await call('GET', `${tb}/ledger/verify`, undefined, await login(coordinator.email, PASSWORD, timebank.id));
+    // Everything that committed is sealed by the running service, the kills and restarts notwithstanding.
+    const coordinatorToken = await login(coordinator.email, PASSWORD, timebank.id);
+    let verify = await call('GET', `${tb}/ledger/verify`, undefined, coordinatorToken);
+    for (const deadline = Date.now() + 10_000; verify.json.unsealedCount !== 0 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      verify = await call('GET', `${tb}/ledger/verify`, undefined, coordinatorToken);
+    }
     if (verify.status !== 200 || verify.json.ok !== true) failures.push(`ledger/verify: ${JSON.stringify(verify.json)}`);
+    if (verify.json.unsealedCount !== 0) failures.push(`${String(verify.json.unsealedCount)} transfers still unsealed 10 s after the load`);
     const [ledger] = await withAdmin(databaseUrl, async (db) =>
       (
         await db.query(
@@ -240,7 +247,7 @@ async function main() {
     console.log(
       `faults summary: attempted ${stats.attempted}, acknowledged ${stats.acknowledged} (posted), refused ${stats.refused} (definitive 4xx, e.g. limits), retried ${stats.retried}, gave up ${stats.gaveUp}, ` +
         `faults injected ${faults} (${stats.faults.terminate} backend terminations, ${stats.faults.sigkill} SIGKILL, ${stats.faults.sigterm} SIGTERM, ${stats.faults.postgresRestart} PostgreSQL restart), lost ${lost}, duplicated ${duplicated}; ` +
-        `ledger/verify ${verify.json.ok ? 'ok' : 'FAILED'}, balances sum ${ledger.sum}, limits broken ${ledger.beyond_limits}`,
+        `ledger/verify ${verify.json.ok ? 'ok' : 'FAILED'} (${String(verify.json.transferCount)} sealed, ${String(verify.json.unsealedCount)} unsealed), balances sum ${ledger.sum}, limits broken ${ledger.beyond_limits}`,
     );
   } finally {
     service.child.kill('SIGKILL');

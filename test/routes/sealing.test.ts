@@ -109,6 +109,7 @@ describe('sealing the chain after commit', () => {
     started.push({ close: database.drop });
     const environment = { DATABASE_URL: database.url, JWT_SECRET: 'sealing-test-secret-0123456789-0123456789', ADMIN_EMAIL: 'admin@example.org', ADMIN_PASSWORD: 'sealing-admin-password', SEAL_INTERVAL_MS: '20' };
     const first = await startServiceProcess(environment);
+    started.push({ close: async () => void first.child.kill('SIGKILL') });
     const login = await postJson(`${first.baseUrl}/v1/auth/token`, { grant_type: 'password', username: environment.ADMIN_EMAIL, password: environment.ADMIN_PASSWORD });
     const token = String(login.body.access_token);
     const timebank = (await postJson(`${first.baseUrl}/v1/timebanks`, { name: 'Killed bank' }, token)).body;
