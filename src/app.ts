@@ -36,6 +36,7 @@ import { reportRoutes } from './http/routes/reports.js';
 import { timebankRoutes } from './http/routes/timebanks.js';
 import { transferRoutes } from './http/routes/transfers.js';
 import { findWebRoot, webClient } from './http/web.js';
+import { readsOf } from './use-cases/reads.js';
 import { Sealer } from './use-cases/sealer.js';
 
 export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins' | 'transferGroupMax' | 'sealIntervalMs' | 'checkResponses' | 'sessionTtlSeconds' | 'metricsToken' | 'redis'>>;
@@ -206,6 +207,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   const routeOptions: RouteOptions = {
     database,
+    reads: readsOf(database.db),
     loginRateLimit: config.loginRateLimit,
     clock: options.clock ?? (() => new Date()),
     pseudonymKey: createHmac('sha256', config.jwtSecret).update('exchange-export-pseudonyms').digest(),

@@ -5,8 +5,6 @@ import { invalidField } from '../domain/errors.js';
  * wrapped so that clients treat it as opaque.
  */
 
-export const DEFAULT_PAGE_SIZE = 50;
-
 export function invalidCursor() {
   return invalidField('query', 'cursor', 'is not a cursor this API issued');
 }

@@ -1,10 +1,14 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
+import type { Reads } from '../use-cases/reads.js';
 import type { SessionSettings } from '../use-cases/sessions.js';
 
 /** What every route group receives from buildApp. */
 export type RouteOptions = {
+  /** Passed on to the use cases (writes, reports, matching): routes run no query of their own. */
   database: Database;
+  /** The reads routes make directly, answered in the API's shapes. */
+  reads: Reads;
   loginRateLimit: Config['loginRateLimit'];
   /** The time, injectable so that tests can move it. */
   clock: () => Date;

@@ -100,6 +100,9 @@ export const readProblems = [400, 401, 403, 404] as const;
 
 export const timebankParams = z.strictObject({ timebankId: id });
 
+/** The page size of a listing whose request gives no limit. */
+export const DEFAULT_PAGE_SIZE = 50;
+
 // Query strings are text by nature; numbers in them are parsed here, explicitly.
 export const paginationQuery = {
   limit: z
@@ -108,7 +111,7 @@ export const paginationQuery = {
     .transform(Number)
     .pipe(z.int().min(1).max(500))
     .optional()
-    .describe('Page size, 1 to 500 (default 50)'),
+    .describe(`Page size, 1 to 500 (default ${DEFAULT_PAGE_SIZE})`),
   cursor: z
     .string()
     .max(200)

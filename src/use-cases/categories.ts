@@ -3,10 +3,11 @@ import { changedFields, type Acting } from '../domain/audit.js';
 import { Rejection, notFound } from '../domain/errors.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { findCategory, presentCategory, type Category } from '../db/queries/categories.js';
+import { findCategory } from '../db/queries/categories.js';
 import { categories } from '../db/schema.js';
 import { appendAudit } from './audit.js';
 import { newId } from './ids.js';
+import { presentCategory, type Category } from './present/category.js';
 
 /** The taxonomy has two levels: a parent must itself be top-level. */
 export async function createCategory(

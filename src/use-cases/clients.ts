@@ -3,12 +3,13 @@ import { changedFields, HIDDEN, type Acting } from '../domain/audit.js';
 import { Rejection, notFound } from '../domain/errors.js';
 import type { ClientScope } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
-import { findClient, presentClient, type Client } from '../db/queries/clients.js';
+import { findClient } from '../db/queries/clients.js';
 import { findTimebank } from '../db/queries/timebanks.js';
 import { clients, type ClientRow } from '../db/schema.js';
 import { appendAudit } from './audit.js';
 import { generateClientSecret, hashSecret } from './credentials.js';
 import { newId } from './ids.js';
+import { presentClient, type Client } from './present/client.js';
 
 /*
  * Partner apps' credentials. A client's secret is returned once, when it is made, and stored

@@ -4,9 +4,10 @@ import { availabilityHours, isValidWindow, type AvailabilityWindow } from '../do
 import { withoutUndefined } from '../domain/objects.js';
 import type { Db } from '../db/client.js';
 import { findCategory } from '../db/queries/categories.js';
-import { findListing, presentListing, type Listing, type ListingKind } from '../db/queries/listings.js';
+import { findListing } from '../db/queries/listings.js';
 import { listings, members } from '../db/schema.js';
 import { newId } from './ids.js';
+import { presentListing, type Listing, type ListingKind } from './present/listing.js';
 
 export type ListingInput = {
   title: string;

@@ -13,8 +13,9 @@ import {
 } from '../domain/matching.js';
 import type { Db } from '../db/client.js';
 import { memberAccountId } from '../db/queries/accounts.js';
-import { findListing, type ListingKind } from '../db/queries/listings.js';
+import { findListing } from '../db/queries/listings.js';
 import { DEFAULT_MAX_DISTANCE_KM, findCandidates, graphFacts, openListingsForCycles } from '../db/queries/matches.js';
+import type { ListingKind } from './present/listing.js';
 
 export type Match = {
   memberId: string;

@@ -6,12 +6,13 @@ import { checkClientTarget, credentialEffects, normalizeEmail, type MemberChange
 import type { MemberRole } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { findMember, findMemberRow, presentMember, type Member } from '../db/queries/members.js';
+import { findMember, findMemberRow } from '../db/queries/members.js';
 import { findTimebank } from '../db/queries/timebanks.js';
 import { accounts, members } from '../db/schema.js';
 import { appendAudit } from './audit.js';
 import { hashSecret, verifySecret } from './credentials.js';
 import { newId } from './ids.js';
+import { presentMember, type Member } from './present/member.js';
 import { revokeSession, revokeSessionsOf } from './sessions.js';
 
 export type CreateMemberInput = {

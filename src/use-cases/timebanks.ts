@@ -5,11 +5,12 @@ import { Rejection, notFound } from '../domain/errors.js';
 import { defaultTimebankSettings, mergeSettings, slugify, type TimebankSettings } from '../domain/timebank.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { findTimebank, presentTimebank, type Timebank } from '../db/queries/timebanks.js';
+import { findTimebank } from '../db/queries/timebanks.js';
 import { GENESIS_HASH } from '../domain/chain.js';
 import { accounts, categories, ledgerHeads, timebanks } from '../db/schema.js';
 import { appendAudit } from './audit.js';
 import { newId } from './ids.js';
+import { presentTimebank, type Timebank } from './present/timebank.js';
 
 export type CreateTimebankInput = {
   name: string;

@@ -5,38 +5,7 @@ import type { Db } from '../client.js';
 import { TurnBatch } from '../turn-batch.js';
 import { encodeVersionCursor } from '../pagination.js';
 import { accounts, entries, transferSeals, transfers, type AccountRow } from '../schema.js';
-
-export type Account = {
-  id: string;
-  timebankId: string;
-  memberId: string | null;
-  kind: AccountRow['kind'];
-  balanceMinutes: number;
-  pendingDebitMinutes: number;
-  pendingCreditMinutes: number;
-  availableMinutes: number;
-  minBalanceMinutes: number;
-  maxBalanceMinutes: number;
-  givenMinutes: number;
-  receivedMinutes: number;
-  asOf: string | null;
-};
-
-type Figures = Pick<Account, 'balanceMinutes' | 'pendingDebitMinutes' | 'pendingCreditMinutes' | 'givenMinutes' | 'receivedMinutes'>;
-
-function presentAccount(row: AccountRow, figures: Figures, asOf: Date | undefined): Account {
-  return {
-    id: row.id,
-    timebankId: row.timebankId,
-    memberId: row.memberId,
-    kind: row.kind,
-    ...figures,
-    availableMinutes: Math.max(0, figures.balanceMinutes - figures.pendingDebitMinutes - row.minBalanceMinutes),
-    minBalanceMinutes: row.minBalanceMinutes,
-    maxBalanceMinutes: row.maxBalanceMinutes,
-    asOf: asOf ? asOf.toISOString() : null,
-  };
-}
+import { presentAccount, presentStatementItem, type Account, type Statement } from '../../use-cases/present/account.js';
 
 /** Account reads that arrive together share one query (see TurnBatch). */
 function accountReads(db: Db): TurnBatch<{ timebankId: string; accountId: string }, AccountRow> {
@@ -118,16 +87,6 @@ export async function readAccount(db: Db, row: AccountRow, asOf: Date | undefine
   );
 }
 
-export type StatementItem = {
-  transferId: string;
-  sequence: number | null;
-  minutes: number;
-  balanceAfterMinutes: number;
-  postedAt: string;
-  description: string | null;
-  counterpartyAccountId: string;
-};
-
 async function balanceBefore(db: Db, timebankId: string, accountId: string, before: Date | undefined) {
   if (!before) return 0;
   const [last] = await db
@@ -148,7 +107,7 @@ export async function readStatement(
   timebankId: string,
   accountId: string,
   window: { from: Date | undefined; to: Date; limit: number; afterVersion: number | undefined },
-) {
+): Promise<Statement> {
   const counterpart = alias(entries, 'counterpart');
   const found = await db
     .select({
@@ -191,17 +150,7 @@ export async function readStatement(
     to: window.to.toISOString(),
     openingBalanceMinutes: await balanceBefore(db, timebankId, accountId, window.from),
     closingBalanceMinutes: await balanceBefore(db, timebankId, accountId, window.to),
-    items: pageRows.map(
-      (row): StatementItem => ({
-        transferId: row.transferId,
-        sequence: row.sequence,
-        minutes: row.minutes,
-        balanceAfterMinutes: row.balanceAfterMinutes,
-        postedAt: row.postedAt.toISOString(),
-        description: row.description,
-        counterpartyAccountId: row.counterpartyAccountId,
-      }),
-    ),
+    items: pageRows.map(presentStatementItem),
     nextCursor: found.length > window.limit && last ? encodeVersionCursor(last.version) : null,
   };
 }

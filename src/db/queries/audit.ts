@@ -1,29 +1,8 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { decodeCursor, toPage } from '../pagination.js';
-import { auditLog, type AuditRow } from '../schema.js';
-
-export type AuditLogEntry = {
-  id: string;
-  at: string;
-  actor: { type: AuditRow['actorType']; id: string | null };
-  action: string;
-  target: { type: string; id: string };
-  changes: Record<string, [unknown, unknown]>;
-  requestId: string | null;
-};
-
-function presentAuditEntry(row: AuditRow): AuditLogEntry {
-  return {
-    id: row.id,
-    at: row.at.toISOString(),
-    actor: { type: row.actorType, id: row.actorId },
-    action: row.action,
-    target: { type: row.targetType, id: row.targetId },
-    changes: row.changes,
-    requestId: row.requestId,
-  };
-}
+import { auditLog } from '../schema.js';
+import { presentAuditEntry } from '../../use-cases/present/audit.js';
 
 /** Newest first (ids are time-ordered), by action and target when asked. */
 export async function listAuditLog(

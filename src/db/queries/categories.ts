@@ -1,12 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import { categories, type CategoryRow } from '../schema.js';
-
-export type Category = { id: string; name: string; parentId: string | null };
-
-export function presentCategory(row: CategoryRow): Category {
-  return { id: row.id, name: row.name, parentId: row.parentId };
-}
+import { categories } from '../schema.js';
+import { presentCategory, type Category } from '../../use-cases/present/category.js';
 
 /** The whole taxonomy: small (tens of rows), so it is not paginated. */
 export async function listCategories(db: Db, timebankId: string): Promise<Category[]> {

@@ -1,34 +1,8 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
-import type { ClientScope } from '../../domain/principal.js';
 import type { Db } from '../client.js';
 import { decodeCursor, toPage } from '../pagination.js';
 import { clients, type ClientRow } from '../schema.js';
-
-export type Client = {
-  id: string;
-  timebankId: string;
-  name: string;
-  scopes: ClientScope[];
-  createdAt: string;
-  createdByMemberId: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  previousSecretExpiresAt: string | null;
-};
-
-export function presentClient(row: ClientRow): Client {
-  return {
-    id: row.id,
-    timebankId: row.timebankId,
-    name: row.name,
-    scopes: row.scopes as ClientScope[],
-    createdAt: row.createdAt.toISOString(),
-    createdByMemberId: row.createdByMemberId,
-    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
-    revokedAt: row.revokedAt?.toISOString() ?? null,
-    previousSecretExpiresAt: row.previousSecretExpiresAt?.toISOString() ?? null,
-  };
-}
+import { presentClient } from '../../use-cases/present/client.js';
 
 export async function findClient(db: Db, timebankId: string, clientId: string): Promise<ClientRow | undefined> {
   const [row] = await db.select().from(clients).where(and(eq(clients.timebankId, timebankId), eq(clients.id, clientId)));

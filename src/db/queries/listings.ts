@@ -4,48 +4,7 @@ import type { Db } from '../client.js';
 import { decodeCursor, encodeCursor, invalidCursor } from '../pagination.js';
 import type { ListingRow } from '../schema.js';
 import { rows, type Row } from '../rows.js';
-
-export type ListingKind = 'offer' | 'request';
-
-export type Listing = {
-  id: string;
-  timebankId: string;
-  kind: ListingKind;
-  memberId: string;
-  title: string;
-  description: string;
-  categoryId: string;
-  tags: string[];
-  location: { lat: number; lon: number } | null;
-  maxDistanceKm: number | null;
-  remote: boolean;
-  availability: AvailabilityWindow[] | null;
-  status: 'open' | 'closed';
-  expiresAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-};
-
-export function presentListing(row: ListingRow): Listing {
-  return {
-    id: row.id,
-    timebankId: row.timebankId,
-    kind: row.kind,
-    memberId: row.memberId,
-    title: row.title,
-    description: row.description,
-    categoryId: row.categoryId,
-    tags: row.tags,
-    location: row.lat === null || row.lon === null ? null : { lat: row.lat, lon: row.lon },
-    maxDistanceKm: row.maxDistanceKm,
-    remote: row.remote,
-    availability: row.availability ?? null,
-    status: row.status,
-    expiresAt: row.expiresAt ? row.expiresAt.toISOString() : null,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
-}
+import { presentListing, type ListingKind } from '../../use-cases/present/listing.js';
 
 /** Raw SQL rows use column names; this maps them to the drizzle row shape. */
 function fromSqlRow(row: Row): ListingRow {

@@ -2,32 +2,7 @@ import { and, asc, eq, gt, ilike } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { decodeCursor, toPage } from '../pagination.js';
 import { accounts, members, type MemberRow } from '../schema.js';
-
-export type Member = {
-  id: string;
-  timebankId: string;
-  accountId: string;
-  displayName: string;
-  email: string;
-  kind: MemberRow['kind'];
-  role: MemberRow['role'];
-  status: MemberRow['status'];
-  createdAt: string;
-};
-
-export function presentMember(row: MemberRow & { accountId: string }): Member {
-  return {
-    id: row.id,
-    timebankId: row.timebankId,
-    accountId: row.accountId,
-    displayName: row.displayName,
-    email: row.email,
-    kind: row.kind,
-    role: row.role,
-    status: row.status,
-    createdAt: row.createdAt.toISOString(),
-  };
-}
+import { presentDirectoryEntry, presentMember } from '../../use-cases/present/member.js';
 
 /** The stored row, password hash included: for use cases, never for an answer. */
 export async function findMemberRow(db: Db, timebankId: string, memberId: string): Promise<MemberRow | undefined> {
@@ -99,10 +74,9 @@ export async function listDirectory(db: Db, timebankId: string, options: { limit
     )
     .orderBy(asc(members.id))
     .limit(options.limit + 1);
-  return toPage(rows.map((row) => ({ ...row, id: row.member.id })), options.limit, (row) => ({
-    memberId: row.member.id,
-    displayName: row.member.displayName,
-    kind: row.member.kind,
-    accountId: row.accountId,
-  }));
+  return toPage(
+    rows.map((row) => ({ ...row.member, accountId: row.accountId })),
+    options.limit,
+    presentDirectoryEntry,
+  );
 }

@@ -1,39 +1,11 @@
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
-import type { TimebankSettings } from '../../domain/timebank.js';
 import type { Db } from '../client.js';
 import { decodeCursor, toPage } from '../pagination.js';
 import { timebanks, type TimebankRow } from '../schema.js';
+import { presentTimebank } from '../../use-cases/present/timebank.js';
 
-export type Timebank = {
-  id: string;
-  name: string;
-  slug: string;
-  commonsAccountId: string;
-  settings: TimebankSettings;
-  createdAt: string;
-};
-
-export function settingsOf(row: TimebankRow): TimebankSettings {
-  return {
-    defaultMinBalanceMinutes: row.defaultMinBalanceMinutes,
-    defaultMaxBalanceMinutes: row.defaultMaxBalanceMinutes,
-    confirmation: row.confirmation,
-    autoConfirmAfterHours: row.autoConfirmAfterHours,
-    autoConfirmMemberClaims: row.autoConfirmMemberClaims,
-    maxOpenClaims: row.maxOpenClaims,
-  };
-}
-
-export function presentTimebank(row: TimebankRow): Timebank {
-  return {
-    id: row.id,
-    name: row.name,
-    slug: row.slug,
-    commonsAccountId: row.commonsAccountId,
-    settings: settingsOf(row),
-    createdAt: row.createdAt.toISOString(),
-  };
-}
+// The ledger's writes read a timebank's settings through this module.
+export { settingsOf } from '../../use-cases/present/timebank.js';
 
 export async function findTimebank(
   db: Db,

@@ -1,16 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { notFound } from '../../domain/errors.js';
-import { requireCoordinatorOrScope, requireTimebankAccess, type Principal } from '../../domain/principal.js';
-import { decodeVersionCursor, DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
-import { findAccountRow, readAccount, readStatement } from '../../db/queries/accounts.js';
-import type { AccountRow } from '../../db/schema.js';
-import type { Db } from '../../db/client.js';
 import { toCsv } from '../csv.js';
 import type { RouteOptions } from '../options.js';
 import {
   accountSchema,
   bearerAuth,
+  DEFAULT_PAGE_SIZE,
   id,
   instantQuery,
   paginationQuery,
@@ -43,28 +38,7 @@ const statementSchema = z
   })
   .meta({ id: 'Statement' });
 
-/**
- * A member sees its own account and the commons' balance (the community pot is everyone's business);
- * coordinators and partners with ledger:read see every account of their timebank.
- */
-async function readableAccount(db: Db, principal: Principal, timebankId: string, accountId: string, purpose: 'balance' | 'statement' = 'balance'): Promise<AccountRow> {
-  requireTimebankAccess(principal, timebankId);
-  const row = await findAccountRow(db, timebankId, accountId);
-  if (!row) {
-    throw notFound('Account');
-  }
-  if (principal.type === 'member' && principal.role !== 'coordinator') {
-    // The commons balance is everyone's business; its statement names other members.
-    if (row.memberId !== principal.id && !(row.kind === 'commons' && purpose === 'balance')) {
-      throw notFound('Account');
-    }
-  } else {
-    requireCoordinatorOrScope(principal, timebankId, 'ledger:read');
-  }
-  return row;
-}
-
-export const accountRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
+export const accountRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reads, clock }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['accounts'];
 
@@ -84,8 +58,9 @@ export const accountRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
     },
     async (request) => {
       const { timebankId, accountId } = request.params;
-      const row = await readableAccount(database.db, request.principal, timebankId, accountId);
-      return readAccount(database.db, row, request.query.asOf);
+      // A member sees its own account and the commons' balance; coordinators and partners with
+      // ledger:read see every account of their timebank.
+      return reads.getAccount(request.principal, timebankId, accountId, request.query.asOf);
     },
   );
 
@@ -115,21 +90,21 @@ export const accountRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
     },
     async (request, reply) => {
       const { timebankId, accountId } = request.params;
-      await readableAccount(database.db, request.principal, timebankId, accountId, 'statement');
       // Content negotiation on the same resource: CSV when the caller asks for it.
       const wantsCsv = /\btext\/csv\b/.test(request.headers.accept ?? '');
       const window = { from: request.query.from, to: request.query.to ?? clock() };
+      // A member sees the statement of its own account only, not even the commons'.
       if (!wantsCsv) {
-        return readStatement(database.db, timebankId, accountId, {
+        return reads.getStatement(request.principal, timebankId, accountId, {
           ...window,
           limit: request.query.limit ?? DEFAULT_PAGE_SIZE,
-          afterVersion: decodeVersionCursor(request.query.cursor),
+          cursor: request.query.cursor,
         });
       }
-      const statement = await readStatement(database.db, timebankId, accountId, {
+      const statement = await reads.getStatement(request.principal, timebankId, accountId, {
         ...window,
         limit: Number.MAX_SAFE_INTEGER,
-        afterVersion: undefined,
+        cursor: undefined,
       });
       const csv = toCsv(statement.items, ['postedAt', 'transferId', 'sequence', 'minutes', 'balanceAfterMinutes', 'counterpartyAccountId', 'description']);
       return reply

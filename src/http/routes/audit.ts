@@ -1,10 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireCoordinator } from '../../domain/principal.js';
-import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
-import { listAuditLog } from '../../db/queries/audit.js';
 import type { RouteOptions } from '../options.js';
-import { bearerAuth, id, page, paginationQuery, problems, readProblems, timebankParams, timestamp } from '../schemas.js';
+import { bearerAuth, DEFAULT_PAGE_SIZE, id, page, paginationQuery, problems, readProblems, timebankParams, timestamp } from '../schemas.js';
 
 const auditEntrySchema = z
   .object({
@@ -23,7 +21,7 @@ const auditEntrySchema = z
   })
   .meta({ id: 'AuditEntry' });
 
-export const auditRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database }) => {
+export const auditRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reads }) => {
   app.addHook('onRequest', app.authenticate);
 
   app.get(
@@ -48,7 +46,7 @@ export const auditRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { da
     async (request) => {
       const { timebankId } = request.params;
       requireCoordinator(request.principal, timebankId);
-      return listAuditLog(database.db, timebankId, { ...request.query, limit: request.query.limit ?? DEFAULT_PAGE_SIZE });
+      return reads.listAuditLog(timebankId, { ...request.query, limit: request.query.limit ?? DEFAULT_PAGE_SIZE });
     },
   );
 };

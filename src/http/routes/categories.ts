@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireCoordinator, requireTimebankAccess } from '../../domain/principal.js';
-import { listCategories } from '../../db/queries/categories.js';
 import { createCategory, renameCategory } from '../../use-cases/categories.js';
 import { acting } from '../acting.js';
 import type { RouteOptions } from '../options.js';
@@ -17,7 +16,7 @@ import {
   writeProblems,
 } from '../schemas.js';
 
-export const categoryRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
+export const categoryRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, reads, clock }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['categories'];
 
@@ -35,7 +34,7 @@ export const categoryRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
     },
     async (request) => {
       requireTimebankAccess(request.principal, request.params.timebankId);
-      return { items: await listCategories(database.db, request.params.timebankId) };
+      return { items: await reads.listCategories(request.params.timebankId) };
     },
   );
 

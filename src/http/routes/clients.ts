@@ -1,14 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireCoordinator } from '../../domain/principal.js';
-import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
-import { listClients } from '../../db/queries/clients.js';
 import { createClient, getClient, revokeClient, rotateClientSecret, updateClient } from '../../use-cases/clients.js';
 import { acting } from '../acting.js';
 import type { RouteOptions } from '../options.js';
 import {
   bearerAuth,
   clientSchema,
+  DEFAULT_PAGE_SIZE,
   id,
   page,
   paginationQuery,
@@ -29,7 +28,7 @@ const createdClientSchema = clientSchema
 const clientParams = z.strictObject({ timebankId: id, clientId: id });
 const scopes = z.array(scope).min(1).max(20);
 
-export const clientRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
+export const clientRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, reads, clock }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['clients'];
 
@@ -70,7 +69,7 @@ export const clientRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
     },
     async (request) => {
       requireCoordinator(request.principal, request.params.timebankId);
-      return listClients(database.db, request.params.timebankId, {
+      return reads.listClients(request.params.timebankId, {
         limit: request.query.limit ?? DEFAULT_PAGE_SIZE,
         cursor: request.query.cursor,
       });

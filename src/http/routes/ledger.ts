@@ -1,9 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { notFound } from '../../domain/errors.js';
 import { requireCoordinator } from '../../domain/principal.js';
-import { findTimebank } from '../../db/queries/timebanks.js';
-import { journalLines, verifyLedger } from '../../db/queries/ledger.js';
 import type { RouteOptions } from '../options.js';
 import { bearerAuth, problems, readProblems, timebankParams } from '../schemas.js';
 
@@ -19,9 +16,7 @@ const verificationSchema = z
   })
   .meta({ id: 'LedgerVerification' });
 
-const consistentRead = { isolationLevel: 'repeatable read', accessMode: 'read only' } as const;
-
-export const ledgerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database }) => {
+export const ledgerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reads }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['ledger'];
 
@@ -41,11 +36,8 @@ export const ledgerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
     },
     async (request) => {
       requireCoordinator(request.principal, request.params.timebankId);
-      if (!(await findTimebank(database.db, request.params.timebankId))) {
-        throw notFound('Timebank');
-      }
       // One snapshot, so that transfers committed meanwhile cannot look like a broken chain.
-      return database.db.transaction((tx) => verifyLedger(tx, request.params.timebankId, new Date()), consistentRead);
+      return reads.verifyLedger(request.params.timebankId, new Date());
     },
   );
 
@@ -68,14 +60,7 @@ export const ledgerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
     },
     async (request, reply) => {
       requireCoordinator(request.principal, request.params.timebankId);
-      if (!(await findTimebank(database.db, request.params.timebankId))) {
-        throw notFound('Timebank');
-      }
-      const journal = await database.db.transaction(async (tx) => {
-        let text = '';
-        for await (const lines of journalLines(tx, request.params.timebankId)) text += lines;
-        return text;
-      }, consistentRead);
+      const journal = await reads.ledgerJournal(request.params.timebankId);
       return reply.type('text/plain; charset=utf-8').send(journal);
     },
   );

@@ -10,13 +10,13 @@ import {
   requireTimebankAccess,
   type Principal,
 } from '../../domain/principal.js';
-import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
-import { findListing, presentListing, searchListings, type ListingKind } from '../../db/queries/listings.js';
 import { createListing, updateListing } from '../../use-cases/listings.js';
 import { findMatches, suggestCycles } from '../../use-cases/matching.js';
+import type { ListingKind } from '../../use-cases/present/listing.js';
 import type { RouteOptions } from '../options.js';
 import {
   bearerAuth,
+  DEFAULT_PAGE_SIZE,
   optionalIdempotencyHeaders,
   freeText,
   id,
@@ -122,7 +122,7 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
   const Noun = kind === 'offer' ? 'Offer' : 'Request';
   const params = z.strictObject({ timebankId: id, listingId: id });
 
-  return async (app, { database, clock }) => {
+  return async (app, { database, reads, clock }) => {
     app.addHook('onRequest', app.authenticate);
     const tags = ['listings'];
 
@@ -185,8 +185,7 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
         requireTimebankAccess(request.principal, timebankId);
         const { lat, lon, radiusKm, limit, ...filters } = request.query;
         // The radius filter reads the stored locations; only the answer is rounded.
-        const found = await searchListings(
-          database.db,
+        const found = await reads.searchListings(
           timebankId,
           kind,
           {
@@ -215,9 +214,9 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
       async (request) => {
         const { timebankId, listingId } = request.params;
         requireTimebankAccess(request.principal, timebankId);
-        const found = await findListing(database.db, timebankId, kind, listingId);
+        const found = await reads.findListing(timebankId, kind, listingId);
         if (!found) throw notFound(Noun);
-        return withVisibleLocation(presentListing(found), request.principal, timebankId);
+        return withVisibleLocation(found, request.principal, timebankId);
       },
     );
 
@@ -236,7 +235,7 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
       },
       async (request) => {
         const { timebankId, listingId } = request.params;
-        const found = await findListing(database.db, timebankId, kind, listingId);
+        const found = await reads.findListing(timebankId, kind, listingId);
         requireTimebankAccess(request.principal, timebankId);
         if (!found) throw notFound(Noun);
         actingMemberId(request.principal, timebankId, found.memberId);
@@ -265,7 +264,7 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
         const { timebankId, listingId } = request.params;
         const principal = request.principal;
         requireTimebankAccess(principal, timebankId);
-        const found = await findListing(database.db, timebankId, kind, listingId);
+        const found = await reads.findListing(timebankId, kind, listingId);
         if (!found) throw notFound(Noun);
         // Matches describe other members' standing: for the listing's owner and coordinators.
         actingMemberId(principal, timebankId, found.memberId);

@@ -1,10 +1,6 @@
-import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../domain/errors.js';
-import { findMember } from '../../db/queries/members.js';
-import { findClientForLogin } from '../../db/queries/clients.js';
-import { platformAdmins } from '../../db/schema.js';
 import type { RouteOptions } from '../options.js';
 import { bearerAuth, id, problems, scope } from '../schemas.js';
 
@@ -22,7 +18,7 @@ const meSchema = z
   })
   .meta({ id: 'Me' });
 
-export const meRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database }) => {
+export const meRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reads }) => {
   app.addHook('onRequest', app.authenticate);
 
   app.get(
@@ -41,15 +37,12 @@ export const meRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { datab
       const none = { timebankId: null, role: null, scopes: [], displayName: null, email: null, accountId: null, status: null };
       switch (principal.type) {
         case 'admin': {
-          const [admin] = await database.db
-            .select({ email: platformAdmins.email })
-            .from(platformAdmins)
-            .where(eq(platformAdmins.id, principal.id));
+          const admin = await reads.findAdmin(principal.id);
           if (!admin) throw notFound('Administrator');
           return { ...none, type: 'admin' as const, id: principal.id, role: 'admin' as const, email: admin.email };
         }
         case 'member': {
-          const member = await findMember(database.db, principal.timebankId, principal.id);
+          const member = await reads.findMember(principal.timebankId, principal.id);
           if (!member) throw notFound('Member');
           return {
             ...none,
@@ -64,7 +57,7 @@ export const meRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { datab
           };
         }
         case 'client': {
-          const client = await findClientForLogin(database.db, principal.id);
+          const client = await reads.findClientById(principal.id);
           if (!client) throw notFound('Client');
           return {
             ...none,

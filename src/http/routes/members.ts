@@ -9,13 +9,12 @@ import {
   requireSelfOrCoordinatorOrScope,
   requireTimebankAccess,
 } from '../../domain/principal.js';
-import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
-import { findMember, listDirectory, listMembers } from '../../db/queries/members.js';
 import { createMember, endAllSessions, updateMember } from '../../use-cases/members.js';
 import { acting } from '../acting.js';
 import type { RouteOptions } from '../options.js';
 import {
   bearerAuth,
+  DEFAULT_PAGE_SIZE,
   optionalIdempotencyHeaders,
   email,
   id,
@@ -38,7 +37,7 @@ const directoryEntry = z
   .object({ memberId: id, displayName: z.string(), kind, accountId: id })
   .meta({ id: 'DirectoryEntry' });
 
-export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
+export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, reads, clock }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['members'];
 
@@ -89,7 +88,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
     async (request) => {
       const { timebankId } = request.params;
       requireCoordinatorOrScope(request.principal, timebankId, 'members:read');
-      return listMembers(database.db, timebankId, {
+      return reads.listMembers(timebankId, {
         ...request.query,
         limit: request.query.limit ?? DEFAULT_PAGE_SIZE,
       });
@@ -114,7 +113,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       const { timebankId } = request.params;
       requireTimebankAccess(request.principal, timebankId);
       if (request.principal.type === 'client') requireScope(request.principal, 'members:read');
-      return listDirectory(database.db, timebankId, { ...request.query, limit: request.query.limit ?? DEFAULT_PAGE_SIZE });
+      return reads.listDirectory(timebankId, { ...request.query, limit: request.query.limit ?? DEFAULT_PAGE_SIZE });
     },
   );
 
@@ -133,7 +132,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
     async (request) => {
       const { timebankId, memberId } = request.params;
       requireSelfOrCoordinatorOrScope(request.principal, timebankId, memberId, 'members:read');
-      return (await findMember(database.db, timebankId, memberId)) ?? Promise.reject(notFound('Member'));
+      return (await reads.findMember(timebankId, memberId)) ?? Promise.reject(notFound('Member'));
     },
   );
 

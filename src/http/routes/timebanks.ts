@@ -6,13 +6,12 @@ import {
   requireCoordinator,
   requireTimebankAccess,
 } from '../../domain/principal.js';
-import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
-import { findTimebank, listTimebanks, presentTimebank } from '../../db/queries/timebanks.js';
 import { createTimebank, updateTimebank } from '../../use-cases/timebanks.js';
 import { acting } from '../acting.js';
 import type { RouteOptions } from '../options.js';
 import {
   bearerAuth,
+  DEFAULT_PAGE_SIZE,
   optionalIdempotencyHeaders,
   page,
   paginationQuery,
@@ -30,7 +29,7 @@ const slug = z
   .max(60)
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case letters and digits joined by single hyphens');
 
-export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
+export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, reads, clock }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['timebanks'];
 
@@ -74,7 +73,7 @@ export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
     },
     async (request) => {
       const principal = request.principal;
-      return listTimebanks(database.db, {
+      return reads.listTimebanks({
         limit: request.query.limit ?? DEFAULT_PAGE_SIZE,
         cursor: request.query.cursor,
         onlyIds: principal.type === 'admin' ? undefined : [principal.timebankId],
@@ -96,11 +95,11 @@ export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
     },
     async (request) => {
       requireTimebankAccess(request.principal, request.params.timebankId);
-      const row = await findTimebank(database.db, request.params.timebankId);
-      if (!row) {
+      const timebank = await reads.findTimebank(request.params.timebankId);
+      if (!timebank) {
         throw notFound('Timebank');
       }
-      return presentTimebank(row);
+      return timebank;
     },
   );
 

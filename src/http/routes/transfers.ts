@@ -9,9 +9,6 @@ import {
   requireTimebankAccess,
   type Principal,
 } from '../../domain/principal.js';
-import { DEFAULT_PAGE_SIZE } from '../../db/pagination.js';
-import { memberAccountId } from '../../db/queries/accounts.js';
-import { findTransfer, listTransfers } from '../../db/queries/transfers.js';
 import { requestHash, type WriteRequest, type WriteResult } from '../../use-cases/ledger-write.js';
 import {
   confirmTransfer,
@@ -27,6 +24,7 @@ import type { LedgerMetrics } from '../metrics.js';
 import type { RouteOptions } from '../options.js';
 import {
   bearerAuth,
+  DEFAULT_PAGE_SIZE,
   freeText,
   id,
   idempotencyHeaders,
@@ -70,7 +68,7 @@ function requireTransferWriter(principal: Principal, timebankId: string): void {
 
 /**
  * Group commits of one timebank in the database at once: the next claims its keys and locks its
- * accounts while the previous holds the chain head and commits.
+ * accounts while the previous writes and commits.
  */
 const GROUPS_IN_FLIGHT = 2;
 
@@ -85,7 +83,7 @@ function countOutcome(metrics: LedgerMetrics, result: WriteResult): void {
   metrics.transfersPosted(transfers.filter((transfer) => transfer.status === 'posted').length);
 }
 
-export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock, transferGroupMax }) => {
+export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, reads, clock, transferGroupMax }) => {
   const groups = new TransferGroups(database.db, { maxGroupSize: transferGroupMax, maxGroupsInFlight: GROUPS_IN_FLIGHT, observe: (size) => app.ledgerMetrics.transferGroup(size) });
   app.addHook('onRequest', app.authenticate);
   const tags = ['transfers'];
@@ -196,7 +194,7 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       let accountId = request.query.accountId;
       if (principal.type === 'member' && principal.role !== 'coordinator') {
         requireTimebankAccess(principal, timebankId);
-        const own = await memberAccountId(database.db, timebankId, principal.id);
+        const own = await reads.memberAccountId(timebankId, principal.id);
         if (accountId && accountId !== own) {
           throw notFound('Account');
         }
@@ -204,7 +202,7 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       } else {
         requireCoordinatorOrScope(principal, timebankId, 'ledger:read');
       }
-      return listTransfers(database.db, timebankId, {
+      return reads.listTransfers(timebankId, {
         ...request.query,
         accountId,
         limit: request.query.limit ?? DEFAULT_PAGE_SIZE,
@@ -228,19 +226,19 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       const { timebankId, transferId } = request.params;
       const principal = request.principal;
       requireTimebankAccess(principal, timebankId);
-      const found = await findTransfer(database.db, timebankId, transferId);
-      if (!found) {
+      const transfer = await reads.findTransfer(timebankId, transferId);
+      if (!transfer) {
         throw notFound('Transfer');
       }
       if (principal.type === 'member' && principal.role !== 'coordinator') {
-        const own = await memberAccountId(database.db, timebankId, principal.id);
-        if (own !== found.row.payerAccountId && own !== found.row.payeeAccountId) {
+        const own = await reads.memberAccountId(timebankId, principal.id);
+        if (own !== transfer.payerAccountId && own !== transfer.payeeAccountId) {
           throw notFound('Transfer');
         }
       } else {
         requireCoordinatorOrScope(principal, timebankId, 'ledger:read');
       }
-      return found.transfer;
+      return transfer;
     },
   );
 
