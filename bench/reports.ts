@@ -42,9 +42,9 @@ export async function runReportsBench() {
       SELECT row_number() OVER (ORDER BY id) - 1 AS n, id FROM accounts WHERE timebank_id = ${tb} AND kind = 'member'`);
     await db.execute(sql`
       INSERT INTO transfers (timebank_id, id, payer_account_id, payee_account_id, minutes, status, created_by_type, created_by_id,
-                             brokered, override_limits, created_at, posted_at, sequence, hash)
+                             brokered, override_limits, created_at, posted_at)
       SELECT ${tb}, gen_random_uuid(), p.id, g.id, 15 * (1 + (s % 8)), 'posted', 'admin', '00000000-0000-0000-0000-000000000000',
-             s % 5 = 0, false, t, t, s, md5(s::text) || md5((s + 1)::text)
+             s % 5 = 0, false, t, t
         FROM (SELECT s, ${yearAgo.toISOString()}::timestamptz + (s::float8 / ${EXCHANGES}) * interval '364 days' AS t,
                      floor(power(random(), 2) * ${MEMBERS})::int AS payer, (CASE WHEN random() < 0.25 THEN -1 ELSE 1 END) * (1 + floor(power(random(), 3) * 40)::int) AS offset
                 FROM generate_series(1, ${EXCHANGES}) s) x
@@ -55,20 +55,25 @@ export async function runReportsBench() {
     await db.execute(sql`
       INSERT INTO entries (timebank_id, account_id, account_version, transfer_id, minutes, balance_after_minutes, posted_at)
       SELECT ${tb}, account_id, row_number() OVER w, transfer_id, minutes, sum(minutes) OVER w, posted_at
-        FROM (SELECT payer_account_id AS account_id, id AS transfer_id, -minutes AS minutes, posted_at, sequence FROM transfers WHERE timebank_id = ${tb}
+        FROM (SELECT payer_account_id AS account_id, id AS transfer_id, -minutes AS minutes, posted_at FROM transfers WHERE timebank_id = ${tb}
               UNION ALL
-              SELECT payee_account_id, id, minutes, posted_at, sequence FROM transfers WHERE timebank_id = ${tb}) e
-      WINDOW w AS (PARTITION BY account_id ORDER BY sequence)`);
+              SELECT payee_account_id, id, minutes, posted_at FROM transfers WHERE timebank_id = ${tb}) e
+      WINDOW w AS (PARTITION BY account_id ORDER BY posted_at, transfer_id)`);
     await db.execute(sql`ALTER TABLE entries ENABLE TRIGGER entries_within_limits`);
     await db.execute(sql`
       UPDATE accounts a SET balance_minutes = e.balance, version = e.versions
         FROM (SELECT account_id, sum(minutes) AS balance, count(*) AS versions FROM entries WHERE timebank_id = ${tb} GROUP BY account_id) e
        WHERE a.timebank_id = ${tb} AND a.id = e.account_id`);
-    // The chain head: reads through a ledger sequence (exports, members, activity) see the
-    // transfers up to it.
+    // Sealed in posting order, and the chain head at the last: reads through a ledger sequence
+    // (exports, members, activity) see the transfers up to it. The hashes stand in for the
+    // chain's (no report reads them).
     await db.execute(sql`
-      UPDATE ledger_heads h SET last_sequence = t.sequence, last_hash = t.hash, last_posted_at = t.posted_at
-        FROM (SELECT sequence, hash, posted_at FROM transfers WHERE timebank_id = ${tb} AND sequence IS NOT NULL ORDER BY sequence DESC LIMIT 1) t
+      INSERT INTO transfer_seals (timebank_id, sequence, transfer_id, hash, sealed_at)
+      SELECT ${tb}, row_number() OVER (ORDER BY posted_at, id), id, md5(id::text) || md5(posted_at::text), posted_at
+        FROM transfers WHERE timebank_id = ${tb}`);
+    await db.execute(sql`
+      UPDATE ledger_heads h SET last_sequence = s.sequence, last_hash = s.hash, last_posted_at = s.sealed_at
+        FROM (SELECT sequence, hash, sealed_at FROM transfer_seals WHERE timebank_id = ${tb} ORDER BY sequence DESC LIMIT 1) s
        WHERE h.timebank_id = ${tb}`);
     await db.execute(sql`ANALYZE`);
     console.log(`generated in ${Math.round((Date.now() - started) / 1000)} s`);

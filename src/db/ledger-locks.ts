@@ -7,7 +7,8 @@ import { rows, type Row } from './rows.js';
 
 /*
  * The locks a ledger write takes, in the one order everyone takes them: its idempotency keys
- * (transaction-scoped advisory locks), then its accounts in ascending id order.
+ * (transaction-scoped advisory locks), then the transfer it resolves or reverses, if any, then
+ * its accounts in ascending id order.
  */
 
 const num = (value: unknown) => Number(value);
@@ -22,8 +23,8 @@ const num = (value: unknown) => Number(value);
  * Every statement of a ledger write reaches its rows by key. Statistics lag behind tables that
  * grow with every write (idempotency keys, transfers, entries): a planner that believes such a
  * table holds a handful of rows scans all of it, once per write, for ever longer. Selected by
- * the key lock, the first statement of every ledger write, this rules scans out for the rest of
- * that transaction only.
+ * the statement that takes a write's keys, this rules scans out for the rest of that
+ * transaction only.
  */
 const KEY_LOOKUPS_ONLY = sql`set_config('enable_seqscan', 'off', true)`;
 
@@ -39,7 +40,7 @@ export const idempotencyKeyId = (caller: string, key: string) => `${caller}\u000
 export type LockedAccounts = { accounts: Map<string, AccountState>; settings: TransferSettings | undefined };
 
 /** The statement that locks the accounts and reads the timebank's settings with them. */
-function lockedAccountsSql(timebankId: string, accountIds: string[]): SQL {
+function lockedAccountsSql(timebankId: string, accountIds: string[], onlyIf: SQL = sql`true`): SQL {
   const ids = [...new Set(accountIds)].sort();
   // One array parameter, not one per id: the statement's text, parse and plan stay the same
   // whatever the number of accounts. The holder's status by key, row by row: a join lets the
@@ -51,7 +52,7 @@ function lockedAccountsSql(timebankId: string, accountIds: string[]): SQL {
                a.open_claims, a.open_commons_claims, a.last_posted_at,
                tb.confirmation, tb.auto_confirm_after_hours, tb.auto_confirm_member_claims, tb.max_open_claims
           FROM accounts a JOIN timebanks tb ON tb.id = a.timebank_id
-         WHERE a.timebank_id = ${timebankId} AND a.id = ANY(${column(ids, 'uuid', (id) => id)})
+         WHERE a.timebank_id = ${timebankId} AND a.id = ANY(${column(ids, 'uuid', (id) => id)}) AND ${onlyIf}
          ORDER BY a.id
            FOR UPDATE OF a`;
 }
@@ -140,7 +141,8 @@ export async function claimKeysAndLockAccounts(
     sql`WITH taken AS MATERIALIZED (
                SELECT ${KEY_LOOKUPS_ONLY} AS lookups, bool_and(pg_try_advisory_xact_lock(h)) AS all_taken
                  FROM (${keyLockIds(timebankId, callers, names)}) AS ordered),
-             locked AS (${lockedAccountsSql(timebankId, accountIds)})
+             -- No account is locked (nor waited for) unless every key was free.
+             locked AS (${lockedAccountsSql(timebankId, accountIds, sql`(SELECT all_taken FROM taken)`)})
         SELECT (SELECT all_taken FROM taken) AS all_taken,
                (SELECT json_agg(s) FROM (${storedOutcomesSql(timebankId, callers, names)}) AS s) AS stored,
                (SELECT json_agg(l) FROM locked l) AS locked`,

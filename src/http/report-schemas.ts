@@ -63,7 +63,7 @@ export const mutualitySchema = z
       window: z.object({ postedMinutes: z.int(), exchangeMinutes: z.int(), commonsMinutes: z.int(), reversalMinutes: z.int(), reversedMinutes: z.int() }),
       chainHead: z
         .object({ sequence: z.int(), hash: z.string() })
-        .describe("The ledger as this report read it: its last posted transfer's sequence and hash (as ledger/verify gives them). The exchanges export over the same from and to, with throughSequence set to this sequence, lists exactly the exchanges counted here."),
+        .describe("The ledger as this report read it: its last sealed transfer's sequence and hash (as ledger/verify gives them). The exchanges export over the same from and to, with throughSequence set to this sequence, lists exactly the exchanges counted here."),
     }),
     membersToContact: z
       .object({ receiverOnly: contactSchema, giverOnly: contactSchema, newlyDormant: contactSchema, neverExchanged: contactSchema })

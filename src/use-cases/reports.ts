@@ -198,7 +198,7 @@ export async function ledgerPin(db: Db, timebankId: string, asked: { cursor: str
   if (throughSequence > head) {
     // A cursor of this API never carries a sequence the ledger has not reached.
     if (asked.throughSequence === undefined) throw invalidCursor();
-    throw invalidField('query', 'throughSequence', `is after the ledger's last posted transfer (${head})`);
+    throw invalidField('query', 'throughSequence', `is after the ledger's last sealed transfer (${head})`);
   }
   return { afterId: pinned.afterId, throughSequence };
 }

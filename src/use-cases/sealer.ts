@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js';
 import { appendSeals, claimChainHead, queuedTransfers, timebanksToSeal } from '../db/queries/seals.js';
 
 /*
- * The chain is sealed after commit (DESIGN.md, Storage): a posting queues its transfer, and
+ * The chain is sealed after commit (docs/ledger.md, Integrity): a posting queues its transfer, and
  * the sealer appends each queued transfer to its timebank's chain, in the order they were
  * posted, then takes it off the queue, in one transaction. Every API process runs one; a
  * timebank's head is held by one sealer at a time (the others skip it), and the queue is

@@ -100,8 +100,8 @@ export async function memberRows(db: Db, timebankId: string, from: Date, to: Dat
                   ${page.afterId ? sql`AND m.id > ${page.afterId}` : sql``}
                 ORDER BY m.id LIMIT ${page.limit + 1}),
              sides AS (${side('payee_account_id', 'payer_account_id', 'given')} UNION ALL ${side('payer_account_id', 'payee_account_id', 'received')}),
-             -- The page members' entries from transfers posted after the ledger sequence: left
-             -- out of their balances (none when the sequence is the chain head; a sequence far
+             -- The page members' entries from transfers sealed after the ledger sequence or not
+             -- yet sealed: left out of their balances (few at the chain head; a sequence far
              -- back costs a read of every transfer since, on each page).
              later AS MATERIALIZED (
                SELECT e.account_id, sum(e.minutes) AS minutes

@@ -25,13 +25,16 @@ export async function findTransfer(db: Db, timebankId: string, transferId: strin
   return row ? { row: row.transfer, transfer: presentTransfer(row.transfer, row.seal, row.reversedBy) } : undefined;
 }
 
-/** The transfer row, locked for the rest of the transaction. */
+/**
+ * The transfer row, locked for the rest of the transaction. NO KEY UPDATE: a resolution changes
+ * no key, and the stronger lock would hold up the sealer, whose seal row references it.
+ */
 export async function lockTransfer(db: Db, timebankId: string, transferId: string) {
   const [row] = await db
     .select()
     .from(transfers)
     .where(and(eq(transfers.timebankId, timebankId), eq(transfers.id, transferId)))
-    .for('update');
+    .for('no key update');
   return row;
 }
 

@@ -16,7 +16,7 @@ const verificationSchema = z
   })
   .meta({ id: 'LedgerVerification' });
 
-export const ledgerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reads }) => {
+export const ledgerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reads, clock }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['ledger'];
 
@@ -37,7 +37,7 @@ export const ledgerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { r
     async (request) => {
       requireCoordinator(request.principal, request.params.timebankId);
       // One snapshot, so that transfers committed meanwhile cannot look like a broken chain.
-      return reads.verifyLedger(request.params.timebankId, new Date());
+      return reads.verifyLedger(request.params.timebankId, clock());
     },
   );
 

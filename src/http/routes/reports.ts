@@ -105,9 +105,8 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       const { timebankId } = request.params;
       requireCoordinatorOrScope(request.principal, timebankId, 'reports:read');
       const now = clock();
-      // Only when asked: otherwise the report reads the ledger as its snapshot has it, and
-      // names the head it saw (ledgerCheck.chainHead).
-      // Through the chain head unless asked otherwise: a report counts sealed transfers only.
+      // Through the chain head unless asked otherwise (a report counts sealed transfers only),
+      // named in the answer as ledgerCheck.chainHead.
       const through = (await ledgerPin(database.db, timebankId, { cursor: undefined, throughSequence: request.query.throughSequence })).throughSequence;
       const report = await mutualityReport(database.db, timebankId, {
         throughSequence: through,
