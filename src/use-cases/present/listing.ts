@@ -23,20 +23,9 @@ export type ListingRecord = {
   updatedAt: Date;
 };
 
-export type Listing = {
-  id: string;
-  timebankId: string;
-  kind: ListingKind;
-  memberId: string;
-  title: string;
-  description: string;
-  categoryId: string;
-  tags: string[];
+/** As the API shows it: a location instead of coordinates, instants as ISO strings. */
+export type Listing = Omit<ListingRecord, 'lat' | 'lon' | 'expiresAt' | 'createdAt' | 'updatedAt'> & {
   location: { lat: number; lon: number } | null;
-  maxDistanceKm: number | null;
-  remote: boolean;
-  availability: AvailabilityWindow[] | null;
-  status: 'open' | 'closed';
   expiresAt: string | null;
   createdAt: string;
   updatedAt: string;

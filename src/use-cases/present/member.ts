@@ -14,17 +14,8 @@ export type MemberRecord = {
   createdAt: Date;
 };
 
-export type Member = {
-  id: string;
-  timebankId: string;
-  accountId: string;
-  displayName: string;
-  email: string;
-  kind: MemberKind;
-  role: MemberRole;
-  status: MemberStatus;
-  createdAt: string;
-};
+/** As the API shows it: the same fields, the instant as an ISO string. */
+export type Member = Omit<MemberRecord, 'createdAt'> & { createdAt: string };
 
 /** What the member directory shows of a member: no contact details. */
 export type DirectoryEntry = {
