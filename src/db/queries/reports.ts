@@ -14,27 +14,32 @@ import { float8s, UuidPositions } from '../uuids.js';
 const iso = (date: Date) => date.toISOString();
 
 /**
- * `AND` the transfer (`alias`) was sealed at or before a ledger sequence S. The sealer appends
- * transfers in the order they committed, so these are exactly the transfers a reader saw when
- * the chain ended at S; pending ones, and posted ones not yet sealed, are left out.
+ * The posted transfers a read through a ledger sequence leaves out: those sealed after it, and
+ * those not sealed yet. Few when the sequence is the chain head (what a read pins by default),
+ * so a filter by them is one small hashed set, not a lookup per transfer.
  */
-function postedThrough(alias: string, throughSequence: number | undefined): SQL {
-  return throughSequence === undefined
-    ? sql``
-    : sql`AND EXISTS (SELECT 1 FROM transfer_seals s WHERE s.timebank_id = ${sql.raw(alias)}.timebank_id
-                        AND s.transfer_id = ${sql.raw(alias)}.id AND s.sequence <= ${throughSequence})`;
+function laterTransfers(timebankId: string, throughSequence: number): SQL {
+  return sql`SELECT transfer_id FROM transfer_seals WHERE timebank_id = ${timebankId} AND sequence > ${throughSequence}
+             UNION ALL SELECT transfer_id FROM unsealed_transfers WHERE timebank_id = ${timebankId}`;
+}
+
+/**
+ * `AND` the posted transfer (`alias`) was sealed at or before a ledger sequence S. The sealer
+ * appends two transfers of one account in the order they committed, so these are exactly the
+ * transfers a reader saw when the chain ended at S; pending ones are left out by their callers.
+ */
+function postedThrough(alias: string, timebankId: string, throughSequence: number | undefined): SQL {
+  return throughSequence === undefined ? sql`` : sql`AND ${sql.raw(alias)}.id NOT IN (${laterTransfers(timebankId, throughSequence)})`;
 }
 
 /**
  * `FROM ... WHERE ...` over the entries (`e`) of the posted transfers that a read through a
- * ledger sequence leaves out: those sealed after it, and those not sealed yet. What it takes
- * back out of balances and totals, which hold every posted transfer.
+ * ledger sequence leaves out (laterTransfers): what it takes back out of balances and totals,
+ * which hold every posted transfer.
  */
 function entriesAfter(timebankId: string, throughSequence: number): SQL {
   return sql`FROM entries e
-             JOIN (SELECT transfer_id FROM transfer_seals WHERE timebank_id = ${timebankId} AND sequence > ${throughSequence}
-                   UNION ALL SELECT transfer_id FROM unsealed_transfers WHERE timebank_id = ${timebankId}) later_transfers
-               ON e.transfer_id = later_transfers.transfer_id
+             JOIN (${laterTransfers(timebankId, throughSequence)}) later_transfers ON e.transfer_id = later_transfers.transfer_id
             WHERE e.timebank_id = ${timebankId}`;
 }
 
@@ -44,7 +49,7 @@ function entriesAfter(timebankId: string, throughSequence: number): SQL {
  */
 function reversedIds(timebankId: string, throughSequence?: number): SQL {
   return sql`SELECT reverses_transfer_id AS id FROM transfers r WHERE timebank_id = ${timebankId} AND reverses_transfer_id IS NOT NULL
-             ${postedThrough('r', throughSequence)}`;
+             ${postedThrough('r', timebankId, throughSequence)}`;
 }
 
 /**
@@ -66,7 +71,7 @@ export function exchangesSql(timebankId: string, from: Date | undefined, to: Dat
               WHERE t.timebank_id = ${timebankId} AND t.status = 'posted' AND t.reverses_transfer_id IS NULL AND r.id IS NULL
                 ${from ? sql`AND t.posted_at >= ${iso(from)}::timestamptz` : sql``}
                 AND t.posted_at < ${iso(to)}::timestamptz
-                ${postedThrough('t', throughSequence)}`;
+                ${postedThrough('t', timebankId, throughSequence)}`;
 }
 
 /** The sequence of the timebank's last sealed transfer (0 before the first). */
@@ -340,7 +345,7 @@ function commonsAccount(timebankId: string): SQL {
  * as members', whose member ids it returns.
  */
 function memberExchange(timebankId: string, throughSequence: number | undefined): SQL {
-  return sql`t.status = 'posted' AND t.reverses_transfer_id IS NULL ${postedThrough('t', throughSequence)}
+  return sql`t.status = 'posted' AND t.reverses_transfer_id IS NULL ${postedThrough('t', timebankId, throughSequence)}
              AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}`;
 }
 
@@ -400,7 +405,7 @@ async function forLargeScans(tx: Db): Promise<void> {
  */
 export async function scanForReport(read: SnapshotReader, timebankId: string, from: Date, to: Date, throughSequence?: number): Promise<ReportScan> {
   // Through a ledger sequence: transfers posted after it, and reversals posted after it, are not there.
-  const through = (alias: string) => postedThrough(alias, throughSequence);
+  const through = (alias: string) => postedThrough(alias, timebankId, throughSequence);
   const [pairs, dated, [posted, special]] = await Promise.all([
     read(async (tx) => {
       await forLargeScans(tx);
