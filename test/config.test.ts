@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       admin: undefined,
       corsOrigins: [],
       transferGroupMax: 100,
+      sealIntervalMs: 200,
       checkResponses: false,
     });
     expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
@@ -48,6 +49,7 @@ describe('loadConfig', () => {
       REDIS_KEY_PREFIX: 'tb-prod:',
       CORS_ORIGINS: 'https://a.example, http://b.example:8080',
       TRANSFER_GROUP_MAX: '1',
+      SEAL_INTERVAL_MS: '1000',
       CHECK_RESPONSES: 'true',
     });
     expect(config).toMatchObject({
@@ -64,6 +66,7 @@ describe('loadConfig', () => {
       redis: { url: 'redis://cache.internal:6379/2', keyPrefix: 'tb-prod:' },
       corsOrigins: ['https://a.example', 'http://b.example:8080'],
       transferGroupMax: 1,
+      sealIntervalMs: 1000,
       checkResponses: true,
     });
     expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ corsOrigins: [], transferGroupMax: 100 });
@@ -89,6 +92,9 @@ describe('loadConfig', () => {
     [{ CORS_ORIGINS: 'https://ok.example,javascript:alert(1)' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
     [{ TRANSFER_GROUP_MAX: '0' }, 'TRANSFER_GROUP_MAX'],
+    // A transfer is sealed within a second of its commit: a slower sealer could not promise it.
+    [{ SEAL_INTERVAL_MS: '1001' }, 'SEAL_INTERVAL_MS'],
+    [{ SEAL_INTERVAL_MS: '5' }, 'SEAL_INTERVAL_MS'],
     [{ CHECK_RESPONSES: 'yes' }, 'CHECK_RESPONSES'],
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
     [{ LOGIN_RATE_LIMIT_PER_ADDRESS_MAX: '0' }, 'LOGIN_RATE_LIMIT_PER_ADDRESS_MAX'],

@@ -17,10 +17,11 @@ import type { Db } from '../db/client.js';
 import { existingReferences, outcomesOnly, persist, type LedgerWrite } from '../db/ledger.js';
 import { claimKeysAndLockAccounts, idempotencyKeyId, lockAccounts, lockIdempotencyKeys, type LockedAccounts, type StoredOutcome } from '../db/ledger-locks.js';
 import { retryContention } from '../db/retry.js';
-import { findTimebank, settingsOf } from '../db/queries/timebanks.js';
+import { findTimebank } from '../db/queries/timebanks.js';
 import { findReversalOf, lockTransfer } from '../db/queries/transfers.js';
 import { appendAudit } from './audit.js';
 import { newId } from './ids.js';
+import { settingsOf } from './present/timebank.js';
 import { presentTransfer } from './present/transfer.js';
 
 /*
@@ -96,7 +97,7 @@ function keysBusy(keysFirst: { wait: boolean }): Error {
  * Takes the write's keys and locks its accounts: in one statement while nobody else holds a key
  * (claimKeysAndLockAccounts), else waiting for the keys before any account is locked.
  */
-export async function claimAndLock(tx: Db, timebankId: string, keys: Array<{ caller: string; key: string }>, accountIds: string[], keysFirst: { wait: boolean }) {
+async function claimAndLock(tx: Db, timebankId: string, keys: Array<{ caller: string; key: string }>, accountIds: string[], keysFirst: { wait: boolean }) {
   if (keys.length === 0) return { stored: new Map<string, StoredOutcome>(), locked: await lockAccounts(tx, timebankId, accountIds) };
   if (keysFirst.wait) {
     const stored = await lockIdempotencyKeys(tx, timebankId, keys);

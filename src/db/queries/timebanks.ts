@@ -5,7 +5,6 @@ import { timebanks, type TimebankRow } from '../schema.js';
 import { presentTimebank } from '../../use-cases/present/timebank.js';
 
 // The ledger's writes read a timebank's settings through this module.
-export { settingsOf } from '../../use-cases/present/timebank.js';
 
 export async function findTimebank(
   db: Db,
