@@ -4,7 +4,6 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import {
-  jsonSchemaTransform,
   jsonSchemaTransformObject,
   validatorCompiler,
   type ZodTypeProvider,
@@ -19,6 +18,8 @@ import { rateLimitCounters } from './http/login-limits.js';
 import { metrics } from './http/metrics.js';
 import { responseSerializerCompiler } from './http/serializer.js';
 import { securityHeaders } from './http/security-headers.js';
+import { createdLocation } from './http/location.js';
+import { packageVersion, routeTransform, securitySchemes, withContractDetails } from './http/contract.js';
 import { withoutUnusedSchemas, type OpenApiDocument } from './http/openapi-schemas.js';
 import type { RouteOptions } from './http/options.js';
 import { accountRoutes } from './http/routes/accounts.js';
@@ -166,19 +167,15 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       openapi: '3.1.0',
       info: {
         title: 'Timebank API',
-        version: '1.0.0',
+        version: packageVersion,
         description:
-          'Time credits between members of time banks: a double-entry ledger in integer minutes, matching of offers and requests, and mutuality reports. Errors are RFC 9457 problem+json with a stable `code`.',
+          'Time credits between members of time banks: a double-entry ledger in integer minutes, matching of offers and requests, and mutuality reports. Errors are RFC 9457 problem+json with a stable `code` (see the Problem schema for every code). Writes that move credits take an Idempotency-Key. docs/api.md explains authentication, scopes, idempotency, pagination and errors.',
+        contact: { name: 'Timebank service maintainers', url: 'https://github.com/timebank-service/timebank-service/issues' },
         license: { name: 'AGPL-3.0-or-later', identifier: 'AGPL-3.0-or-later' },
       },
       // Relative: the API is wherever this document is served from.
       servers: [{ url: '/', description: 'This service' }],
-      components: {
-        securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-          metricsToken: { type: 'http', scheme: 'bearer', description: 'The METRICS_TOKEN of the deployment' },
-        },
-      },
+      components: { securitySchemes },
       tags: [
         { name: 'auth', description: 'Tokens and the caller' },
         { name: 'timebanks', description: 'Timebanks (tenants) and their settings' },
@@ -191,12 +188,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'listings', description: 'Offers and requests' },
         { name: 'matching', description: 'Ranked candidates and exchange cycles' },
         { name: 'reports', description: 'Mutuality, members, activity and the exchange export' },
-        { name: 'operations', description: 'Health and readiness' },
+        { name: 'operations', description: 'Health, readiness and metrics' },
+        { name: 'audit', description: 'Who changed what: the audit log' },
       ],
     },
-    transform: withResponseHeaders,
+    transform: routeTransform,
     transformObject: (document) =>
-      withoutUnusedSchemas(jsonSchemaTransformObject(document) as OpenApiDocument) as ReturnType<
+      withContractDetails(withoutUnusedSchemas(jsonSchemaTransformObject(document) as OpenApiDocument)) as ReturnType<
         typeof jsonSchemaTransformObject
       >,
   });
@@ -218,6 +216,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     },
   };
   await app.register(optionalIdempotency, { database, clock: routeOptions.clock });
+  await app.register(createdLocation);
   const routeGroups = [
     healthRoutes,
     authRoutes,
@@ -241,18 +240,4 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   }
   await app.register(webClient, { root: options.webRoot === undefined ? findWebRoot() : (options.webRoot ?? undefined) });
   return app;
-}
-
-/**
- * The zod transform keeps a content-typed response's description and content only: response
- * headers declared beside them (`headers: { Name: { type, description } }`) are put back.
- */
-function withResponseHeaders(data: Parameters<typeof jsonSchemaTransform>[0]): ReturnType<typeof jsonSchemaTransform> {
-  const transformed = jsonSchemaTransform(data);
-  const declared = (data.schema as { response?: Record<string, { headers?: unknown } | undefined> } | undefined)?.response ?? {};
-  const responses = (transformed.schema as { response?: Record<string, Record<string, unknown>> } | undefined)?.response;
-  for (const [status, response] of Object.entries(declared)) {
-    if (response?.headers && responses?.[status]) responses[status].headers = response.headers;
-  }
-  return transformed;
 }

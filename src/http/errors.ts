@@ -4,8 +4,9 @@ import {
   hasZodFastifySchemaValidationErrors,
   isResponseSerializationError,
 } from 'fastify-type-provider-zod';
-import { Rejection, type RejectionCode } from '../domain/errors.js';
+import { Rejection } from '../domain/errors.js';
 import { isConnectionLoss, sqlStateOf } from '../db/errors.js';
+import { rejectionCodes, type ProblemCode } from './problem-codes.js';
 
 /**
  * RFC 9457 problem details for every error the service answers with. Rejections decided by the
@@ -21,7 +22,7 @@ export type Problem = {
   title: string;
   status: number;
   detail: string;
-  code: string;
+  code: ProblemCode;
   instance?: string;
   errors?: FieldError[];
   [extension: string]: unknown;
@@ -30,42 +31,10 @@ export type Problem = {
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const PROBLEM_TYPE_BASE = 'https://timebank.example/problems/';
 
-const rejectionTable: Record<RejectionCode, { status: number; title: string }> = {
-  validation_failed: { status: 400, title: 'Validation failed' },
-  not_found: { status: 404, title: 'Not found' },
-  forbidden: { status: 403, title: 'Forbidden' },
-  insufficient_scope: { status: 403, title: 'Insufficient scope' },
-  email_taken: { status: 409, title: 'Email already registered' },
-  slug_taken: { status: 409, title: 'Slug already taken' },
-  category_exists: { status: 409, title: 'Category already exists' },
-  invalid_parent_category: { status: 422, title: 'Invalid parent category' },
-  invalid_settings: { status: 422, title: 'Invalid settings' },
-  invalid_request: { status: 400, title: 'Invalid request' },
-  invalid_grant: { status: 400, title: 'Invalid grant' },
-  invalid_client: { status: 401, title: 'Invalid client' },
-  invalid_scope: { status: 400, title: 'Invalid scope' },
-  unsupported_grant_type: { status: 400, title: 'Unsupported grant type' },
-  unsupported_token_type: { status: 400, title: 'Unsupported token type' },
-  token_revoked: { status: 401, title: 'Token revoked' },
-  current_password_wrong: { status: 403, title: 'Current password wrong' },
-  member_inactive: { status: 403, title: 'Member not active' },
-  same_account: { status: 422, title: 'Same account' },
-  account_inactive: { status: 422, title: 'Account holder not active' },
-  insufficient_balance: { status: 422, title: 'Insufficient balance' },
-  limit_exceeded: { status: 422, title: 'Balance limit exceeded' },
-  transfer_refused: { status: 422, title: 'Transfer refused' },
-  too_many_open_claims: { status: 422, title: 'Too many open claims' },
-  transfer_not_pending: { status: 409, title: 'Transfer not pending' },
-  already_reversed: { status: 409, title: 'Transfer already reversed' },
-  not_reversible: { status: 422, title: 'Transfer not reversible' },
-  idempotency_key_reused: { status: 409, title: 'Idempotency key reused' },
-  idempotency_key_in_use: { status: 409, title: 'Idempotency key in use' },
-  unknown_category: { status: 422, title: 'Unknown category' },
-};
 
 export function problem(
   status: number,
-  code: string,
+  code: ProblemCode,
   title: string,
   detail: string,
   extensions: Record<string, unknown> = {},
@@ -75,7 +44,7 @@ export function problem(
 }
 
 export function problemFromRejection(rejection: Rejection): Problem {
-  const { status, title } = rejectionTable[rejection.code];
+  const { status, title } = rejectionCodes[rejection.code];
   return problem(status, rejection.code, title, rejection.detail, rejection.extensions);
 }
 

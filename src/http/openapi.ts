@@ -1,3 +1,4 @@
+import { stringify } from 'yaml';
 import { buildApp } from '../app.js';
 import { openDatabase } from '../db/client.js';
 
@@ -18,7 +19,9 @@ export async function generateOpenApiYaml(): Promise<string> {
   });
   try {
     await app.ready();
-    return app.swagger({ yaml: true });
+    // Without YAML anchors: a document of shared headers would otherwise be aliases that
+    // parsers cap (the yaml package refuses more than 100).
+    return stringify(app.swagger(), { aliasDuplicateObjects: false, lineWidth: 0 });
   } finally {
     await app.close();
     await database.close();

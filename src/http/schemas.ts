@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_TRANSFER_MINUTES } from '../domain/ledger.js';
 import { clientScopes } from '../domain/principal.js';
+import { accountExample, categoryExample, clientExample, memberExample, timebankExample, transferExample } from './examples.js';
 
 /*
  * Request and response schemas shared by the route groups. Requests are strict (unknown fields
@@ -44,55 +45,7 @@ export const id = z.uuid({ abort: true }).regex(/^[0-9a-f-]+$/, 'must be a lower
 export const timestamp = z.iso.datetime({ offset: false });
 export const scope = z.enum(clientScopes);
 
-export const problemSchema = z
-  .looseObject({
-    type: z.string(),
-    title: z.string(),
-    status: z.int(),
-    detail: z.string(),
-    code: z.string().describe('Stable machine-readable error code'),
-    errors: z
-      .array(z.object({ field: z.string(), location: z.string(), message: z.string() }))
-      .optional()
-      .describe('Per-field errors, for code validation_failed: at most 20'),
-    errorsTruncated: z.boolean().optional().describe('Present (true) when there were more than 20 field errors and only the first 20 are listed'),
-  })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
-
-const problemDescriptions: Record<number, string> = {
-  400: 'Invalid request (validation_failed, malformed_body, ...)',
-  401: 'Missing, invalid or expired access token',
-  403: 'Not allowed for this caller',
-  404: 'Not found, or not visible to this caller',
-  409: 'Conflicts with the current state',
-  413: 'Request body too large (1 MiB; 16 KiB at the token endpoint)',
-  415: 'Body is not JSON',
-  422: 'Refused by a business rule',
-  429: 'Too many requests',
-  503: 'Not ready',
-};
-
-/** The error responses a route can give, all RFC 9457 problem+json. */
-export function problems(...statuses: number[]) {
-  return Object.fromEntries(
-    statuses.map((status) => [
-      status,
-      {
-        description: problemDescriptions[status] ?? 'Error',
-        ...(status === 429 ? { headers: retryAfterHeader } : {}),
-        content: { 'application/problem+json': { schema: problemSchema } },
-      },
-    ]),
-  ) as Record<
-    number,
-    { description: string; content: { 'application/problem+json': { schema: typeof problemSchema } } }
-  >;
-}
-
-/** Every 429 says when to try again. */
-const retryAfterHeader = {
-  'Retry-After': { type: 'string' as const, description: 'Seconds until the limit that refused the request resets' },
-};
+export { problemSchema, problems } from './problem-schema.js';
 
 // Problems every authenticated JSON-body write can give.
 export const writeProblems = [400, 401, 403, 404, 413, 415] as const;
@@ -103,13 +56,40 @@ export const timebankParams = z.strictObject({ timebankId: id });
 /** The page size of a listing whose request gives no limit. */
 export const DEFAULT_PAGE_SIZE = 50;
 
-// Query strings are text by nature; numbers in them are parsed here, explicitly.
-export const paginationQuery = {
-  limit: z
+/**
+ * A whole number in a query string. Query strings are text by nature: the digits are parsed
+ * here, explicitly (nothing else is coerced), and the contract declares an integer, which is
+ * what a generated client sends.
+ */
+export const queryInteger = (min: number, max: number, message = 'must be a whole number') =>
+  z
     .string()
-    .regex(/^\d{1,4}$/, 'must be a whole number')
+    .regex(new RegExp(`^\\d{1,${String(max).length + 1}}$`), message)
     .transform(Number)
-    .pipe(z.int().min(1).max(500))
+    .pipe(z.int().min(min).max(max))
+    .meta({ type: 'integer', minimum: min, maximum: max, pattern: undefined });
+
+/** A decimal number in a query string, parsed as queryInteger is; declared as a number. */
+export const queryNumber = (pattern: RegExp, bounds: { min?: number; max: number; positive?: boolean }) => {
+  let number = z.number().max(bounds.max);
+  if (bounds.min !== undefined) number = number.min(bounds.min);
+  if (bounds.positive) number = number.positive();
+  return z
+    .string()
+    .regex(pattern, 'must be a number')
+    .transform(Number)
+    .pipe(number)
+    .meta({ type: 'number', ...(bounds.min === undefined ? {} : { minimum: bounds.min }), ...(bounds.positive ? { exclusiveMinimum: 0 } : {}), maximum: bounds.max, pattern: undefined });
+};
+
+/** true or false in a query string, as a boolean. */
+export const queryBoolean = z
+  .enum(['true', 'false'])
+  .transform((value) => value === 'true')
+  .meta({ type: 'boolean', enum: undefined });
+
+export const paginationQuery = {
+  limit: queryInteger(1, 500)
     .optional()
     .describe(`Page size, 1 to 500 (default ${DEFAULT_PAGE_SIZE})`),
   cursor: z
@@ -119,8 +99,11 @@ export const paginationQuery = {
     .describe('The nextCursor of the previous page'),
 };
 
+/** A page of a list; its example is a page of one, built from the item's own example. */
 export function page<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+  const example = (z.globalRegistry.get(item)?.examples as unknown[] | undefined)?.[0];
+  const schema = z.object({ items: z.array(item), nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last') });
+  return example === undefined ? schema : schema.meta({ examples: [{ items: [example], nextCursor: null }] });
 }
 
 export const settingsSchema = z
@@ -160,7 +143,7 @@ export const timebankSchema = z
     settings: settingsSchema,
     createdAt: timestamp,
   })
-  .meta({ id: 'Timebank' });
+  .meta({ id: 'Timebank', examples: [timebankExample] });
 
 export const memberSchema = z
   .object({
@@ -174,7 +157,7 @@ export const memberSchema = z
     status: z.enum(['active', 'suspended', 'left']),
     createdAt: timestamp,
   })
-  .meta({ id: 'Member' });
+  .meta({ id: 'Member', examples: [memberExample] });
 
 export const clientSchema = z
   .object({
@@ -188,13 +171,18 @@ export const clientSchema = z
     revokedAt: timestamp.nullable().describe('Set once the client is revoked: its tokens no longer work'),
     previousSecretExpiresAt: timestamp.nullable().describe('After a rotation, the old secret works until then'),
   })
-  .meta({ id: 'Client' });
+  .meta({ id: 'Client', examples: [clientExample] });
 
 export const categorySchema = z
   .object({ id, name: z.string(), parentId: id.nullable() })
-  .meta({ id: 'Category' });
+  .meta({ id: 'Category', examples: [categoryExample] });
 
-export const bearerAuth = [{ bearerAuth: [] }];
+/**
+ * An operation's security requirement: an OAuth 2.0 access token, and the client scope a partner
+ * app needs for it (none: partner clients cannot call it). People's tokens carry no scopes:
+ * what they may do follows their role, as each operation's description says.
+ */
+export const oauth = (scope?: (typeof clientScopes)[number]) => [{ oauth2: scope ? [scope] : [] }];
 
 /**
  * The instants a request may name: years 1000 to 9999 in UTC. PostgreSQL (in sessions set to
@@ -260,7 +248,7 @@ export const transferSchema = z
     reason: z.string().nullable(),
     overrideLimits: z.boolean(),
   })
-  .meta({ id: 'Transfer' });
+  .meta({ id: 'Transfer', examples: [transferExample] });
 
 export const accountSchema = z
   .object({
@@ -278,4 +266,4 @@ export const accountSchema = z
     receivedMinutes: z.int().describe('Spent in exchanges, net of reversals'),
     asOf: timestamp.nullable(),
   })
-  .meta({ id: 'Account' });
+  .meta({ id: 'Account', examples: [accountExample] });

@@ -4,7 +4,7 @@ import { toCsv } from '../csv.js';
 import type { RouteOptions } from '../options.js';
 import {
   accountSchema,
-  bearerAuth,
+  oauth,
   DEFAULT_PAGE_SIZE,
   id,
   instantQuery,
@@ -50,7 +50,7 @@ export const accountRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
         summary: 'An account\'s balance, pending minutes, room and totals',
         description: 'With asOf, every figure is recomputed from the entries and transfers as they stood at that instant.',
         tags,
-        security: bearerAuth,
+        security: oauth('ledger:read'),
         params: accountParams,
         querystring: z.strictObject({ asOf: instantQuery.optional() }),
         response: { 200: accountSchema, ...problems(...readProblems) },
@@ -73,7 +73,7 @@ export const accountRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
         description:
           'Opening balance at from, closing balance at to (default now). JSON pages with limit and cursor; CSV holds the whole window.',
         tags,
-        security: bearerAuth,
+        security: oauth('ledger:read'),
         params: accountParams,
         querystring: z.strictObject({ ...paginationQuery, from: instantQuery.optional(), to: instantQuery.optional() }),
         response: {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireCoordinator } from '../../domain/principal.js';
 import type { RouteOptions } from '../options.js';
-import { bearerAuth, DEFAULT_PAGE_SIZE, id, page, paginationQuery, problems, readProblems, timebankParams, timestamp } from '../schemas.js';
+import { oauth, DEFAULT_PAGE_SIZE, id, page, paginationQuery, problems, readProblems, timebankParams, timestamp } from '../schemas.js';
 
 const auditEntrySchema = z
   .object({
@@ -33,7 +33,7 @@ export const auditRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
         description:
           'Every change of roles, statuses, emails and passwords, settings, partner clients, categories, sessions ended for a member, and reversals and limit overrides. Append-only: the database refuses to change or delete an entry.',
         tags: ['audit'],
-        security: bearerAuth,
+        security: oauth(),
         params: timebankParams,
         querystring: z.strictObject({
           ...paginationQuery,

@@ -1,44 +1,18 @@
 import formBody from '@fastify/formbody';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { Rejection } from '../../domain/errors.js';
 import { grantToken, type Grant } from '../../use-cases/auth.js';
 import { loginLimiter } from '../login-limits.js';
 import type { RouteOptions } from '../options.js';
 import { problems } from '../schemas.js';
+import { tokenRequest, tokenResponse } from './auth-schemas.js';
 
 /*
  * The OAuth 2.0 token endpoint (RFC 6749): the password grant for people and the
  * client_credentials grant for partner apps, with a JSON or form-encoded body.
  */
-
-const tokenRequest = z
-  .strictObject({
-    grant_type: z.string().max(100),
-    username: z.string().max(254).optional(),
-    password: z.string().max(200).optional(),
-    timebank_id: z.uuid().optional(),
-    timebank_slug: z.string().max(100).optional().describe('The timebank\'s slug, instead of timebank_id'),
-    client_id: z.string().max(100).optional(),
-    client_secret: z.string().max(200).optional(),
-    refresh_token: z.string().max(200).optional().describe('For grant_type=refresh_token: single-use; the answer carries its successor'),
-    scope: z.string().max(500).optional(),
-  })
-  .meta({ id: 'TokenRequest' });
-
-const tokenResponse = z
-  .object({
-    access_token: z.string(),
-    token_type: z.literal('Bearer'),
-    expires_in: z.int().describe('Seconds until the token expires'),
-    refresh_token: z
-      .string()
-      .optional()
-      .describe('With the password and refresh_token grants: exchange it once for new tokens; reusing one ends the session'),
-    scope: z.string().optional(),
-  })
-  .meta({ id: 'TokenResponse' });
 
 function required(value: string | undefined, name: string): string {
   if (!value) {
@@ -125,7 +99,8 @@ export const authRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dat
         description:
           'RFC 6749 token endpoint. grant_type=password with username (email), password and optional timebank_id or timebank_slug (the answer carries a refresh_token); grant_type=refresh_token with refresh_token (single-use: it is rotated, and presenting a used one revokes its session); or grant_type=client_credentials with client_id and client_secret (in the body or HTTP Basic). JSON or application/x-www-form-urlencoded.',
         tags: ['auth'],
-        security: [],
+        // No access token: a partner client may send its credentials as HTTP Basic instead.
+        security: [{}, { clientBasic: [] }],
         body: tokenRequest,
         response: { 200: tokenResponse, ...problems(400, 401, 413, 415, 429) },
       },

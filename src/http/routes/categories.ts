@@ -5,7 +5,7 @@ import { createCategory, renameCategory } from '../../use-cases/categories.js';
 import { acting } from '../acting.js';
 import type { RouteOptions } from '../options.js';
 import {
-  bearerAuth,
+  oauth,
   optionalIdempotencyHeaders,
   categorySchema,
   id,
@@ -26,8 +26,9 @@ export const categoryRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       schema: {
         operationId: 'listCategories',
         summary: 'The timebank\'s category taxonomy (two levels)',
+        description: 'Every member, coordinator and partner client of the timebank: the two-level taxonomy offers, requests and transfers name.',
         tags,
-        security: bearerAuth,
+        security: oauth(),
         params: timebankParams,
         response: { 200: z.object({ items: z.array(categorySchema) }), ...problems(...readProblems) },
       },
@@ -45,14 +46,15 @@ export const categoryRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       schema: {
         operationId: 'createCategory',
         summary: 'Add a category (coordinator)',
+        description: 'Coordinators only. Names are unique among siblings (409 category_exists); a parent must be a top-level category (422 invalid_parent_category).',
         tags,
-        security: bearerAuth,
+        security: oauth(),
         headers: optionalIdempotencyHeaders,
         params: timebankParams,
         body: z.strictObject({
           name: singleLine(100),
           parentId: id.nullable().optional().describe('A top-level category; absent for a new top-level one'),
-        }),
+        }).meta({ id: 'CategoryBody' }),
         response: { 201: categorySchema, ...problems(...writeProblems, 409, 422) },
       },
     },
@@ -71,9 +73,9 @@ export const categoryRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
         summary: 'Rename a category (coordinator)',
         description: 'Offers, requests and transfers filed under it keep pointing to it.',
         tags,
-        security: bearerAuth,
+        security: oauth(),
         params: z.strictObject({ timebankId: id, categoryId: id }),
-        body: z.strictObject({ name: singleLine(100) }),
+        body: z.strictObject({ name: singleLine(100) }).meta({ id: 'CategoryRenameBody' }),
         response: { 200: categorySchema, ...problems(...writeProblems, 409) },
       },
     },

@@ -16,6 +16,7 @@ export const healthRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       schema: {
         operationId: 'getLiveness',
         summary: 'Liveness: the process answers',
+        description: 'Answers 200 while the process runs, without touching the database: for a liveness probe.',
         tags,
         security: [],
         response: { 200: statusSchema },
@@ -31,6 +32,7 @@ export const healthRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       schema: {
         operationId: 'getReadiness',
         summary: 'Readiness: the database answers',
+        description: 'Answers 200 when the database answers, else 503 not_ready with Retry-After: for a readiness probe or a load balancer.',
         tags,
         security: [],
         response: { 200: statusSchema, ...problems(503) },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireCoordinator } from '../../domain/principal.js';
 import type { RouteOptions } from '../options.js';
-import { bearerAuth, problems, readProblems, timebankParams } from '../schemas.js';
+import { oauth, problems, readProblems, timebankParams } from '../schemas.js';
 
 const verificationSchema = z
   .object({
@@ -29,7 +29,7 @@ export const ledgerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { r
         description:
           'Checks that balances sum to zero, that each balance equals the sum of its entries, that each posted transfer has two entries that cancel, that every posted transfer is sealed or waiting for its seal, and that the hash chain is unbroken. Lists every mismatch found, and how much of the ledger waits for its seal.',
         tags,
-        security: bearerAuth,
+        security: oauth(),
         params: timebankParams,
         response: { 200: verificationSchema, ...problems(...readProblems) },
       },
@@ -50,7 +50,7 @@ export const ledgerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { r
         description:
           'One transaction per posted transfer in sequence order, amounts in integer minutes with the commodity "min"; `hledger -f - balance` shows the same balances as the API.',
         tags,
-        security: bearerAuth,
+        security: oauth(),
         params: timebankParams,
         response: {
           200: { description: 'Plain-text journal', content: { 'text/plain': { schema: z.string() } } },

@@ -15,7 +15,7 @@ import { findMatches, suggestCycles } from '../../use-cases/matching.js';
 import type { ListingKind } from '../../use-cases/present/listing.js';
 import type { RouteOptions } from '../options.js';
 import {
-  bearerAuth,
+  oauth,
   DEFAULT_PAGE_SIZE,
   optionalIdempotencyHeaders,
   freeText,
@@ -23,6 +23,8 @@ import {
   instantText,
   page,
   paginationQuery,
+  queryInteger,
+  queryNumber,
   problems,
   readProblems,
   singleLine,
@@ -117,6 +119,10 @@ function actingMemberId(principal: Principal, timebankId: string, requested: str
   return requested;
 }
 
+// One body schema each for offers and requests, which share their fields.
+const listingInput = z.strictObject({ ...listingFields, memberId: id.optional() }).meta({ id: 'ListingBody' });
+const listingChange = z.strictObject(listingFields).partial().extend({ status: z.enum(['open', 'closed']).optional() }).meta({ id: 'ListingChangeBody' });
+
 function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions> {
   const plural = kind === 'offer' ? 'offers' : 'requests';
   const Noun = kind === 'offer' ? 'Offer' : 'Request';
@@ -129,16 +135,16 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
     app.post(
       `/v1/timebanks/:timebankId/${plural}`,
       {
-        config: { idempotency: 'optional' },
+        config: { idempotency: 'optional', location: `/v1/timebanks/:timebankId/${plural}/:id` },
         schema: {
           operationId: `create${Noun}`,
           summary: kind === 'offer' ? 'List something a member can give' : 'List something a member needs',
           description: 'A member lists for itself; a coordinator or a partner with listings:write passes memberId.',
           tags,
-          security: bearerAuth,
+          security: oauth('listings:write'),
           headers: optionalIdempotencyHeaders,
           params: timebankParams,
-          body: z.strictObject({ ...listingFields, memberId: id.optional() }),
+          body: listingInput,
           response: { 201: listingSchema, ...problems(...writeProblems, 422) },
         },
       },
@@ -160,7 +166,7 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
           description:
             'Filters: categoryId (with its children), memberId, status, q (full-text, ranked by relevance), and lat/lon/radiusKm together.',
           tags,
-          security: bearerAuth,
+          security: oauth(),
           params: timebankParams,
           querystring: z
             .strictObject({
@@ -169,9 +175,9 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
               memberId: id.optional(),
               status: z.enum(['open', 'closed']).optional(),
               q: z.string().min(1).max(200).optional(),
-              lat: z.string().regex(/^-?\d{1,3}(\.\d+)?$/).transform(Number).pipe(z.number().min(-90).max(90)).optional(),
-              lon: z.string().regex(/^-?\d{1,3}(\.\d+)?$/).transform(Number).pipe(z.number().min(-180).max(180)).optional(),
-              radiusKm: z.string().regex(/^\d{1,5}(\.\d+)?$/).transform(Number).pipe(z.number().positive().max(20_000)).optional(),
+              lat: queryNumber(/^-?\d{1,3}(\.\d+)?$/, { min: -90, max: 90 }).optional(),
+              lon: queryNumber(/^-?\d{1,3}(\.\d+)?$/, { min: -180, max: 180 }).optional(),
+              radiusKm: queryNumber(/^\d{1,5}(\.\d+)?$/, { positive: true, max: 20_000 }).optional(),
             })
             .refine((query) => [query.lat, query.lon, query.radiusKm].every((value) => value === undefined) || [query.lat, query.lon, query.radiusKm].every((value) => value !== undefined), {
               message: 'lat, lon and radiusKm go together',
@@ -205,8 +211,9 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
         schema: {
           operationId: `get${Noun}`,
           summary: `Get ${kind === 'offer' ? 'an offer' : 'a request'}`,
+          description: 'Every member, coordinator and partner client of the timebank. Its location is exact for its owner and coordinators, and rounded to about 1 km for everyone else.',
           tags,
-          security: bearerAuth,
+          security: oauth(),
           params,
           response: { 200: listingSchema, ...problems(...readProblems) },
         },
@@ -226,10 +233,11 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
         schema: {
           operationId: `update${Noun}`,
           summary: `Change or close ${kind === 'offer' ? 'an offer' : 'a request'} (its member, a coordinator, or a partner with listings:write)`,
+          description: 'Its owner, coordinators, and partner clients with listings:write. Only the fields sent change; status closed takes it out of matching.',
           tags,
-          security: bearerAuth,
+          security: oauth('listings:write'),
           params,
-          body: z.strictObject(listingFields).partial().extend({ status: z.enum(['open', 'closed']).optional() }),
+          body: listingChange,
           response: { 200: listingSchema, ...problems(...writeProblems, 422) },
         },
       },
@@ -252,10 +260,10 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
           description:
             'Hard filters first (another member, active, skill fits by category or text, within the request\'s distance unless both are remote, overlapping availability when both give it), then a score in [0, 1] from the weighted components, each returned. Ties are broken by listing id.',
           tags: ['matching'],
-          security: bearerAuth,
+          security: oauth('listings:write'),
           params,
           querystring: z.strictObject({
-            limit: z.string().regex(/^\d{1,2}$/, 'must be a whole number').transform(Number).pipe(z.int().min(1).max(50)).optional().describe('1 to 50 (default 10)'),
+            limit: queryInteger(1, 50).optional().describe('1 to 50 (default 10)'),
           }),
           response: { 200: z.object({ items: z.array(matchSchema) }), ...problems(...readProblems) },
         },
@@ -288,10 +296,10 @@ export const cycleRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { da
         description:
           'The graph has an edge A -> B when one of A\'s open offers can meet one of B\'s open requests: the best three (by leg score) of up to 24 offers of its category or a child of it that pass the matching hard filters, the 24 taken from a request-dependent point so that large categories spread over their offerers; each leg is scored on skill, distance and availability. Simple cycles of 2 to maxLength members are enumerated (bounded: truncated says when a cap stopped it), then chosen greedily by mean leg score, shorter first on ties, so that no member is in two cycles. Each leg, once agreed, is recorded as an ordinary transfer; every member ends even.',
         tags: ['matching'],
-        security: bearerAuth,
+        security: oauth(),
         params: timebankParams,
         querystring: z.strictObject({
-          maxLength: z.string().regex(/^\d$/, 'must be 2, 3 or 4').transform(Number).pipe(z.int().min(2).max(4)).optional().describe('2 to 4 (default 3)'),
+          maxLength: queryInteger(2, 4, 'must be 2, 3 or 4').optional().describe('2 to 4 (default 3)'),
         }),
         response: {
           200: z.object({ items: z.array(cycleSchema), truncated: z.boolean(), cyclesFound: z.int() }),

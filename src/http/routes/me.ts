@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../domain/errors.js';
 import type { RouteOptions } from '../options.js';
-import { bearerAuth, id, problems, scope } from '../schemas.js';
+import { oauth, id, problems, scope } from '../schemas.js';
 
 const meSchema = z
   .object({
@@ -27,8 +27,9 @@ export const meRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reads
       schema: {
         operationId: 'getMe',
         summary: 'Who the access token speaks for',
+        description: 'Who the access token is now: a member (its timebank, role, account and status), a platform admin, or a partner client (its timebank and scopes). Any valid token may ask.',
         tags: ['auth'],
-        security: bearerAuth,
+        security: oauth(),
         response: { 200: meSchema, ...problems(401, 404) },
       },
     },

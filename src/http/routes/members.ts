@@ -13,7 +13,7 @@ import { createMember, endAllSessions, updateMember } from '../../use-cases/memb
 import { acting } from '../acting.js';
 import type { RouteOptions } from '../options.js';
 import {
-  bearerAuth,
+  oauth,
   DEFAULT_PAGE_SIZE,
   optionalIdempotencyHeaders,
   email,
@@ -44,13 +44,13 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
   app.post(
     '/v1/timebanks/:timebankId/members',
     {
-      config: { idempotency: 'optional' },
+      config: { idempotency: 'optional', location: '/v1/timebanks/:timebankId/members/:id' },
       schema: {
         operationId: 'createMember',
         summary: 'Add a member, with its account (coordinator, or client with members:write)',
         description: 'Only a coordinator may add a coordinator. Without a password the member cannot log in until one is set.',
         tags,
-        security: bearerAuth,
+        security: oauth('members:write'),
         headers: optionalIdempotencyHeaders,
         params: timebankParams,
         body: z.strictObject({
@@ -59,7 +59,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
           password: password.optional(),
           kind: kind.optional().describe('Default person'),
           role: role.optional().describe('Default member'),
-        }),
+        }).meta({ id: 'MemberBody' }),
         response: { 201: memberSchema, ...problems(...writeProblems, 409) },
       },
     },
@@ -78,8 +78,9 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       schema: {
         operationId: 'listMembers',
         summary: 'List members (coordinator, or client with members:read)',
+        description: 'Coordinators, and partner clients with members:read. Ordered by creation; paginated with limit and cursor.',
         tags,
-        security: bearerAuth,
+        security: oauth('members:read'),
         params: timebankParams,
         querystring: z.strictObject({ ...paginationQuery, status: status.optional(), role: role.optional() }),
         response: { 200: page(memberSchema), ...problems(...readProblems) },
@@ -103,7 +104,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         summary: 'The member directory: active members\' names and accounts, to find whom to pay or record hours with',
         description: 'Any member of the timebank, or a client with members:read. No contact details. q matches part of the name, case-insensitive.',
         tags,
-        security: bearerAuth,
+        security: oauth('members:read'),
         params: timebankParams,
         querystring: z.strictObject({ ...paginationQuery, q: singleLine(200).optional() }),
         response: { 200: page(directoryEntry), ...problems(...readProblems) },
@@ -123,8 +124,9 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       schema: {
         operationId: 'getMember',
         summary: 'Get a member (the member itself, coordinator, or client with members:read)',
+        description: 'The member itself, its coordinators, and partner clients with members:read.',
         tags,
-        security: bearerAuth,
+        security: oauth('members:read'),
         params: memberParams,
         response: { 200: memberSchema, ...problems(...readProblems) },
       },
@@ -145,7 +147,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         description:
           'A member may change its own displayName, email, password and kind; changing one\'s own email or password needs currentPassword, and a new password ends the member\'s other sessions. A client with members:write may change anything but role and password, and never a coordinator\'s record; a coordinator anything (a password set by a coordinator is a reset). A change of role or status, or a reset, ends every session of the member. Members are never deleted: set status to left.',
         tags,
-        security: bearerAuth,
+        security: oauth('members:write'),
         params: memberParams,
         body: z.strictObject({
           displayName: singleLine(200).optional(),
@@ -155,7 +157,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
           kind: kind.optional(),
           role: role.optional(),
           status: status.optional(),
-        }),
+        }).meta({ id: 'MemberChangeBody' }),
         response: { 200: memberSchema, ...problems(...writeProblems, 409) },
       },
     },
@@ -176,7 +178,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         summary: 'Log out everywhere: end every session of a member (the member itself, or a coordinator)',
         description: 'Every access and refresh token of the member stops working at its next request.',
         tags,
-        security: bearerAuth,
+        security: oauth(),
         params: memberParams,
         response: { 204: z.null().describe('Every session ended'), ...problems(...readProblems) },
       },

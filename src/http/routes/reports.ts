@@ -7,7 +7,7 @@ import { activityReport, everyMemberReport, exchangeRecords, ledgerPin, membersR
 import { toCsv } from '../csv.js';
 import type { RouteOptions } from '../options.js';
 import { exchangeSchema, memberRowSchema, mutualitySchema, ratioSchema } from '../report-schemas.js';
-import { bearerAuth, DEFAULT_PAGE_SIZE, earliestInstant, instantQuery, paginationQuery, problems, readProblems, timebankParams, timestamp } from '../schemas.js';
+import { oauth, DEFAULT_PAGE_SIZE, queryBoolean, queryInteger, earliestInstant, instantQuery, paginationQuery, problems, readProblems, timebankParams, timestamp } from '../schemas.js';
 
 const DAY = 86_400_000;
 
@@ -17,10 +17,7 @@ const windowQuery = {
 };
 
 const throughSequenceQuery = {
-  throughSequence: z
-    .string()
-    .regex(/^\d{1,15}$/, 'must be a ledger sequence')
-    .transform(Number)
+  throughSequence: queryInteger(0, Number.MAX_SAFE_INTEGER, 'must be a ledger sequence')
     .optional()
     .describe(
       "Read the ledger as it stood when its chain ended at this sequence: later transfers and later reversals (and their entries, in balances) are left out. With a mutuality report's from, to and ledgerCheck.chainHead.sequence, the figures behind that report. Members themselves (who is registered, their names) are read as they are now. Default: the chain head when the first page is read (the cursor carries it to the next pages).",
@@ -89,13 +86,13 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         description:
           'Every figure of mutuality-metrics.md over the UTC window [from, to). Ratios carry numerator and denominator; an undefined ratio is null. membersToContact is for coordinators only. CSV (Accept: text/csv) has one row per figure.',
         tags,
-        security: bearerAuth,
+        security: oauth('reports:read'),
         params: timebankParams,
         querystring: z.strictObject({
           ...windowQuery,
           population: z.enum(['active', 'all']).optional().describe('Default active'),
-          maxCycleLength: z.string().regex(/^\d$/, 'must be 2 to 5').transform(Number).pipe(z.int().min(2).max(5)).optional().describe('Default 4'),
-          dormantDays: z.string().regex(/^\d{1,4}$/, 'must be a whole number').transform(Number).pipe(z.int().min(1).max(3650)).optional().describe('Default 90'),
+          maxCycleLength: queryInteger(2, 5).optional().describe('Default 4'),
+          dormantDays: queryInteger(1, 3650).optional().describe('Default 90'),
           ...throughSequenceQuery,
         }),
         response: { 200: csvOr(mutualitySchema, 'The report'), ...problems(...readProblems) },
@@ -134,7 +131,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         description:
           'JSON pages with limit and cursor; CSV (Accept: text/csv) holds every member. Every page is read through one ledger sequence (throughSequence; returned in JSON, and in the Ledger-Sequence header of the CSV response).',
         tags,
-        security: bearerAuth,
+        security: oauth('reports:read'),
         params: timebankParams,
         querystring: z.strictObject({ ...paginationQuery, ...windowQuery, ...throughSequenceQuery }),
         response: {
@@ -167,7 +164,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         summary: 'Exchanges, minutes and members per week or month (coordinator, or partner with reports:read)',
         description: 'Weeks start on Monday, UTC. Periods without activity are present with zeros.',
         tags,
-        security: bearerAuth,
+        security: oauth('reports:read'),
         params: timebankParams,
         querystring: z.strictObject({ ...windowQuery, ...throughSequenceQuery, interval: z.enum(['week', 'month']).optional().describe('Default month') }),
         response: {
@@ -204,12 +201,12 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         description:
           'Giver, receiver, minutes, time, category and brokered for every exchange in [from, to), so that every figure can be recomputed independently. pseudonymise=true replaces member ids with keyed hashes, the same on every page of the same window. JSON pages with limit and cursor; CSV (Accept: text/csv) streams the whole window. Every page is read through one ledger sequence (throughSequence; returned in JSON, and in the Ledger-Sequence header of the CSV response), so the pages agree with each other however the ledger moves while they are read.',
         tags,
-        security: bearerAuth,
+        security: oauth('reports:read'),
         params: timebankParams,
         querystring: z.strictObject({
           ...paginationQuery,
           ...windowQuery,
-          pseudonymise: z.enum(['true', 'false']).optional(),
+          pseudonymise: queryBoolean.optional(),
           ...throughSequenceQuery,
         }),
         response: {
@@ -226,7 +223,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       const { timebankId } = request.params;
       requireCoordinatorOrScope(request.principal, timebankId, 'reports:read');
       const span = window(request.query, clock());
-      const key = request.query.pseudonymise === 'true' ? pseudonymKey : undefined;
+      const key = request.query.pseudonymise ? pseudonymKey : undefined;
       const start = await ledgerPin(database.db, timebankId, { cursor: request.query.cursor, throughSequence: request.query.throughSequence });
       if (!wantsCsv(request.headers.accept)) {
         const pages = exchangeRecords(database.db, timebankId, span, { pseudonymKey: key, pageSize: request.query.limit ?? DEFAULT_PAGE_SIZE, start, pages: 1 });

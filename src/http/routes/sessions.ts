@@ -18,7 +18,7 @@ const revokeRequest = z
     token: z.string().min(1).max(4096),
     token_type_hint: z.enum(['access_token', 'refresh_token']).optional(),
   })
-  .meta({ id: 'RevokeRequest' });
+  .meta({ id: 'RevocationBody' });
 
 export const sessionRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock, loginRateLimit, sessions }) => {
   await app.register(formBody, { bodyLimit: 16_384 });

@@ -10,7 +10,7 @@ import { createTimebank, updateTimebank } from '../../use-cases/timebanks.js';
 import { acting } from '../acting.js';
 import type { RouteOptions } from '../options.js';
 import {
-  bearerAuth,
+  oauth,
   DEFAULT_PAGE_SIZE,
   optionalIdempotencyHeaders,
   page,
@@ -36,19 +36,19 @@ export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
   app.post(
     '/v1/timebanks',
     {
-      config: { idempotency: 'optional' },
+      config: { idempotency: 'optional', location: '/v1/timebanks/:id' },
       schema: {
         operationId: 'createTimebank',
         summary: 'Create a timebank (platform admin)',
         description: 'Creates the timebank, its commons account and its default category taxonomy.',
         tags,
-        security: bearerAuth,
+        security: oauth(),
         headers: optionalIdempotencyHeaders,
         body: z.strictObject({
           name: singleLine(200),
           slug: slug.optional().describe('Derived from the name when absent'),
           settings: settingsChangeSchema.optional(),
-        }),
+        }).meta({ id: 'TimebankBody' }),
         response: { 201: timebankSchema, ...problems(...writeProblems, 409, 422) },
       },
     },
@@ -65,8 +65,9 @@ export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       schema: {
         operationId: 'listTimebanks',
         summary: 'List the timebanks the caller belongs to (all, for an admin)',
+        description: 'A platform admin sees every timebank; anyone else sees the timebank its token belongs to.',
         tags,
-        security: bearerAuth,
+        security: oauth(),
         querystring: z.strictObject(paginationQuery),
         response: { 200: page(timebankSchema), ...problems(...readProblems) },
       },
@@ -87,8 +88,9 @@ export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       schema: {
         operationId: 'getTimebank',
         summary: 'Get a timebank',
+        description: 'The timebank, its commons account and its settings: for its members, coordinators and partner clients, and platform admins.',
         tags,
-        security: bearerAuth,
+        security: oauth(),
         params: timebankParams,
         response: { 200: timebankSchema, ...problems(...readProblems) },
       },
@@ -111,12 +113,12 @@ export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
         summary: 'Rename a timebank or change its settings (coordinator)',
         description: 'New default limits apply to accounts opened afterwards.',
         tags,
-        security: bearerAuth,
+        security: oauth(),
         params: timebankParams,
         body: z.strictObject({
           name: singleLine(200).optional(),
           settings: settingsChangeSchema.optional(),
-        }),
+        }).meta({ id: 'TimebankChangeBody' }),
         response: { 200: timebankSchema, ...problems(...writeProblems, 422) },
       },
     },

@@ -23,7 +23,7 @@ import { PROBLEM_CONTENT_TYPE, problemFromRejection } from '../errors.js';
 import type { LedgerMetrics } from '../metrics.js';
 import type { RouteOptions } from '../options.js';
 import {
-  bearerAuth,
+  oauth,
   DEFAULT_PAGE_SIZE,
   freeText,
   id,
@@ -51,7 +51,7 @@ const transferInput = z.strictObject({
     .boolean()
     .optional()
     .describe('Coordinators and partners only: wait for the payer to confirm (default false)'),
-});
+}).meta({ id: 'TransferBody' });
 
 const transferParams = z.strictObject({ timebankId: id, transferId: id });
 const writeErrors = problems(...writeProblems, 409, 422);
@@ -119,13 +119,14 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
   app.post(
     '/v1/timebanks/:timebankId/transfers',
     {
+      config: { location: '/v1/timebanks/:timebankId/transfers/:id' },
       schema: {
         operationId: 'createTransfer',
         summary: 'Record a transfer of time credits',
         description:
           'The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank\'s confirmation is counterparty (and always when the payer is the commons). Such a claim holds none of the payer\'s room (only the claimant\'s headroom under its cap); the payer\'s limits are checked when it is confirmed, and unconfirmed at its deadline it expires unless the timebank\'s autoConfirmMemberClaims is true. At most maxOpenClaims claims wait on one payer (422 too_many_open_claims). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true; a pending one holds the payer\'s room). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded; a member is told figures and holder status of its own account only, and gets 422 transfer_refused when the other account refuses. Idempotency-Key is required.',
         tags,
-        security: bearerAuth,
+        security: oauth('ledger:write'),
         params: timebankParams,
         headers: idempotencyHeaders,
         body: transferInput,
@@ -150,10 +151,10 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
         description:
           'For group sessions. The transfers apply in order in one transaction; if one is refused, none is recorded and the problem names its index.',
         tags,
-        security: bearerAuth,
+        security: oauth('ledger:write'),
         params: timebankParams,
         headers: idempotencyHeaders,
-        body: z.strictObject({ transfers: z.array(transferInput).min(1).max(1000) }),
+        body: z.strictObject({ transfers: z.array(transferInput).min(1).max(1000) }).meta({ id: 'TransferBatchBody' }),
         response: { 201: z.object({ items: z.array(transferSchema) }), ...writeErrors },
       },
     },
@@ -176,7 +177,7 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
         description:
           'Coordinators and partners with ledger:read see the timebank\'s; a member sees those of its own account. from/to bound the creation time, [from, to).',
         tags,
-        security: bearerAuth,
+        security: oauth('ledger:read'),
         params: timebankParams,
         querystring: z.strictObject({
           ...paginationQuery,
@@ -216,8 +217,9 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       schema: {
         operationId: 'getTransfer',
         summary: 'Get a transfer (its parties, coordinators, partners with ledger:read)',
+        description: 'Its payer and payee, coordinators, and partner clients with ledger:read; to anyone else it does not exist (404). sequence and hash are null until the transfer is sealed into the chain, within a second of posting.',
         tags,
-        security: bearerAuth,
+        security: oauth('ledger:read'),
         params: transferParams,
         response: { 200: transferSchema, ...problems(...readProblems) },
       },
@@ -255,7 +257,7 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
           description:
             'Resolves a pending transfer exactly once; a second resolution is 409 transfer_not_pending. Confirming checks the limits (a member\'s claim meets the payer\'s floor only now): a refusal leaves the transfer pending. Idempotency-Key is required.',
           tags,
-          security: bearerAuth,
+          security: oauth('ledger:write'),
           params: transferParams,
           headers: idempotencyHeaders,
           body: emptyBody,
@@ -274,19 +276,20 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
   app.post(
     '/v1/timebanks/:timebankId/transfers/:transferId/reverse',
     {
+      config: { location: '/v1/timebanks/:timebankId/transfers/:id' },
       schema: {
         operationId: 'reverseTransfer',
         summary: 'Reverse a posted transfer (coordinator)',
         description:
           'Posts a new transfer in the opposite direction that references the original; a transfer is reversed at most once. A reversal that would break a limit needs overrideLimits: true, which is recorded on it. Idempotency-Key is required.',
         tags,
-        security: bearerAuth,
+        security: oauth(),
         params: transferParams,
         headers: idempotencyHeaders,
         body: z.strictObject({
           reason: freeText(2000).min(1),
           overrideLimits: z.boolean().optional(),
-        }),
+        }).meta({ id: 'ReversalBody' }),
         response: { 201: transferSchema, ...writeErrors },
       },
     },

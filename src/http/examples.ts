@@ -1,0 +1,289 @@
+/*
+ * Examples in the contract: one story (Riverside Time Bank, where Mo pays Cora for an hour in
+ * the garden) told with the same ids everywhere, so that a reader can follow one id from answer
+ * to answer. test/contract/examples.test.ts validates every example against its schema.
+ */
+
+export const ids = {
+  timebank: '019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e70',
+  commons: '019a1f2e-7c41-7a55-8c2d-1e2f3a4b5c60',
+  cora: '019a1f2e-7c52-7b10-a3c4-5d6e7f8091a2',
+  coraAccount: '019a1f2e-7c53-7c21-b4d5-6e7f8091a2b3',
+  mo: '019a1f2e-7c64-7d32-85e6-7f8091a2b3c4',
+  moAccount: '019a1f2e-7c65-7e43-96f7-8091a2b3c4d5',
+  transfer: '019a1f2f-0a10-7f54-a708-91a2b3c4d5e6',
+  pending: '019a1f2f-0b20-7065-b819-a2b3c4d5e6f7',
+  category: '019a1f2e-7c70-7176-8a2b-b3c4d5e6f708',
+  request: '019a1f2e-9d00-7287-9b3c-c4d5e6f70819',
+  offer: '019a1f2e-9e00-7398-ac4d-d5e6f708192a',
+  client: '019a1f2e-7c80-74a9-bd5e-e6f708192a3b',
+} as const;
+
+const problemBase = 'https://timebank.example/problems/';
+const problem = (status: number, code: string, title: string, detail: string, extra: object = {}) => ({
+  type: problemBase + code,
+  title,
+  status,
+  detail,
+  code,
+  ...extra,
+});
+
+/** The main error codes, one answer each. */
+export const problemExamples = [
+  problem(400, 'validation_failed', 'Validation failed', 'Invalid body: minutes.', {
+    errors: [{ field: 'minutes', location: 'body', message: 'Too big: expected number to be <=1000000' }],
+  }),
+  problem(401, 'unauthorized', 'Unauthorized', 'The access token is invalid or has expired.'),
+  problem(403, 'insufficient_scope', 'Insufficient scope', 'This client lacks the scope ledger:write.', { requiredScope: 'ledger:write' }),
+  problem(404, 'not_found', 'Not found', 'Account not found.'),
+  problem(409, 'idempotency_key_reused', 'Idempotency key reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.'),
+  problem(409, 'transfer_not_pending', 'Transfer not pending', 'The transfer is posted, not pending.', { transferStatus: 'posted' }),
+  problem(422, 'insufficient_balance', 'Insufficient balance', 'Transfer 3: The payer can spend 30 more minutes; this transfer needs 60.', {
+    accountId: ids.moAccount,
+    availableMinutes: 30,
+    index: 3,
+    field: 'transfers.3',
+  }),
+  problem(422, 'limit_exceeded', 'Balance limit exceeded', 'The payee can earn 0 more minutes before its cap; this transfer needs 60.', { accountId: ids.coraAccount }),
+  problem(429, 'rate_limited', 'Too many requests', 'Too many attempts: wait and retry.'),
+  problem(503, 'service_unavailable', 'Service unavailable', 'The database is busy or unreachable: retry shortly with the same Idempotency-Key.'),
+];
+
+const settings = {
+  defaultMinBalanceMinutes: -600,
+  defaultMaxBalanceMinutes: 6000,
+  confirmation: 'counterparty',
+  autoConfirmAfterHours: 72,
+  autoConfirmMemberClaims: false,
+  maxOpenClaims: 5,
+};
+
+export const timebankExample = {
+  id: ids.timebank,
+  name: 'Riverside Time Bank',
+  slug: 'riverside-time-bank',
+  commonsAccountId: ids.commons,
+  settings,
+  createdAt: '2026-03-02T09:00:00.000Z',
+};
+
+export const memberExample = {
+  id: ids.mo,
+  timebankId: ids.timebank,
+  accountId: ids.moAccount,
+  displayName: 'Mo',
+  email: 'mo@example.org',
+  kind: 'person',
+  role: 'member',
+  status: 'active',
+  createdAt: '2026-03-02T09:05:00.000Z',
+};
+
+export const accountExample = {
+  id: ids.moAccount,
+  timebankId: ids.timebank,
+  memberId: ids.mo,
+  kind: 'member',
+  balanceMinutes: -150,
+  pendingDebitMinutes: 0,
+  pendingCreditMinutes: 0,
+  availableMinutes: 450,
+  minBalanceMinutes: -600,
+  maxBalanceMinutes: 6000,
+  givenMinutes: 0,
+  receivedMinutes: 150,
+  asOf: null,
+};
+
+export const transferInputExample = {
+  payerAccountId: ids.moAccount,
+  payeeAccountId: ids.coraAccount,
+  minutes: 60,
+  description: 'Help in the garden',
+};
+
+export const transferExample = {
+  id: ids.transfer,
+  timebankId: ids.timebank,
+  payerAccountId: ids.moAccount,
+  payeeAccountId: ids.coraAccount,
+  minutes: 60,
+  status: 'posted',
+  description: 'Help in the garden',
+  categoryId: null,
+  requestId: null,
+  offerId: null,
+  brokered: false,
+  createdAt: '2026-03-09T16:20:00.000Z',
+  autoConfirmAt: null,
+  postedAt: '2026-03-09T16:20:00.000Z',
+  resolvedAt: null,
+  sequence: 1,
+  hash: '9c1d6f0b3a8e4f27b5d2c6a1e0f9b8d7c6a5e4f3b2c1d0e9f8a7b6c5d4e3f2a1',
+  reversesTransferId: null,
+  reversedByTransferId: null,
+  reason: null,
+  overrideLimits: false,
+};
+
+export const categoryExample = { id: ids.category, name: 'Gardening', parentId: null };
+
+export const clientExample = {
+  id: ids.client,
+  timebankId: ids.timebank,
+  name: 'Volunteer platform',
+  scopes: ['members:read', 'ledger:read', 'ledger:write'],
+  createdAt: '2026-03-03T10:00:00.000Z',
+  createdByMemberId: ids.cora,
+  lastUsedAt: null,
+  revokedAt: null,
+  previousSecretExpiresAt: null,
+};
+
+const at = (day: number, time = '10:00') => `2026-03-${String(day).padStart(2, '0')}T${time}:00.000Z`;
+const ratio = (numerator: number, denominator: number) => ({ value: denominator === 0 ? null : numerator / denominator, numerator, denominator });
+const moAndCora = { members: [ids.cora, ids.mo], legs: [
+  { giverMemberId: ids.cora, receiverMemberId: ids.mo, offerId: ids.offer, requestId: ids.request, score: 0.82 },
+  { giverMemberId: ids.mo, receiverMemberId: ids.cora, offerId: '019a1f2e-9f00-74a9-bd5e-e6f708192a3c', requestId: '019a1f2e-9f10-75ba-8e6f-f708192a3b4d', score: 0.64 },
+], score: 0.73 };
+
+export const listingExample = {
+  id: ids.request,
+  timebankId: ids.timebank,
+  kind: 'request',
+  memberId: ids.mo,
+  title: 'A lift to the clinic on Thursdays',
+  description: 'Around 10:00, back by noon.',
+  categoryId: ids.category,
+  tags: ['transport'],
+  location: { lat: 51.752, lon: -1.258 },
+  maxDistanceKm: 5,
+  remote: false,
+  availability: [{ day: 'thu', from: '09:30', to: '12:30' }],
+  status: 'open',
+  expiresAt: null,
+  createdAt: at(4),
+  updatedAt: at(4),
+};
+
+const matchExample = {
+  memberId: ids.cora,
+  offerId: ids.offer,
+  score: 0.82,
+  components: { categoryFit: 1, textSimilarity: 0.41, distance: 0.9, availability: 1, rebalance: 0.5, closesLoop: 1, newTie: 0, load: 0.8 },
+  distanceKm: 1.2,
+};
+
+/** Examples of the named schemas that do not carry their own (by component name). */
+export const componentExamples: Record<string, unknown> = {
+  Me: { type: 'member', id: ids.mo, timebankId: ids.timebank, role: 'member', scopes: [], displayName: 'Mo', email: 'mo@example.org', accountId: ids.moAccount, status: 'active' },
+  Revoked: {},
+  DirectoryEntry: { memberId: ids.cora, displayName: 'Cora', kind: 'person', accountId: ids.coraAccount },
+  CreatedClient: { ...clientExample, clientSecret: 'tbs_Qm9vZ2llLXNlY3JldC1zaG93bi1vbmNl' },
+  Statement: {
+    accountId: ids.moAccount,
+    from: null,
+    to: at(10),
+    openingBalanceMinutes: 0,
+    closingBalanceMinutes: -150,
+    items: [
+      { transferId: ids.transfer, sequence: 1, minutes: -60, balanceAfterMinutes: -60, postedAt: at(9, '16:20'), description: 'Help in the garden', counterpartyAccountId: ids.coraAccount },
+      { transferId: ids.pending, sequence: 2, minutes: -90, balanceAfterMinutes: -150, postedAt: at(9, '17:05'), description: 'Lift to the clinic', counterpartyAccountId: ids.coraAccount },
+    ],
+    nextCursor: null,
+  },
+  LedgerVerification: { ok: true, transferCount: 2, sumMinutes: 0, chainHead: { sequence: 2, hash: transferExample.hash }, unsealedCount: 0, oldestUnsealedSeconds: null, mismatches: [] },
+  Listing: listingExample,
+  Match: matchExample,
+  Cycle: moAndCora,
+  AuditEntry: { id: '019a1f2f-2000-7cd1-9a0b-1c2d3e4f5a6b', at: at(5), actor: { type: 'member', id: ids.cora }, action: 'member.updated', target: { type: 'member', id: ids.mo }, changes: { status: ['active', 'suspended'] }, requestId: 'req-7f3a' },
+  Exchange: { transferId: ids.transfer, giverMemberId: ids.cora, receiverMemberId: ids.mo, minutes: 60, postedAt: at(9, '16:20'), categoryId: null, brokered: false },
+  MemberReportRow: { memberId: ids.mo, displayName: 'Mo', givenMinutes: 0, receivedMinutes: 150, balanceMinutes: -150, balanceIndex: -1, peopleHelped: 0, helpers: 1, exchanges: 2, firstExchangeAt: at(9, '16:20'), lastExchangeAt: at(9, '17:05'), daysSinceLastExchange: 1 },
+  MutualityReport: {
+    window: { from: '2025-03-10T00:00:00.000Z', to: at(10, '00:00') },
+    population: 'active',
+    populationSize: 2,
+    activeMembers: 2,
+    registeredMembers: 2,
+    activationRate: ratio(2, 2),
+    twoWayShare: ratio(0, 2),
+    giverOnlyShare: ratio(1, 2),
+    receiverOnlyShare: ratio(1, 2),
+    balanceIndex: { bins: [{ from: -1, to: -0.5, members: 1 }, { from: -0.5, to: 0.5, members: 0 }, { from: 0.5, to: 1, members: 1 }], balancedShare: ratio(0, 2) },
+    minutesPerActiveMember: ratio(150, 2),
+    exchangesPerActiveMember: ratio(2, 2),
+    medianMinutesPerExchange: 75,
+    exchanges: 2,
+    minutes: 150,
+    giniTurnover: ratio(0, 1),
+    giniGiven: ratio(1, 2),
+    top20Share: ratio(150, 150),
+    density: ratio(1, 2),
+    edgeReciprocity: ratio(0, 1),
+    reciprocatedMinutesShare: ratio(0, 150),
+    edgesOnCycleShare: ratio(0, 1),
+    indirectReciprocityShare: ratio(0, 1),
+    cycles: { '2': 0, '3': 0, '4': 0 },
+    largestCirculationShare: ratio(0, 150),
+    dormancy: { never: 0, within30Days: 2, days31To90: 0, over90Days: 0 },
+    medianDaysToFirstExchange: 7,
+    joinedWithoutExchange: 0,
+    byCategory: [{ categoryId: null, name: 'Uncategorised', exchanges: 2, minutes: 150, openOffers: 0, openRequests: 1 }],
+    ledgerCheck: {
+      sumOfBalancesMinutes: 0,
+      totalDebitMinutes: 150,
+      totalCreditMinutes: 150,
+      balancesSumToZero: true,
+      debitsEqualCredits: true,
+      windowAddsUp: true,
+      window: { postedMinutes: 150, exchangeMinutes: 150, commonsMinutes: 0, reversalMinutes: 0, reversedMinutes: 0 },
+      chainHead: { sequence: 2, hash: transferExample.hash },
+    },
+  },
+};
+
+/** Examples of the request bodies, by component name. */
+export const bodyExamples: Record<string, unknown> = {
+  TransferInput: transferInputExample,
+  TransferBatchInput: { transfers: [transferInputExample, { payerAccountId: ids.commons, payeeAccountId: ids.coraAccount, minutes: 120, description: 'Cleaning the community garden (group session)' }] },
+  ReversalInput: { reason: 'Recorded twice by mistake' },
+  TimebankInput: { name: 'Riverside Time Bank', settings: { confirmation: 'counterparty', autoConfirmAfterHours: 72 } },
+  TimebankChangeInput: { settings: { maxOpenClaims: 3 } },
+  MemberInput: { displayName: 'Mo', email: 'mo@example.org', password: 'mo-password-12' },
+  MemberChangeInput: { status: 'suspended' },
+  ClientInput: { name: 'Volunteer platform', scopes: ['members:read', 'ledger:read', 'ledger:write'] },
+  ClientChangeInput: { scopes: ['ledger:read'] },
+  SecretRotationInput: { graceSeconds: 3600 },
+  CategoryInput: { name: 'Vegetable beds', parentId: ids.category },
+  CategoryRenameInput: { name: 'Vegetable gardens' },
+  ListingInput: { title: 'A lift to the clinic on Thursdays', description: 'Around 10:00, back by noon.', categoryId: ids.category, tags: ['transport'], location: { lat: 51.752, lon: -1.258 }, maxDistanceKm: 5, availability: [{ day: 'thu', from: '09:30', to: '12:30' }] },
+  ListingChangeInput: { status: 'closed' },
+  RevocationInput: { token: '019a1f2f-4c10-7a11-9b22-0c3d4e5f6a7b.1.Yk3vQ0e8pXc1mZr7TtJxN2aF5sLwG9hUoD4iB6cE8qA', token_type_hint: 'refresh_token' },
+};
+
+/** Examples of answers whose schema has no name, by operation. */
+export const answerExamples: Record<string, unknown> = {
+  listOffers: { items: [{ ...listingExample, id: ids.offer, kind: 'offer', memberId: ids.cora, title: 'Driving, weekday mornings', description: 'I have a car and free mornings.', tags: ['transport', 'driving'], maxDistanceKm: 10 }], nextCursor: null },
+  listRequests: { items: [listingExample], nextCursor: null },
+  getLiveness: { status: 'ok' },
+  getReadiness: { status: 'ok' },
+  getMetrics: '# HELP timebank_transfers_posted_total Transfers posted\n# TYPE timebank_transfers_posted_total counter\ntimebank_transfers_posted_total 2\n',
+  getLedgerJournal: '2026-03-09 Help in the garden\n    ; transfer: 019a1f2f-0a10-7f54-a708-91a2b3c4d5e6\n    accounts:019a1f2e-7c53-7c21-b4d5-6e7f8091a2b3    60 min\n    accounts:019a1f2e-7c65-7e43-96f7-8091a2b3c4d5   -60 min\n',
+  listCategories: { items: [categoryExample, { id: '019a1f2e-7c71-7287-9b3c-c4d5e6f7081a', name: 'Vegetable beds', parentId: ids.category }] },
+  listDirectory: { items: [componentExamples.DirectoryEntry], nextCursor: null },
+  createTransferBatch: { items: [transferExample] },
+  matchOffer: { items: [{ memberId: ids.mo, requestId: ids.request, score: matchExample.score, components: matchExample.components, distanceKm: matchExample.distanceKm }] },
+  matchRequest: { items: [matchExample] },
+  suggestCycles: { items: [moAndCora], truncated: false, cyclesFound: 1 },
+  getMembersReport: { items: [componentExamples.MemberReportRow], throughSequence: 2, nextCursor: null },
+  exportExchanges: { items: [componentExamples.Exchange], throughSequence: 2, nextCursor: null },
+  listAuditLog: { items: [componentExamples.AuditEntry], nextCursor: null },
+  getActivityReport: {
+    interval: 'month',
+    from: '2025-04-01T00:00:00.000Z',
+    to: '2026-04-01T00:00:00.000Z',
+    throughSequence: 2,
+    items: [{ periodStart: '2026-03-01T00:00:00.000Z', exchanges: 2, minutes: 150, activeMembers: 2, newMembers: 2, twoWayShare: ratio(0, 2) }],
+  },
+};

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { clientScopes } from '../domain/principal.js';
+import { problemExamples } from './examples.js';
+import { problemCatalogue, problemCodes } from './problem-codes.js';
+
+/* The problem+json body every error answer has, and the error responses a route declares. */
+
+const id = z.uuid();
+const scope = z.enum(clientScopes);
+
+const problemCode = z
+  .enum(problemCodes)
+  .describe('Stable machine-readable error code: its meaning never changes, and new codes are only added')
+  .meta({ 'x-enumDescriptions': Object.fromEntries(problemCodes.map((code) => [code, `${problemCatalogue[code].status}: ${problemCatalogue[code].meaning}`])) });
+
+// Extensions beside the RFC 9457 members: each code's own, named and typed for generated clients.
+export const problemSchema = z
+  .looseObject({
+    type: z.string().describe('A URI naming the problem type; ends with the code'),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string().describe('What went wrong and what to do, in words fit to show a person'),
+    code: problemCode,
+    errors: z
+      .array(z.object({ field: z.string(), location: z.enum(['body', 'query', 'path', 'header']), message: z.string() }))
+      .optional()
+      .describe('Per-field errors, for code validation_failed: at most 20'),
+    errorsTruncated: z.boolean().optional().describe('Present (true) when there were more than 20 field errors and only the first 20 are listed'),
+    field: z.string().optional().describe('The request field the problem is about, as a dotted path (transfers.3.minutes)'),
+    index: z.int().optional().describe('In a batch: the position of the transfer that was refused'),
+    accountId: id.optional().describe('insufficient_balance, limit_exceeded: the account that refused'),
+    availableMinutes: z.int().optional().describe('insufficient_balance: what the payer can still spend'),
+    requiredScope: scope.optional().describe('insufficient_scope: the scope the client lacks'),
+    transferStatus: z.enum(['pending', 'posted', 'rejected', 'expired']).optional().describe('transfer_not_pending: the transfer\'s status now'),
+    reversedByTransferId: id.optional().describe('already_reversed: the reversal'),
+    error: z.string().optional().describe('Token endpoint only: the RFC 6749 error code (the same as code)'),
+    error_description: z.string().optional().describe('Token endpoint only: the RFC 6749 description (the same as detail)'),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details', examples: problemExamples });
+
+const problemDescriptions: Record<number, string> = {
+  400: 'Invalid request (validation_failed, malformed_body, ...)',
+  401: 'Missing, invalid or expired access token',
+  403: 'Not allowed for this caller',
+  404: 'Not found, or not visible to this caller',
+  409: 'Conflicts with the current state',
+  413: 'Request body too large (1 MiB; 16 KiB at the token endpoint)',
+  415: 'Body is not JSON',
+  422: 'Refused by a business rule',
+  429: 'Too many requests',
+  503: 'Not ready',
+};
+
+/** The error responses a route can give, all RFC 9457 problem+json. */
+export function problems(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: problemDescriptions[status] ?? 'Error',
+        ...(status === 429 ? { headers: retryAfterHeader } : {}),
+        content: { 'application/problem+json': { schema: problemSchema } },
+      },
+    ]),
+  ) as Record<
+    number,
+    { description: string; content: { 'application/problem+json': { schema: typeof problemSchema } } }
+  >;
+}
+
+/** Every 429 says when to try again. */
+const retryAfterHeader = {
+  'Retry-After': { type: 'string' as const, description: 'Seconds until the limit that refused the request resets' },
+};
