@@ -18,6 +18,7 @@ import { rateLimitCounters } from './http/login-limits.js';
 import { metrics } from './http/metrics.js';
 import { responseSerializerCompiler } from './http/serializer.js';
 import { securityHeaders } from './http/security-headers.js';
+import { entityTags } from './http/etag.js';
 import { createdLocation } from './http/location.js';
 import { packageVersion, routeTransform, securitySchemes, withContractDetails } from './http/contract.js';
 import { withoutUnusedSchemas, type OpenApiDocument } from './http/openapi-schemas.js';
@@ -217,6 +218,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   };
   await app.register(optionalIdempotency, { database, clock: routeOptions.clock });
   await app.register(createdLocation);
+  await app.register(entityTags);
   const routeGroups = [
     healthRoutes,
     authRoutes,

@@ -2,8 +2,9 @@ import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AccountState, References } from '../domain/ledger.js';
 import type { PostedEntry, TransferRecord } from '../domain/transfer-decisions.js';
 import type { Db } from './client.js';
-import { categories, listings } from './schema.js';
+import { categories, listings, transfers as transfersTable } from './schema.js';
 import { column } from './arrays.js';
+import { isUniqueViolation } from './errors.js';
 import type { StoredOutcome } from './ledger-locks.js';
 import { preparedRows, rows } from './rows.js';
 
@@ -15,15 +16,18 @@ import { preparedRows, rows } from './rows.js';
 const num = (value: unknown) => Number(value);
 
 /**
- * The categories, requests and offers the transfers name that exist in this timebank: read in
- * at most two queries, before any account is locked, so that locks are not held across them.
+ * The categories, requests and offers the transfers name that exist in this timebank, and the
+ * externalIds they give that a transfer of the timebank has already: read in at most three
+ * queries (none for what no transfer gives), before any account is locked, so that locks are
+ * not held across them. An externalId taken after this read is caught by its unique index at
+ * the write (persist), which makes the write start again and read it here.
  */
 export async function existingReferences(
   db: Db,
   timebankId: string,
-  items: Array<{ categoryId?: string | undefined; requestId?: string | undefined; offerId?: string | undefined }>,
+  items: Array<{ categoryId?: string | undefined; requestId?: string | undefined; offerId?: string | undefined; externalId?: string | undefined }>,
 ): Promise<References> {
-  const found: References = { categories: new Set(), requests: new Set(), offers: new Set() };
+  const found: References = { categories: new Set(), requests: new Set(), offers: new Set(), externalIds: new Set() };
   const categoryIds = [...new Set(items.flatMap((item) => (item.categoryId ? [item.categoryId] : [])))];
   const listingIds = [...new Set(items.flatMap((item) => [item.requestId, item.offerId].filter((id): id is string => id !== undefined)))];
   if (categoryIds.length > 0) {
@@ -39,6 +43,14 @@ export async function existingReferences(
       .from(listings)
       .where(and(eq(listings.timebankId, timebankId), inArray(listings.id, listingIds)));
     for (const row of rows) (row.kind === 'request' ? found.requests : found.offers).add(row.id);
+  }
+  const externalIds = [...new Set(items.flatMap((item) => (item.externalId === undefined ? [] : [item.externalId])))];
+  if (externalIds.length > 0) {
+    const rows = await db
+      .select({ externalId: transfersTable.externalId })
+      .from(transfersTable)
+      .where(and(eq(transfersTable.timebankId, timebankId), inArray(transfersTable.externalId, externalIds)));
+    for (const row of rows) if (row.externalId !== null) found.externalIds.add(row.externalId);
   }
   return found;
 }
@@ -105,7 +117,7 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
     parts.push(sql`inserted_transfers AS (
       INSERT INTO transfers (timebank_id, id, payer_account_id, payee_account_id, minutes, status, description,
         category_id, request_id, offer_id, created_by_type, created_by_id, brokered, reverses_transfer_id, reason,
-        override_limits, created_at, auto_confirm_at, posted_at, resolved_at)
+        override_limits, external_id, metadata, created_at, auto_confirm_at, posted_at, resolved_at)
       SELECT ${tb}::uuid, t.* FROM unnest(
         ${column(transfers, 'uuid', (t) => t.id)}, ${column(transfers, 'uuid', (t) => t.payerAccountId)},
         ${column(transfers, 'uuid', (t) => t.payeeAccountId)}, ${column(transfers, 'int', (t) => t.minutes)},
@@ -114,7 +126,8 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
         ${column(transfers, 'uuid', (t) => t.offerId)}, ${column(transfers, 'text', (t) => t.createdByType)},
         ${column(transfers, 'uuid', (t) => t.createdById)}, ${column(transfers, 'boolean', (t) => t.brokered)},
         ${column(transfers, 'uuid', (t) => t.reversesTransferId)}, ${column(transfers, 'text', (t) => t.reason)},
-        ${column(transfers, 'boolean', (t) => t.overrideLimits)}, ${column(transfers, 'timestamptz', (t) => iso(t.createdAt))},
+        ${column(transfers, 'boolean', (t) => t.overrideLimits)}, ${column(transfers, 'text', (t) => t.externalId)},
+        ${column(transfers, 'jsonb', (t) => JSON.stringify(t.metadata))}, ${column(transfers, 'timestamptz', (t) => iso(t.createdAt))},
         ${column(transfers, 'timestamptz', (t) => iso(t.autoConfirmAt))}, ${column(transfers, 'timestamptz', (t) => iso(t.postedAt))},
         ${column(transfers, 'timestamptz', (t) => iso(t.resolvedAt))}) AS t
       RETURNING 1)`);
@@ -184,7 +197,15 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
       SELECT ${accounts.length > 0 ? sql`(SELECT count(*) FROM updated_accounts)` : sql`0`} AS accounts,
              ${resolved.length > 0 ? sql`(SELECT count(*) FROM resolved_transfers)` : sql`0`} AS resolved,
              ${keys.length > 0 ? sql`(SELECT count(*) FROM stored_outcomes)` : sql`0`} AS keys`,
-  );
+  ).catch((error: unknown) => {
+    // An externalId taken by a transaction that committed after this write read the taken ones
+    // (existingReferences): nothing of this write may commit. Its retry reads that transfer and
+    // refuses only the transfer that gave the same externalId (a group's others are written).
+    if (isUniqueViolation(error, 'transfers_timebank_external_id_key')) {
+      throw Object.assign(new Error('externalId taken meanwhile', { cause: error }), { code: '40001' });
+    }
+    throw error;
+  });
   if (num(result?.keys) !== keys.length) {
     // A key's row appeared although its lock was held: written by a process that claims keys
     // without the lock. Nothing of this write may commit; the retry replays that outcome.

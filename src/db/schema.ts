@@ -86,13 +86,22 @@ export const members = pgTable(
     status: text('status', { enum: ['active', 'suspended', 'left'] }).notNull(),
     /** Bumped to end every token issued before: access tokens carry the version they saw. */
     tokenVersion: integer('token_version').notNull().default(0),
+    /** A partner app's own id for the member: unique in the timebank when given. */
+    externalId: text('external_id'),
+    /** A partner app's own string fields (at most 20), replaced whole by a change. */
+    metadata: jsonb('metadata').$type<Record<string, string>>().notNull().default({}),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (table) => [
     primaryKey({ name: 'members_pkey', columns: [table.timebankId, table.id] }),
     unique('members_timebank_email_key').on(table.timebankId, table.email),
+    uniqueIndex('members_timebank_external_id_key')
+      .on(table.timebankId, table.externalId)
+      .where(sql`${table.externalId} IS NOT NULL`),
     index('members_email_idx').on(table.email),
+    check('members_external_id_check', sql`char_length(${table.externalId}) BETWEEN 1 AND 255`),
+    check('members_metadata_check', sql`jsonb_typeof(${table.metadata}) = 'object'`),
     check('members_kind_check', sql`${table.kind} IN ('person', 'organisation')`),
     check('members_role_check', sql`${table.role} IN ('member', 'coordinator')`),
     check('members_status_check', sql`${table.status} IN ('active', 'suspended', 'left')`),
@@ -321,6 +330,10 @@ export const transfers = pgTable(
     reversesTransferId: uuid('reverses_transfer_id'),
     reason: text('reason'),
     overrideLimits: boolean('override_limits').notNull().default(false),
+    /** The recording partner app's own id for it: unique in the timebank when given; never changes. */
+    externalId: text('external_id'),
+    /** A partner app's own string fields (at most 20), given at creation; never change. */
+    metadata: jsonb('metadata').$type<Record<string, string>>().notNull().default({}),
     createdAt: createdAt(),
     /** When a pending transfer stops waiting for confirmation and posts by itself. */
     autoConfirmAt: timestamp('auto_confirm_at', { withTimezone: true, mode: 'date' }),
@@ -332,6 +345,9 @@ export const transfers = pgTable(
     uniqueIndex('transfers_reversed_once')
       .on(table.timebankId, table.reversesTransferId)
       .where(sql`${table.reversesTransferId} IS NOT NULL`),
+    uniqueIndex('transfers_timebank_external_id_key')
+      .on(table.timebankId, table.externalId)
+      .where(sql`${table.externalId} IS NOT NULL`),
     index('transfers_payer_idx').on(table.timebankId, table.payerAccountId, table.id),
     index('transfers_payee_idx').on(table.timebankId, table.payeeAccountId, table.id),
     index('transfers_pending_idx')
@@ -364,6 +380,8 @@ export const transfers = pgTable(
     check('transfers_minutes_check', sql`${table.minutes} > 0 AND ${table.minutes} <= ${sql.raw(String(MAX_TRANSFER_MINUTES))}`),
     check('transfers_parties_check', sql`${table.payerAccountId} <> ${table.payeeAccountId}`),
     check('transfers_status_check', sql`${table.status} IN ('pending', 'posted', 'rejected', 'expired')`),
+    check('transfers_external_id_check', sql`char_length(${table.externalId}) BETWEEN 1 AND 255`),
+    check('transfers_metadata_check', sql`jsonb_typeof(${table.metadata}) = 'object'`),
     check(
       'transfers_posted_check',
       sql`(${table.status} = 'posted') = (${table.postedAt} IS NOT NULL)`,

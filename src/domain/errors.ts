@@ -8,6 +8,7 @@ export type RejectionCode =
   | 'forbidden'
   | 'insufficient_scope'
   | 'email_taken'
+  | 'external_id_taken'
   | 'slug_taken'
   | 'category_exists'
   | 'invalid_parent_category'
@@ -32,7 +33,8 @@ export type RejectionCode =
   | 'not_reversible'
   | 'idempotency_key_reused'
   | 'idempotency_key_in_use'
-  | 'unknown_category';
+  | 'unknown_category'
+  | 'precondition_failed';
 
 export class Rejection extends Error {
   override name = 'Rejection';

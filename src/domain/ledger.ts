@@ -274,8 +274,12 @@ export class AccountChanges {
   }
 }
 
-/** The categories, requests and offers of the timebank that a write's transfers name. */
-export type References = { categories: Set<string>; requests: Set<string>; offers: Set<string> };
+/**
+ * The categories, requests and offers of the timebank that a write's transfers name, and which
+ * of the externalIds they give are taken already (by a transfer of the timebank, or by one
+ * decided before in the same write).
+ */
+export type References = { categories: Set<string>; requests: Set<string>; offers: Set<string>; externalIds: Set<string> };
 
 /** A transfer may name a category, and the request and offer it settles: all this timebank's. */
 export function checkReferences(item: { categoryId?: string | undefined; requestId?: string | undefined; offerId?: string | undefined }, found: References): void {

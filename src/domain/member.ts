@@ -17,17 +17,21 @@ export type MemberChange = {
   kind?: MemberKind | undefined;
   role?: MemberRole | undefined;
   status?: MemberStatus | undefined;
+  /** A partner app's own id for the member; null removes it. */
+  externalId?: string | null | undefined;
+  /** A partner app's own fields, replaced whole ({} removes them all). */
+  metadata?: Record<string, string> | undefined;
 };
 
 /*
  * Who may change what on a member record, once access to the record itself is granted:
- * coordinators anything; a member its own name, email, password and kind; a partner client
- * with members:write anything but role and password, so that a client can never turn itself
- * into a coordinator's login.
+ * coordinators anything; a member its own name, email, password and kind (not the externalId
+ * and metadata partner apps keep on it); a partner client with members:write anything but role
+ * and password, so that a client can never turn itself into a coordinator's login.
  */
 const fieldsAllowed: Record<'self' | 'client', ReadonlyArray<keyof MemberChange>> = {
   self: ['displayName', 'email', 'password', 'kind'],
-  client: ['displayName', 'email', 'kind', 'status'],
+  client: ['displayName', 'email', 'kind', 'status', 'externalId', 'metadata'],
 };
 
 export function checkMemberChange(

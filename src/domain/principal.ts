@@ -12,6 +12,12 @@ export type ClientScope = (typeof clientScopes)[number];
 
 export type MemberRole = 'member' | 'coordinator';
 
+/**
+ * The id under which the service acts on its own (maintenance resolving pending transfers at
+ * their deadline), as an admin id that no platform admin has.
+ */
+export const SYSTEM_PRINCIPAL_ID = '00000000-0000-0000-0000-000000000000';
+
 /** Who a verified access token speaks for. */
 export type Principal =
   | { type: 'admin'; id: string; sessionId?: string | undefined }

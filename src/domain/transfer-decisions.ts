@@ -39,6 +39,10 @@ export type TransferInput = {
   offerId?: string | undefined;
   /** Brokers (coordinators, partners) may ask for the counterparty's confirmation. */
   pending?: boolean | undefined;
+  /** The recorder's own id for the transfer: at most one transfer of the timebank has it. */
+  externalId?: string | undefined;
+  /** The recorder's own string fields, kept as given. */
+  metadata?: Record<string, string> | undefined;
 };
 
 export type TransferRecord = {
@@ -58,6 +62,8 @@ export type TransferRecord = {
   reversesTransferId: string | null;
   reason: string | null;
   overrideLimits: boolean;
+  externalId: string | null;
+  metadata: Record<string, string>;
   createdAt: Date;
   autoConfirmAt: Date | null;
   postedAt: Date | null;
@@ -144,6 +150,10 @@ function decideOne(state: LedgerState, request: TransferRequest, now: Date): { t
   if (party !== 'broker' && input.pending !== undefined) {
     throw new Rejection('forbidden', 'Only coordinators and partner apps choose whether a transfer waits.', { field: 'pending' });
   }
+  // Recorded already (a retry under a new Idempotency-Key, say): a second guard against double entry.
+  if (input.externalId !== undefined && state.references.externalIds.has(input.externalId)) {
+    throw new Rejection('external_id_taken', 'A transfer of this timebank already has this externalId: nothing was recorded. GET the transfers with ?externalId= to find it.', { field: 'externalId' });
+  }
   const confirmation = party === 'payee' ? state.settings.confirmation : 'none';
   const pending = waitsForConfirmation(party, payer, { pendingAsked: input.pending === true, confirmation });
   const claim = pending && party !== 'broker';
@@ -166,6 +176,8 @@ function decideOne(state: LedgerState, request: TransferRequest, now: Date): { t
     reversesTransferId: null,
     reason: null,
     overrideLimits: false,
+    externalId: input.externalId ?? null,
+    metadata: input.metadata ?? {},
     createdAt: now,
     autoConfirmAt: null,
     postedAt: null,
@@ -191,6 +203,7 @@ export function decideTransfers(state: LedgerState, requests: TransferRequest[],
     try {
       const decided = decideOne(state, request, now);
       state.accounts.set(...decided.accounts);
+      if (decided.transfer.externalId !== null) state.references.externalIds.add(decided.transfer.externalId);
       return { ok: true, transfer: decided.transfer, entries: decided.entries };
     } catch (error) {
       if (error instanceof Rejection) return { ok: false, rejection: error };
@@ -284,6 +297,9 @@ function reverseOne(
     reversesTransferId: original.id,
     reason: input.reason,
     overrideLimits,
+    // The reversal is the coordinator's own record, not the partner's: it takes neither.
+    externalId: null,
+    metadata: {},
     createdAt: now,
     autoConfirmAt: null,
     postedAt: posting.postedAt,

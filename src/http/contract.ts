@@ -59,6 +59,7 @@ const header = (description: string): Header => ({ description, schema: { type: 
 const requestIdHeader = header('The request\'s id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores).');
 const replayedHeader = header('"true" when this answer is the stored answer of an earlier request with the same Idempotency-Key');
 const retryAfterHeader = header('Seconds to wait before trying again');
+const etagHeader = header('The representation\'s entity tag: send it in If-Match to change the resource only if nobody changed it since');
 
 const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
 const commonProblems: Record<string, (operation: Operation) => boolean> = {
@@ -88,12 +89,14 @@ function completeOperation(operation: Operation): void {
     const headers: Record<string, Header> = { ...response.headers, 'X-Request-Id': requestIdHeader };
     if (keyed && status !== '503' && status !== '429') headers['Idempotency-Replayed'] = replayedHeader;
     if (status === '503' || status === '429') headers['Retry-After'] = retryAfterHeader;
+    if (status.startsWith('2') && operation['x-etag']) headers.ETag = etagHeader;
     if (status === '201' && operation['x-location']) headers.Location = header(`Where the new resource lives: ${String(operation['x-location']).replace(':timebankId', '{timebankId}').replace(':id', '{id}')}`);
     response.headers = headers;
   }
   if (operation['x-optional-body'] && operation.requestBody) operation.requestBody.required = false;
   delete operation['x-optional-body'];
   delete operation['x-location'];
+  delete operation['x-etag'];
 }
 
 /** The token endpoint's body: one variant per grant, as JSON or as a form (RFC 6749). */
@@ -163,5 +166,6 @@ export function routeTransform(data: Parameters<typeof jsonSchemaTransform>[0]):
     (transformed.schema as Record<string, unknown>)['x-optional-body'] = true;
   }
   if (data.route.config?.location) (transformed.schema as Record<string, unknown>)['x-location'] = data.route.config.location;
+  if (data.route.config?.etag) (transformed.schema as Record<string, unknown>)['x-etag'] = true;
   return transformed;
 }

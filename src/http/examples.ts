@@ -38,6 +38,7 @@ export const problemExamples = [
   problem(403, 'insufficient_scope', 'Insufficient scope', 'This client lacks the scope ledger:write.', { requiredScope: 'ledger:write' }),
   problem(404, 'not_found', 'Not found', 'Account not found.'),
   problem(409, 'idempotency_key_reused', 'Idempotency key reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.'),
+  problem(409, 'external_id_taken', 'External id already used', 'A transfer of this timebank already has this externalId: nothing was recorded. GET the transfers with ?externalId= to find it.', { field: 'externalId' }),
   problem(409, 'transfer_not_pending', 'Transfer not pending', 'The transfer is posted, not pending.', { transferStatus: 'posted' }),
   problem(422, 'insufficient_balance', 'Insufficient balance', 'Transfer 3: The payer can spend 30 more minutes; this transfer needs 60.', {
     accountId: ids.moAccount,
@@ -77,6 +78,8 @@ export const memberExample = {
   kind: 'person',
   role: 'member',
   status: 'active',
+  externalId: 'vp-volunteer-4821',
+  metadata: { volunteerPlatformProfile: 'https://volunteers.example/p/4821' },
   createdAt: '2026-03-02T09:05:00.000Z',
 };
 
@@ -125,6 +128,9 @@ export const transferExample = {
   reversedByTransferId: null,
   reason: null,
   overrideLimits: false,
+  externalId: null,
+  metadata: {},
+  recordedBy: { type: 'member', id: ids.mo },
 };
 
 export const categoryExample = { id: ids.category, name: 'Gardening', parentId: null };
@@ -246,11 +252,11 @@ export const componentExamples: Record<string, unknown> = {
 /** Examples of the request bodies, by component name. */
 export const bodyExamples: Record<string, unknown> = {
   TransferInput: transferInputExample,
-  TransferBatchInput: { transfers: [transferInputExample, { payerAccountId: ids.commons, payeeAccountId: ids.coraAccount, minutes: 120, description: 'Cleaning the community garden (group session)' }] },
+  TransferBatchInput: { transfers: [transferInputExample, { payerAccountId: ids.commons, payeeAccountId: ids.coraAccount, minutes: 120, description: 'Cleaning the community garden (group session)', externalId: 'vp-shift-2026-03-14-cora', metadata: { shiftId: '2026-03-14-garden' } }] },
   ReversalInput: { reason: 'Recorded twice by mistake' },
   TimebankInput: { name: 'Riverside Time Bank', settings: { confirmation: 'counterparty', autoConfirmAfterHours: 72 } },
   TimebankChangeInput: { settings: { maxOpenClaims: 3 } },
-  MemberInput: { displayName: 'Mo', email: 'mo@example.org', password: 'mo-password-12' },
+  MemberInput: { displayName: 'Mo', email: 'mo@example.org', password: 'mo-password-12', externalId: 'vp-volunteer-4821', metadata: { volunteerPlatformProfile: 'https://volunteers.example/p/4821' } },
   MemberChangeInput: { status: 'suspended' },
   ClientInput: { name: 'Volunteer platform', scopes: ['members:read', 'ledger:read', 'ledger:write'] },
   ClientChangeInput: { scopes: ['ledger:read'] },

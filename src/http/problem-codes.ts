@@ -15,6 +15,7 @@ export const rejectionCodes: Record<RejectionCode, Entry> = {
   forbidden: { status: 403, title: 'Forbidden', meaning: 'The caller\'s role does not allow this' },
   insufficient_scope: { status: 403, title: 'Insufficient scope', meaning: 'The partner client lacks `requiredScope`' },
   email_taken: { status: 409, title: 'Email already registered', meaning: 'A member of this timebank already has that email' },
+  external_id_taken: { status: 409, title: 'External id already used', meaning: 'Another transfer (or member) of this timebank, or of this batch, already has that externalId; `field` names it, and nothing was written' },
   slug_taken: { status: 409, title: 'Slug already taken', meaning: 'Another timebank has that slug' },
   category_exists: { status: 409, title: 'Category already exists', meaning: 'A category with that name already exists there' },
   invalid_parent_category: { status: 422, title: 'Invalid parent category', meaning: 'The parent category does not exist, or is not top-level (two levels only)' },
@@ -40,6 +41,7 @@ export const rejectionCodes: Record<RejectionCode, Entry> = {
   idempotency_key_reused: { status: 409, title: 'Idempotency key reused', meaning: 'This Idempotency-Key was used with a different request' },
   idempotency_key_in_use: { status: 409, title: 'Idempotency key in use', meaning: 'A request with this Idempotency-Key is still running: retry shortly' },
   unknown_category: { status: 422, title: 'Unknown category', meaning: 'The category does not exist in this timebank' },
+  precondition_failed: { status: 412, title: 'Precondition failed', meaning: 'If-Match names none of the resource\'s current ETags: someone changed it since it was read; read it again' },
 };
 
 /** Codes the HTTP layer answers with for what happens before or around a use case. */

@@ -44,6 +44,7 @@ const problemDescriptions: Record<number, string> = {
   403: 'Not allowed for this caller',
   404: 'Not found, or not visible to this caller',
   409: 'Conflicts with the current state',
+  412: 'If-Match names none of the resource\'s current ETags (precondition_failed)',
   413: 'Request body too large (1 MiB; 16 KiB at the token endpoint)',
   415: 'Body is not JSON',
   422: 'Refused by a business rule',

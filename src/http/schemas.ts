@@ -38,6 +38,37 @@ export const singleLine = (maxLength = 200) =>
     })
     .refine((value) => value.isWellFormed(), { message: 'must be well-formed Unicode' });
 
+/**
+ * A partner app's own id for a transfer or a member: 1 to 255 characters, none of them a control
+ * character, compared exactly. Unique in the timebank among transfers (and among members).
+ */
+export const externalId = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((value) => !ANY_CONTROL.test(value), { message: 'must not contain control characters' })
+  .refine((value) => value.isWellFormed(), { message: 'must be well-formed Unicode' });
+
+export const MAX_METADATA_KEYS = 20;
+
+/** A partner app's own fields: at most 20 string keys of 1 to 40 characters, string values of at most 500. */
+export const metadata = z
+  .record(
+    z
+      .string()
+      .min(1)
+      .max(40)
+      .refine((key) => !ANY_CONTROL.test(key), { message: 'must not contain control characters' })
+      .refine((key) => key.isWellFormed(), { message: 'must be well-formed Unicode' }),
+    freeText(500),
+    { error: (issue) => (issue.code === 'invalid_key' ? 'keys must be 1 to 40 characters, without control characters' : undefined) },
+  )
+  .refine((value) => Object.keys(value).length <= MAX_METADATA_KEYS, { message: `must have at most ${MAX_METADATA_KEYS} keys` })
+  .meta({ maxProperties: MAX_METADATA_KEYS })
+  .describe('Your own string fields: at most 20 keys of 1 to 40 characters, values of at most 500 characters');
+
+const storedMetadata = z.record(z.string(), z.string()).describe('The metadata given by whoever recorded it ({} when none)');
+
 export const email = z.email().max(254);
 export const password = z.string().min(10).max(200);
 // Ids are lower-case, as the API writes them: one spelling per id, in storage and in hashes.
@@ -155,6 +186,8 @@ export const memberSchema = z
     kind: z.enum(['person', 'organisation']),
     role: z.enum(['member', 'coordinator']),
     status: z.enum(['active', 'suspended', 'left']),
+    externalId: z.string().nullable().describe('The partner app\'s own id for the member (null when none): unique in the timebank'),
+    metadata: storedMetadata,
     createdAt: timestamp,
   })
   .meta({ id: 'Member', examples: [memberExample] });
@@ -247,6 +280,14 @@ export const transferSchema = z
     reversedByTransferId: id.nullable(),
     reason: z.string().nullable(),
     overrideLimits: z.boolean(),
+    externalId: z.string().nullable().describe('The recorder\'s own id for the transfer (null when none): unique in the timebank, never changes'),
+    metadata: storedMetadata,
+    recordedBy: z
+      .object({
+        type: z.enum(['member', 'client', 'admin', 'system']),
+        id: id.nullable().describe('The member (coordinators included), partner client or admin; null for system'),
+      })
+      .describe('Who recorded it: a member, a partner client, a platform admin, or the service itself (system). Confirming, rejecting or expiring it does not change this; a reversal is recorded by the coordinator who reversed.'),
   })
   .meta({ id: 'Transfer', examples: [transferExample] });
 

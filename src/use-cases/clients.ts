@@ -101,16 +101,21 @@ export async function updateClient(
   input: { name?: string | undefined; scopes?: ClientScope[] | undefined },
   acting: Acting,
   now: Date,
+  /** A check of the client as it is, under its row lock (If-Match). */
+  precondition?: (current: Client) => void,
 ): Promise<Client> {
   const row = await changeClient(
     db,
     timebankId,
     clientId,
     'client.updated',
-    () => ({
-      ...(input.name === undefined ? {} : { name: input.name.trim() }),
-      ...(input.scopes === undefined ? {} : { scopes: normaliseScopes(input.scopes) }),
-    }),
+    (current) => {
+      precondition?.(presentClient(current));
+      return {
+        ...(input.name === undefined ? {} : { name: input.name.trim() }),
+        ...(input.scopes === undefined ? {} : { scopes: normaliseScopes(input.scopes) }),
+      };
+    },
     acting,
     now,
   );

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { contentHash } from '../domain/canonical.js';
 import type { AuditChanges } from '../domain/audit.js';
 import { keyReused, notFound, Rejection } from '../domain/errors.js';
 import { replayOf } from '../domain/idempotency.js';
@@ -63,20 +63,7 @@ export function callerOf(principal: Principal): string {
 }
 
 /** Same JSON whatever the key order: a retried body must hash the same. */
-export function requestHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) {
-    return `[${value.map(canonicalJson).join(',')}]`;
-  }
-  if (value && typeof value === 'object') {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
+export const requestHash = contentHash;
 
 /** What a write that creates transfers loads before it decides: read first, then locked with its keys. */
 type Loaded = { locked: LockedAccounts; references: References };
@@ -158,7 +145,7 @@ async function loadState(tx: Db, timebankId: string, accountIds: string[], refer
   return stateOf(tx, timebankId, await lockAccounts(tx, timebankId, accountIds), references);
 }
 
-const NO_REFERENCES: LedgerState['references'] = { categories: new Set(), requests: new Set(), offers: new Set() };
+const NO_REFERENCES: LedgerState['references'] = { categories: new Set(), requests: new Set(), offers: new Set(), externalIds: new Set() };
 
 function changesOf(state: LedgerState, decided: Decided[], resolved: boolean): Changes {
   const transfers = decided.flatMap((item) => (item.ok ? [item.transfer] : []));

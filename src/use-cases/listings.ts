@@ -98,14 +98,18 @@ export async function updateListing(
   listingId: string,
   change: ListingChange,
   now: Date,
+  /** A check of the listing as it is, under its row lock (If-Match). */
+  precondition?: (current: Listing) => void,
 ): Promise<Listing> {
   checkAvailability(change.availability);
   await checkCategory(db, timebankId, change.categoryId);
   return db.transaction(async (tx) => {
-    const current = await findListing(tx, timebankId, kind, listingId);
+    // Locked: what is kept of it (title, tags) is read from the row the update replaces.
+    const current = await findListing(tx, timebankId, kind, listingId, { forUpdate: true });
     if (!current) {
       throw notFound(kind === 'offer' ? 'Offer' : 'Request');
     }
+    precondition?.(presentListing(current));
     const title = change.title?.trim() ?? current.title;
     const tags = change.tags ? [...new Set(change.tags.map((tag) => tag.trim().toLowerCase()))] : current.tags;
     const description = change.description ?? current.description;

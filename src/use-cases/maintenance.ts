@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js';
 import { checkpointsDue, writeCheckpoint } from '../db/queries/reports.js';
 import { idempotencyKeys, sessions } from '../db/schema.js';
 import { Rejection } from '../domain/errors.js';
+import { SYSTEM_PRINCIPAL_ID } from '../domain/principal.js';
 import { findDuePendingTransfers } from '../db/queries/transfers.js';
 import { resolveTransfer, type WriteRequest } from './ledger-write.js';
 
@@ -63,7 +64,7 @@ export async function resolveDue(db: Db, now: Date, limit = 200): Promise<{ post
   const due = await findDuePendingTransfers(db, now, limit);
   const counts = { posted: 0, expired: 0 };
   for (const { timebankId, id } of due) {
-    const request: WriteRequest = { db, timebankId, principal: { type: 'admin', id: '00000000-0000-0000-0000-000000000000' }, idempotency: undefined, now };
+    const request: WriteRequest = { db, timebankId, principal: { type: 'admin', id: SYSTEM_PRINCIPAL_ID }, idempotency: undefined, now };
     try {
       const result = await resolveTransfer(request, id, 'deadline');
       counts[(result.body as { status: string }).status === 'posted' ? 'posted' : 'expired'] += 1;

@@ -21,6 +21,9 @@ export type CreateMemberInput = {
   password?: string | undefined;
   kind?: MemberKind | undefined;
   role?: MemberRole | undefined;
+  /** A partner app's own id for the member: unique in the timebank (409 external_id_taken). */
+  externalId?: string | undefined;
+  metadata?: Record<string, string> | undefined;
 };
 
 /**
@@ -55,6 +58,8 @@ export async function createMember(
           kind: input.kind ?? 'person',
           role: input.role ?? 'member',
           status: 'active',
+          externalId: input.externalId ?? null,
+          metadata: input.metadata ?? {},
           createdAt: now,
           updatedAt: now,
         })
@@ -69,7 +74,7 @@ export async function createMember(
         createdAt: now,
       });
       if (acting) {
-        const added = { displayName: member!.displayName, email: member!.email, role: member!.role, status: member!.status };
+        const added = { displayName: member!.displayName, email: member!.email, role: member!.role, status: member!.status, ...(member!.externalId === null ? {} : { externalId: member!.externalId }) };
         await appendAudit(tx, acting, { timebankId, action: 'member.created', target: { type: 'member', id: memberId }, changes: changedFields({}, added) }, now);
       }
       return presentMember({ ...member!, accountId });
@@ -92,6 +97,8 @@ export async function updateMember(
   change: MemberChange & { currentPassword?: string | undefined },
   acting: Acting,
   now: Date,
+  /** A check of the member as it is, under its row lock (If-Match). */
+  precondition?: (current: Member) => void,
 ): Promise<Member> {
   const { currentPassword, password, ...fields } = change;
   const before = await findMemberRow(db, timebankId, memberId);
@@ -107,6 +114,13 @@ export async function updateMember(
   });
   try {
     await db.transaction(async (tx) => {
+      if (precondition) {
+        // The member's row alone is locked (not its account, which transfers lock).
+        await tx.execute(sql`SELECT 1 FROM members WHERE timebank_id = ${timebankId} AND id = ${memberId} FOR UPDATE`);
+        const current = await findMember(tx, timebankId, memberId);
+        if (!current) throw notFound('Member');
+        precondition(current);
+      }
       const [updated] = await tx
         .update(members)
         .set({
@@ -171,7 +185,11 @@ async function requireCurrentPassword(db: Db, acting: Acting, passwordHash: stri
   }
 }
 
+/** A unique key of the members refused the write (nothing of it was written): which field, and why. */
 function emailTakenOr(error: unknown): unknown {
+  if (isUniqueViolation(error, 'members_timebank_external_id_key')) {
+    return new Rejection('external_id_taken', 'A member of this timebank already has this externalId: nothing was written. GET the members with ?externalId= to find it.', { field: 'externalId' });
+  }
   return isUniqueViolation(error, 'members_timebank_email_key')
     ? new Rejection('email_taken', 'A member of this timebank already has that email.', {
         field: 'email',

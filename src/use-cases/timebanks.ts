@@ -88,6 +88,8 @@ export async function updateTimebank(
   change: UpdateTimebankInput,
   acting: Acting,
   now: Date,
+  /** A check of the timebank as it is, under its row lock (If-Match). */
+  precondition?: (current: Timebank) => void,
 ): Promise<Timebank> {
   return db.transaction(async (tx) => {
     const current = await findTimebank(tx, timebankId, { forUpdate: true });
@@ -95,6 +97,7 @@ export async function updateTimebank(
       throw notFound('Timebank');
     }
     const before = presentTimebank(current);
+    precondition?.(before);
     const settings = mergeSettings(before.settings, change.settings);
     const [updated] = await tx
       .update(timebanks)

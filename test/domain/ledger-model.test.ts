@@ -29,7 +29,7 @@ function coreSubject(): LedgerSubject {
   /** Decides on a copy of the accounts and keeps it only if every decision was accepted (a write is all or nothing). */
   function write(decide: (state: LedgerState) => Decided[]): Answer {
     now = new Date(now.getTime() + 1000);
-    const state: LedgerState = { timebankId: TIMEBANK, accounts: new AccountChanges(new Map(accounts)), references: { categories: new Set(), requests: new Set(), offers: new Set() }, settings };
+    const state: LedgerState = { timebankId: TIMEBANK, accounts: new AccountChanges(new Map(accounts)), references: { categories: new Set(), requests: new Set(), offers: new Set(), externalIds: new Set() }, settings };
     const decided = decide(state);
     const refused = decided.find((item) => !item.ok);
     if (refused && !refused.ok) return { ok: false, code: refused.rejection.code };
@@ -98,7 +98,7 @@ describe('the decision core agrees with a model of the ledger rules', () => {
   });
 
   it('refuses with a value, never by throwing', () => {
-    const state: LedgerState = { timebankId: TIMEBANK, accounts: new AccountChanges(new Map()), references: { categories: new Set(), requests: new Set(), offers: new Set() }, settings: { confirmation: 'none', autoConfirmAfterHours: 0, autoConfirmMemberClaims: false, maxOpenClaims: 1 } };
+    const state: LedgerState = { timebankId: TIMEBANK, accounts: new AccountChanges(new Map()), references: { categories: new Set(), requests: new Set(), offers: new Set(), externalIds: new Set() }, settings: { confirmation: 'none', autoConfirmAfterHours: 0, autoConfirmMemberClaims: false, maxOpenClaims: 1 } };
     const missing = decideResolution({ ...state, principal: admin, transfer: undefined }, 'confirm', new Date());
     expect(missing).toEqual({ ok: false, rejection: expect.any(Rejection) });
     expect(!missing.ok && missing.rejection.code).toBe('not_found');

@@ -44,6 +44,8 @@ describe('POST /v1/timebanks/{id}/members', () => {
       kind: 'person',
       role: 'member',
       status: 'active',
+      externalId: null,
+      metadata: {},
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     expect(created.accountId).not.toBe(created.id);

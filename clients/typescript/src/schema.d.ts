@@ -167,7 +167,7 @@ export interface paths {
         head?: never;
         /**
          * Rename a timebank or change its settings (coordinator)
-         * @description New default limits apply to accounts opened afterwards.
+         * @description Coordinators only. New default limits apply to accounts opened afterwards. With If-Match, applies only while the timebank still has that ETag (412 otherwise).
          */
         patch: operations["updateTimebank"];
         trace?: never;
@@ -181,7 +181,7 @@ export interface paths {
         };
         /**
          * List members (coordinator, or client with members:read)
-         * @description Coordinators, and partner clients with members:read. Ordered by creation; paginated with limit and cursor.
+         * @description Coordinators, and partner clients with members:read. Ordered by creation; paginated with limit and cursor. externalId finds the member a partner app gave that id, and email the member with that email (compared as stored: trimmed, NFKC, lower case); each gives 0 or 1 item, and only this timebank's.
          */
         get: operations["listMembers"];
         put?: never;
@@ -235,7 +235,7 @@ export interface paths {
         head?: never;
         /**
          * Change a member (the member itself, coordinator, or client with members:write)
-         * @description A member may change its own displayName, email, password and kind; changing one's own email or password needs currentPassword, and a new password ends the member's other sessions. A client with members:write may change anything but role and password, and never a coordinator's record; a coordinator anything (a password set by a coordinator is a reset). A change of role or status, or a reset, ends every session of the member. Members are never deleted: set status to left.
+         * @description A member may change its own displayName, email, password and kind; changing one's own email or password needs currentPassword, and a new password ends the member's other sessions. A client with members:write may change anything but role and password, and never a coordinator's record; a coordinator anything (a password set by a coordinator is a reset). A change of role or status, or a reset, ends every session of the member. Members are never deleted: set status to left. With If-Match, applies only while the member still has that ETag (412 otherwise).
          */
         patch: operations["updateMember"];
         trace?: never;
@@ -307,7 +307,7 @@ export interface paths {
         head?: never;
         /**
          * Rename a partner app or change its scopes (coordinator)
-         * @description Narrower scopes apply to the tokens it already holds from their next request.
+         * @description Coordinators only. Narrower scopes apply to the tokens it already holds from their next request. With If-Match, applies only while the client still has that ETag (412 otherwise).
          */
         patch: operations["updateClient"];
         trace?: never;
@@ -425,13 +425,13 @@ export interface paths {
         };
         /**
          * List transfers
-         * @description Coordinators and partners with ledger:read see the timebank's; a member sees those of its own account. from/to bound the creation time, [from, to).
+         * @description Coordinators and partners with ledger:read see the timebank's; a member sees those of its own account. from/to bound the creation time, [from, to). externalId finds the one transfer recorded with it (0 or 1 item).
          */
         get: operations["listTransfers"];
         put?: never;
         /**
          * Record a transfer of time credits
-         * @description The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank's confirmation is counterparty (and always when the payer is the commons). Such a claim holds none of the payer's room (only the claimant's headroom under its cap); the payer's limits are checked when it is confirmed, and unconfirmed at its deadline it expires unless the timebank's autoConfirmMemberClaims is true. At most maxOpenClaims claims wait on one payer (422 too_many_open_claims). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true; a pending one holds the payer's room). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded; a member is told figures and holder status of its own account only, and gets 422 transfer_refused when the other account refuses. Idempotency-Key is required.
+         * @description The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank's confirmation is counterparty (and always when the payer is the commons). Such a claim holds none of the payer's room (only the claimant's headroom under its cap); the payer's limits are checked when it is confirmed, and unconfirmed at its deadline it expires unless the timebank's autoConfirmMemberClaims is true. At most maxOpenClaims claims wait on one payer (422 too_many_open_claims). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true; a pending one holds the payer's room). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded; a member is told figures and holder status of its own account only, and gets 422 transfer_refused when the other account refuses. Idempotency-Key is required. An externalId already taken by a transfer of the timebank is 409 external_id_taken, and nothing is recorded; externalId and metadata are kept as given and never change.
          */
         post: operations["createTransfer"];
         delete?: never;
@@ -451,7 +451,7 @@ export interface paths {
         put?: never;
         /**
          * Record up to 1000 transfers at once, all or none (coordinator, or partner with ledger:write)
-         * @description For group sessions. The transfers apply in order in one transaction; if one is refused, none is recorded and the problem names its index.
+         * @description For group sessions. The transfers apply in order in one transaction; if one is refused, none is recorded and the problem names its index. Each transfer may carry its own externalId: one already taken in the timebank, or given twice in the batch (the second time), is 409 external_id_taken naming that index.
          */
         post: operations["createTransferBatch"];
         delete?: never;
@@ -623,7 +623,7 @@ export interface paths {
         head?: never;
         /**
          * Change or close an offer (its member, a coordinator, or a partner with listings:write)
-         * @description Its owner, coordinators, and partner clients with listings:write. Only the fields sent change; status closed takes it out of matching.
+         * @description Its owner, coordinators, and partner clients with listings:write. Only the fields sent change; status closed takes it out of matching. With If-Match, applies only while the listing still has that ETag (412 otherwise).
          */
         patch: operations["updateOffer"];
         trace?: never;
@@ -691,7 +691,7 @@ export interface paths {
         head?: never;
         /**
          * Change or close a request (its member, a coordinator, or a partner with listings:write)
-         * @description Its owner, coordinators, and partner clients with listings:write. Only the fields sent change; status closed takes it out of matching.
+         * @description Its owner, coordinators, and partner clients with listings:write. Only the fields sent change; status closed takes it out of matching. With If-Match, applies only while the listing still has that ETag (412 otherwise).
          */
         patch: operations["updateRequest"];
         trace?: never;
@@ -948,6 +948,12 @@ export interface components {
             offerId?: string & (unknown & unknown);
             /** @description Coordinators and partners only: wait for the payer to confirm (default false) */
             pending?: boolean;
+            /** @description Your own id for the transfer, 1 to 255 characters: a second transfer of the timebank with it is 409 external_id_taken (a durable guard against double entry beside Idempotency-Key). Never changes. */
+            externalId?: string;
+            /** @description Your own string fields: at most 20 keys of 1 to 40 characters, values of at most 500 characters */
+            metadata?: {
+                [key: string]: string;
+            };
         };
         /**
          * @example {
@@ -995,7 +1001,11 @@ export interface components {
          * @example {
          *       "displayName": "Mo",
          *       "email": "mo@example.org",
-         *       "password": "mo-password-12"
+         *       "password": "mo-password-12",
+         *       "externalId": "vp-volunteer-4821",
+         *       "metadata": {
+         *         "volunteerPlatformProfile": "https://volunteers.example/p/4821"
+         *       }
          *     }
          */
         MemberInput: {
@@ -1013,6 +1023,12 @@ export interface components {
              * @enum {string}
              */
             role?: "member" | "coordinator";
+            /** @description A partner app's own id for the member, 1 to 255 characters: unique in the timebank (409 external_id_taken) */
+            externalId?: string;
+            /** @description Your own string fields: at most 20 keys of 1 to 40 characters, values of at most 500 characters */
+            metadata?: {
+                [key: string]: string;
+            };
         };
         /**
          * @example {
@@ -1032,6 +1048,12 @@ export interface components {
             role?: "member" | "coordinator";
             /** @enum {string} */
             status?: "active" | "suspended" | "left";
+            /** @description Coordinators and clients with members:write only: a partner app's own id for the member, 1 to 255 characters, unique in the timebank (409 external_id_taken); null removes it */
+            externalId?: string | null;
+            /** @description Coordinators and clients with members:write only: replaces the metadata whole ({} removes it); at most 20 keys of 1 to 40 characters, values of at most 500 characters */
+            metadata?: {
+                [key: string]: string;
+            };
         };
         /**
          * @example {
@@ -1098,7 +1120,11 @@ export interface components {
          *           "payerAccountId": "019a1f2e-7c41-7a55-8c2d-1e2f3a4b5c60",
          *           "payeeAccountId": "019a1f2e-7c53-7c21-b4d5-6e7f8091a2b3",
          *           "minutes": 120,
-         *           "description": "Cleaning the community garden (group session)"
+         *           "description": "Cleaning the community garden (group session)",
+         *           "externalId": "vp-shift-2026-03-14-cora",
+         *           "metadata": {
+         *             "shiftId": "2026-03-14-garden"
+         *           }
          *         }
          *       ]
          *     }
@@ -1161,6 +1187,14 @@ export interface components {
          *       "code": "idempotency_key_reused"
          *     }
          * @example {
+         *       "type": "https://timebank.example/problems/external_id_taken",
+         *       "title": "External id already used",
+         *       "status": 409,
+         *       "detail": "A transfer of this timebank already has this externalId: nothing was recorded. GET the transfers with ?externalId= to find it.",
+         *       "code": "external_id_taken",
+         *       "field": "externalId"
+         *     }
+         * @example {
          *       "type": "https://timebank.example/problems/transfer_not_pending",
          *       "title": "Transfer not pending",
          *       "status": 409,
@@ -1213,7 +1247,7 @@ export interface components {
              * @description Stable machine-readable error code: its meaning never changes, and new codes are only added
              * @enum {string}
              */
-            code: "validation_failed" | "not_found" | "forbidden" | "insufficient_scope" | "email_taken" | "slug_taken" | "category_exists" | "invalid_parent_category" | "invalid_settings" | "invalid_request" | "invalid_grant" | "invalid_client" | "invalid_scope" | "unsupported_grant_type" | "unsupported_token_type" | "token_revoked" | "current_password_wrong" | "member_inactive" | "same_account" | "account_inactive" | "insufficient_balance" | "limit_exceeded" | "transfer_refused" | "too_many_open_claims" | "transfer_not_pending" | "already_reversed" | "not_reversible" | "idempotency_key_reused" | "idempotency_key_in_use" | "unknown_category" | "bad_request" | "bad_url" | "malformed_body" | "unauthorized" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "not_ready" | "web_client_not_built";
+            code: "validation_failed" | "not_found" | "forbidden" | "insufficient_scope" | "email_taken" | "external_id_taken" | "slug_taken" | "category_exists" | "invalid_parent_category" | "invalid_settings" | "invalid_request" | "invalid_grant" | "invalid_client" | "invalid_scope" | "unsupported_grant_type" | "unsupported_token_type" | "token_revoked" | "current_password_wrong" | "member_inactive" | "same_account" | "account_inactive" | "insufficient_balance" | "limit_exceeded" | "transfer_refused" | "too_many_open_claims" | "transfer_not_pending" | "already_reversed" | "not_reversible" | "idempotency_key_reused" | "idempotency_key_in_use" | "unknown_category" | "precondition_failed" | "bad_request" | "bad_url" | "malformed_body" | "unauthorized" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "not_ready" | "web_client_not_built";
             /** @description Per-field errors, for code validation_failed: at most 20 */
             errors?: {
                 field: string;
@@ -1309,6 +1343,10 @@ export interface components {
          *       "kind": "person",
          *       "role": "member",
          *       "status": "active",
+         *       "externalId": "vp-volunteer-4821",
+         *       "metadata": {
+         *         "volunteerPlatformProfile": "https://volunteers.example/p/4821"
+         *       },
          *       "createdAt": "2026-03-02T09:05:00.000Z"
          *     }
          */
@@ -1324,6 +1362,12 @@ export interface components {
             role: "member" | "coordinator";
             /** @enum {string} */
             status: "active" | "suspended" | "left";
+            /** @description The partner app's own id for the member (null when none): unique in the timebank */
+            externalId: string | null;
+            /** @description The metadata given by whoever recorded it ({} when none) */
+            metadata: {
+                [key: string]: string;
+            };
             /** Format: date-time */
             createdAt: string;
         };
@@ -1394,7 +1438,13 @@ export interface components {
          *       "reversesTransferId": null,
          *       "reversedByTransferId": null,
          *       "reason": null,
-         *       "overrideLimits": false
+         *       "overrideLimits": false,
+         *       "externalId": null,
+         *       "metadata": {},
+         *       "recordedBy": {
+         *         "type": "member",
+         *         "id": "019a1f2e-7c64-7d32-85e6-7f8091a2b3c4"
+         *       }
          *     }
          */
         Transfer: {
@@ -1427,6 +1477,19 @@ export interface components {
             reversedByTransferId: (string & (unknown & unknown)) | null;
             reason: string | null;
             overrideLimits: boolean;
+            /** @description The recorder's own id for the transfer (null when none): unique in the timebank, never changes */
+            externalId: string | null;
+            /** @description The metadata given by whoever recorded it ({} when none) */
+            metadata: {
+                [key: string]: string;
+            };
+            /** @description Who recorded it: a member, a partner client, a platform admin, or the service itself (system). Confirming, rejecting or expiring it does not change this; a reversal is recorded by the coordinator who reversed. */
+            recordedBy: {
+                /** @enum {string} */
+                type: "member" | "client" | "admin" | "system";
+                /** @description The member (coordinators included), partner client or admin; null for system */
+                id: (string & (unknown & unknown)) | null;
+            };
         };
         /**
          * @example {
@@ -2839,6 +2902,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
+                    /** @description The representation's entity tag: send it in If-Match to change the resource only if nobody changed it since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2918,7 +2983,10 @@ export interface operations {
     updateTimebank: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Apply only if the resource still has one of these ETags (or * for any): 412 precondition_failed if someone changed it since */
+                "if-match"?: string;
+            };
             path: {
                 timebankId: string & (unknown & unknown);
             };
@@ -2935,6 +3003,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
+                    /** @description The representation's entity tag: send it in If-Match to change the resource only if nobody changed it since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2976,6 +3046,17 @@ export interface operations {
             };
             /** @description Not found, or not visible to this caller */
             404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names none of the resource's current ETags (precondition_failed) */
+            412: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
@@ -3053,6 +3134,10 @@ export interface operations {
                 cursor?: string;
                 status?: "active" | "suspended" | "left";
                 role?: "member" | "coordinator";
+                /** @description Only the member with this externalId (exact match) */
+                externalId?: string;
+                /** @description Only the member with this email (case-insensitive) */
+                email?: string;
             };
             header?: never;
             path: {
@@ -3082,6 +3167,10 @@ export interface operations {
                      *           "kind": "person",
                      *           "role": "member",
                      *           "status": "active",
+                     *           "externalId": "vp-volunteer-4821",
+                     *           "metadata": {
+                     *             "volunteerPlatformProfile": "https://volunteers.example/p/4821"
+                     *           },
                      *           "createdAt": "2026-03-02T09:05:00.000Z"
                      *         }
                      *       ],
@@ -3449,6 +3538,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
+                    /** @description The representation's entity tag: send it in If-Match to change the resource only if nobody changed it since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3528,7 +3619,10 @@ export interface operations {
     updateMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Apply only if the resource still has one of these ETags (or * for any): 412 precondition_failed if someone changed it since */
+                "if-match"?: string;
+            };
             path: {
                 timebankId: string & (unknown & unknown);
                 memberId: string & (unknown & unknown);
@@ -3546,6 +3640,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
+                    /** @description The representation's entity tag: send it in If-Match to change the resource only if nobody changed it since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3598,6 +3694,17 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names none of the resource's current ETags (precondition_failed) */
+            412: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
@@ -4006,6 +4113,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
+                    /** @description The representation's entity tag: send it in If-Match to change the resource only if nobody changed it since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4176,7 +4285,10 @@ export interface operations {
     updateClient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Apply only if the resource still has one of these ETags (or * for any): 412 precondition_failed if someone changed it since */
+                "if-match"?: string;
+            };
             path: {
                 timebankId: string & (unknown & unknown);
                 clientId: string & (unknown & unknown);
@@ -4194,6 +4306,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
+                    /** @description The representation's entity tag: send it in If-Match to change the resource only if nobody changed it since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4235,6 +4349,17 @@ export interface operations {
             };
             /** @description Not found, or not visible to this caller */
             404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names none of the resource's current ETags (precondition_failed) */
+            412: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
@@ -5026,6 +5151,8 @@ export interface operations {
                 from?: string;
                 /** @description ISO 8601 date-time with a time zone, from year 1000 to 9999 in UTC */
                 to?: string;
+                /** @description Only the transfer recorded with this externalId (exact match) */
+                externalId?: string;
             };
             header?: never;
             path: {
@@ -5067,7 +5194,13 @@ export interface operations {
                      *           "reversesTransferId": null,
                      *           "reversedByTransferId": null,
                      *           "reason": null,
-                     *           "overrideLimits": false
+                     *           "overrideLimits": false,
+                     *           "externalId": null,
+                     *           "metadata": {},
+                     *           "recordedBy": {
+                     *             "type": "member",
+                     *             "id": "019a1f2e-7c64-7d32-85e6-7f8091a2b3c4"
+                     *           }
                      *         }
                      *       ],
                      *       "nextCursor": null
@@ -5367,7 +5500,13 @@ export interface operations {
                      *           "reversesTransferId": null,
                      *           "reversedByTransferId": null,
                      *           "reason": null,
-                     *           "overrideLimits": false
+                     *           "overrideLimits": false,
+                     *           "externalId": null,
+                     *           "metadata": {},
+                     *           "recordedBy": {
+                     *             "type": "member",
+                     *             "id": "019a1f2e-7c64-7d32-85e6-7f8091a2b3c4"
+                     *           }
                      *         }
                      *       ]
                      *     }
@@ -6600,6 +6739,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
+                    /** @description The representation's entity tag: send it in If-Match to change the resource only if nobody changed it since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6679,7 +6820,10 @@ export interface operations {
     updateOffer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Apply only if the resource still has one of these ETags (or * for any): 412 precondition_failed if someone changed it since */
+                "if-match"?: string;
+            };
             path: {
                 timebankId: string & (unknown & unknown);
                 listingId: string & (unknown & unknown);
@@ -6697,6 +6841,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
+                    /** @description The representation's entity tag: send it in If-Match to change the resource only if nobody changed it since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6738,6 +6884,17 @@ export interface operations {
             };
             /** @description Not found, or not visible to this caller */
             404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names none of the resource's current ETags (precondition_failed) */
+            412: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
@@ -7239,6 +7396,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
+                    /** @description The representation's entity tag: send it in If-Match to change the resource only if nobody changed it since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7318,7 +7477,10 @@ export interface operations {
     updateRequest: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Apply only if the resource still has one of these ETags (or * for any): 412 precondition_failed if someone changed it since */
+                "if-match"?: string;
+            };
             path: {
                 timebankId: string & (unknown & unknown);
                 listingId: string & (unknown & unknown);
@@ -7336,6 +7498,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
+                    /** @description The representation's entity tag: send it in If-Match to change the resource only if nobody changed it since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7377,6 +7541,17 @@ export interface operations {
             };
             /** @description Not found, or not visible to this caller */
             404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names none of the resource's current ETags (precondition_failed) */
+            412: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;

@@ -45,10 +45,10 @@ export const distanceKmSql = (a: string, b: string) =>
 
 export { fromSqlRow };
 
-export async function findListing(db: Db, timebankId: string, kind: ListingKind, listingId: string) {
+export async function findListing(db: Db, timebankId: string, kind: ListingKind, listingId: string, options: { forUpdate?: boolean } = {}) {
   const [row] = await rows(
     db,
-    sql`SELECT * FROM listings WHERE timebank_id = ${timebankId} AND id = ${listingId} AND kind = ${kind}`,
+    sql`SELECT * FROM listings WHERE timebank_id = ${timebankId} AND id = ${listingId} AND kind = ${kind}${options.forUpdate ? sql` FOR UPDATE` : sql``}`,
   );
   return row ? fromSqlRow(row) : undefined;
 }

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, ilike } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { decodeCursor, toPage } from '../pagination.js';
 import { accounts, members, type MemberRow } from '../schema.js';
+import { normalizeEmail } from '../../domain/member.js';
 import { presentDirectoryEntry, presentMember } from '../../use-cases/present/member.js';
 
 /** The stored row, password hash included: for use cases, never for an answer. */
@@ -35,6 +36,10 @@ export async function listMembers(
     cursor?: string | undefined;
     status?: MemberRow['status'] | undefined;
     role?: MemberRow['role'] | undefined;
+    /** The member a partner app gave this externalId, if any. */
+    externalId?: string | undefined;
+    /** The member with this email, compared as stored: normalised (normalizeEmail). */
+    email?: string | undefined;
   },
 ) {
   const after = decodeCursor(options.cursor);
@@ -45,6 +50,8 @@ export async function listMembers(
         after ? gt(members.id, after) : undefined,
         options.status ? eq(members.status, options.status) : undefined,
         options.role ? eq(members.role, options.role) : undefined,
+        options.externalId !== undefined ? eq(members.externalId, options.externalId) : undefined,
+        options.email !== undefined ? eq(members.email, normalizeEmail(options.email)) : undefined,
       ),
     )
     .orderBy(asc(members.id))

@@ -55,6 +55,8 @@ export type TransferFilters = {
   from?: Date | undefined;
   /** Created before. */
   to?: Date | undefined;
+  /** The one transfer the recorder gave this externalId, if any. */
+  externalId?: string | undefined;
 };
 
 export async function listTransfers(db: Db, timebankId: string, filters: TransferFilters) {
@@ -68,6 +70,7 @@ export async function listTransfers(db: Db, timebankId: string, filters: Transfe
     filters.status ? eq(transfers.status, filters.status) : undefined,
     filters.from ? gte(transfers.createdAt, filters.from) : undefined,
     filters.to ? lt(transfers.createdAt, filters.to) : undefined,
+    filters.externalId !== undefined ? eq(transfers.externalId, filters.externalId) : undefined,
   ];
   const found = await selectWithReversal(db)
     .where(and(...conditions))

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { requireCoordinator } from '../../domain/principal.js';
 import { createClient, getClient, revokeClient, rotateClientSecret, updateClient } from '../../use-cases/clients.js';
 import { acting } from '../acting.js';
+import { ifMatchHeaders, ifMatchOf } from '../etag.js';
 import type { RouteOptions } from '../options.js';
 import {
   oauth,
@@ -80,6 +81,7 @@ export const clientRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
   app.get(
     '/v1/timebanks/:timebankId/clients/:clientId',
     {
+      config: { etag: true },
       schema: {
         operationId: 'getClient',
         summary: 'Get a partner app (coordinator)',
@@ -99,20 +101,22 @@ export const clientRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
   app.patch(
     '/v1/timebanks/:timebankId/clients/:clientId',
     {
+      config: { etag: true },
       schema: {
         operationId: 'updateClient',
         summary: 'Rename a partner app or change its scopes (coordinator)',
-        description: 'Narrower scopes apply to the tokens it already holds from their next request.',
+        description: 'Coordinators only. Narrower scopes apply to the tokens it already holds from their next request. With If-Match, applies only while the client still has that ETag (412 otherwise).',
         tags,
         security: oauth(),
         params: clientParams,
+        headers: ifMatchHeaders,
         body: z.strictObject({ name: singleLine(200).optional(), scopes: scopes.optional() }).meta({ id: 'ClientChangeBody' }),
-        response: { 200: clientSchema, ...problems(...writeProblems) },
+        response: { 200: clientSchema, ...problems(...writeProblems, 412) },
       },
     },
     async (request) => {
       requireCoordinator(request.principal, request.params.timebankId);
-      return updateClient(database.db, request.params.timebankId, request.params.clientId, request.body, acting(request), clock());
+      return updateClient(database.db, request.params.timebankId, request.params.clientId, request.body, acting(request), clock(), ifMatchOf(request));
     },
   );
 

@@ -12,7 +12,8 @@ import {
 } from '../../domain/principal.js';
 import { createListing, updateListing } from '../../use-cases/listings.js';
 import { findMatches, suggestCycles } from '../../use-cases/matching.js';
-import type { ListingKind } from '../../use-cases/present/listing.js';
+import type { Listing, ListingKind } from '../../use-cases/present/listing.js';
+import { ifMatchHeaders, ifMatchOf } from '../etag.js';
 import type { RouteOptions } from '../options.js';
 import {
   oauth,
@@ -208,6 +209,7 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
     app.get(
       `/v1/timebanks/:timebankId/${plural}/:listingId`,
       {
+        config: { etag: true },
         schema: {
           operationId: `get${Noun}`,
           summary: `Get ${kind === 'offer' ? 'an offer' : 'a request'}`,
@@ -230,15 +232,17 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
     app.patch(
       `/v1/timebanks/:timebankId/${plural}/:listingId`,
       {
+        config: { etag: true },
         schema: {
           operationId: `update${Noun}`,
           summary: `Change or close ${kind === 'offer' ? 'an offer' : 'a request'} (its member, a coordinator, or a partner with listings:write)`,
-          description: 'Its owner, coordinators, and partner clients with listings:write. Only the fields sent change; status closed takes it out of matching.',
+          description: 'Its owner, coordinators, and partner clients with listings:write. Only the fields sent change; status closed takes it out of matching. With If-Match, applies only while the listing still has that ETag (412 otherwise).',
           tags,
           security: oauth('listings:write'),
           params,
+          headers: ifMatchHeaders,
           body: listingChange,
-          response: { 200: listingSchema, ...problems(...writeProblems, 422) },
+          response: { 200: listingSchema, ...problems(...writeProblems, 412, 422) },
         },
       },
       async (request) => {
@@ -247,7 +251,10 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
         requireTimebankAccess(request.principal, timebankId);
         if (!found) throw notFound(Noun);
         actingMemberId(request.principal, timebankId, found.memberId);
-        return withVisibleLocation(await updateListing(database.db, timebankId, kind, listingId, request.body, clock()), request.principal, timebankId);
+        const ifMatch = ifMatchOf(request);
+        // The ETag the caller holds is of the listing as this caller sees it.
+        const precondition = ifMatch && ((current: Listing) => ifMatch(withVisibleLocation(current, request.principal, timebankId)));
+        return withVisibleLocation(await updateListing(database.db, timebankId, kind, listingId, request.body, clock(), precondition), request.principal, timebankId);
       },
     );
 

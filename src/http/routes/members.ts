@@ -11,14 +11,17 @@ import {
 } from '../../domain/principal.js';
 import { createMember, endAllSessions, updateMember } from '../../use-cases/members.js';
 import { acting } from '../acting.js';
+import { ifMatchHeaders, ifMatchOf } from '../etag.js';
 import type { RouteOptions } from '../options.js';
 import {
   oauth,
   DEFAULT_PAGE_SIZE,
   optionalIdempotencyHeaders,
   email,
+  externalId,
   id,
   memberSchema,
+  metadata,
   page,
   paginationQuery,
   password,
@@ -33,6 +36,7 @@ const kind = z.enum(['person', 'organisation']);
 const role = z.enum(['member', 'coordinator']);
 const status = z.enum(['active', 'suspended', 'left']);
 const memberParams = z.strictObject({ timebankId: id, memberId: id });
+const memberExternalId = externalId.describe('A partner app\'s own id for the member, 1 to 255 characters: unique in the timebank (409 external_id_taken)');
 const directoryEntry = z
   .object({ memberId: id, displayName: z.string(), kind, accountId: id })
   .meta({ id: 'DirectoryEntry' });
@@ -59,6 +63,8 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
           password: password.optional(),
           kind: kind.optional().describe('Default person'),
           role: role.optional().describe('Default member'),
+          externalId: memberExternalId.optional(),
+          metadata: metadata.optional(),
         }).meta({ id: 'MemberBody' }),
         response: { 201: memberSchema, ...problems(...writeProblems, 409) },
       },
@@ -78,11 +84,17 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       schema: {
         operationId: 'listMembers',
         summary: 'List members (coordinator, or client with members:read)',
-        description: 'Coordinators, and partner clients with members:read. Ordered by creation; paginated with limit and cursor.',
+        description: 'Coordinators, and partner clients with members:read. Ordered by creation; paginated with limit and cursor. externalId finds the member a partner app gave that id, and email the member with that email (compared as stored: trimmed, NFKC, lower case); each gives 0 or 1 item, and only this timebank\'s.',
         tags,
         security: oauth('members:read'),
         params: timebankParams,
-        querystring: z.strictObject({ ...paginationQuery, status: status.optional(), role: role.optional() }),
+        querystring: z.strictObject({
+          ...paginationQuery,
+          status: status.optional(),
+          role: role.optional(),
+          externalId: externalId.optional().describe('Only the member with this externalId (exact match)'),
+          email: singleLine(254).optional().describe('Only the member with this email (case-insensitive)'),
+        }),
         response: { 200: page(memberSchema), ...problems(...readProblems) },
       },
     },
@@ -121,6 +133,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
   app.get(
     '/v1/timebanks/:timebankId/members/:memberId',
     {
+      config: { etag: true },
       schema: {
         operationId: 'getMember',
         summary: 'Get a member (the member itself, coordinator, or client with members:read)',
@@ -141,14 +154,16 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
   app.patch(
     '/v1/timebanks/:timebankId/members/:memberId',
     {
+      config: { etag: true },
       schema: {
         operationId: 'updateMember',
         summary: 'Change a member (the member itself, coordinator, or client with members:write)',
         description:
-          'A member may change its own displayName, email, password and kind; changing one\'s own email or password needs currentPassword, and a new password ends the member\'s other sessions. A client with members:write may change anything but role and password, and never a coordinator\'s record; a coordinator anything (a password set by a coordinator is a reset). A change of role or status, or a reset, ends every session of the member. Members are never deleted: set status to left.',
+          'A member may change its own displayName, email, password and kind; changing one\'s own email or password needs currentPassword, and a new password ends the member\'s other sessions. A client with members:write may change anything but role and password, and never a coordinator\'s record; a coordinator anything (a password set by a coordinator is a reset). A change of role or status, or a reset, ends every session of the member. Members are never deleted: set status to left. With If-Match, applies only while the member still has that ETag (412 otherwise).',
         tags,
         security: oauth('members:write'),
         params: memberParams,
+        headers: ifMatchHeaders,
         body: z.strictObject({
           displayName: singleLine(200).optional(),
           email: email.optional(),
@@ -157,8 +172,10 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
           kind: kind.optional(),
           role: role.optional(),
           status: status.optional(),
+          externalId: memberExternalId.nullable().optional().describe('Coordinators and clients with members:write only: a partner app\'s own id for the member, 1 to 255 characters, unique in the timebank (409 external_id_taken); null removes it'),
+          metadata: metadata.optional().describe('Coordinators and clients with members:write only: replaces the metadata whole ({} removes it); at most 20 keys of 1 to 40 characters, values of at most 500 characters'),
         }).meta({ id: 'MemberChangeBody' }),
-        response: { 200: memberSchema, ...problems(...writeProblems, 409) },
+        response: { 200: memberSchema, ...problems(...writeProblems, 409, 412) },
       },
     },
     async (request) => {
@@ -166,7 +183,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       requireSelfOrCoordinatorOrScope(request.principal, timebankId, memberId, 'members:write');
       const { currentPassword: _proof, ...change } = request.body;
       checkMemberChange(request.principal, timebankId, change);
-      return updateMember(database.db, timebankId, memberId, request.body, acting(request), clock());
+      return updateMember(database.db, timebankId, memberId, request.body, acting(request), clock(), ifMatchOf(request));
     },
   );
 

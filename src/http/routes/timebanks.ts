@@ -8,6 +8,7 @@ import {
 } from '../../domain/principal.js';
 import { createTimebank, updateTimebank } from '../../use-cases/timebanks.js';
 import { acting } from '../acting.js';
+import { ifMatchHeaders, ifMatchOf } from '../etag.js';
 import type { RouteOptions } from '../options.js';
 import {
   oauth,
@@ -85,6 +86,7 @@ export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
   app.get(
     '/v1/timebanks/:timebankId',
     {
+      config: { etag: true },
       schema: {
         operationId: 'getTimebank',
         summary: 'Get a timebank',
@@ -108,23 +110,25 @@ export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
   app.patch(
     '/v1/timebanks/:timebankId',
     {
+      config: { etag: true },
       schema: {
         operationId: 'updateTimebank',
         summary: 'Rename a timebank or change its settings (coordinator)',
-        description: 'New default limits apply to accounts opened afterwards.',
+        description: 'Coordinators only. New default limits apply to accounts opened afterwards. With If-Match, applies only while the timebank still has that ETag (412 otherwise).',
         tags,
         security: oauth(),
         params: timebankParams,
+        headers: ifMatchHeaders,
         body: z.strictObject({
           name: singleLine(200).optional(),
           settings: settingsChangeSchema.optional(),
         }).meta({ id: 'TimebankChangeBody' }),
-        response: { 200: timebankSchema, ...problems(...writeProblems, 422) },
+        response: { 200: timebankSchema, ...problems(...writeProblems, 412, 422) },
       },
     },
     async (request) => {
       requireCoordinator(request.principal, request.params.timebankId);
-      return updateTimebank(database.db, request.params.timebankId, request.body, acting(request), clock());
+      return updateTimebank(database.db, request.params.timebankId, request.body, acting(request), clock(), ifMatchOf(request));
     },
   );
 };

@@ -11,6 +11,8 @@ export type MemberRecord = {
   kind: MemberKind;
   role: MemberRole;
   status: MemberStatus;
+  externalId: string | null;
+  metadata: Record<string, string>;
   createdAt: Date;
 };
 
@@ -35,6 +37,8 @@ export function presentMember(row: MemberRecord): Member {
     kind: row.kind,
     role: row.role,
     status: row.status,
+    externalId: row.externalId,
+    metadata: row.metadata,
     createdAt: row.createdAt.toISOString(),
   };
 }

@@ -1,4 +1,8 @@
+import { SYSTEM_PRINCIPAL_ID } from '../../domain/principal.js';
 import type { TransferRecord } from '../../domain/transfer-decisions.js';
+
+/** Who recorded a transfer: a member (coordinators included), a partner client, an admin, or the service itself. */
+export type RecordedBy = { type: 'member' | 'client' | 'admin'; id: string } | { type: 'system'; id: null };
 
 export type Transfer = {
   id: string;
@@ -22,10 +26,23 @@ export type Transfer = {
   reversedByTransferId: string | null;
   reason: string | null;
   overrideLimits: boolean;
+  externalId: string | null;
+  metadata: Record<string, string>;
+  recordedBy: RecordedBy;
 };
 
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
+
+/**
+ * The transfer's creator as stored (created_by_type, created_by_id). A resolution (confirm,
+ * reject, expiry or posting at the deadline) does not change it: the creator recorded it, the
+ * resolution only settled it. The service's own principal, should it ever record one, is system.
+ */
+export function recordedByOf(row: Pick<TransferRecord, 'createdByType' | 'createdById'>): RecordedBy {
+  if (row.createdByType === 'admin' && row.createdById === SYSTEM_PRINCIPAL_ID) return { type: 'system', id: null };
+  return { type: row.createdByType, id: row.createdById };
+}
 
 /**
  * A transfer as the API shows it. `seal` is its place in the chain: null until the sealer has
@@ -54,5 +71,8 @@ export function presentTransfer(row: TransferRecord, seal: { sequence: number | 
     reversedByTransferId,
     reason: row.reason,
     overrideLimits: row.overrideLimits,
+    externalId: row.externalId,
+    metadata: row.metadata,
+    recordedBy: recordedByOf(row),
   };
 }
