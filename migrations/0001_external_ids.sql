@@ -3,7 +3,7 @@ ALTER TABLE "members" ADD COLUMN "metadata" jsonb DEFAULT '{}'::jsonb NOT NULL;-
 ALTER TABLE "transfers" ADD COLUMN "external_id" text;--> statement-breakpoint
 ALTER TABLE "transfers" ADD COLUMN "metadata" jsonb DEFAULT '{}'::jsonb NOT NULL;--> statement-breakpoint
 CREATE UNIQUE INDEX "members_timebank_external_id_key" ON "members" USING btree ("timebank_id","external_id") WHERE "members"."external_id" IS NOT NULL;--> statement-breakpoint
-CREATE UNIQUE INDEX "transfers_timebank_external_id_key" ON "transfers" USING btree ("timebank_id","external_id") WHERE "transfers"."external_id" IS NOT NULL;--> statement-breakpoint
+CREATE UNIQUE INDEX "transfers_recorder_external_id_key" ON "transfers" USING btree ("timebank_id","created_by_id","external_id") WHERE "transfers"."external_id" IS NOT NULL;--> statement-breakpoint
 ALTER TABLE "members" ADD CONSTRAINT "members_external_id_check" CHECK (char_length("members"."external_id") BETWEEN 1 AND 255);--> statement-breakpoint
 ALTER TABLE "members" ADD CONSTRAINT "members_metadata_check" CHECK (jsonb_typeof("members"."metadata") = 'object');--> statement-breakpoint
 ALTER TABLE "transfers" ADD CONSTRAINT "transfers_external_id_check" CHECK (char_length("transfers"."external_id") BETWEEN 1 AND 255);--> statement-breakpoint

@@ -152,8 +152,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     await app.register(cors, {
       origin: config.corsOrigins,
       methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
-      exposedHeaders: ['x-request-id', 'idempotency-replayed', 'retry-after', 'ledger-sequence'],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-request-id'],
+      exposedHeaders: ['x-request-id', 'idempotency-replayed', 'retry-after', 'ledger-sequence', 'etag', 'location'],
       maxAge: 600,
     });
   }

@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { AccountState, References } from '../domain/ledger.js';
+import { recordedExternalId, type AccountState, type References } from '../domain/ledger.js';
 import type { PostedEntry, TransferRecord } from '../domain/transfer-decisions.js';
 import type { Db } from './client.js';
 import { categories, listings, transfers as transfersTable } from './schema.js';
@@ -17,7 +17,7 @@ const num = (value: unknown) => Number(value);
 
 /**
  * The categories, requests and offers the transfers name that exist in this timebank, and the
- * externalIds they give that a transfer of the timebank has already: read in at most three
+ * externalIds they give that their recorder has given a transfer of the timebank already: read in at most three
  * queries (none for what no transfer gives), before any account is locked, so that locks are
  * not held across them. An externalId taken after this read is caught by its unique index at
  * the write (persist), which makes the write start again and read it here.
@@ -25,7 +25,7 @@ const num = (value: unknown) => Number(value);
 export async function existingReferences(
   db: Db,
   timebankId: string,
-  items: Array<{ categoryId?: string | undefined; requestId?: string | undefined; offerId?: string | undefined; externalId?: string | undefined }>,
+  items: Array<{ categoryId?: string | undefined; requestId?: string | undefined; offerId?: string | undefined; externalId?: string | undefined; recorderId: string }>,
 ): Promise<References> {
   const found: References = { categories: new Set(), requests: new Set(), offers: new Set(), externalIds: new Set() };
   const categoryIds = [...new Set(items.flatMap((item) => (item.categoryId ? [item.categoryId] : [])))];
@@ -44,13 +44,19 @@ export async function existingReferences(
       .where(and(eq(listings.timebankId, timebankId), inArray(listings.id, listingIds)));
     for (const row of rows) (row.kind === 'request' ? found.requests : found.offers).add(row.id);
   }
-  const externalIds = [...new Set(items.flatMap((item) => (item.externalId === undefined ? [] : [item.externalId])))];
-  if (externalIds.length > 0) {
+  const given = items.flatMap((item) => (item.externalId === undefined ? [] : [{ recorderId: item.recorderId, externalId: item.externalId }]));
+  if (given.length > 0) {
     const rows = await db
-      .select({ externalId: transfersTable.externalId })
+      .select({ recorderId: transfersTable.createdById, externalId: transfersTable.externalId })
       .from(transfersTable)
-      .where(and(eq(transfersTable.timebankId, timebankId), inArray(transfersTable.externalId, externalIds)));
-    for (const row of rows) if (row.externalId !== null) found.externalIds.add(row.externalId);
+      .where(
+        and(
+          eq(transfersTable.timebankId, timebankId),
+          inArray(transfersTable.createdById, [...new Set(given.map((item) => item.recorderId))]),
+          inArray(transfersTable.externalId, [...new Set(given.map((item) => item.externalId))]),
+        ),
+      );
+    for (const row of rows) if (row.externalId !== null) found.externalIds.add(recordedExternalId(row.recorderId, row.externalId));
   }
   return found;
 }
@@ -201,7 +207,7 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
     // An externalId taken by a transaction that committed after this write read the taken ones
     // (existingReferences): nothing of this write may commit. Its retry reads that transfer and
     // refuses only the transfer that gave the same externalId (a group's others are written).
-    if (isUniqueViolation(error, 'transfers_timebank_external_id_key')) {
+    if (isUniqueViolation(error, 'transfers_recorder_external_id_key')) {
       throw Object.assign(new Error('externalId taken meanwhile', { cause: error }), { code: '40001' });
     }
     throw error;

@@ -1,3 +1,4 @@
+import { isUuid } from '../domain/identifier.js';
 import { invalidField } from '../domain/errors.js';
 
 /*
@@ -9,7 +10,6 @@ export function invalidCursor() {
   return invalidField('query', 'cursor', 'is not a cursor this API issued');
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function encodeCursor(lastId: string): string {
   return Buffer.from(lastId, 'utf8').toString('base64url');
@@ -20,7 +20,7 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
     return undefined;
   }
   const lastId = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!UUID.test(lastId)) {
+  if (!isUuid(lastId)) {
     throw invalidCursor();
   }
   return lastId;
@@ -42,7 +42,7 @@ export function decodePinnedCursor(cursor: string | undefined): { afterId: strin
   if (!match) {
     return { afterId: decodeCursor(cursor), throughSequence: undefined };
   }
-  if (!UUID.test(match[2]!)) {
+  if (!isUuid(match[2]!)) {
     throw invalidCursor();
   }
   return { afterId: match[2], throughSequence: Number(match[1]) };

@@ -345,8 +345,9 @@ export const transfers = pgTable(
     uniqueIndex('transfers_reversed_once')
       .on(table.timebankId, table.reversesTransferId)
       .where(sql`${table.reversesTransferId} IS NOT NULL`),
-    uniqueIndex('transfers_timebank_external_id_key')
-      .on(table.timebankId, table.externalId)
+    // Each recorder's own ids: one partner app's "shift-42" is not another's, nor a member's.
+    uniqueIndex('transfers_recorder_external_id_key')
+      .on(table.timebankId, table.createdById, table.externalId)
       .where(sql`${table.externalId} IS NOT NULL`),
     index('transfers_payer_idx').on(table.timebankId, table.payerAccountId, table.id),
     index('transfers_payee_idx').on(table.timebankId, table.payeeAccountId, table.id),

@@ -8,3 +8,8 @@ export function normalizeIdentifier(value: string): string {
   // NFKC first: it can turn an ideographic space into a plain one, which the trim then removes.
   return value.normalize('NFKC').trim().toLowerCase();
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A lower-case UUID as the service writes ids: anything else names nothing it stores. */
+export const isUuid = (value: string) => UUID.test(value);

@@ -276,10 +276,13 @@ export class AccountChanges {
 
 /**
  * The categories, requests and offers of the timebank that a write's transfers name, and which
- * of the externalIds they give are taken already (by a transfer of the timebank, or by one
- * decided before in the same write).
+ * of the externalIds they give their recorders have used already (on a transfer of the timebank,
+ * or on one decided before in the same write), as recordedExternalId keys.
  */
 export type References = { categories: Set<string>; requests: Set<string>; offers: Set<string>; externalIds: Set<string> };
+
+/** An externalId is its recorder's own: the same text from two recorders names two transfers. */
+export const recordedExternalId = (recorderId: string, externalId: string) => `${recorderId}\u0000${externalId}`;
 
 /** A transfer may name a category, and the request and offer it settles: all this timebank's. */
 export function checkReferences(item: { categoryId?: string | undefined; requestId?: string | undefined; offerId?: string | undefined }, found: References): void {

@@ -11,6 +11,7 @@ import {
   release,
   reservationOf,
   reserve,
+  recordedExternalId,
   resolvePending,
   waitsForConfirmation,
   type AccountChanges,
@@ -151,8 +152,8 @@ function decideOne(state: LedgerState, request: TransferRequest, now: Date): { t
     throw new Rejection('forbidden', 'Only coordinators and partner apps choose whether a transfer waits.', { field: 'pending' });
   }
   // Recorded already (a retry under a new Idempotency-Key, say): a second guard against double entry.
-  if (input.externalId !== undefined && state.references.externalIds.has(input.externalId)) {
-    throw new Rejection('external_id_taken', 'A transfer of this timebank already has this externalId: nothing was recorded. GET the transfers with ?externalId= to find it.', { field: 'externalId' });
+  if (input.externalId !== undefined && state.references.externalIds.has(recordedExternalId(principal.id, input.externalId))) {
+    throw new Rejection('external_id_taken', 'You recorded a transfer with this externalId already: nothing was recorded. GET the transfers with ?externalId= to find it.', { field: 'externalId' });
   }
   const confirmation = party === 'payee' ? state.settings.confirmation : 'none';
   const pending = waitsForConfirmation(party, payer, { pendingAsked: input.pending === true, confirmation });
@@ -203,7 +204,7 @@ export function decideTransfers(state: LedgerState, requests: TransferRequest[],
     try {
       const decided = decideOne(state, request, now);
       state.accounts.set(...decided.accounts);
-      if (decided.transfer.externalId !== null) state.references.externalIds.add(decided.transfer.externalId);
+      if (decided.transfer.externalId !== null) state.references.externalIds.add(recordedExternalId(decided.transfer.createdById, decided.transfer.externalId));
       return { ok: true, transfer: decided.transfer, entries: decided.entries };
     } catch (error) {
       if (error instanceof Rejection) return { ok: false, rejection: error };

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { clientScopes } from '../domain/principal.js';
 import { answerExamples, bodyExamples, componentExamples } from './examples.js';
 import type { OpenApiDocument } from './openapi-schemas.js';
+import { problemDescriptions } from './problem-schema.js';
 import { tokenRequestVariants } from './routes/auth-schemas.js';
 
 /*
@@ -31,7 +32,7 @@ export const securitySchemes = {
   oauth2: {
     type: 'oauth2',
     description:
-      'Access tokens from POST /v1/auth/token, sent as "Authorization: Bearer <token>". People (members, coordinators, platform admins) use the password flow, and what they may do follows their role; their tokens carry no scopes. Partner apps use client credentials, and each operation names the scopes such a client needs (none listed: partner apps cannot call it).',
+      'Access tokens from POST /v1/auth/token, sent as "Authorization: Bearer <token>". People (members, coordinators, platform admins) use the password flow, and what they may do follows their role; their tokens carry no scopes. Partner apps use client credentials: an operation that lists a scope needs it; one that lists none is open to the callers its description names, partner apps of the timebank included whatever their scopes when it says so, and refused to the others.',
     flows: {
       password: { tokenUrl: '/v1/auth/token', refreshUrl: '/v1/auth/token', scopes: {} },
       clientCredentials: { tokenUrl: '/v1/auth/token', scopes: scopeDescriptions },
@@ -71,17 +72,11 @@ const commonProblems: Record<string, (operation: Operation) => boolean> = {
   '413': (operation) => operation.requestBody !== undefined,
   '415': (operation) => operation.requestBody !== undefined,
 };
-const problemDescriptions: Record<string, string> = {
-  '413': 'Request body too large (1 MiB; 16 KiB at the token endpoint)',
-  '414': 'A path segment is too long',
-  '415': 'The body is not JSON',
-  '503': 'The database is busy or unreachable: retry after Retry-After seconds (with the same Idempotency-Key)',
-};
 
 function completeOperation(operation: Operation): void {
   for (const [status, applies] of Object.entries(commonProblems)) {
     if (applies(operation) && !operation.responses[status]) {
-      operation.responses[status] = { description: problemDescriptions[status]!, content: problemContent };
+      operation.responses[status] = { description: problemDescriptions[Number(status)]!, content: problemContent };
     }
   }
   const keyed = (operation.parameters ?? []).some((parameter) => parameter.in === 'header' && parameter.name === 'idempotency-key');
@@ -150,10 +145,11 @@ export function withContractDetails(generated: OpenApiDocument): OpenApiDocument
 }
 
 /**
- * Each route's schemas as the zod provider turns them into the contract, and two things it
- * leaves out: response headers declared beside a content-typed response (`headers: { Name:
+ * Each route's schemas as the zod provider turns them into the contract, and what it leaves
+ * out: response headers declared beside a content-typed response (`headers: { Name:
  * { type, description } }`), that a body the route can do without (confirm, reject) is
- * optional, and where a resource the route creates lives (the Location of its 201).
+ * optional, where a resource the route creates lives (the Location of its 201), and whether its
+ * answers carry an ETag.
  */
 export function routeTransform(data: Parameters<typeof jsonSchemaTransform>[0]): ReturnType<typeof jsonSchemaTransform> {
   const transformed = jsonSchemaTransform(data);

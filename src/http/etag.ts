@@ -11,7 +11,16 @@ import { Rejection } from '../domain/errors.js';
  * use case checks it with the resource's row locked, so two writers cannot both pass.
  */
 
-export const etagOf = (representation: unknown) => `"${contentHash(representation).slice(0, 32)}"`;
+/** The representation's tag; fields in `except` change without changing it (bookkeeping such as lastUsedAt). */
+export function etagOf(representation: unknown, except: readonly string[] = []): string {
+  const tagged = except.length > 0 && representation && typeof representation === 'object'
+    ? Object.fromEntries(Object.entries(representation).filter(([field]) => !except.includes(field)))
+    : representation;
+  return `"${contentHash(tagged).slice(0, 32)}"`;
+}
+
+type EtagConfig = boolean | { except: readonly string[] } | undefined;
+const exceptOf = (config: EtagConfig) => (typeof config === 'object' ? config.except : []);
 
 export const ifMatchHeaders = z.object({
   'if-match': z
@@ -35,8 +44,9 @@ export function ifMatchOf(request: FastifyRequest): ((current: unknown) => void)
   const header = request.headers['if-match'];
   if (typeof header !== 'string') return undefined;
   const tags = listedTags(header);
+  const except = exceptOf(request.routeOptions.config.etag);
   return (current) => {
-    if (tags !== '*' && !tags.includes(etagOf(current))) {
+    if (tags !== '*' && !tags.includes(etagOf(current, except))) {
       throw new Rejection('precondition_failed', 'The resource changed since the ETag in If-Match was read: read it again, then retry.');
     }
   };
@@ -47,7 +57,7 @@ export const entityTags = fp(
   async (app: FastifyInstance) => {
     app.addHook('preSerialization', async (request, reply, payload) => {
       if (request.routeOptions.config.etag && reply.statusCode < 300 && payload && typeof payload === 'object') {
-        reply.header('etag', etagOf(payload));
+        reply.header('etag', etagOf(payload, exceptOf(request.routeOptions.config.etag)));
       }
       return payload;
     });
@@ -57,7 +67,10 @@ export const entityTags = fp(
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The answer is a mutable resource: it carries an ETag, and its PATCH honours If-Match. */
-    etag?: boolean;
+    /**
+     * The answer is a mutable resource: it carries an ETag, and its PATCH honours If-Match.
+     * Fields in `except` are bookkeeping that changes without anyone changing the resource.
+     */
+    etag?: boolean | { except: readonly string[] };
   }
 }

@@ -40,9 +40,9 @@ export const problemExamples = [
   problem(409, 'idempotency_key_reused', 'Idempotency key reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.'),
   problem(409, 'external_id_taken', 'External id already used', 'A transfer of this timebank already has this externalId: nothing was recorded. GET the transfers with ?externalId= to find it.', { field: 'externalId' }),
   problem(409, 'transfer_not_pending', 'Transfer not pending', 'The transfer is posted, not pending.', { transferStatus: 'posted' }),
-  problem(422, 'insufficient_balance', 'Insufficient balance', 'Transfer 3: The payer can spend 30 more minutes; this transfer needs 60.', {
+  problem(422, 'insufficient_balance', 'Insufficient balance', 'Transfer 3: The payer can spend 450 more minutes; this transfer needs 600.', {
     accountId: ids.moAccount,
-    availableMinutes: 30,
+    availableMinutes: 450,
     index: 3,
     field: 'transfers.3',
   }),

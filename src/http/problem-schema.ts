@@ -38,7 +38,8 @@ export const problemSchema = z
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details', examples: problemExamples });
 
-const problemDescriptions: Record<number, string> = {
+/** What each error status means, in every operation that declares it. */
+export const problemDescriptions: Record<number, string> = {
   400: 'Invalid request (validation_failed, malformed_body, ...)',
   401: 'Missing, invalid or expired access token',
   403: 'Not allowed for this caller',
@@ -46,10 +47,11 @@ const problemDescriptions: Record<number, string> = {
   409: 'Conflicts with the current state',
   412: 'If-Match names none of the resource\'s current ETags (precondition_failed)',
   413: 'Request body too large (1 MiB; 16 KiB at the token endpoint)',
-  415: 'Body is not JSON',
+  414: 'A path segment is too long',
+  415: 'The body is not JSON (or a form, at the token endpoint)',
   422: 'Refused by a business rule',
-  429: 'Too many requests',
-  503: 'Not ready',
+  429: 'Too many requests: retry after Retry-After seconds',
+  503: 'The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key',
 };
 
 /** The error responses a route can give, all RFC 9457 problem+json. */
@@ -59,7 +61,6 @@ export function problems(...statuses: number[]) {
       status,
       {
         description: problemDescriptions[status] ?? 'Error',
-        ...(status === 429 ? { headers: retryAfterHeader } : {}),
         content: { 'application/problem+json': { schema: problemSchema } },
       },
     ]),
@@ -69,7 +70,3 @@ export function problems(...statuses: number[]) {
   >;
 }
 
-/** Every 429 says when to try again. */
-const retryAfterHeader = {
-  'Retry-After': { type: 'string' as const, description: 'Seconds until the limit that refused the request resets' },
-};

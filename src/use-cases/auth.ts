@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { Rejection } from '../domain/errors.js';
-import { normalizeIdentifier } from '../domain/identifier.js';
+import { isUuid, normalizeIdentifier } from '../domain/identifier.js';
 import { normalizeEmail } from '../domain/member.js';
 import { clientScopes, type ClientScope, type Principal } from '../domain/principal.js';
 import type { Db } from '../db/client.js';
@@ -90,7 +90,8 @@ export async function authenticateClient(
 ): Promise<Authenticated> {
   // Spelt as the login limits count it: a padded or upper-case id is the same client.
   const clientId = normalizeIdentifier(grant.clientId);
-  const client = /^[0-9a-f-]{36}$/.test(clientId)
+  // Only a UUID can name a client: anything else would fail the query's cast.
+  const client = isUuid(clientId)
     ? await findClientForLogin(db, clientId)
     : undefined;
   const current = await verifySecret(client?.secretHash, grant.clientSecret);

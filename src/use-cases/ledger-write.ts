@@ -145,7 +145,8 @@ async function loadState(tx: Db, timebankId: string, accountIds: string[], refer
   return stateOf(tx, timebankId, await lockAccounts(tx, timebankId, accountIds), references);
 }
 
-const NO_REFERENCES: LedgerState['references'] = { categories: new Set(), requests: new Set(), offers: new Set(), externalIds: new Set() };
+/** Fresh for each write: a decision may add to its sets, which no other write may see. */
+const noReferences = (): LedgerState['references'] => ({ categories: new Set(), requests: new Set(), offers: new Set(), externalIds: new Set() });
 
 function changesOf(state: LedgerState, decided: Decided[], resolved: boolean): Changes {
   const transfers = decided.flatMap((item) => (item.ok ? [item.transfer] : []));
@@ -176,7 +177,8 @@ async function newTransfers(tx: Db, request: WriteRequest, items: TransferInput[
 const accountsOf = (items: TransferInput[]) => items.flatMap((item) => [item.payerAccountId, item.payeeAccountId]);
 
 function writeNew(request: WriteRequest, items: TransferInput[], batch: boolean): Promise<WriteResult> {
-  const plan: Plan = { accountIds: accountsOf(items), references: (tx) => existingReferences(tx, request.timebankId, items) };
+  const named = items.map((item) => ({ ...item, recorderId: request.principal.id }));
+  const plan: Plan = { accountIds: accountsOf(items), references: (tx) => existingReferences(tx, request.timebankId, named) };
   return write(request, (tx, loaded) => newTransfers(tx, request, items, batch, loaded!), plan);
 }
 
@@ -193,7 +195,7 @@ export function createTransferBatch(request: WriteRequest, items: TransferInput[
 export function resolveTransfer(request: WriteRequest, transferId: string, action: 'confirm' | 'reject' | 'expire' | 'deadline'): Promise<WriteResult> {
   return write(request, async (tx) => {
     const transfer = await lockTransfer(tx, request.timebankId, transferId);
-    const state = await loadState(tx, request.timebankId, transfer ? [transfer.payerAccountId, transfer.payeeAccountId] : [], NO_REFERENCES);
+    const state = await loadState(tx, request.timebankId, transfer ? [transfer.payerAccountId, transfer.payeeAccountId] : [], noReferences());
     const decided = decideResolution({ ...state, principal: request.principal, transfer }, action, request.now);
     if (!decided.ok) throw decided.rejection;
     return { statusCode: 200, body: presentTransfer(decided.transfer, null), changes: changesOf(state, [decided], true) };
@@ -213,7 +215,7 @@ export function reverseTransfer(request: WriteRequest, transferId: string, input
   return write(request, async (tx) => {
     const original = await lockTransfer(tx, request.timebankId, transferId);
     const reversedBy = original ? await findReversalOf(tx, request.timebankId, transferId) : undefined;
-    const state = await loadState(tx, request.timebankId, original ? [original.payerAccountId, original.payeeAccountId] : [], NO_REFERENCES);
+    const state = await loadState(tx, request.timebankId, original ? [original.payerAccountId, original.payeeAccountId] : [], noReferences());
     const decided = decideReversal({ ...state, principal: request.principal, original, reversedBy }, input, newId(), request.now);
     if (!decided.ok) throw decided.rejection;
     const overrideLimits = decided.transfer.overrideLimits;
@@ -242,7 +244,7 @@ export async function writeTransferGroup(tx: Db, timebankId: string, group: Grou
     if (!leaders.has(keyOf(item))) leaders.set(keyOf(item), index);
   });
   const inputs = group.map((item) => item.input);
-  const references = await existingReferences(tx, timebankId, inputs);
+  const references = await existingReferences(tx, timebankId, group.map((item) => ({ ...item.input, recorderId: item.request.principal.id })));
   const keys = [...leaders.values()].map((index) => ({ caller: callerOf(group[index]!.request.principal), key: group[index]!.request.idempotency.key }));
   const { stored: existing, locked } = await claimAndLock(tx, timebankId, keys, accountsOf(inputs), keysFirst);
   const outcomes: Array<GroupedOutcome | undefined> = group.map((item, index) => {

@@ -115,8 +115,9 @@ export async function updateMember(
   try {
     await db.transaction(async (tx) => {
       if (precondition) {
-        // The member's row alone is locked (not its account, which transfers lock).
-        await tx.execute(sql`SELECT 1 FROM members WHERE timebank_id = ${timebankId} AND id = ${memberId} FOR UPDATE`);
+        // The member's row alone is locked (not its account, which transfers lock), and not
+        // against the key-share locks of rows that reference it.
+        await tx.execute(sql`SELECT 1 FROM members WHERE timebank_id = ${timebankId} AND id = ${memberId} FOR NO KEY UPDATE`);
         const current = await findMember(tx, timebankId, memberId);
         if (!current) throw notFound('Member');
         precondition(current);

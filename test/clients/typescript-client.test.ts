@@ -395,5 +395,21 @@ describe('the TypeScript client against the service over HTTP', () => {
       '/v1/auth/token 200',
       '/v1/me 200',
     ]);
+
+    // Logging out forgets a partner app's token (the service revokes only whole clients).
+    await app.logout();
+    expect(app.tokens()).toBeUndefined();
+  });
+
+  it("logs a person out on the service: the session's tokens stop working", async () => {
+    const admin = await loggedIn(baseUrl, ADMIN.email, ADMIN.password);
+    const held = admin.tokens();
+    if (held?.refreshToken === undefined) throw new Error('a person\'s login keeps a refresh token');
+    await admin.logout();
+    expect(admin.tokens()).toBeUndefined();
+    const again = createTimebankClient({ baseUrl, tokens: held });
+    const answer = await again.GET('/v1/me');
+    expect(answer.response.status).toBe(401);
+    expect(answer.error?.code).toBe('token_revoked');
   });
 });

@@ -72,6 +72,7 @@ describe('each operation\'s declared scope', () => {
       const only = await call(path, method, operation, await clientHolding([scope]));
       const refusal = only.statusCode === 403 ? only.json().code : 'not refused for a scope';
       expect([operation.operationId, refusal]).not.toEqual([operation.operationId, 'insufficient_scope']);
+      expect([operation.operationId, only.statusCode < 500]).toEqual([operation.operationId, true]);
     }
   });
 });

@@ -81,13 +81,21 @@ describe('a member', () => {
   it('is changed only from the ETag it has, by itself or a coordinator', async () => {
     const url = `${seed.base}/members/${seed.member.id}`;
     const etag = (await get(url, seed.memberToken)).headers.etag as string;
+    // Exchanges move the member's account, not the member: the tag stays.
+    const paid = await service.request({ method: 'POST', url: `${seed.base}/transfers`, token: seed.memberToken, headers: { 'idempotency-key': `etag-${Date.now()}` }, payload: { payerAccountId: seed.member.accountId, payeeAccountId: seed.coordinator.accountId, minutes: 10 } });
+    expect(paid.statusCode).toBe(201);
+    expect((await get(url, seed.memberToken)).headers.etag).toBe(etag);
     expect((await get(url, seed.coordinatorToken)).headers.etag).toBe(etag);
     const renamed = await patch(url, seed.memberToken, { displayName: 'Mo, renamed' }, etag);
     expect(renamed.statusCode).toBe(200);
+    expect((await get(url, seed.memberToken)).headers.etag).toBe(renamed.headers.etag);
+    const racing = await Promise.all(['A', 'B'].map((displayName) => patch(url, seed.coordinatorToken, { displayName }, renamed.headers.etag as string)));
+    expect(racing.map((answer) => answer.statusCode).sort()).toEqual([200, 412]);
+    const won = racing.find((answer) => answer.statusCode === 200)!;
     const stale = await patch(url, seed.coordinatorToken, { displayName: 'Lost update' }, etag);
     expect(stale.statusCode).toBe(412);
-    expect((await get(url, seed.coordinatorToken)).json().displayName).toBe('Mo, renamed');
-    expect((await patch(url, seed.coordinatorToken, { displayName: 'Mo' }, renamed.headers.etag as string)).statusCode).toBe(200);
+    expect((await get(url, seed.coordinatorToken)).json().displayName).toBe(won.json().displayName);
+    expect((await patch(url, seed.coordinatorToken, { displayName: 'Mo' }, won.headers.etag as string)).statusCode).toBe(200);
   });
 });
 
@@ -96,6 +104,12 @@ describe('a partner client', () => {
     const client = await service.send('POST', `${seed.base}/clients`, { name: 'Tagged', scopes: ['ledger:read'] }, seed.coordinatorToken);
     const url = `${seed.base}/clients/${client.id}`;
     const etag = (await get(url, seed.coordinatorToken)).headers.etag as string;
+    // The partner app logs in meanwhile: its lastUsedAt moves, its tag does not.
+    const login = await service.request({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'client_credentials', client_id: client.id, client_secret: client.clientSecret } });
+    expect(login.statusCode).toBe(200);
+    const after = await get(url, seed.coordinatorToken);
+    expect(after.json().lastUsedAt).not.toBeNull();
+    expect(after.headers.etag).toBe(etag);
     expect((await patch(url, seed.coordinatorToken, { name: 'Tagged twice' }, etag)).statusCode).toBe(200);
     const stale = await patch(url, seed.coordinatorToken, { scopes: ['ledger:read', 'ledger:write'] }, etag);
     expect(stale.statusCode).toBe(412);

@@ -83,11 +83,16 @@ function externalIdSuite(options: Pick<TestServiceOptions, 'embedded'>): void {
       const again = await postWithKey(service, transfers(), body, partner.token, key);
       expect(again.statusCode, again.body).toBe(409);
       expect(again.json()).toMatchObject({ code: 'external_id_taken', field: 'externalId' });
-      // A member giving the same externalId is refused the same way.
-      const byMember = await postWithKey(service, transfers(), body, ann.token);
-      expect(byMember.json()).toMatchObject({ code: 'external_id_taken' });
       expect(await transferCount()).toBe(before.count);
       expect(await balanceOf(service, seed.base, ann.accountId, ann.token)).toBe(before.ann);
+      // Another recorder's same text is its own id: a member's transfer neither takes the
+      // partner's id nor learns that the partner used it.
+      const byMember = await postWithKey(service, transfers(), { ...body, minutes: 1 }, ann.token);
+      expect(byMember.statusCode, byMember.body).toBe(201);
+      const found = (await service.get(`${transfers()}?externalId=shift-1001`, seed.coordinatorToken)).items as Json[];
+      expect(found.map((transfer) => transfer.recordedBy.type).sort()).toEqual(['client', 'member']);
+      const againByMember = await postWithKey(service, transfers(), { ...body, minutes: 1 }, ann.token);
+      expect(againByMember.json()).toMatchObject({ code: 'external_id_taken' });
 
       const replay = await postWithKey(service, transfers(), body, partner.token, key);
       expect(replay.statusCode).toBe(409);

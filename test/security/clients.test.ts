@@ -42,6 +42,15 @@ describe('partner clients', () => {
     expect((await service.request({ method: 'GET', url: `${seed.base}/clients/${client.id}`, token: seed.memberToken })).statusCode).toBe(403);
   });
 
+  it('are not found by an id that is not a UUID, whatever its shape: 401, never a 500', async () => {
+    for (const id of ['-'.repeat(36), 'a'.repeat(36), `${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(11)}g`]) {
+      const response = await clientLogin(id, 'any-secret-at-all');
+      expect([id, response.statusCode, response.json().code]).toEqual([id, 401, 'invalid_client']);
+    }
+    // PostgreSQL stores no NUL: refused as bad input before any lookup.
+    expect((await clientLogin('nul\u0000id', 'any-secret-at-all')).json().code).toBe('validation_failed');
+  });
+
   it('once revoked, get no token and their tokens fail at the next request', async () => {
     const client = await createClient(['members:read', 'members:write']);
     const token = await clientToken(client);

@@ -246,7 +246,9 @@ export function createTimebankClient(options: {
       return answer;
     },
     async logout() {
-      const token = session?.refreshToken ?? session?.accessToken;
+      // A person's session ends on the server; a partner app's token cannot be revoked alone
+      // (only its client can), so for one the tokens are just forgotten.
+      const token = session?.refreshToken;
       session = undefined;
       if (token !== undefined) unwrap(await api.POST('/v1/auth/revoke', { body: { token } }));
     },

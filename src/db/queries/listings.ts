@@ -48,7 +48,7 @@ export { fromSqlRow };
 export async function findListing(db: Db, timebankId: string, kind: ListingKind, listingId: string, options: { forUpdate?: boolean } = {}) {
   const [row] = await rows(
     db,
-    sql`SELECT * FROM listings WHERE timebank_id = ${timebankId} AND id = ${listingId} AND kind = ${kind}${options.forUpdate ? sql` FOR UPDATE` : sql``}`,
+    sql`SELECT * FROM listings WHERE timebank_id = ${timebankId} AND id = ${listingId} AND kind = ${kind}${options.forUpdate ? sql` FOR NO KEY UPDATE` : sql``}`,
   );
   return row ? fromSqlRow(row) : undefined;
 }

@@ -55,7 +55,7 @@ export type TransferFilters = {
   from?: Date | undefined;
   /** Created before. */
   to?: Date | undefined;
-  /** The one transfer the recorder gave this externalId, if any. */
+  /** The transfers given this externalId: at most one per recorder. */
   externalId?: string | undefined;
 };
 

@@ -4,6 +4,10 @@ import { requireCoordinator } from '../../domain/principal.js';
 import { createClient, getClient, revokeClient, rotateClientSecret, updateClient } from '../../use-cases/clients.js';
 import { acting } from '../acting.js';
 import { ifMatchHeaders, ifMatchOf } from '../etag.js';
+
+// A client's tag ignores lastUsedAt, which every token it gets moves: a coordinator's edit must
+// not fail because the partner app logged in meanwhile.
+const clientEtag = { except: ['lastUsedAt'] } as const;
 import type { RouteOptions } from '../options.js';
 import {
   oauth,
@@ -81,7 +85,7 @@ export const clientRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
   app.get(
     '/v1/timebanks/:timebankId/clients/:clientId',
     {
-      config: { etag: true },
+      config: { etag: clientEtag },
       schema: {
         operationId: 'getClient',
         summary: 'Get a partner app (coordinator)',
@@ -101,7 +105,7 @@ export const clientRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
   app.patch(
     '/v1/timebanks/:timebankId/clients/:clientId',
     {
-      config: { etag: true },
+      config: { etag: clientEtag },
       schema: {
         operationId: 'updateClient',
         summary: 'Rename a partner app or change its scopes (coordinator)',

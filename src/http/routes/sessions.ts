@@ -2,6 +2,7 @@ import formBody from '@fastify/formbody';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { Rejection } from '../../domain/errors.js';
+import { isUuid } from '../../domain/identifier.js';
 import { revokeSessionByToken } from '../../use-cases/sessions.js';
 import { loginLimiter } from '../login-limits.js';
 import type { RouteOptions } from '../options.js';
@@ -34,7 +35,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
     if (payload.typ === 'client') {
       throw new Rejection('unsupported_token_type', 'A partner client\'s access token cannot be revoked alone: revoke the client (DELETE) to end its tokens at once.');
     }
-    return typeof payload.sid === 'string' && /^[0-9a-f-]{36}$/.test(payload.sid) ? payload.sid : undefined;
+    return typeof payload.sid === 'string' && isUuid(payload.sid) ? payload.sid : undefined;
   };
 
   app.post(
