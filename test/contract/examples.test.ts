@@ -3,6 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { problemCatalogue, type ProblemCode } from '../../src/http/problem-codes.js';
 
 type Json = Record<string, unknown>;
 type MediaType = { schema?: Json; example?: unknown; examples?: Record<string, { value?: unknown }> };
@@ -88,8 +89,13 @@ describe('the contract\'s examples', () => {
     }
   });
 
-  it('show each main error code', () => {
-    const shown = new Set((document.components.schemas.Problem!.examples as Array<{ code: string }>).map((example) => example.code));
+  it('show each main error code, with the status and title the service answers it with', () => {
+    const examples = document.components.schemas.Problem!.examples as Array<{ code: ProblemCode; status: number; title: string; type: string }>;
+    for (const example of examples) {
+      expect(example, example.code).toMatchObject({ status: problemCatalogue[example.code].status, title: problemCatalogue[example.code].title });
+      expect(example.type.endsWith(`/${example.code}`), example.code).toBe(true);
+    }
+    const shown = new Set(examples.map((example) => example.code));
     for (const code of ['validation_failed', 'unauthorized', 'insufficient_scope', 'not_found', 'idempotency_key_reused', 'insufficient_balance', 'limit_exceeded', 'rate_limited', 'service_unavailable']) {
       expect(shown, code).toContain(code);
     }

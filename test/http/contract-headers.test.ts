@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postWithKey } from '../helpers/ledger.js';
 import { seedTimebank, startTestService, type TestService } from '../helpers/service.js';
@@ -60,6 +62,15 @@ describe('confirm and reject', () => {
     const confirmed = await service.request({ method: 'POST', url: `${seed.base}/transfers/${claim.json().id}/confirm`, token: seed.coordinatorToken, headers: { 'idempotency-key': randomUUID() } });
     expect(confirmed.statusCode).toBe(200);
     expect(confirmed.json().status).toBe('posted');
+    const another = await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: seed.coordinator.accountId, payeeAccountId: seed.member.accountId, minutes: 25 }, seed.memberToken);
+    const rejected = await service.request({ method: 'POST', url: `${seed.base}/transfers/${another.json().id}/reject`, token: seed.coordinatorToken, headers: { 'idempotency-key': randomUUID() } });
+    expect(rejected.statusCode).toBe(200);
+    expect(rejected.json().status).toBe('rejected');
+    // ...and the contract says so, so that a generated client needs no body either.
+    const document = parse(readFileSync('openapi.yaml', 'utf8')) as { paths: Record<string, Record<string, { requestBody?: { required?: boolean } }>> };
+    for (const action of ['confirm', 'reject']) {
+      expect(document.paths[`/v1/timebanks/{timebankId}/transfers/{transferId}/${action}`]!.post!.requestBody?.required, action).toBe(false);
+    }
   });
 });
 
