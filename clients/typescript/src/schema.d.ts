@@ -425,13 +425,13 @@ export interface paths {
         };
         /**
          * List transfers
-         * @description Coordinators and partners with ledger:read see the timebank's; a member sees those of its own account. from/to bound the creation time, [from, to). externalId finds the one transfer recorded with it (0 or 1 item).
+         * @description Coordinators and partners with ledger:read see the timebank's; a member sees those of its own account. from/to bound the creation time, [from, to). externalId finds the transfers recorded with it, at most one per recorder (see recordedBy).
          */
         get: operations["listTransfers"];
         put?: never;
         /**
          * Record a transfer of time credits
-         * @description The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank's confirmation is counterparty (and always when the payer is the commons). Such a claim holds none of the payer's room (only the claimant's headroom under its cap); the payer's limits are checked when it is confirmed, and unconfirmed at its deadline it expires unless the timebank's autoConfirmMemberClaims is true. At most maxOpenClaims claims wait on one payer (422 too_many_open_claims). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true; a pending one holds the payer's room). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded; a member is told figures and holder status of its own account only, and gets 422 transfer_refused when the other account refuses. Idempotency-Key is required. An externalId already taken by a transfer of the timebank is 409 external_id_taken, and nothing is recorded; externalId and metadata are kept as given and never change.
+         * @description The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank's confirmation is counterparty (and always when the payer is the commons). Such a claim holds none of the payer's room (only the claimant's headroom under its cap); the payer's limits are checked when it is confirmed, and unconfirmed at its deadline it expires unless the timebank's autoConfirmMemberClaims is true. At most maxOpenClaims claims wait on one payer (422 too_many_open_claims). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true; a pending one holds the payer's room). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded; a member is told figures and holder status of its own account only, and gets 422 transfer_refused when the other account refuses. Idempotency-Key is required. An externalId the same recorder gave a transfer of the timebank already is 409 external_id_taken, and nothing is recorded; externalId and metadata are kept as given and never change.
          */
         post: operations["createTransfer"];
         delete?: never;
@@ -451,7 +451,7 @@ export interface paths {
         put?: never;
         /**
          * Record up to 1000 transfers at once, all or none (coordinator, or partner with ledger:write)
-         * @description For group sessions. The transfers apply in order in one transaction; if one is refused, none is recorded and the problem names its index. Each transfer may carry its own externalId: one already taken in the timebank, or given twice in the batch (the second time), is 409 external_id_taken naming that index.
+         * @description For group sessions. The transfers apply in order in one transaction; if one is refused, none is recorded and the problem names its index. Each transfer may carry its own externalId: one the caller gave a transfer already, or given twice in the batch (the second time), is 409 external_id_taken naming that index.
          */
         post: operations["createTransferBatch"];
         delete?: never;
@@ -948,7 +948,7 @@ export interface components {
             offerId?: string & (unknown & unknown);
             /** @description Coordinators and partners only: wait for the payer to confirm (default false) */
             pending?: boolean;
-            /** @description Your own id for the transfer, 1 to 255 characters: a second transfer of the timebank with it is 409 external_id_taken (a durable guard against double entry beside Idempotency-Key). Never changes. */
+            /** @description Your own id for the transfer, 1 to 255 characters: a second transfer you record with it is 409 external_id_taken (a durable guard against double entry beside Idempotency-Key). Never changes. */
             externalId?: string;
             /** @description Your own string fields: at most 20 keys of 1 to 40 characters, values of at most 500 characters */
             metadata?: {
@@ -5151,7 +5151,7 @@ export interface operations {
                 from?: string;
                 /** @description ISO 8601 date-time with a time zone, from year 1000 to 9999 in UTC */
                 to?: string;
-                /** @description Only the transfer recorded with this externalId (exact match) */
+                /** @description Only the transfers recorded with this externalId (exact match), at most one per recorder */
                 externalId?: string;
             };
             header?: never;

@@ -55,7 +55,7 @@ const transferInput = z.strictObject({
     .describe('Coordinators and partners only: wait for the payer to confirm (default false)'),
   externalId: externalId
     .optional()
-    .describe('Your own id for the transfer, 1 to 255 characters: a second transfer of the timebank with it is 409 external_id_taken (a durable guard against double entry beside Idempotency-Key). Never changes.'),
+    .describe('Your own id for the transfer, 1 to 255 characters: a second transfer you record with it is 409 external_id_taken (a durable guard against double entry beside Idempotency-Key). Never changes.'),
   metadata: metadata.optional(),
 }).meta({ id: 'TransferBody' });
 
@@ -130,7 +130,7 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
         operationId: 'createTransfer',
         summary: 'Record a transfer of time credits',
         description:
-          'The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank\'s confirmation is counterparty (and always when the payer is the commons). Such a claim holds none of the payer\'s room (only the claimant\'s headroom under its cap); the payer\'s limits are checked when it is confirmed, and unconfirmed at its deadline it expires unless the timebank\'s autoConfirmMemberClaims is true. At most maxOpenClaims claims wait on one payer (422 too_many_open_claims). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true; a pending one holds the payer\'s room). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded; a member is told figures and holder status of its own account only, and gets 422 transfer_refused when the other account refuses. Idempotency-Key is required. An externalId already taken by a transfer of the timebank is 409 external_id_taken, and nothing is recorded; externalId and metadata are kept as given and never change.',
+          'The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank\'s confirmation is counterparty (and always when the payer is the commons). Such a claim holds none of the payer\'s room (only the claimant\'s headroom under its cap); the payer\'s limits are checked when it is confirmed, and unconfirmed at its deadline it expires unless the timebank\'s autoConfirmMemberClaims is true. At most maxOpenClaims claims wait on one payer (422 too_many_open_claims). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true; a pending one holds the payer\'s room). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded; a member is told figures and holder status of its own account only, and gets 422 transfer_refused when the other account refuses. Idempotency-Key is required. An externalId the same recorder gave a transfer of the timebank already is 409 external_id_taken, and nothing is recorded; externalId and metadata are kept as given and never change.',
         tags,
         security: oauth('ledger:write'),
         params: timebankParams,
@@ -155,7 +155,7 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
         operationId: 'createTransferBatch',
         summary: 'Record up to 1000 transfers at once, all or none (coordinator, or partner with ledger:write)',
         description:
-          'For group sessions. The transfers apply in order in one transaction; if one is refused, none is recorded and the problem names its index. Each transfer may carry its own externalId: one already taken in the timebank, or given twice in the batch (the second time), is 409 external_id_taken naming that index.',
+          'For group sessions. The transfers apply in order in one transaction; if one is refused, none is recorded and the problem names its index. Each transfer may carry its own externalId: one the caller gave a transfer already, or given twice in the batch (the second time), is 409 external_id_taken naming that index.',
         tags,
         security: oauth('ledger:write'),
         params: timebankParams,
@@ -181,7 +181,7 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
         operationId: 'listTransfers',
         summary: 'List transfers',
         description:
-          'Coordinators and partners with ledger:read see the timebank\'s; a member sees those of its own account. from/to bound the creation time, [from, to). externalId finds the one transfer recorded with it (0 or 1 item).',
+          'Coordinators and partners with ledger:read see the timebank\'s; a member sees those of its own account. from/to bound the creation time, [from, to). externalId finds the transfers recorded with it, at most one per recorder (see recordedBy).',
         tags,
         security: oauth('ledger:read'),
         params: timebankParams,
@@ -191,7 +191,7 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
           status: z.enum(['pending', 'posted', 'rejected', 'expired']).optional(),
           from: instantQuery.optional(),
           to: instantQuery.optional(),
-          externalId: externalId.optional().describe('Only the transfer recorded with this externalId (exact match)'),
+          externalId: externalId.optional().describe('Only the transfers recorded with this externalId (exact match), at most one per recorder'),
         }),
         response: { 200: page(transferSchema), ...problems(...readProblems) },
       },
