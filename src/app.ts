@@ -25,6 +25,8 @@ import { withoutUnusedSchemas, type OpenApiDocument } from './http/openapi-schem
 import type { RouteOptions } from './http/options.js';
 import { accountRoutes } from './http/routes/accounts.js';
 import { auditRoutes } from './http/routes/audit.js';
+import { eventRoutes } from './http/routes/events.js';
+import { webhookRoutes } from './http/routes/webhooks.js';
 import { authRoutes } from './http/routes/auth.js';
 import { sessionRoutes } from './http/routes/sessions.js';
 import { categoryRoutes } from './http/routes/categories.js';
@@ -39,9 +41,13 @@ import { timebankRoutes } from './http/routes/timebanks.js';
 import { transferRoutes } from './http/routes/transfers.js';
 import { findWebRoot, webClient } from './http/web.js';
 import { readsOf } from './use-cases/reads.js';
-import { Sealer } from './use-cases/sealer.js';
+import { sealAll } from './use-cases/sealer.js';
+import { FeedSignal, sequenceAll } from './use-cases/events.js';
+import { Periodic } from './use-cases/periodic.js';
+import { SecretBox } from './use-cases/secret-box.js';
+import { deliverDue } from './use-cases/webhook-delivery.js';
 
-export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins' | 'transferGroupMax' | 'sealIntervalMs' | 'checkResponses' | 'sessionTtlSeconds' | 'metricsToken' | 'redis'>>;
+export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins' | 'transferGroupMax' | 'sealIntervalMs' | 'checkResponses' | 'sessionTtlSeconds' | 'metricsToken' | 'redis' | 'webhookAllowHosts' | 'webhookRetrySchedule'>>;
 
 export type BuildOptions = {
   config: AppConfig;
@@ -116,12 +122,28 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   // The chain is sealed after commit, by every process (one at a time per timebank): it starts
   // by sealing whatever committed before the last stop, and stops before the database closes.
-  const sealer = new Sealer(database.db, {
-    intervalMs: config.sealIntervalMs ?? 200,
-    onError: (err) => app.log.error({ err }, 'sealing failed'),
-  });
+  // Events are numbered the same way, just after, and readers waiting in this process are woken.
+  const feedSignal = new FeedSignal();
+  const sealer = new Periodic(
+    async () => {
+      await sealAll(database.db);
+      await sequenceAll(database.db, feedSignal);
+    },
+    { intervalMs: config.sealIntervalMs ?? 200, onError: (err) => app.log.error({ err }, 'sealing or numbering events failed') },
+  );
   app.addHook('onReady', async () => sealer.start());
   app.addHook('preClose', async () => sealer.stop());
+  // Webhook deliveries, by every process: each endpoint leased by one worker at a time.
+  const webhookSettings = {
+    allowedHosts: new Set(config.webhookAllowHosts ?? []),
+    secrets: new SecretBox(createHmac('sha256', config.jwtSecret).update('webhook-secrets').digest()),
+  };
+  const deliverer = new Periodic(
+    () => deliverDue(database.db, { ...webhookSettings, retrySchedule: config.webhookRetrySchedule, clock: options.clock ?? (() => new Date()) }),
+    { intervalMs: 250, onError: (err) => app.log.error({ err }, 'webhook delivery failed') },
+  );
+  app.addHook('onReady', async () => deliverer.start());
+  app.addHook('preClose', async () => deliverer.stop());
 
   await app.register(errorHandling);
   // Security headers on every answer, a content security policy that allows this origin's
@@ -191,6 +213,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'reports', description: 'Mutuality, members, activity and the exchange export' },
         { name: 'operations', description: 'Health, readiness and metrics' },
         { name: 'audit', description: 'Who changed what: the audit log' },
+        { name: 'events', description: 'The event feed: what changed, in order, for partner apps and live pages' },
+        { name: 'webhooks', description: 'Events pushed to partner endpoints, signed (Standard Webhooks)' },
       ],
     },
     transform: routeTransform,
@@ -211,6 +235,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     clock: options.clock ?? (() => new Date()),
     pseudonymKey: createHmac('sha256', config.jwtSecret).update('exchange-export-pseudonyms').digest(),
     transferGroupMax: config.transferGroupMax ?? 100,
+    feedSignal,
+    webhooks: webhookSettings,
     sessions: {
       ttlSeconds: config.sessionTtlSeconds ?? 14 * 86_400,
       key: createHmac('sha256', config.jwtSecret).update('refresh-tokens').digest(),
@@ -236,6 +262,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     cycleRoutes,
     reportRoutes,
     auditRoutes,
+    eventRoutes,
+    webhookRoutes,
   ];
   for (const routes of routeGroups) {
     await app.register(routes, routeOptions);

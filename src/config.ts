@@ -65,6 +65,18 @@ const environmentSchema = z
       .transform((value) => value ?? 'false')
       .pipe(z.enum(['true', 'false'], 'must be true or false'))
       .transform((value) => value === 'true'),
+    // Hosts webhooks may reach although private or loopback (and over http): for local work and tests.
+    WEBHOOK_ALLOW_HOSTS: optionalText.transform((value) =>
+      value ? value.split(',').map((host) => host.trim().toLowerCase().replace(/^\[|\]$/g, '')).filter(Boolean) : [],
+    ),
+    // Seconds between a webhook delivery's failed attempts; the last repeats until the endpoint is disabled.
+    WEBHOOK_RETRY_SCHEDULE: optionalText.pipe(
+      z
+        .string()
+        .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'must be a comma-separated list of seconds')
+        .transform((value) => value.split(',').map(Number))
+        .optional(),
+    ),
     CORS_ORIGINS: optionalText
       .transform((value) => (value ? value.split(',').map((origin) => origin.trim()).filter(Boolean) : []))
       .pipe(
@@ -128,6 +140,10 @@ export type Config = {
   checkResponses: boolean;
   /** The bearer token /metrics requires; absent: /metrics answers 404. */
   metricsToken: string | undefined;
+  /** Hosts webhook deliveries may reach whatever their address, over http too. */
+  webhookAllowHosts: string[];
+  /** Seconds between failed delivery attempts (the specification's schedule when absent). */
+  webhookRetrySchedule: number[] | undefined;
 };
 
 export class ConfigError extends Error {
@@ -171,6 +187,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     sealIntervalMs: env.SEAL_INTERVAL_MS,
     checkResponses: env.CHECK_RESPONSES,
     metricsToken: env.METRICS_TOKEN,
+    webhookAllowHosts: env.WEBHOOK_ALLOW_HOSTS,
+    webhookRetrySchedule: env.WEBHOOK_RETRY_SCHEDULE,
   };
 }
 

@@ -5,6 +5,8 @@ import type { Db } from './client.js';
 import { categories, listings, transfers as transfersTable } from './schema.js';
 import { column } from './arrays.js';
 import { isUniqueViolation } from './errors.js';
+import { insertEvents } from './queries/events.js';
+import type { NewEvent } from '../domain/events.js';
 import type { StoredOutcome } from './ledger-locks.js';
 import { preparedRows, rows } from './rows.js';
 
@@ -105,11 +107,13 @@ export type LedgerWrite = {
   accounts: Array<{ next: AccountState; lockedVersion: number }>;
   /** The idempotency keys this write took (a group takes several), each stored with its outcome. */
   idempotency: Array<{ caller: string; key: string; requestHash: string; createdAt: Date; statusCode: number; responseBody: string }>;
+  /** What the write tells the feed, queued in this order. */
+  events: NewEvent[];
 };
 
 /** A write that stores only its keys' outcomes: a refusal, kept so that a retry gets it again. */
 export function outcomesOnly(timebankId: string, idempotency: LedgerWrite['idempotency']): LedgerWrite {
-  return { timebankId, insertTransfers: [], resolveTransfers: [], entries: [], accounts: [], idempotency };
+  return { timebankId, insertTransfers: [], resolveTransfers: [], entries: [], accounts: [], idempotency, events: [] };
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -184,6 +188,7 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
       SELECT ${tb}::uuid, q.id FROM unnest(${column(toSeal, 'uuid', (t) => t.id)}) WITH ORDINALITY AS q(id, n) ORDER BY q.n
       RETURNING 1)`);
   }
+  if (write.events.length > 0) parts.push(sql`queued_events AS (${insertEvents(tb, write.events)} RETURNING 1)`);
   const keys = write.idempotency;
   if (keys.length > 0) {
     parts.push(sql`stored_outcomes AS (

@@ -562,3 +562,4 @@ export type SessionRow = typeof sessions.$inferSelect;
 export type AuditRow = typeof auditLog.$inferSelect;
 export type CategoryRow = typeof categories.$inferSelect;
 export type TransferRow = typeof transfers.$inferSelect;
+export * from './schema-events.js';

@@ -7,6 +7,8 @@ export const clientScopes = [
   'ledger:write',
   'listings:write',
   'reports:read',
+  'events:read',
+  'webhooks:write',
 ] as const;
 export type ClientScope = (typeof clientScopes)[number];
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { clientScopes } from '../domain/principal.js';
+import { eventBodyExamples, eventComponentExamples } from './event-examples.js';
 import { answerExamples, bodyExamples, componentExamples } from './examples.js';
 import type { OpenApiDocument } from './openapi-schemas.js';
 import { problemDescriptions } from './problem-schema.js';
@@ -26,6 +27,8 @@ const scopeDescriptions: Record<(typeof clientScopes)[number], string> = {
   'ledger:write': 'Record, confirm and reject transfers, and batches',
   'listings:write': 'Post and change offers and requests for members',
   'reports:read': 'Read the mutuality, members and activity reports and the exchange export',
+  'events:read': 'Read the event feed: ledger events also need ledger:read, member events members:read',
+  'webhooks:write': 'Subscribe webhooks to the events this client may read, and manage them',
 };
 
 export const securitySchemes = {
@@ -89,6 +92,13 @@ function completeOperation(operation: Operation): void {
     response.headers = headers;
   }
   if (operation['x-optional-body'] && operation.requestBody) operation.requestBody.required = false;
+  const ok = operation.responses['200'];
+  if (operation['x-event-stream'] && ok?.content) {
+    ok.content['text/event-stream'] = {
+      schema: { type: 'string', description: 'Server-Sent Events: each `id:` an event\'s sequence, `event:` its type, `data:` the Event as JSON; a comment line every 15 s while nothing happens' },
+    };
+  }
+  delete operation['x-event-stream'];
   delete operation['x-optional-body'];
   delete operation['x-location'];
   delete operation['x-etag'];
@@ -130,7 +140,7 @@ const withRequestNames = (document: OpenApiDocument): OpenApiDocument =>
 export function withContractDetails(generated: OpenApiDocument): OpenApiDocument {
   const document = withRequestNames(generated);
   const schemas = document.components?.schemas ?? {};
-  for (const [name, example] of Object.entries({ ...componentExamples, ...bodyExamples })) {
+  for (const [name, example] of Object.entries({ ...componentExamples, ...eventComponentExamples, ...bodyExamples, ...eventBodyExamples })) {
     const schema = schemas[name] as { examples?: unknown[] } | undefined;
     if (schema && !schema.examples) schema.examples = [example];
   }
@@ -163,5 +173,6 @@ export function routeTransform(data: Parameters<typeof jsonSchemaTransform>[0]):
   }
   if (data.route.config?.location) (transformed.schema as Record<string, unknown>)['x-location'] = data.route.config.location;
   if (data.route.config?.etag) (transformed.schema as Record<string, unknown>)['x-etag'] = true;
+  if (data.route.config?.eventStream) (transformed.schema as Record<string, unknown>)['x-event-stream'] = true;
   return transformed;
 }

@@ -119,6 +119,7 @@ export const transferExample = {
   offerId: null,
   brokered: false,
   createdAt: '2026-03-09T16:20:00.000Z',
+  updatedAt: '2026-03-09T16:20:00.000Z',
   autoConfirmAt: null,
   postedAt: '2026-03-09T16:20:00.000Z',
   resolvedAt: null,

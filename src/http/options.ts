@@ -1,5 +1,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
+import type { FeedSignal } from '../use-cases/events.js';
+import type { DeliverySettings } from '../use-cases/webhook-delivery.js';
 import type { Reads } from '../use-cases/reads.js';
 import type { SessionSettings } from '../use-cases/sessions.js';
 
@@ -18,4 +20,8 @@ export type RouteOptions = {
   transferGroupMax: number;
   /** How long a login's session lasts without a refresh, and the key of its refresh tokens. */
   sessions: SessionSettings;
+  /** Wakes readers of the event feed waiting in this process when the sequencer numbers events. */
+  feedSignal: FeedSignal;
+  /** Which hosts webhooks may reach, and the box their secrets are kept in. */
+  webhooks: Pick<DeliverySettings, 'allowedHosts' | 'secrets'>;
 };

@@ -269,6 +269,7 @@ export const transferSchema = z
     offerId: id.nullable(),
     brokered: z.boolean().describe('Recorded by a coordinator or partner on the parties\' behalf'),
     createdAt: timestamp,
+    updatedAt: timestamp.describe('When it last changed: created, then posted, rejected or expired, then reversed. The event feed says what changed'),
     autoConfirmAt: timestamp
       .nullable()
       .describe("A pending transfer's deadline: a brokered one posts by itself then; a member's claim expires (or posts, if the timebank's autoConfirmMemberClaims)"),

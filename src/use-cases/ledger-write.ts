@@ -4,6 +4,7 @@ import { keyReused, notFound, Rejection } from '../domain/errors.js';
 import { replayOf } from '../domain/idempotency.js';
 import { AccountChanges, type References } from '../domain/ledger.js';
 import type { Principal } from '../domain/principal.js';
+import { transferAudience, type EventType, type NewEvent } from '../domain/events.js';
 import {
   decideResolution,
   decideReversal,
@@ -12,17 +13,19 @@ import {
   type LedgerState,
   type ReversalInput,
   type TransferInput,
+  type TransferRecord,
 } from '../domain/transfer-decisions.js';
 import type { Db } from '../db/client.js';
 import { existingReferences, outcomesOnly, persist, type LedgerWrite } from '../db/ledger.js';
 import { claimKeysAndLockAccounts, idempotencyKeyId, lockAccounts, lockIdempotencyKeys, type LockedAccounts, type StoredOutcome } from '../db/ledger-locks.js';
 import { retryContention } from '../db/retry.js';
 import { findTimebank } from '../db/queries/timebanks.js';
-import { findReversalOf, lockTransfer } from '../db/queries/transfers.js';
+import { findReversalOf, findTransfer, lockTransfer } from '../db/queries/transfers.js';
 import { appendAudit } from './audit.js';
+import { newEvent } from './events.js';
 import { newId } from './ids.js';
 import { settingsOf } from './present/timebank.js';
-import { presentTransfer } from './present/transfer.js';
+import { presentTransfer, type Transfer } from './present/transfer.js';
 
 /*
  * The imperative shell of every write that moves time credits: one transaction that claims the
@@ -148,14 +151,24 @@ async function loadState(tx: Db, timebankId: string, accountIds: string[], refer
 /** Fresh for each write: a decision may add to its sets, which no other write may see. */
 const noReferences = (): LedgerState['references'] => ({ categories: new Set(), requests: new Set(), offers: new Set(), externalIds: new Set() });
 
-function changesOf(state: LedgerState, decided: Decided[], resolved: boolean): Changes {
+function changesOf(state: LedgerState, decided: Decided[], resolved: boolean, presented: Array<Transfer | undefined>, now: Date): Changes {
   const transfers = decided.flatMap((item) => (item.ok ? [item.transfer] : []));
   return {
     insertTransfers: resolved ? [] : transfers,
     resolveTransfers: resolved ? transfers : [],
     entries: decided.flatMap((item) => (item.ok ? item.entries : [])),
     accounts: state.accounts.changed(),
+    events: decided.flatMap((item, index) => (item.ok ? [transferEvent(state, item.transfer, presented[index]!, resolved ? resolutionEvent(item.transfer) : 'transfer.created', now)] : [])),
   };
+}
+
+const resolutionEvent = (transfer: TransferRecord): EventType =>
+  transfer.status === 'posted' ? 'transfer.posted' : transfer.status === 'rejected' ? 'transfer.rejected' : 'transfer.expired';
+
+/** An event about a transfer, seen by the members on both sides of it and by whoever recorded it. */
+function transferEvent(state: LedgerState, transfer: TransferRecord, data: Transfer, type: EventType, now: Date): NewEvent {
+  const holders = [transfer.payerAccountId, transfer.payeeAccountId].map((id) => state.accounts.get(id, 'accountId').memberId);
+  return newEvent(type, transferAudience(transfer, holders), data, now);
 }
 
 /** A batch's refusal names the transfer that caused it. */
@@ -171,7 +184,7 @@ async function newTransfers(tx: Db, request: WriteRequest, items: TransferInput[
     if (!item.ok) throw batch ? atIndex(item.rejection, index) : item.rejection;
   }
   const presented = decided.map((item) => presentTransfer((item as Extract<Decided, { ok: true }>).transfer, null));
-  return { statusCode: 201, body: batch ? { items: presented } : presented[0], changes: changesOf(state, decided, false) };
+  return { statusCode: 201, body: batch ? { items: presented } : presented[0], changes: changesOf(state, decided, false, presented, request.now) };
 }
 
 const accountsOf = (items: TransferInput[]) => items.flatMap((item) => [item.payerAccountId, item.payeeAccountId]);
@@ -198,7 +211,8 @@ export function resolveTransfer(request: WriteRequest, transferId: string, actio
     const state = await loadState(tx, request.timebankId, transfer ? [transfer.payerAccountId, transfer.payeeAccountId] : [], noReferences());
     const decided = decideResolution({ ...state, principal: request.principal, transfer }, action, request.now);
     if (!decided.ok) throw decided.rejection;
-    return { statusCode: 200, body: presentTransfer(decided.transfer, null), changes: changesOf(state, [decided], true) };
+    const presented = presentTransfer(decided.transfer, null);
+    return { statusCode: 200, body: presented, changes: changesOf(state, [decided], true, [presented], request.now) };
   });
 }
 
@@ -221,7 +235,13 @@ export function reverseTransfer(request: WriteRequest, transferId: string, input
     const overrideLimits = decided.transfer.overrideLimits;
     const changes = { reversedByTransferId: [null, decided.transfer.id], reason: [null, input.reason], ...(overrideLimits ? { overrideLimits: [false, true] } : {}) } satisfies AuditChanges;
     await appendAudit(tx, { principal: request.principal, requestId: request.requestId ?? '' }, { timebankId: request.timebankId, action: 'transfer.reversed', target: { type: 'transfer', id: transferId }, changes }, request.now);
-    return { statusCode: 201, body: presentTransfer(decided.transfer, null), changes: changesOf(state, [decided], false) };
+    const presented = presentTransfer(decided.transfer, null);
+    const written = changesOf(state, [decided], false, [presented], request.now);
+    // The original as it reads once this commits: reversed by the new transfer, and changed now.
+    const reversed = await findTransfer(tx, request.timebankId, transferId);
+    const data = { ...reversed!.transfer, reversedByTransferId: decided.transfer.id, updatedAt: request.now.toISOString() };
+    written.events.push(transferEvent(state, original!, data, 'transfer.reversed', request.now));
+    return { statusCode: 201, body: presented, changes: written };
   });
 }
 
@@ -266,9 +286,10 @@ export async function writeTransferGroup(tx: Db, timebankId: string, group: Grou
   // Written together, at the time of the latest of them.
   const now = new Date(Math.max(...fresh.map(({ item }) => item.request.now.getTime())));
   const decided = decideTransfers(state, fresh.map(({ item }) => ({ principal: item.request.principal, input: item.input, id: newId() })), now);
+  const presented = decided.map((answer) => (answer.ok ? presentTransfer(answer.transfer, null) : undefined));
   const stored: LedgerWrite['idempotency'] = fresh.map(({ item, index }, position) => {
     const answer = decided[position]!;
-    const outcome = answer.ok ? { statusCode: 201, body: presentTransfer(answer.transfer, null) } : item.request.idempotency.renderRejection(answer.rejection);
+    const outcome = answer.ok ? { statusCode: 201, body: presented[position] } : item.request.idempotency.renderRejection(answer.rejection);
     outcomes[index] = { result: { ...outcome, replayed: false } };
     return { caller: callerOf(item.request.principal), key: item.request.idempotency.key, requestHash: item.request.idempotency.requestHash, createdAt: item.request.now, statusCode: outcome.statusCode, responseBody: JSON.stringify(outcome.body) };
   });
@@ -280,6 +301,6 @@ export async function writeTransferGroup(tx: Db, timebankId: string, group: Grou
       outcomes[index] = 'result' in answer ? { result: { ...answer.result, replayed: true } } : answer;
     }
   });
-  await persist(tx, { ...changesOf(state, decided, false), timebankId, idempotency: stored });
+  await persist(tx, { ...changesOf(state, decided, false, presented, now), timebankId, idempotency: stored });
   return outcomes as GroupedOutcome[];
 }

@@ -7,6 +7,8 @@ import { findCategory } from '../db/queries/categories.js';
 import { findListing } from '../db/queries/listings.js';
 import { listings, members } from '../db/schema.js';
 import { newId } from './ids.js';
+import { appendEvents } from '../db/queries/events.js';
+import { newEvent } from './events.js';
 import { presentListing, type Listing, type ListingKind } from './present/listing.js';
 
 export type ListingInput = {
@@ -64,31 +66,35 @@ export async function createListing(
   }
   const tags = [...new Set((input.tags ?? []).map((tag) => tag.trim().toLowerCase()))];
   const description = input.description ?? '';
-  const [row] = await db
-    .insert(listings)
-    .values({
-      timebankId,
-      id: newId(),
-      kind,
-      memberId,
-      title: input.title.trim(),
-      description,
-      categoryId: input.categoryId,
-      tags,
-      lat: input.location?.lat ?? null,
-      lon: input.location?.lon ?? null,
-      maxDistanceKm: input.maxDistanceKm ?? null,
-      remote: input.remote ?? false,
-      availability: input.availability ?? null,
-      availabilityHours: availabilityHours(input.availability),
-      status: 'open',
-      expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
-      createdAt: now,
-      updatedAt: now,
-      ...texts({ title: input.title.trim(), tags, description }),
-    })
-    .returning();
-  return presentListing(row!);
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(listings)
+      .values({
+        timebankId,
+        id: newId(),
+        kind,
+        memberId,
+        title: input.title.trim(),
+        description,
+        categoryId: input.categoryId,
+        tags,
+        lat: input.location?.lat ?? null,
+        lon: input.location?.lon ?? null,
+        maxDistanceKm: input.maxDistanceKm ?? null,
+        remote: input.remote ?? false,
+        availability: input.availability ?? null,
+        availabilityHours: availabilityHours(input.availability),
+        status: 'open',
+        expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+        createdAt: now,
+        updatedAt: now,
+        ...texts({ title: input.title.trim(), tags, description }),
+      })
+      .returning();
+    const created = presentListing(row!);
+    await appendEvents(tx, timebankId, [newEvent('listing.created', [memberId], created, now)]);
+    return created;
+  });
 }
 
 export async function updateListing(
@@ -129,6 +135,8 @@ export async function updateListing(
       })
       .where(and(eq(listings.timebankId, timebankId), eq(listings.id, listingId), eq(listings.kind, kind)))
       .returning();
-    return presentListing(row!);
+    const updated = presentListing(row!);
+    await appendEvents(tx, timebankId, [newEvent('listing.updated', [row!.memberId], updated, now)]);
+    return updated;
   });
 }

@@ -6,6 +6,7 @@ import { Rejection } from '../domain/errors.js';
 import { SYSTEM_PRINCIPAL_ID } from '../domain/principal.js';
 import { findDuePendingTransfers } from '../db/queries/transfers.js';
 import { resolveTransfer, type WriteRequest } from './ledger-write.js';
+import { sendNudges } from './nudges.js';
 
 /** Idempotency keys are kept at least 24 hours; older ones are removed after 48. */
 export const IDEMPOTENCY_RETENTION_HOURS = 48;
@@ -23,7 +24,8 @@ export const ENDED_SESSION_RETENTION_HOURS = 24;
 /**
  * The periodic work every API process runs: pending transfers past their deadline post or
  * expire (a member's claim nobody confirmed expires unless the timebank lets claims post by
- * themselves), old idempotency keys and ended sessions go, and ledgers that have moved on get a new checkpoint. Safe
+ * themselves), old idempotency keys and ended sessions go, ledgers that have moved on get a new checkpoint, and
+ * nudges go out for what waits on someone (nudges.ts). Safe
  * to run in several processes at once: each resolution locks its transfer and re-checks that
  * it is still pending, and a checkpoint another process wrote first is left as it is (the
  * totals would be the same).
@@ -34,6 +36,7 @@ export async function runMaintenance(db: Db, now: Date) {
   await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, cutoff));
   await pruneEndedSessions(db, now);
   await checkpointLedgers(db, now);
+  await sendNudges(db, now);
   return resolved;
 }
 

@@ -10,6 +10,8 @@ import { findMember, findMemberRow } from '../db/queries/members.js';
 import { findTimebank } from '../db/queries/timebanks.js';
 import { accounts, members } from '../db/schema.js';
 import { appendAudit } from './audit.js';
+import { appendEvents } from '../db/queries/events.js';
+import { newEvent } from './events.js';
 import { hashSecret, verifySecret } from './credentials.js';
 import { newId } from './ids.js';
 import { presentMember, type Member } from './present/member.js';
@@ -77,7 +79,9 @@ export async function createMember(
         const added = { displayName: member!.displayName, email: member!.email, role: member!.role, status: member!.status, ...(member!.externalId === null ? {} : { externalId: member!.externalId }) };
         await appendAudit(tx, acting, { timebankId, action: 'member.created', target: { type: 'member', id: memberId }, changes: changedFields({}, added) }, now);
       }
-      return presentMember({ ...member!, accountId });
+      const created = presentMember({ ...member!, accountId });
+      await appendEvents(tx, timebankId, [newEvent('member.created', [memberId], created, now)]);
+      return created;
     });
   } catch (error) {
     throw emailTakenOr(error);
@@ -142,6 +146,11 @@ export async function updateMember(
       if (password !== undefined) changes.password = [HIDDEN, self ? '(changed)' : '(reset)'];
       if (!self || changes.email || changes.password) {
         await appendAudit(tx, acting, { timebankId, action: 'member.updated', target: { type: 'member', id: memberId }, changes }, now);
+      }
+      // A new password changes nothing the member's representation shows.
+      if (Object.keys(normalised).length > 0) {
+        const after = await findMember(tx, timebankId, memberId);
+        await appendEvents(tx, timebankId, [newEvent('member.updated', [memberId], after, now)]);
       }
     });
   } catch (error) {

@@ -52,7 +52,8 @@ beforeAll(async () => {
   const offer = await service.send('POST', `${seed.base}/offers`, { title: 'Gardening', categoryId }, seed.memberToken);
   const request = await service.send('POST', `${seed.base}/requests`, { title: 'A lift', categoryId }, seed.memberToken);
   const transfer = (await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: seed.member.accountId, payeeAccountId: seed.coordinator.accountId, minutes: 30 }, seed.memberToken)).json();
-  ids = { timebankId: seed.timebank.id, accountId: seed.member.accountId, memberId: seed.member.id, transferId: transfer.id, offer: offer.id, request: request.id };
+  const webhook = await service.send('POST', `${seed.base}/webhooks`, { url: 'https://partner.example.org/hooks', eventTypes: ['listing.created'] }, seed.coordinatorToken);
+  ids = { timebankId: seed.timebank.id, accountId: seed.member.accountId, memberId: seed.member.id, transferId: transfer.id, offer: offer.id, request: request.id, webhookId: webhook.id };
 });
 
 afterAll(async () => {

@@ -4,6 +4,7 @@ import { buildApp, type AppConfig } from '../../src/app.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { ensurePlatformAdmin } from '../../src/use-cases/auth.js';
 import { createTestDatabase } from './database.js';
+import { sequenceAll } from '../../src/use-cases/events.js';
 import { sealAll } from '../../src/use-cases/sealer.js';
 
 export const ADMIN = { email: 'admin@example.org', password: 'admin-password-for-tests' };
@@ -36,6 +37,8 @@ export type TestService = {
   adminToken(): Promise<string>;
   /** Seals every transfer committed so far (as the app's sealer does within its interval). */
   seal(): Promise<void>;
+  /** Numbers every event committed so far (as the app's sequencer does within its interval). */
+  sequenceEvents(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -120,6 +123,9 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
       const response = await request({ method, url, payload: body as object, token });
       expectStatus(response, status);
       return response.json();
+    },
+    async sequenceEvents() {
+      while ((await sequenceAll(database.db)).busy > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     },
     async seal() {
       // A timebank the app's own sealer holds is sealed by it: wait for it to finish.

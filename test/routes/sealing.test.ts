@@ -104,7 +104,7 @@ describe('sealing the chain after commit', () => {
     expect(journal.body).toContain(`transfer:${posted.id}, sequence:1`);
   });
 
-  it('seals what committed before a kill when the service starts again', async () => {
+  it('seals, and numbers the events of, what committed before a kill when the service starts again', async () => {
     const database = await createTestDatabase();
     started.push({ close: database.drop });
     const environment = { DATABASE_URL: database.url, JWT_SECRET: 'sealing-test-secret-0123456789-0123456789', ADMIN_EMAIL: 'admin@example.org', ADMIN_PASSWORD: 'sealing-admin-password', SEAL_INTERVAL_MS: '20' };
@@ -120,6 +120,9 @@ describe('sealing the chain after commit', () => {
     try {
       await client.query('BEGIN');
       await client.query('SELECT 1 FROM ledger_heads WHERE timebank_id = $1 FOR UPDATE', [timebank.id]);
+      // The feed's head too: events are numbered after commit the same way.
+      await client.query('INSERT INTO event_heads (timebank_id, last_sequence) VALUES ($1, 0) ON CONFLICT DO NOTHING', [timebank.id]);
+      await client.query('SELECT 1 FROM event_heads WHERE timebank_id = $1 FOR UPDATE', [timebank.id]);
       for (let index = 0; index < 5; index += 1) {
         const response = await fetch(`${base}/transfers`, {
           method: 'POST',
@@ -135,6 +138,8 @@ describe('sealing the chain after commit', () => {
       const queued = await client.query('SELECT count(*)::int AS n FROM unsealed_transfers WHERE timebank_id = $1', [timebank.id]);
       const seals = await client.query('SELECT count(*)::int AS n FROM transfer_seals WHERE timebank_id = $1', [timebank.id]);
       expect([queued.rows[0].n, seals.rows[0].n]).toEqual([5, 0]);
+      const waiting = await client.query("SELECT count(*)::int AS n FROM events WHERE timebank_id = $1 AND type = 'transfer.created' AND sequence IS NULL", [timebank.id]);
+      expect(waiting.rows[0].n).toBe(5);
     } finally {
       await client.end();
     }
@@ -147,6 +152,12 @@ describe('sealing the chain after commit', () => {
         'unsealed transfers after the restart',
       );
       expect(report).toMatchObject({ ok: true, transferCount: 5, chainHead: { sequence: 5 }, mismatches: [] });
+      const feed = await until(
+        async () => (await fetch(`${base.replace(first.baseUrl, second.baseUrl)}/events?limit=1000`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<{ items: Array<{ type: string; sequence: number }> }>,
+        (page) => page.items.filter((event) => event.type === 'transfer.created').length === 5,
+        'events numbered after the restart',
+      );
+      expect(feed.items.map((event) => event.sequence)).toEqual(feed.items.map((_, index) => index + 1));
     } finally {
       second.child.kill('SIGTERM');
       await second.exited;

@@ -836,10 +836,156 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/timebanks/{timebankId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The event feed: what changed, in order (long-poll with wait, or a stream with Accept: text/event-stream)
+         * @description Events in sequence order after `after`. Paging with `after` set to the `lastSequence` of the previous page never misses an event and never repeats one. `wait` (seconds, up to 30) holds an empty page until an event comes. With `Accept: text/event-stream` the answer is a stream of Server-Sent Events (`id:` the sequence, `event:` the type, `data:` the event), resumed after `Last-Event-ID` when the browser reconnects. Members see the events about their own account, listings and membership; coordinators see every event of the timebank; partner clients need events:read, and see ledger events only with ledger:read, member events only with members:read.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/timebanks/{timebankId}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the subscribed endpoints
+         * @description Coordinators, or partner clients with webhooks:write (which see and manage only their own).
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Subscribe an endpoint to events (coordinator, or partner with webhooks:write)
+         * @description Coordinators, or partner clients with webhooks:write (which see and manage only their own). The endpoint receives the events after this moment, each signed as the Standard Webhooks specification says, with the secret this answer shows once. A partner client subscribes only to the types its scopes read (transfer and account events need ledger:read, member events members:read).
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/timebanks/{timebankId}/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a subscribed endpoint
+         * @description Coordinators, or partner clients with webhooks:write (which see and manage only their own). The secret is never shown again.
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Unsubscribe an endpoint
+         * @description Coordinators, or partner clients with webhooks:write (which see and manage only their own). Its delivery log goes with it.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an endpoint, pause it, or bring a disabled one back
+         * @description Coordinators, or partner clients with webhooks:write (which see and manage only their own). `status: active` on a disabled endpoint tries its first undelivered event at once.
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/v1/timebanks/{timebankId}/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The delivery log of an endpoint, latest event first
+         * @description Coordinators, or partner clients with webhooks:write (which see and manage only their own). Each event sent to it: attempts, the last answer, and when it is tried again.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/timebanks/{timebankId}/webhooks/{webhookId}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a signed test event now
+         * @description Coordinators, or partner clients with webhooks:write (which see and manage only their own). A `webhook.test` event, outside the feed and the delivery log, sent at once; the answer says how the endpoint responded.
+         */
+        post: operations["testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @example {
+         *       "url": "https://partner.example.org/hooks/timebank",
+         *       "eventTypes": [
+         *         "listing.created",
+         *         "listing.updated"
+         *       ],
+         *       "description": "The volunteer platform"
+         *     }
+         */
+        WebhookInput: {
+            /** @description Where events are POSTed: https, no credentials, not a private, loopback or link-local address (WEBHOOK_ALLOW_HOSTS excepted) */
+            url: string;
+            /** @description The event types it receives */
+            eventTypes: ("transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled")[];
+            description?: string;
+        };
+        /**
+         * @example {
+         *       "status": "active"
+         *     }
+         */
+        WebhookChangeInput: {
+            /** @description Where events are POSTed: https, no credentials, not a private, loopback or link-local address (WEBHOOK_ALLOW_HOSTS excepted) */
+            url?: string;
+            /** @description The event types it receives */
+            eventTypes?: ("transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled")[];
+            description?: string;
+            /**
+             * @description disabled pauses deliveries; active resumes them, from the first event not yet delivered
+             * @enum {string}
+             */
+            status?: "active" | "disabled";
+        };
         /**
          * @example {
          *       "token": "019a1f2f-4c10-7a11-9b22-0c3d4e5f6a7b.1.Yk3vQ0e8pXc1mZr7TtJxN2aF5sLwG9hUoD4iB6cE8qA",
@@ -1067,7 +1213,7 @@ export interface components {
          */
         ClientInput: {
             name: string;
-            scopes: ("members:read" | "members:write" | "ledger:read" | "ledger:write" | "listings:write" | "reports:read")[];
+            scopes: ("members:read" | "members:write" | "ledger:read" | "ledger:write" | "listings:write" | "reports:read" | "events:read" | "webhooks:write")[];
         };
         /**
          * @example {
@@ -1078,7 +1224,7 @@ export interface components {
          */
         ClientChangeInput: {
             name?: string;
-            scopes?: ("members:read" | "members:write" | "ledger:read" | "ledger:write" | "listings:write" | "reports:read")[];
+            scopes?: ("members:read" | "members:write" | "ledger:read" | "ledger:write" | "listings:write" | "reports:read" | "events:read" | "webhooks:write")[];
         };
         /**
          * @example {
@@ -1272,7 +1418,7 @@ export interface components {
              * @description insufficient_scope: the scope the client lacks
              * @enum {string}
              */
-            requiredScope?: "members:read" | "members:write" | "ledger:read" | "ledger:write" | "listings:write" | "reports:read";
+            requiredScope?: "members:read" | "members:write" | "ledger:read" | "ledger:write" | "listings:write" | "reports:read" | "events:read" | "webhooks:write";
             /**
              * @description transfer_not_pending: the transfer's status now
              * @enum {string}
@@ -1392,7 +1538,7 @@ export interface components {
             id: string & (unknown & unknown);
             timebankId: string & (unknown & unknown);
             name: string;
-            scopes: ("members:read" | "members:write" | "ledger:read" | "ledger:write" | "listings:write" | "reports:read")[];
+            scopes: ("members:read" | "members:write" | "ledger:read" | "ledger:write" | "listings:write" | "reports:read" | "events:read" | "webhooks:write")[];
             /** Format: date-time */
             createdAt: string;
             /** @description The coordinator who registered it; null when a platform admin did */
@@ -1430,6 +1576,7 @@ export interface components {
          *       "offerId": null,
          *       "brokered": false,
          *       "createdAt": "2026-03-09T16:20:00.000Z",
+         *       "updatedAt": "2026-03-09T16:20:00.000Z",
          *       "autoConfirmAt": null,
          *       "postedAt": "2026-03-09T16:20:00.000Z",
          *       "resolvedAt": null,
@@ -1465,6 +1612,11 @@ export interface components {
             brokered: boolean;
             /** Format: date-time */
             createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it last changed: created, then posted, rejected or expired, then reversed. The event feed says what changed
+             */
+            updatedAt: string;
             /** @description A pending transfer's deadline: a brokered one posts by itself then; a member's claim expires (or posts, if the timebank's autoConfirmMemberClaims) */
             autoConfirmAt: string | null;
             postedAt: string | null;
@@ -1645,6 +1797,257 @@ export interface components {
         };
         /**
          * @example {
+         *       "id": "019a1f2f-0a11-7a01-b2c3-d4e5f6a7b8c9",
+         *       "type": "transfer.created",
+         *       "timebankId": "019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e70",
+         *       "sequence": 42,
+         *       "occurredAt": "2026-03-09T16:20:00.000Z",
+         *       "data": {
+         *         "id": "019a1f2f-0a10-7f54-a708-91a2b3c4d5e6",
+         *         "timebankId": "019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e70",
+         *         "payerAccountId": "019a1f2e-7c65-7e43-96f7-8091a2b3c4d5",
+         *         "payeeAccountId": "019a1f2e-7c53-7c21-b4d5-6e7f8091a2b3",
+         *         "minutes": 60,
+         *         "status": "posted",
+         *         "description": "Help in the garden",
+         *         "categoryId": null,
+         *         "requestId": null,
+         *         "offerId": null,
+         *         "brokered": false,
+         *         "createdAt": "2026-03-09T16:20:00.000Z",
+         *         "updatedAt": "2026-03-09T16:20:00.000Z",
+         *         "autoConfirmAt": null,
+         *         "postedAt": "2026-03-09T16:20:00.000Z",
+         *         "resolvedAt": null,
+         *         "sequence": null,
+         *         "hash": null,
+         *         "reversesTransferId": null,
+         *         "reversedByTransferId": null,
+         *         "reason": null,
+         *         "overrideLimits": false,
+         *         "externalId": null,
+         *         "metadata": {},
+         *         "recordedBy": {
+         *           "type": "member",
+         *           "id": "019a1f2e-7c64-7d32-85e6-7f8091a2b3c4"
+         *         }
+         *       }
+         *     }
+         */
+        Event: {
+            /** @description Unique per event: the webhook-id of its deliveries, for de-duplication */
+            id: string & (unknown & unknown);
+            /** @enum {string} */
+            type: "transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled";
+            timebankId: string & (unknown & unknown);
+            /** @description Per timebank, gap-free, in commit order */
+            sequence: number;
+            /** Format: date-time */
+            occurredAt: string;
+            /** @description The resource as the API returns it: a Transfer for transfer.*, a Member for member.*, an Offer or Request for listing.*; the nudges and webhook.disabled describe their own fields (docs/events.md) */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "019a1f2f-0a11-7a01-b2c3-d4e5f6a7b8c9",
+         *           "type": "transfer.created",
+         *           "timebankId": "019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e70",
+         *           "sequence": 42,
+         *           "occurredAt": "2026-03-09T16:20:00.000Z",
+         *           "data": {
+         *             "id": "019a1f2f-0a10-7f54-a708-91a2b3c4d5e6",
+         *             "timebankId": "019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e70",
+         *             "payerAccountId": "019a1f2e-7c65-7e43-96f7-8091a2b3c4d5",
+         *             "payeeAccountId": "019a1f2e-7c53-7c21-b4d5-6e7f8091a2b3",
+         *             "minutes": 60,
+         *             "status": "posted",
+         *             "description": "Help in the garden",
+         *             "categoryId": null,
+         *             "requestId": null,
+         *             "offerId": null,
+         *             "brokered": false,
+         *             "createdAt": "2026-03-09T16:20:00.000Z",
+         *             "updatedAt": "2026-03-09T16:20:00.000Z",
+         *             "autoConfirmAt": null,
+         *             "postedAt": "2026-03-09T16:20:00.000Z",
+         *             "resolvedAt": null,
+         *             "sequence": null,
+         *             "hash": null,
+         *             "reversesTransferId": null,
+         *             "reversedByTransferId": null,
+         *             "reason": null,
+         *             "overrideLimits": false,
+         *             "externalId": null,
+         *             "metadata": {},
+         *             "recordedBy": {
+         *               "type": "member",
+         *               "id": "019a1f2e-7c64-7d32-85e6-7f8091a2b3c4"
+         *             }
+         *           }
+         *         }
+         *       ],
+         *       "lastSequence": 42
+         *     }
+         */
+        EventPage: {
+            items: components["schemas"]["Event"][];
+            /** @description Send it as `after` for the next page: the last event given, or the feed's head when nothing more is there for you */
+            lastSequence: number;
+        };
+        /**
+         * @example {
+         *       "id": "019a1f30-1000-7b12-8c3d-4e5f6a7b8c9d",
+         *       "timebankId": "019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e70",
+         *       "url": "https://partner.example.org/hooks/timebank",
+         *       "eventTypes": [
+         *         "listing.created",
+         *         "listing.updated"
+         *       ],
+         *       "description": "The volunteer platform",
+         *       "status": "active",
+         *       "createdBy": {
+         *         "type": "client",
+         *         "id": "019a1f2e-7c80-74a9-bd5e-e6f708192a3b"
+         *       },
+         *       "deliveredThrough": 41,
+         *       "failingSince": null,
+         *       "disabledAt": null,
+         *       "createdAt": "2026-03-01T09:00:00.000Z",
+         *       "updatedAt": "2026-03-01T09:00:00.000Z"
+         *     }
+         */
+        Webhook: {
+            id: string & (unknown & unknown);
+            timebankId: string & (unknown & unknown);
+            url: string;
+            eventTypes: ("transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled")[];
+            description: string | null;
+            /**
+             * @description disabled: paused by a coordinator, its client revoked, or failing for 3 days
+             * @enum {string}
+             */
+            status: "active" | "disabled";
+            /** @description Who subscribed it: a partner client's endpoint receives only what its scopes read */
+            createdBy: {
+                /** @enum {string} */
+                type: "member" | "admin" | "client";
+                id: string & (unknown & unknown);
+            };
+            /** @description The sequence of the last event it acknowledged, or passed over as not its type */
+            deliveredThrough: number;
+            /** @description When its current run of failures began; null while it is healthy */
+            failingSince: string | null;
+            disabledAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /**
+         * @example {
+         *       "id": "019a1f30-1000-7b12-8c3d-4e5f6a7b8c9d",
+         *       "timebankId": "019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e70",
+         *       "url": "https://partner.example.org/hooks/timebank",
+         *       "eventTypes": [
+         *         "listing.created",
+         *         "listing.updated"
+         *       ],
+         *       "description": "The volunteer platform",
+         *       "status": "active",
+         *       "createdBy": {
+         *         "type": "client",
+         *         "id": "019a1f2e-7c80-74a9-bd5e-e6f708192a3b"
+         *       },
+         *       "deliveredThrough": 41,
+         *       "failingSince": null,
+         *       "disabledAt": null,
+         *       "createdAt": "2026-03-01T09:00:00.000Z",
+         *       "updatedAt": "2026-03-01T09:00:00.000Z",
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+         *     }
+         */
+        CreatedWebhook: {
+            id: string & (unknown & unknown);
+            timebankId: string & (unknown & unknown);
+            url: string;
+            eventTypes: ("transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled")[];
+            description: string | null;
+            /**
+             * @description disabled: paused by a coordinator, its client revoked, or failing for 3 days
+             * @enum {string}
+             */
+            status: "active" | "disabled";
+            /** @description Who subscribed it: a partner client's endpoint receives only what its scopes read */
+            createdBy: {
+                /** @enum {string} */
+                type: "member" | "admin" | "client";
+                id: string & (unknown & unknown);
+            };
+            /** @description The sequence of the last event it acknowledged, or passed over as not its type */
+            deliveredThrough: number;
+            /** @description When its current run of failures began; null while it is healthy */
+            failingSince: string | null;
+            disabledAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description The signing secret (whsec_ and base64), shown only in this answer: verify each delivery's webhook-signature with it */
+            secret: string;
+        };
+        /**
+         * @example {
+         *       "sequence": 42,
+         *       "eventId": "019a1f2f-0a11-7a01-b2c3-d4e5f6a7b8c9",
+         *       "eventType": "transfer.created",
+         *       "attempts": 2,
+         *       "lastStatusCode": 204,
+         *       "lastError": null,
+         *       "lastAttemptAt": "2026-03-09T16:20:05.300Z",
+         *       "nextAttemptAt": null,
+         *       "deliveredAt": "2026-03-09T16:20:05.300Z"
+         *     }
+         */
+        WebhookDelivery: {
+            sequence: number;
+            /** @description The webhook-id header of the deliveries */
+            eventId: string & (unknown & unknown);
+            /** @enum {string} */
+            eventType: "transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled";
+            attempts: number;
+            /** @description The endpoint's answer to the last attempt; null when there was none (refused address, timeout, connection error) */
+            lastStatusCode: number | null;
+            lastError: string | null;
+            /** Format: date-time */
+            lastAttemptAt: string;
+            /** @description When it is tried again; null once delivered */
+            nextAttemptAt: string | null;
+            deliveredAt: string | null;
+        };
+        /**
+         * @example {
+         *       "eventId": "019a1f31-2000-7c23-9d4e-5f6a7b8c9d0e",
+         *       "delivered": true,
+         *       "statusCode": 204,
+         *       "error": null,
+         *       "durationMs": 84
+         *     }
+         */
+        WebhookPing: {
+            /** @description The webhook-id of the test event */
+            eventId: string & (unknown & unknown);
+            /** @description The endpoint answered 2xx within 10 s */
+            delivered: boolean;
+            statusCode: number | null;
+            error: string | null;
+            durationMs: number;
+        };
+        /**
+         * @example {
          *       "id": "019a1f2e-7c80-74a9-bd5e-e6f708192a3b",
          *       "timebankId": "019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e70",
          *       "name": "Volunteer platform",
@@ -1665,7 +2068,7 @@ export interface components {
             id: string & (unknown & unknown);
             timebankId: string & (unknown & unknown);
             name: string;
-            scopes: ("members:read" | "members:write" | "ledger:read" | "ledger:write" | "listings:write" | "reports:read")[];
+            scopes: ("members:read" | "members:write" | "ledger:read" | "ledger:write" | "listings:write" | "reports:read" | "events:read" | "webhooks:write")[];
             /** Format: date-time */
             createdAt: string;
             /** @description The coordinator who registered it; null when a platform admin did */
@@ -1884,7 +2287,7 @@ export interface components {
             id: string & (unknown & unknown);
             timebankId: (string & (unknown & unknown)) | null;
             role: ("admin" | "coordinator" | "member") | null;
-            scopes: ("members:read" | "members:write" | "ledger:read" | "ledger:write" | "listings:write" | "reports:read")[];
+            scopes: ("members:read" | "members:write" | "ledger:read" | "ledger:write" | "listings:write" | "reports:read" | "events:read" | "webhooks:write")[];
             /** @description Member display name or client name */
             displayName: string | null;
             email: string | null;
@@ -2212,6 +2615,55 @@ export interface components {
         };
         /** @example {} */
         Revoked: Record<string, never>;
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "019a1f30-1000-7b12-8c3d-4e5f6a7b8c9d",
+         *           "timebankId": "019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e70",
+         *           "url": "https://partner.example.org/hooks/timebank",
+         *           "eventTypes": [
+         *             "listing.created",
+         *             "listing.updated"
+         *           ],
+         *           "description": "The volunteer platform",
+         *           "status": "active",
+         *           "createdBy": {
+         *             "type": "client",
+         *             "id": "019a1f2e-7c80-74a9-bd5e-e6f708192a3b"
+         *           },
+         *           "deliveredThrough": 41,
+         *           "failingSince": null,
+         *           "disabledAt": null,
+         *           "createdAt": "2026-03-01T09:00:00.000Z",
+         *           "updatedAt": "2026-03-01T09:00:00.000Z"
+         *         }
+         *       ]
+         *     }
+         */
+        WebhookList: {
+            items: components["schemas"]["Webhook"][];
+        };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "sequence": 42,
+         *           "eventId": "019a1f2f-0a11-7a01-b2c3-d4e5f6a7b8c9",
+         *           "eventType": "transfer.created",
+         *           "attempts": 2,
+         *           "lastStatusCode": 204,
+         *           "lastError": null,
+         *           "lastAttemptAt": "2026-03-09T16:20:05.300Z",
+         *           "nextAttemptAt": null,
+         *           "deliveredAt": "2026-03-09T16:20:05.300Z"
+         *         }
+         *       ]
+         *     }
+         */
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+        };
         /** @description A person logs in: the answer carries a refresh_token */
         PasswordGrant: {
             /**
@@ -5186,6 +5638,7 @@ export interface operations {
                      *           "offerId": null,
                      *           "brokered": false,
                      *           "createdAt": "2026-03-09T16:20:00.000Z",
+                     *           "updatedAt": "2026-03-09T16:20:00.000Z",
                      *           "autoConfirmAt": null,
                      *           "postedAt": "2026-03-09T16:20:00.000Z",
                      *           "resolvedAt": null,
@@ -5492,6 +5945,7 @@ export interface operations {
                      *           "offerId": null,
                      *           "brokered": false,
                      *           "createdAt": "2026-03-09T16:20:00.000Z",
+                     *           "updatedAt": "2026-03-09T16:20:00.000Z",
                      *           "autoConfirmAt": null,
                      *           "postedAt": "2026-03-09T16:20:00.000Z",
                      *           "resolvedAt": null,
@@ -8438,6 +8892,814 @@ export interface operations {
                         /** @description Pass as cursor for the next page; null on the last */
                         nextCursor: string | null;
                     };
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description Give the events after this sequence: 0 (the default) for the first, then the lastSequence of the previous page */
+                after?: number;
+                /** @description Page size, 1 to 1000 (default 100) */
+                limit?: number;
+                /** @description Only these types, comma-separated: transfer.created, transfer.posted, transfer.rejected, transfer.expired, transfer.reversed, transfer.confirmation_due, account.near_floor, member.created, member.updated, member.dormant, listing.created, listing.updated, listing.expiring, webhook.disabled */
+                types?: string;
+                /** @description Seconds to hold an empty page until an event comes (long-poll), 0 to 30; default 0 */
+                wait?: number;
+            };
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Where the new resource lives: /v1/timebanks/{timebankId}/webhooks/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhook"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+                webhookId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+                webhookId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unsubscribed */
+            204: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+                webhookId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookChangeInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 500 (default 50) */
+                limit?: number;
+                /** @description Deliveries of events before this sequence: the last sequence of the previous page */
+                before?: number;
+            };
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+                webhookId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+                webhookId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookPing"];
                 };
             };
             /** @description Invalid request (validation_failed, malformed_body, ...) */

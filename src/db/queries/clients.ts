@@ -1,5 +1,6 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import type { ClientScope } from '../../domain/principal.js';
 import { decodeCursor, toPage } from '../pagination.js';
 import { clients, type ClientRow } from '../schema.js';
 import { presentClient } from '../../use-cases/present/client.js';
@@ -33,4 +34,10 @@ export async function listClients(
     .orderBy(asc(clients.id))
     .limit(options.limit + 1);
   return toPage(rows, options.limit, presentClient);
+}
+
+/** A client's scopes as they are now, or undefined once it is revoked (or gone). */
+export async function findClientScopes(db: Db, timebankId: string, clientId: string): Promise<ClientScope[] | undefined> {
+  const row = await findClient(db, timebankId, clientId);
+  return row && row.revokedAt === null ? (row.scopes as ClientScope[]) : undefined;
 }

@@ -9,7 +9,7 @@ const reversals = alias(transfers, 'reversals');
 
 function selectWithReversal(db: Db) {
   return db
-    .select({ transfer: transfers, reversedBy: reversals.id, seal: { sequence: transferSeals.sequence, hash: transferSeals.hash } })
+    .select({ transfer: transfers, reversedById: reversals.id, reversedAt: reversals.createdAt, seal: { sequence: transferSeals.sequence, hash: transferSeals.hash } })
     .from(transfers)
     .leftJoin(
       reversals,
@@ -18,11 +18,14 @@ function selectWithReversal(db: Db) {
     .leftJoin(transferSeals, and(eq(transferSeals.timebankId, transfers.timebankId), eq(transferSeals.transferId, transfers.id)));
 }
 
+const reversalOf = (row: { reversedById: string | null; reversedAt: Date | null }) =>
+  row.reversedById !== null && row.reversedAt !== null ? { id: row.reversedById, createdAt: row.reversedAt } : null;
+
 export async function findTransfer(db: Db, timebankId: string, transferId: string) {
   const [row] = await selectWithReversal(db).where(
     and(eq(transfers.timebankId, timebankId), eq(transfers.id, transferId)),
   );
-  return row ? { row: row.transfer, transfer: presentTransfer(row.transfer, row.seal, row.reversedBy) } : undefined;
+  return row ? { row: row.transfer, transfer: presentTransfer(row.transfer, row.seal, reversalOf(row)) } : undefined;
 }
 
 /**
@@ -77,9 +80,9 @@ export async function listTransfers(db: Db, timebankId: string, filters: Transfe
     .orderBy(asc(transfers.id))
     .limit(filters.limit + 1);
   return toPage(
-    found.map((row) => ({ ...row.transfer, reversedBy: row.reversedBy, seal: row.seal })),
+    found.map((row) => ({ ...row.transfer, reversal: reversalOf(row), seal: row.seal })),
     filters.limit,
-    (row) => presentTransfer(row, row.seal, row.reversedBy),
+    (row) => presentTransfer(row, row.seal, row.reversal),
   );
 }
 

@@ -17,6 +17,8 @@ export type Transfer = {
   offerId: string | null;
   brokered: boolean;
   createdAt: string;
+  /** When it last changed: created, resolved (posted, rejected, expired) or reversed. */
+  updatedAt: string;
   autoConfirmAt: string | null;
   postedAt: string | null;
   resolvedAt: string | null;
@@ -48,7 +50,12 @@ export function recordedByOf(row: Pick<TransferRecord, 'createdByType' | 'create
  * A transfer as the API shows it. `seal` is its place in the chain: null until the sealer has
  * appended it (within a second of its commit), and for transfers that never post.
  */
-export function presentTransfer(row: TransferRecord, seal: { sequence: number | null; hash: string | null } | null, reversedByTransferId: string | null = null): Transfer {
+export function presentTransfer(
+  row: TransferRecord,
+  seal: { sequence: number | null; hash: string | null } | null,
+  reversal: { id: string; createdAt: Date } | null = null,
+): Transfer {
+  const changes = [row.createdAt, row.resolvedAt, reversal?.createdAt].filter((date): date is Date => date instanceof Date);
   return {
     id: row.id,
     timebankId: row.timebankId,
@@ -62,13 +69,14 @@ export function presentTransfer(row: TransferRecord, seal: { sequence: number | 
     offerId: row.offerId,
     brokered: row.brokered,
     createdAt: row.createdAt.toISOString(),
+    updatedAt: new Date(Math.max(...changes.map((date) => date.getTime()))).toISOString(),
     autoConfirmAt: iso(row.autoConfirmAt),
     postedAt: iso(row.postedAt),
     resolvedAt: iso(row.resolvedAt),
     sequence: seal?.sequence ?? null,
     hash: seal?.hash ?? null,
     reversesTransferId: row.reversesTransferId,
-    reversedByTransferId,
+    reversedByTransferId: reversal?.id ?? null,
     reason: row.reason,
     overrideLimits: row.overrideLimits,
     externalId: row.externalId,

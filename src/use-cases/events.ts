@@ -1,0 +1,108 @@
+import { EventEmitter } from 'node:events';
+import type { Db } from '../db/client.js';
+import { claimEventHead, numberEvents, readEvents, timebanksToSequence } from '../db/queries/events.js';
+import { eventVisibility, type Event, type EventType, type NewEvent } from '../domain/events.js';
+import { newId } from './ids.js';
+import { requireScope, requireTimebankAccess, type Principal } from '../domain/principal.js';
+
+/*
+ * Events are queued by the writes that cause them and numbered after commit, the way the chain
+ * is sealed (sealer.ts): every API process runs a sequencer, one per timebank holds its head at
+ * a time, and whatever committed before a crash is numbered when any process starts again.
+ * Numbering in one transaction that holds the head makes the feed gap-free: a reader never
+ * sees sequence n+1 before n.
+ */
+
+export const SEQUENCE_BATCH = 1_000;
+
+/** An event to queue with the change it describes: `data` is the resource as the API returns it. */
+export function newEvent(type: EventType, audience: string[], data: unknown, occurredAt: Date): NewEvent {
+  return { id: newId(), type, occurredAt, audience, data };
+}
+
+/** Tells readers waiting in this process that a timebank's feed has grown. */
+export class FeedSignal {
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+
+  notify(timebankId: string): void {
+    this.emitter.emit(timebankId);
+  }
+
+  /** Resolves when the feed grows, after `ms`, or when `abort` fires, whichever comes first. */
+  wait(timebankId: string, ms: number, abort?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.emitter.off(timebankId, done);
+        abort?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.emitter.once(timebankId, done);
+      abort?.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+/** Numbers up to `limit` waiting events of one timebank; `busy` if another sequencer holds its head. */
+export async function sequenceTimebank(db: Db, timebankId: string, limit = SEQUENCE_BATCH): Promise<{ numbered: number; busy: boolean }> {
+  return db.transaction(async (tx) => {
+    const head = await claimEventHead(tx, timebankId);
+    if (head === undefined) return { numbered: 0, busy: true };
+    return { numbered: await numberEvents(tx, timebankId, head, limit), busy: false };
+  });
+}
+
+/** Numbers every waiting event, timebank by timebank, telling `signal` about each feed that grew. */
+export async function sequenceAll(db: Db, signal?: FeedSignal): Promise<{ numbered: number; busy: number }> {
+  let numbered = 0;
+  let busy = 0;
+  for (const timebankId of await timebanksToSequence(db)) {
+    for (;;) {
+      const outcome = await sequenceTimebank(db, timebankId);
+      numbered += outcome.numbered;
+      if (outcome.numbered > 0) signal?.notify(timebankId);
+      if (outcome.busy) busy += 1;
+      if (outcome.busy || outcome.numbered < SEQUENCE_BATCH) break;
+    }
+  }
+  return { numbered, busy };
+}
+
+/** Who may read a timebank's feed: anyone of it, and partner clients holding events:read. */
+export function requireFeedAccess(principal: Principal, timebankId: string): void {
+  requireTimebankAccess(principal, timebankId);
+  if (principal.type === 'client') requireScope(principal, 'events:read');
+}
+
+export type FeedQuery = { after: number; limit: number; types?: EventType[] | undefined; waitSeconds: number };
+
+/** How often a waiting reader looks again, for events numbered by another process. */
+export const FEED_POLL_MS = 500;
+
+/**
+ * A page of the events after `after` that the principal may see. With `waitSeconds`, an empty
+ * page waits for the first such event (long-poll) and comes back empty at the end of the wait.
+ * `lastSequence` is where the next page starts: the last event given, or the feed's head when
+ * the page has read everything the principal may see.
+ */
+export async function readFeed(
+  db: Db,
+  principal: Principal,
+  timebankId: string,
+  query: FeedQuery,
+  signal: FeedSignal,
+  abort?: AbortSignal,
+): Promise<{ items: Event[]; lastSequence: number }> {
+  requireFeedAccess(principal, timebankId);
+  const visibility = eventVisibility(principal, query.types);
+  const deadline = Date.now() + query.waitSeconds * 1000;
+  for (;;) {
+    const page = visibility.types?.length === 0 ? { items: [], head: query.after } : await readEvents(db, timebankId, { after: query.after, limit: query.limit, visibility });
+    const last = page.items.at(-1)?.sequence;
+    const lastSequence = page.items.length === query.limit && last !== undefined ? last : Math.max(query.after, page.head, last ?? 0);
+    const remaining = deadline - Date.now();
+    if (page.items.length > 0 || remaining <= 0 || abort?.aborted) return { items: page.items, lastSequence };
+    await signal.wait(timebankId, Math.min(remaining, FEED_POLL_MS), abort);
+  }
+}

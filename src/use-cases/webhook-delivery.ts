@@ -1,0 +1,138 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { Webhook } from 'standardwebhooks';
+import type { Db } from '../db/client.js';
+import { findClientScopes } from '../db/queries/clients.js';
+import { claimDueWebhooks, nextEventFor, recordDelivered, recordFailed, releaseWebhook, updateWebhookRow, type WebhookRow } from '../db/queries/webhooks.js';
+import { eventTypeNames, eventVisibility, isEventType, type Event, type EventType } from '../domain/events.js';
+import { checkResolved, DELIVERY_TIMEOUT_MS, retryDelayMs, shouldDisable, type AllowedHosts } from '../domain/webhooks.js';
+import { newEvent } from './events.js';
+import { newId } from './ids.js';
+import type { SecretBox } from './secret-box.js';
+import { presentWebhook } from './present/webhook.js';
+
+/*
+ * The delivery worker (docs/webhooks.md). Every API process runs one. It leases due endpoints
+ * (claimDueWebhooks), sends each its events one at a time in sequence order, and records each
+ * attempt; an endpoint moves past an event only once it answered 2xx, so a delivery cut short
+ * by a crash is sent again when the lease runs out: at least once, in order.
+ */
+
+export type DeliverySettings = {
+  allowedHosts: AllowedHosts;
+  secrets: SecretBox;
+  /** Seconds after each failed attempt (RETRY_SCHEDULE_SECONDS unless configured). */
+  retrySchedule?: readonly number[] | undefined;
+  clock: () => Date;
+  /** How long a worker holds an endpoint: longer than one delivery may take. */
+  leaseMs?: number;
+  /** At most this many events per endpoint per lease, so that others get their turn. */
+  eventsPerLease?: number;
+};
+
+export type SendOutcome = { statusCode: number | null; error: string | null; ok: boolean; durationMs: number };
+
+/** Posts one payload, signed as the Standard Webhooks specification says; never follows a redirect. */
+export async function sendSigned(url: string, secret: string, messageId: string, body: string, at: Date, allowedHosts: AllowedHosts): Promise<SendOutcome> {
+  const started = Date.now();
+  const target = new URL(url);
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  if (ipaddr.isValid(host)) {
+    const refused = checkResolved(host, [host], allowedHosts);
+    if (refused) return { statusCode: null, error: refused, ok: false, durationMs: 0 };
+  }
+  const signature = new Webhook(secret).sign(messageId, at, body);
+  const headers = {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    'user-agent': 'timebank-webhooks/1',
+    'webhook-id': messageId,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': signature,
+  };
+  return new Promise((resolve) => {
+    const finish = (statusCode: number | null, error: string | null) =>
+      resolve({ statusCode, error, ok: statusCode !== null && statusCode >= 200 && statusCode < 300, durationMs: Date.now() - started });
+    const request = (target.protocol === 'https:' ? https : http).request(target, { method: 'POST', headers, lookup: checkedLookup(allowedHosts), timeout: DELIVERY_TIMEOUT_MS }, (response) => {
+      response.resume();
+      response.on('end', () => finish(response.statusCode ?? null, null));
+      response.on('error', (error) => finish(response.statusCode ?? null, error.message));
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${DELIVERY_TIMEOUT_MS / 1000} s`)));
+    request.on('error', (error) => finish(null, error.message));
+    request.end(body);
+  });
+}
+
+/** Resolves as usual, then refuses a name that leads to an address a delivery may not reach. */
+function checkedLookup(allowedHosts: AllowedHosts): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, '', 4);
+      const refused = checkResolved(hostname, addresses.map((each) => each.address), allowedHosts);
+      if (refused) return callback(Object.assign(new Error(refused), { code: 'EADDRNOTALLOWED' }), '', 4);
+      if ((options as { all?: boolean }).all) return (callback as unknown as (error: null, all: LookupAddress[]) => void)(null, addresses);
+      return callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
+}
+
+/** The types an endpoint receives now: those it asked for that its subscriber may still read. */
+async function typesFor(db: Db, webhook: WebhookRow): Promise<EventType[] | 'revoked'> {
+  const asked = webhook.eventTypes.filter(isEventType);
+  if (webhook.createdByType !== 'client') return asked;
+  const scopes = await findClientScopes(db, webhook.timebankId, webhook.createdById);
+  if (scopes === undefined) return 'revoked';
+  return eventVisibility({ type: 'client', id: webhook.createdById, timebankId: webhook.timebankId, scopes }, asked).types ?? eventTypeNames;
+}
+
+/** One pass: every due endpoint this worker could lease gets its waiting events. Returns how many were delivered. */
+export async function deliverDue(db: Db, settings: DeliverySettings): Promise<number> {
+  const leaseId = newId();
+  const leaseMs = settings.leaseMs ?? DELIVERY_TIMEOUT_MS * 3;
+  const claimed = await claimDueWebhooks(db, settings.clock(), leaseMs, leaseId, 20);
+  const counts = await Promise.all(claimed.map((webhook) => serve(db, webhook, leaseId, leaseMs, settings)));
+  return counts.reduce((sum, count) => sum + count, 0);
+}
+
+async function serve(db: Db, webhook: WebhookRow, leaseId: string, leaseMs: number, settings: DeliverySettings): Promise<number> {
+  const types = await typesFor(db, webhook);
+  if (types === 'revoked') {
+    // Its subscriber's credential is gone, and with it the right to these events.
+    const now = settings.clock();
+    await updateWebhookRow(db, webhook.timebankId, webhook.id, { status: 'disabled', disabledAt: now, updatedAt: now, leaseUntil: null, leaseId: null });
+    return 0;
+  }
+  const secret = settings.secrets.open(webhook.secretSealed);
+  let after = webhook.deliveredThrough;
+  let delivered = 0;
+  for (let count = 0; count < (settings.eventsPerLease ?? 100); count += 1) {
+    const next = types.length === 0 ? { event: undefined, head: after } : await nextEventFor(db, webhook.timebankId, after, types);
+    if (!next.event) {
+      await releaseWebhook(db, webhook, leaseId, next.head);
+      return delivered;
+    }
+    const at = settings.clock();
+    const outcome = await sendSigned(webhook.url, secret, next.event.id, JSON.stringify(next.event), at, settings.allowedHosts);
+    const attempt = { event: next.event, statusCode: outcome.statusCode, error: outcome.error, at };
+    if (!outcome.ok) {
+      await recordFailed(db, webhook, leaseId, attempt, (attempts) => new Date(at.getTime() + retryDelayMs(attempts, settings.retrySchedule)), (since) =>
+        shouldDisable(since, at) ? newEvent('webhook.disabled', [], { ...presentWebhook({ ...webhook, status: 'disabled', disabledAt: at }), reason: 'failing for 3 days' }, at) : undefined,
+      );
+      return delivered;
+    }
+    await recordDelivered(db, webhook, leaseId, { ...attempt, delivered: true, nextAttemptAt: null }, new Date(settings.clock().getTime() + leaseMs));
+    after = next.event.sequence;
+    delivered += 1;
+  }
+  await releaseWebhook(db, webhook, leaseId, undefined);
+  return delivered;
+}
+
+/** The body of a test ping: what a receiver checks its signature verification with. */
+export function pingEvent(webhook: WebhookRow, at: Date): Omit<Event, 'type' | 'sequence'> & { type: 'webhook.test'; sequence: null } {
+  return { id: newId(), type: 'webhook.test', timebankId: webhook.timebankId, sequence: null, occurredAt: at.toISOString(), data: { webhookId: webhook.id } };
+}
