@@ -137,6 +137,33 @@ describe('the member client', () => {
     expect(errorsOn(page, benPage)).toEqual([]);
   });
 
+  it('updates by itself: a claim another member records appears, and its confirmation moves the balance', async () => {
+    const benPage = await newPage();
+    await logIn(benPage, ben.email);
+    await shownBalance(benPage);
+    const adaPage = await newPage();
+    await logIn(adaPage, ada.email);
+    const adaBefore = await shownBalance(adaPage);
+    const waiting = benPage.getByTestId('pending-item').filter({ hasText: '35 min' });
+    expect(await waiting.count()).toBe(0);
+
+    // In another browser context, Ada records 35 minutes she gave Ben.
+    await adaPage.getByLabel('I gave help').check();
+    await adaPage.getByLabel('Find a person').fill('Ben');
+    await adaPage.getByLabel('Person', { exact: true }).selectOption({ label: 'Ben Okri' });
+    await adaPage.getByLabel('Hours').fill('0');
+    await adaPage.getByLabel('Minutes').fill('35');
+    await adaPage.getByRole('button', { name: 'Record hours given' }).click();
+    // Ben's page shows the claim without a reload, and he confirms it there.
+    await expect.poll(() => waiting.count(), { timeout: 10_000 }).toBe(1);
+    await waiting.getByRole('button', { name: 'Confirm' }).click();
+    // Ada's page, never reloaded, shows the confirmed exchange.
+    await expect.poll(() => adaPage.getByTestId('balance').getAttribute('data-minutes'), { timeout: 10_000 }).toBe(String(adaBefore + 35));
+    expect(await adaPage.getByTestId('statement-line').first().textContent()).toContain('given 35 min');
+    expect(await adaPage.getByRole('region', { name: 'Inbox' }).textContent()).toContain('Nothing waits for you.');
+    expect(errorsOn(adaPage, benPage)).toEqual([]);
+  });
+
   it('says in words when the password is wrong', async () => {
     const page = await newPage();
     await logIn(page, ada.email, 'not-the-password');
@@ -219,6 +246,10 @@ describe('the coordinator dashboard', () => {
     const changes = page.getByRole('region', { name: 'Recent changes' });
     await expect.poll(() => changes.getByRole('row').count()).toBeGreaterThan(1);
     expect(await changes.textContent()).toContain('member.created (Dee Quiet)');
+    // The latest events, as the feed has them, with the history's transfers among them.
+    const events = page.getByRole('region', { name: 'Recent events' });
+    await expect.poll(() => events.getByTestId('recent-event').count()).toBeGreaterThan(1);
+    expect(await events.textContent()).toContain('transfer.created');
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
 
     const download = page.waitForEvent('download');

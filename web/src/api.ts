@@ -68,7 +68,7 @@ let refreshing: Promise<string | null> | null = null;
  * refresh at a time: calls that find the token expired together share it, since a refresh token
  * presented twice ends the session.
  */
-function refreshAccessToken(): Promise<string | null> {
+export function refreshAccessToken(): Promise<string | null> {
   refreshing ??= (async () => {
     const saved = loadSession();
     if (!saved) return null;

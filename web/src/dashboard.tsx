@@ -3,6 +3,7 @@ import { allPages, downloadCsv, json, onFailure, type Session } from './api.js';
 import { BarChart, NetworkPicture, type NetworkEdge } from './charts.js';
 import { duration, percent } from './format.js';
 import { RecentChanges } from './recent-changes.js';
+import { RecentEvents } from './recent-events.js';
 
 type Ratio = { value: number | null; numerator: number; denominator: number };
 type Named = { memberId: string; displayName: string };
@@ -50,6 +51,7 @@ export function Dashboard({ session, onExpired }: { session: Session; onExpired:
   const [edges, setEdges] = useState<NetworkEdge[]>([]);
   const [cycles, setCycles] = useState<Cycle[]>([]);
   const [names, setNames] = useState<Map<string, string>>(new Map());
+  const [accountNames, setAccountNames] = useState<Map<string, string>>(new Map());
   const [error, setError] = useState<string | null>(null);
   const window = windowOf(months);
   const fail = onFailure(onExpired, setError);
@@ -61,7 +63,7 @@ export function Dashboard({ session, onExpired }: { session: Session; onExpired:
       json<Activity>(session.token, `${base}/reports/activity?interval=month&${window}`),
       allPages<Exchange>(session.token, `${base}/exports/exchanges?${window}`, 20),
       json<{ items: Cycle[] }>(session.token, `${base}/matches/cycles?maxLength=3`),
-      allPages<{ memberId: string; displayName: string }>(session.token, `${base}/directory`),
+      allPages<{ memberId: string; displayName: string; accountId: string }>(session.token, `${base}/directory`),
     ])
       .then(([found, periods, exchanges, suggested, people]) => {
         setReport(found);
@@ -69,6 +71,7 @@ export function Dashboard({ session, onExpired }: { session: Session; onExpired:
         setEdges(exchanges.map((exchange) => ({ giver: exchange.giverMemberId, receiver: exchange.receiverMemberId, minutes: exchange.minutes })));
         setCycles(suggested.items);
         setNames(new Map(people.map((person) => [person.memberId, person.displayName])));
+        setAccountNames(new Map(people.map((person) => [person.accountId, person.displayName])));
       })
       .catch(fail);
   }, [months]);
@@ -187,6 +190,7 @@ export function Dashboard({ session, onExpired }: { session: Session; onExpired:
               </button>
             </div>
           </section>
+          <RecentEvents session={session} names={accountNames} onExpired={onExpired} />
           <RecentChanges session={session} names={names} onExpired={onExpired} />
         </>
       )}

@@ -1,6 +1,8 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { allPages, json, onFailure, type Page, type Session } from './api.js';
 import { date, duration, newKey, signed } from './format.js';
+import { Inbox } from './inbox.js';
+import { followEvents, latestEvents, NUDGE_TYPES, type FeedEvent } from './live.js';
 
 type Account = {
   id: string;
@@ -59,6 +61,25 @@ export function MemberHome({ session, onExpired }: Props) {
   useEffect(() => {
     void run(async () => setPeople(await allPages<Person>(session.token, `${base}/directory`)));
   }, []);
+  // Live: a claim arriving, confirmed or rejected, or any other change to the member's
+  // transfers, reloads what they show; nudges go to the inbox.
+  const [nudges, setNudges] = useState<FeedEvent[]>([]);
+  useEffect(() => {
+    let stop = () => {};
+    let stopped = false;
+    void run(async () => {
+      const { head } = await latestEvents(session.token, session.timebankId, null, 0);
+      if (stopped) return;
+      stop = followEvents(session.timebankId, head, (event) => {
+        if (event.type.startsWith('transfer.')) refresh();
+        if (NUDGE_TYPES.includes(event.type)) setNudges((shown) => [event, ...shown]);
+      });
+    });
+    return () => {
+      stopped = true;
+      stop();
+    };
+  }, []);
   const names = useMemo(() => new Map(people.map((person) => [person.accountId, person.displayName])), [people]);
   const nameOf = (accountId: string) => names.get(accountId) ?? 'the community pot';
 
@@ -71,6 +92,7 @@ export function MemberHome({ session, onExpired }: Props) {
         </p>
       )}
       <BalanceCard account={account} />
+      <Inbox session={session} live={nudges} nameOf={nameOf} onExpired={onExpired} />
       <PendingList session={session} pending={pending} nameOf={nameOf} onChanged={refresh} onExpired={onExpired} />
       <RecordForms session={session} people={people.filter((person) => person.accountId !== session.accountId)} onRecorded={refresh} onExpired={onExpired} />
       <section aria-labelledby="statement-heading">
