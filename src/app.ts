@@ -27,6 +27,8 @@ import { accountRoutes } from './http/routes/accounts.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { eventRoutes } from './http/routes/events.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { emailRoutes } from './http/routes/email.js';
+import { startMailer } from './use-cases/mail-transport.js';
 import { authRoutes } from './http/routes/auth.js';
 import { sessionRoutes } from './http/routes/sessions.js';
 import { categoryRoutes } from './http/routes/categories.js';
@@ -47,7 +49,7 @@ import { Periodic } from './use-cases/periodic.js';
 import { SecretBox } from './use-cases/secret-box.js';
 import { deliverDue } from './use-cases/webhook-delivery.js';
 
-export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins' | 'transferGroupMax' | 'sealIntervalMs' | 'checkResponses' | 'sessionTtlSeconds' | 'metricsToken' | 'redis' | 'webhookAllowHosts' | 'webhookRetrySchedule'>>;
+export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins' | 'transferGroupMax' | 'sealIntervalMs' | 'checkResponses' | 'sessionTtlSeconds' | 'metricsToken' | 'redis' | 'webhookAllowHosts' | 'webhookRetrySchedule' | 'mail'>>;
 
 export type BuildOptions = {
   config: AppConfig;
@@ -75,6 +77,9 @@ export const redactedLogPaths = [
   '*.accessToken',
   '*.jwtSecret',
   '*.metricsToken',
+  '*.secret',
+  '*.secretSealed',
+  '*.smtpUrl',
 ];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
@@ -144,6 +149,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   );
   app.addHook('onReady', async () => deliverer.start());
   app.addHook('preClose', async () => deliverer.stop());
+  // Email, when SMTP_URL is set: claim-waiting emails from the feed, and the weekly digest.
+  const mailKey = createHmac('sha256', config.jwtSecret).update('unsubscribe-links').digest();
+  if (config.mail) {
+    const mailer = startMailer(database.db, { ...config.mail, key: mailKey }, options.clock ?? (() => new Date()), (err) => app.log.error({ err }, 'sending email failed'));
+    app.addHook('onReady', async () => mailer.start());
+    app.addHook('preClose', async () => mailer.stop());
+  }
 
   await app.register(errorHandling);
   // Security headers on every answer, a content security policy that allows this origin's
@@ -237,6 +249,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     transferGroupMax: config.transferGroupMax ?? 100,
     feedSignal,
     webhooks: webhookSettings,
+    mailKey,
     sessions: {
       ttlSeconds: config.sessionTtlSeconds ?? 14 * 86_400,
       key: createHmac('sha256', config.jwtSecret).update('refresh-tokens').digest(),
@@ -264,6 +277,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     auditRoutes,
     eventRoutes,
     webhookRoutes,
+    emailRoutes,
   ];
   for (const routes of routeGroups) {
     await app.register(routes, routeOptions);

@@ -77,6 +77,11 @@ const environmentSchema = z
         .transform((value) => value.split(',').map(Number))
         .optional(),
     ),
+    // Email (optional): claim-waiting emails and the weekly digest go out through this server.
+    SMTP_URL: optionalText.pipe(z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()),
+    MAIL_FROM: optionalText.transform((value) => value ?? 'Timebank <timebank@localhost>').pipe(z.string().max(300)),
+    // Where people reach this service: the links in emails start with it.
+    PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
     CORS_ORIGINS: optionalText
       .transform((value) => (value ? value.split(',').map((origin) => origin.trim()).filter(Boolean) : []))
       .pipe(
@@ -144,6 +149,8 @@ export type Config = {
   webhookAllowHosts: string[];
   /** Seconds between failed delivery attempts (the specification's schedule when absent). */
   webhookRetrySchedule: number[] | undefined;
+  /** Email: the SMTP server, the sender, and the service's public URL for links; absent: no email. */
+  mail: { smtpUrl: string; from: string; publicUrl: string } | undefined;
 };
 
 export class ConfigError extends Error {
@@ -189,6 +196,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     metricsToken: env.METRICS_TOKEN,
     webhookAllowHosts: env.WEBHOOK_ALLOW_HOSTS,
     webhookRetrySchedule: env.WEBHOOK_RETRY_SCHEDULE,
+    mail: env.SMTP_URL
+      ? { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '') }
+      : undefined,
   };
 }
 

@@ -109,3 +109,9 @@ export const nudges = pgTable(
   },
   (table) => [primaryKey({ name: 'nudges_pkey', columns: [table.timebankId, table.kind, table.subjectId] })],
 );
+
+/** How far the mailer has read each timebank's feed: the claim-waiting emails go out from it. */
+export const mailCursors = pgTable('mail_cursors', {
+  timebankId: uuid('timebank_id').primaryKey(),
+  deliveredThrough: bigint('delivered_through', { mode: 'number' }).notNull(),
+});

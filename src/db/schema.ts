@@ -90,6 +90,12 @@ export const members = pgTable(
     externalId: text('external_id'),
     /** A partner app's own string fields (at most 20), replaced whole by a change. */
     metadata: jsonb('metadata').$type<Record<string, string>>().notNull().default({}),
+    /** Email when a claim waits for this member's confirmation (with SMTP_URL set). */
+    notifyClaims: boolean('notify_claims').notNull().default(true),
+    /** The weekly digest by email. */
+    notifyDigest: boolean('notify_digest').notNull().default(true),
+    /** When the last weekly digest went out. */
+    digestSentAt: timestamp('digest_sent_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
   },

@@ -21,16 +21,18 @@ export type MemberChange = {
   externalId?: string | null | undefined;
   /** A partner app's own fields, replaced whole ({} removes them all). */
   metadata?: Record<string, string> | undefined;
+  /** Which emails the member gets: its own choice (or a coordinator's), never a partner app's. */
+  notifications?: { claims?: boolean | undefined; digest?: boolean | undefined } | undefined;
 };
 
 /*
  * Who may change what on a member record, once access to the record itself is granted:
- * coordinators anything; a member its own name, email, password and kind (not the externalId
+ * coordinators anything; a member its own name, email, password, kind and email choices (not the externalId
  * and metadata partner apps keep on it); a partner client with members:write anything but role
  * and password, so that a client can never turn itself into a coordinator's login.
  */
 const fieldsAllowed: Record<'self' | 'client', ReadonlyArray<keyof MemberChange>> = {
-  self: ['displayName', 'email', 'password', 'kind'],
+  self: ['displayName', 'email', 'password', 'kind', 'notifications'],
   client: ['displayName', 'email', 'kind', 'status', 'externalId', 'metadata'],
 };
 

@@ -45,6 +45,7 @@ export const eventComponentExamples: Record<string, unknown> = {
   WebhookList: { items: [webhookExample] },
   WebhookDelivery: deliveryExample,
   WebhookDeliveryPage: { items: [deliveryExample] },
+  Unsubscribed: { unsubscribed: 'digest' },
   WebhookPing: { eventId: '019a1f31-2000-7c23-9d4e-5f6a7b8c9d0e', delivered: true, statusCode: 204, error: null, durationMs: 84 },
 };
 

@@ -80,6 +80,7 @@ export const memberExample = {
   status: 'active',
   externalId: 'vp-volunteer-4821',
   metadata: { volunteerPlatformProfile: 'https://volunteers.example/p/4821' },
+  notifications: { claims: true, digest: true },
   createdAt: '2026-03-02T09:05:00.000Z',
 };
 

@@ -24,4 +24,6 @@ export type RouteOptions = {
   feedSignal: FeedSignal;
   /** Which hosts webhooks may reach, and the box their secrets are kept in. */
   webhooks: Pick<DeliverySettings, 'allowedHosts' | 'secrets'>;
+  /** Signs the unsubscribe links in emails; derived from the JWT secret. */
+  mailKey: Buffer;
 };

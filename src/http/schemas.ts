@@ -188,6 +188,12 @@ export const memberSchema = z
     status: z.enum(['active', 'suspended', 'left']),
     externalId: z.string().nullable().describe('The partner app\'s own id for the member (null when none): unique in the timebank'),
     metadata: storedMetadata,
+    notifications: z
+      .object({
+        claims: z.boolean().describe('An email when a claim waits for this member\'s confirmation'),
+        digest: z.boolean().describe('A weekly email of what waits, new offers for open requests, and listings expiring'),
+      })
+      .describe('Which emails the member gets, when the service sends email (SMTP_URL); each email has a link that turns its kind off'),
     createdAt: timestamp,
   })
   .meta({ id: 'Member', examples: [memberExample] });

@@ -104,7 +104,7 @@ export async function updateMember(
   /** A check of the member as it is, under its row lock (If-Match). */
   precondition?: (current: Member) => void,
 ): Promise<Member> {
-  const { currentPassword, password, ...fields } = change;
+  const { currentPassword, password, notifications, ...fields } = change;
   const before = await findMemberRow(db, timebankId, memberId);
   if (!before) throw notFound('Member');
   checkClientTarget(acting.principal, before);
@@ -113,6 +113,8 @@ export async function updateMember(
   const passwordHash = password ? await hashSecret(password) : undefined;
   const normalised = withoutUndefined({
     ...fields,
+    notifyClaims: notifications?.claims,
+    notifyDigest: notifications?.digest,
     displayName: fields.displayName?.trim(),
     email: fields.email === undefined ? undefined : normalizeEmail(fields.email),
   });

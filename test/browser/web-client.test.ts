@@ -164,6 +164,19 @@ describe('the member client', () => {
     expect(errorsOn(adaPage, benPage)).toEqual([]);
   });
 
+  it('lets a member turn each kind of email off and on, saved in its record', async () => {
+    const page = await newPage();
+    await logIn(page, ben.email);
+    const digest = page.getByLabel(/weekly digest/);
+    await digest.waitFor();
+    expect(await digest.isChecked()).toBe(true);
+    await digest.uncheck();
+    await expect.poll(() => page.getByRole('region', { name: 'Emails' }).getByRole('status').textContent()).toBe('Saved.');
+    const token = await service.login(ben.email, PASSWORD, timebank.id);
+    expect((await service.get(`/v1/timebanks/${timebank.id}/members/${ben.id}`, token)).notifications).toEqual({ claims: true, digest: false });
+    expect(errorsOn(page)).toEqual([]);
+  });
+
   it('says in words when the password is wrong', async () => {
     const page = await newPage();
     await logIn(page, ada.email, 'not-the-password');

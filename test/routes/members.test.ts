@@ -46,6 +46,7 @@ describe('POST /v1/timebanks/{id}/members', () => {
       status: 'active',
       externalId: null,
       metadata: {},
+      notifications: { claims: true, digest: true },
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     expect(created.accountId).not.toBe(created.id);

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { allPages, json, onFailure, type Page, type Session } from './api.js';
 import { date, duration, newKey, signed } from './format.js';
+import { EmailSettings } from './email-settings.js';
 import { Inbox } from './inbox.js';
 import { followEvents, latestEvents, NUDGE_TYPES, type FeedEvent } from './live.js';
 
@@ -129,6 +130,7 @@ export function MemberHome({ session, onExpired }: Props) {
         )}
       </section>
       <MyListings session={session} onExpired={onExpired} />
+      <EmailSettings session={session} onExpired={onExpired} />
     </main>
   );
 }

@@ -235,7 +235,7 @@ export interface paths {
         head?: never;
         /**
          * Change a member (the member itself, coordinator, or client with members:write)
-         * @description A member may change its own displayName, email, password and kind; changing one's own email or password needs currentPassword, and a new password ends the member's other sessions. A client with members:write may change anything but role and password, and never a coordinator's record; a coordinator anything (a password set by a coordinator is a reset). A change of role or status, or a reset, ends every session of the member. Members are never deleted: set status to left. With If-Match, applies only while the member still has that ETag (412 otherwise).
+         * @description A member may change its own displayName, email, password, kind and notifications; changing one's own email or password needs currentPassword, and a new password ends the member's other sessions. A client with members:write may change anything but role and password, and never a coordinator's record; a coordinator anything (a password set by a coordinator is a reset). A change of role or status, or a reset, ends every session of the member. Members are never deleted: set status to left. With If-Match, applies only while the member still has that ETag (412 otherwise).
          */
         patch: operations["updateMember"];
         trace?: never;
@@ -948,6 +948,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/email/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Turn off a kind of email, from the link in it
+         * @description The token in the link names the member and the kind of email (claims, or the weekly digest); it is signed, so it needs no login. The member can turn it on again in its settings (PATCH .../members/{memberId} with notifications).
+         */
+        get: operations["unsubscribeEmail"];
+        put?: never;
+        /**
+         * Turn off a kind of email in one click (RFC 8058, List-Unsubscribe-Post)
+         * @description The token in the link names the member and the kind of email (claims, or the weekly digest); it is signed, so it needs no login. The member can turn it on again in its settings (PATCH .../members/{memberId} with notifications).
+         */
+        post: operations["unsubscribeEmailOneClick"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1199,6 +1223,11 @@ export interface components {
             /** @description Coordinators and clients with members:write only: replaces the metadata whole ({} removes it); at most 20 keys of 1 to 40 characters, values of at most 500 characters */
             metadata?: {
                 [key: string]: string;
+            };
+            /** @description The member itself or a coordinator: which emails it gets (each given kind is set, the other kept) */
+            notifications?: {
+                claims?: boolean;
+                digest?: boolean;
             };
         };
         /**
@@ -1493,6 +1522,10 @@ export interface components {
          *       "metadata": {
          *         "volunteerPlatformProfile": "https://volunteers.example/p/4821"
          *       },
+         *       "notifications": {
+         *         "claims": true,
+         *         "digest": true
+         *       },
          *       "createdAt": "2026-03-02T09:05:00.000Z"
          *     }
          */
@@ -1513,6 +1546,13 @@ export interface components {
             /** @description The metadata given by whoever recorded it ({} when none) */
             metadata: {
                 [key: string]: string;
+            };
+            /** @description Which emails the member gets, when the service sends email (SMTP_URL); each email has a link that turns its kind off */
+            notifications: {
+                /** @description An email when a claim waits for this member's confirmation */
+                claims: boolean;
+                /** @description A weekly email of what waits, new offers for open requests, and listings expiring */
+                digest: boolean;
             };
             /** Format: date-time */
             createdAt: string;
@@ -2045,6 +2085,18 @@ export interface components {
             statusCode: number | null;
             error: string | null;
             durationMs: number;
+        };
+        /**
+         * @example {
+         *       "unsubscribed": "digest"
+         *     }
+         */
+        Unsubscribed: {
+            /**
+             * @description The kind of email turned off
+             * @enum {string}
+             */
+            unsubscribed: "claims" | "digest";
         };
         /**
          * @example {
@@ -3622,6 +3674,10 @@ export interface operations {
                      *           "externalId": "vp-volunteer-4821",
                      *           "metadata": {
                      *             "volunteerPlatformProfile": "https://volunteers.example/p/4821"
+                     *           },
+                     *           "notifications": {
+                     *             "claims": true,
+                     *             "digest": true
                      *           },
                      *           "createdAt": "2026-03-02T09:05:00.000Z"
                      *         }
@@ -9748,6 +9804,126 @@ export interface operations {
             };
             /** @description A path segment is too long */
             414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unsubscribeEmail: {
+        parameters: {
+            query: {
+                /** @description The token of the link in the email */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unsubscribed"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unsubscribeEmailOneClick: {
+        parameters: {
+            query: {
+                /** @description The token of the link in the email */
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unsubscribed"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;

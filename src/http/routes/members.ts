@@ -159,7 +159,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         operationId: 'updateMember',
         summary: 'Change a member (the member itself, coordinator, or client with members:write)',
         description:
-          'A member may change its own displayName, email, password and kind; changing one\'s own email or password needs currentPassword, and a new password ends the member\'s other sessions. A client with members:write may change anything but role and password, and never a coordinator\'s record; a coordinator anything (a password set by a coordinator is a reset). A change of role or status, or a reset, ends every session of the member. Members are never deleted: set status to left. With If-Match, applies only while the member still has that ETag (412 otherwise).',
+          'A member may change its own displayName, email, password, kind and notifications; changing one\'s own email or password needs currentPassword, and a new password ends the member\'s other sessions. A client with members:write may change anything but role and password, and never a coordinator\'s record; a coordinator anything (a password set by a coordinator is a reset). A change of role or status, or a reset, ends every session of the member. Members are never deleted: set status to left. With If-Match, applies only while the member still has that ETag (412 otherwise).',
         tags,
         security: oauth('members:write'),
         params: memberParams,
@@ -174,6 +174,10 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
           status: status.optional(),
           externalId: memberExternalId.nullable().optional().describe('Coordinators and clients with members:write only: a partner app\'s own id for the member, 1 to 255 characters, unique in the timebank (409 external_id_taken); null removes it'),
           metadata: metadata.optional().describe('Coordinators and clients with members:write only: replaces the metadata whole ({} removes it); at most 20 keys of 1 to 40 characters, values of at most 500 characters'),
+          notifications: z
+            .strictObject({ claims: z.boolean().optional(), digest: z.boolean().optional() })
+            .optional()
+            .describe('The member itself or a coordinator: which emails it gets (each given kind is set, the other kept)'),
         }).meta({ id: 'MemberChangeBody' }),
         response: { 200: memberSchema, ...problems(...writeProblems, 409, 412) },
       },

@@ -13,11 +13,16 @@ export type MemberRecord = {
   status: MemberStatus;
   externalId: string | null;
   metadata: Record<string, string>;
+  notifyClaims: boolean;
+  notifyDigest: boolean;
   createdAt: Date;
 };
 
-/** As the API shows it: the same fields, the instant as an ISO string. */
-export type Member = Omit<MemberRecord, 'createdAt'> & { createdAt: string };
+/** Which emails the member gets (when the service sends email at all). */
+export type Notifications = { claims: boolean; digest: boolean };
+
+/** As the API shows it: the instant as an ISO string, the email choices together. */
+export type Member = Omit<MemberRecord, 'createdAt' | 'notifyClaims' | 'notifyDigest'> & { notifications: Notifications; createdAt: string };
 
 /** What the member directory shows of a member: no contact details. */
 export type DirectoryEntry = {
@@ -39,6 +44,7 @@ export function presentMember(row: MemberRecord): Member {
     status: row.status,
     externalId: row.externalId,
     metadata: row.metadata,
+    notifications: { claims: row.notifyClaims, digest: row.notifyDigest },
     createdAt: row.createdAt.toISOString(),
   };
 }
