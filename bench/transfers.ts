@@ -8,6 +8,7 @@ import { rows } from '../src/db/rows.js';
 import { createMember } from '../src/use-cases/members.js';
 import { createTimebank } from '../src/use-cases/timebanks.js';
 import { freePort, startReadyService, type ReadyService } from '../test/helpers/process.js';
+import { drain, startReceiver, subscribe } from './webhooks.js';
 import { awaitSealing, benchDatabase, cpuMeter, exactlyOnce, load, peakRssMegabytes, pgbench, picker, seedMembers, writeResults, type Load, type LoadOptions, type Verification } from './support.js';
 
 /*
@@ -37,6 +38,8 @@ const HISTORY_SECONDS = Number(process.env.BENCH_HISTORY_SECONDS ?? 35);
 /** A new user's first load test. Its warm-up is short: it runs on a service already warm. */
 const FIRST_LOAD = { connections: 32, accounts: Math.min(300, MEMBERS), warmupSeconds: Math.min(WARMUP_SECONDS, 2) };
 const FIRST_LOAD_LABEL = `${FIRST_LOAD.connections} conns, ${FIRST_LOAD.accounts} accounts`;
+/** How long to wait after the webhook load for its deliveries to catch up. */
+const WEBHOOK_DRAIN_MS = 120_000;
 /** How long to wait after the load for the sealer to seal every transfer. */
 const SEALING_WAIT_MS = 5000;
 const PASSWORD = 'bench-coordinator-password';
@@ -99,7 +102,7 @@ async function seed(db: Db) {
 /** The first service process, as `npm start` runs it, and a coordinator's token for it. */
 async function startService(db: Db, databaseUrl: string, seeded: Awaited<ReturnType<typeof seed>>, services: ReadyService[]): Promise<Bench> {
   const port = await freePort();
-  const environment: Record<string, string> = { DATABASE_URL: databaseUrl, JWT_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'warn', LOGIN_RATE_LIMIT_MAX: '1000' };
+  const environment: Record<string, string> = { DATABASE_URL: databaseUrl, JWT_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'warn', LOGIN_RATE_LIMIT_MAX: '1000', WEBHOOK_ALLOW_HOSTS: '127.0.0.1' };
   // BENCH_TRANSFER_GROUP_MAX=1 measures without group commit, for a before-and-after.
   if (process.env.BENCH_TRANSFER_GROUP_MAX) environment.TRANSFER_GROUP_MAX = process.env.BENCH_TRANSFER_GROUP_MAX;
   // BENCH_PROFILE=dir: the first service process writes a CPU profile there when it stops.
@@ -125,13 +128,29 @@ async function measureService(bench: Bench) {
   await load({ ...post, connections: 1, seconds: HISTORY_SECONDS, path: () => `${transfers}/batch`, body: batchBody(pair), acknowledged: acknowledgedIds });
   const cpu = cpuMeter(bench.pid);
   const uniform = await measure('transfers', { ...post, connections: CONNECTIONS, seconds: SECONDS, body: () => JSON.stringify({ ...pair(), minutes: 30 }), onStart: cpu.onStart, onEnd: cpu.onEnd });
+  const webhook = await measureWithWebhook(bench, { ...post, connections: CONNECTIONS, seconds: SECONDS, body: () => JSON.stringify({ ...pair(), minutes: 30 }) });
   const firstLoad = await measure(`transfers (${FIRST_LOAD_LABEL})`, { ...post, connections: FIRST_LOAD.connections, seconds: SECONDS, body: () => JSON.stringify({ ...few.pair(), minutes: 30 }) }, 1, FIRST_LOAD.warmupSeconds);
   const hot = await measure('hot account', { ...post, connections: CONNECTIONS, seconds: SECONDS, body: () => JSON.stringify({ payerAccountId: pick(), payeeAccountId: bench.commons, minutes: 30 }) });
   // One stream of batches, as an importer sends them: concurrent batches of 100 random
   // transfers share accounts and queue on each other's row locks (fewer transfers per second).
   const batch = await measure('batch of 100', { ...post, connections: 1, seconds: SECONDS, path: () => `${transfers}/batch`, body: batchBody(pair) }, 100);
   const reads = await measure('balance reads', { url: bench.base, connections: CONNECTIONS, seconds: SECONDS, headers: bench.headers, path: () => `/v1/timebanks/${bench.tb}/accounts/${pick()}` });
-  return { transfers: { ...uniform, cpu: cpu.perTransfer(uniform.ok) }, firstLoad, hot, batch, reads, rss: peakRssMegabytes(bench.pid) };
+  return { transfers: { ...uniform, cpu: cpu.perTransfer(uniform.ok) }, webhook, firstLoad, hot, batch, reads, rss: peakRssMegabytes(bench.pid) };
+}
+
+/** The uniform load again with one webhook subscribed to every event, and how late its deliveries came. */
+async function measureWithWebhook(bench: Bench, options: LoadOptions) {
+  const receiver = await startReceiver();
+  const unsubscribe = await subscribe(bench.base, bench.tb, bench.headers, receiver.url);
+  const loaded = await measure('transfers, one webhook subscribed', options);
+  const head = async () => Number((await rows(bench.db, sql`SELECT last_sequence FROM event_heads WHERE timebank_id = ${bench.tb}`))[0]?.last_sequence ?? 0);
+  // The last events are numbered within the sequencer's interval of their commit.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  console.log(`webhook: waiting up to ${WEBHOOK_DRAIN_MS / 1000} s for the deliveries to catch up ...`);
+  const lag = await drain(receiver, head, WEBHOOK_DRAIN_MS);
+  await unsubscribe();
+  await receiver.close();
+  return { ...loaded, lag };
 }
 
 /** The constant route and the route with one query (a process of their own), and pgbench. */
@@ -222,12 +241,13 @@ async function checkAfterLoads(bench: Bench, two: Awaited<ReturnType<typeof load
 }
 
 function assemble(service: Awaited<ReturnType<typeof measureService>>, baselines: Awaited<ReturnType<typeof measureBaselines>>, checks: Awaited<ReturnType<typeof checkAfterLoads>>, environment: Record<string, string>) {
-  const { transfers, firstLoad, hot, batch, reads } = service;
+  const { transfers, webhook, firstLoad, hot, batch, reads } = service;
   const { bare, bareFirstLoad, constantRoute, queryRoute } = baselines;
   return {
     machine: { cpus: cpus().length, node: process.version, date: new Date().toISOString() },
     settings: { members: MEMBERS, connections: CONNECTIONS, seconds: SECONDS, transferGroupMax: Number(environment.TRANSFER_GROUP_MAX ?? 100), firstLoad: FIRST_LOAD },
     transfers,
+    transfersWithWebhook: webhook,
     transfers32x300: firstLoad,
     hotAccount: hot,
     batch,
@@ -236,6 +256,7 @@ function assemble(service: Awaited<ReturnType<typeof measureService>>, baselines
     ratios: {
       transfersOverBareSql: ratio(transfers.transfersPerSecond, bare.tps),
       transfers32x300OverBareSql32x300: ratio(firstLoad.transfersPerSecond, bareFirstLoad.tps),
+      webhookOverNone: ratio(webhook.transfersPerSecond, transfers.transfersPerSecond),
       hotOverUniform: ratio(hot.transfersPerSecond, transfers.transfersPerSecond),
       batchOverSingle: ratio(batch.transfersPerSecond, transfers.transfersPerSecond),
       readsOverConstantRoute: ratio(reads.requestsPerSecond, constantRoute.requestsPerSecond),
@@ -262,6 +283,7 @@ function evaluateTargets(results: Results): Record<string, Target> {
       met: ratios.transfers32x300OverBareSql32x300 >= 0.6 && transfers32x300.p99Ms <= 50,
     },
     'hot account / uniform': { value: ratios.hotOverUniform, target: '>= 0.3', met: ratios.hotOverUniform >= 0.3 },
+    'transfers, one webhook subscribed / none': { value: ratios.webhookOverNone, target: '>= 0.85', met: ratios.webhookOverNone >= 0.85 },
     'batch / single (transfers/s)': { value: ratios.batchOverSingle, target: '>= 5', met: ratios.batchOverSingle >= 5 },
     'balance reads / constant route': { value: ratios.readsOverConstantRoute, target: '>= 0.5', met: ratios.readsOverConstantRoute >= 0.5 },
     'peak RSS of the service (MB)': { value: results.peakRssMegabytes, target: '<= 200', met: results.peakRssMegabytes <= 200 },
@@ -274,6 +296,7 @@ function printLoads(results: Results) {
   const { baselines } = results;
   console.table({
     'POST transfers (uniform)': row(results.transfers),
+    'POST transfers (uniform), one webhook subscribed': row(results.transfersWithWebhook),
     [`POST transfers (${FIRST_LOAD_LABEL})`]: row(results.transfers32x300),
     'POST transfers (hot: all to commons)': row(results.hotAccount),
     'POST transfers/batch (100 each, 1 conn.)': row(results.batch),
@@ -320,6 +343,10 @@ function printChecks(results: Results) {
   );
   console.log(`two processes: ${twoProcesses.transfersPerSecond} transfers/s; acknowledged ${twoProcesses.acknowledged}, stored ${twoProcesses.stored}; ${twoProcesses.racedKeys} keys sent to both at once, ${twoProcesses.racedKeysWithOneTransfer} with one transfer; balances sum ${twoProcesses.balancesSum}`);
   printSealing(results);
+  const { lag } = results.transfersWithWebhook;
+  console.log(
+    `webhook deliveries: ${lag.delivered} delivered, lag from the event to its delivery p50 ${lag.lagP50Ms} ms, p99 ${lag.lagP99Ms} ms; ${lag.caughtUp ? `caught up ${lag.drainMs} ms after the load` : `NOT caught up ${lag.drainMs} ms after the load`}`,
+  );
   const exactOk = exactly.acknowledgedFound === exactly.acknowledged && exactly.storedWithExactlyOneKey === exactly.stored;
   console.log(
     `exactly once: ${exactly.acknowledged} transfers acknowledged, all ${exactly.acknowledgedFound === exactly.acknowledged ? 'stored' : 'NOT stored'}; ${exactly.stored} stored, ` +

@@ -6,7 +6,7 @@ import ipaddr from 'ipaddr.js';
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db/client.js';
 import { findClientScopes } from '../db/queries/clients.js';
-import { claimDueWebhooks, nextEventFor, recordDelivered, recordFailed, releaseWebhook, updateWebhookRow, type WebhookRow } from '../db/queries/webhooks.js';
+import { claimDueWebhooks, nextEventsFor, recordDelivered, recordFailed, releaseWebhook, updateWebhookRow, type WebhookRow } from '../db/queries/webhooks.js';
 import { eventTypeNames, eventVisibility, isEventType, type Event, type EventType } from '../domain/events.js';
 import { checkResolved, DELIVERY_TIMEOUT_MS, retryDelayMs, shouldDisable, type AllowedHosts } from '../domain/webhooks.js';
 import { newEvent } from './events.js';
@@ -109,24 +109,32 @@ async function serve(db: Db, webhook: WebhookRow, leaseId: string, leaseMs: numb
   const secret = settings.secrets.open(webhook.secretSealed);
   let after = webhook.deliveredThrough;
   let delivered = 0;
-  for (let count = 0; count < (settings.eventsPerLease ?? 100); count += 1) {
-    const next = types.length === 0 ? { event: undefined, head: after } : await nextEventFor(db, webhook.timebankId, after, types);
-    if (!next.event) {
+  const budget = settings.eventsPerLease ?? 100;
+  while (delivered < budget) {
+    // Read ahead: the events are sent one at a time, in order, each recorded as it is delivered.
+    const next = types.length === 0 ? { events: [], head: after } : await nextEventsFor(db, webhook.timebankId, after, types, budget - delivered);
+    if (next.events.length === 0) {
       await releaseWebhook(db, webhook, leaseId, next.head);
       return delivered;
     }
-    const at = settings.clock();
-    const outcome = await sendSigned(webhook.url, secret, next.event.id, JSON.stringify(next.event), at, settings.allowedHosts);
-    const attempt = { event: next.event, statusCode: outcome.statusCode, error: outcome.error, at };
-    if (!outcome.ok) {
-      await recordFailed(db, webhook, leaseId, attempt, (attempts) => new Date(at.getTime() + retryDelayMs(attempts, settings.retrySchedule)), (since) =>
-        shouldDisable(since, at) ? newEvent('webhook.disabled', [], { ...presentWebhook({ ...webhook, status: 'disabled', disabledAt: at }), reason: 'failing for 3 days' }, at) : undefined,
-      );
-      return delivered;
+    for (const event of next.events) {
+      const at = settings.clock();
+      const outcome = await sendSigned(webhook.url, secret, event.id, JSON.stringify(event), at, settings.allowedHosts);
+      const attempt = { event, statusCode: outcome.statusCode, error: outcome.error, at };
+      if (!outcome.ok) {
+        // A delivery earlier in this lease ended the last run of failures.
+        const failing = delivered > 0 ? { ...webhook, failingSince: null } : webhook;
+        await recordFailed(db, failing, leaseId, attempt, (attempts) => new Date(at.getTime() + retryDelayMs(attempts, settings.retrySchedule)), (since) =>
+          shouldDisable(since, at) ? newEvent('webhook.disabled', [], { ...presentWebhook({ ...webhook, status: 'disabled', disabledAt: at }), reason: 'failing for 3 days' }, at) : undefined,
+        );
+        return delivered;
+      }
+      const held = await recordDelivered(db, webhook, leaseId, { ...attempt, delivered: true, nextAttemptAt: null }, new Date(settings.clock().getTime() + leaseMs));
+      delivered += 1;
+      // The lease ran out and another worker has the endpoint: it goes on, in order, from here.
+      if (!held) return delivered;
+      after = event.sequence;
     }
-    await recordDelivered(db, webhook, leaseId, { ...attempt, delivered: true, nextAttemptAt: null }, new Date(settings.clock().getTime() + leaseMs));
-    after = next.event.sequence;
-    delivered += 1;
   }
   await releaseWebhook(db, webhook, leaseId, undefined);
   return delivered;

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postWithKey } from '../helpers/ledger.js';
 import { seedTimebank, startTestService, type Member, type TestService } from '../helpers/service.js';
@@ -168,6 +168,33 @@ describe('the event feed', () => {
     const events = resumed.filter((each) => each.startsWith('id: '));
     expect(events.some((each) => each.includes(transfer.id))).toBe(false);
     expect(Number(/^id: (\d+)$/m.exec(events[0]!)![1])).toBeGreaterThan(Number(id));
+  });
+});
+
+describe('reading the feed over one connection', () => {
+  it('leaves nothing behind on a keep-alive connection, request after request', async () => {
+    const address = service.app.server.address() as AddressInfo | null;
+    const port = address?.port ?? (await service.app.listen({ port: 0, host: '127.0.0.1' }), (service.app.server.address() as AddressInfo).port);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const sockets = new Set<Socket>();
+    const onConnection = (socket: Socket) => sockets.add(socket);
+    service.app.server.on('connection', onConnection);
+    try {
+      // fetch keeps one connection alive and sends each request over it, one after another.
+      for (let index = 0; index < 15; index += 1) {
+        const response = await fetch(`http://127.0.0.1:${port}${seed.base}/events?after=0&limit=1`, { headers: { authorization: `Bearer ${seed.coordinatorToken}` } });
+        expect(response.status).toBe(200);
+        await response.arrayBuffer();
+      }
+      expect(sockets.size).toBeLessThan(4);
+      for (const socket of sockets) expect(socket.listenerCount('close')).toBeLessThan(5);
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      service.app.server.off('connection', onConnection);
+    }
   });
 });
 

@@ -96,50 +96,50 @@ export async function claimDueWebhooks(db: Db, now: Date, leaseMs: number, lease
   return found;
 }
 
-/** The first event after `after` of the given types, and the feed's head as the same snapshot saw it. */
-export async function nextEventFor(db: Db, timebankId: string, after: number, types: EventType[]): Promise<{ event: Event | undefined; head: number }> {
-  const [row] = await rows(
+/** The next events after `after` of the given types, in order, and the feed's head as the same snapshot saw it. */
+export async function nextEventsFor(db: Db, timebankId: string, after: number, types: EventType[], limit: number): Promise<{ events: Event[]; head: number }> {
+  const found = await rows(
     db,
     sql`SELECT (SELECT last_sequence FROM event_heads WHERE timebank_id = ${timebankId}) AS head, e.*
           FROM (SELECT 1) AS one LEFT JOIN LATERAL (
             SELECT id, type, sequence, occurred_at, data FROM events
              WHERE timebank_id = ${timebankId} AND sequence > ${after} AND type = ANY(${column(types, 'text', (type) => type)})
-             ORDER BY sequence LIMIT 1) e ON true`,
+             ORDER BY sequence LIMIT ${limit}) e ON true`,
   );
-  const head = Number(row?.head ?? 0);
-  if (!row || row.id === null || row.id === undefined) return { event: undefined, head };
-  return {
-    event: { id: String(row.id), type: row.type as EventType, timebankId, sequence: Number(row.sequence), occurredAt: new Date(row.occurred_at as string | Date).toISOString(), data: row.data as Record<string, unknown> },
-    head,
-  };
+  const head = Number(found[0]?.head ?? 0);
+  const events = found.flatMap((row) =>
+    row.id === null || row.id === undefined
+      ? []
+      : [{ id: String(row.id), type: row.type as EventType, timebankId, sequence: Number(row.sequence), occurredAt: new Date(row.occurred_at as string | Date).toISOString(), data: row.data as Record<string, unknown> }],
+  );
+  return { events, head };
 }
 
 export type AttemptRecord = { event: Event; statusCode: number | null; error: string | null; at: Date; delivered: boolean; nextAttemptAt: Date | null };
 
-/** Adds an attempt to the event's delivery log entry. */
-async function logAttempt(db: Db, webhook: WebhookRow, attempt: AttemptRecord): Promise<number> {
-  const [row] = await rows(
-    db,
-    sql`INSERT INTO webhook_deliveries (timebank_id, webhook_id, sequence, event_id, event_type, attempts, last_status_code, last_error, last_attempt_at, next_attempt_at, delivered_at)
+/** Adds an attempt to the event's delivery log entry: the INSERT, for a statement to run. */
+function logAttempt(webhook: WebhookRow, attempt: AttemptRecord) {
+  return sql`INSERT INTO webhook_deliveries (timebank_id, webhook_id, sequence, event_id, event_type, attempts, last_status_code, last_error, last_attempt_at, next_attempt_at, delivered_at)
         VALUES (${webhook.timebankId}, ${webhook.id}, ${attempt.event.sequence}, ${attempt.event.id}, ${attempt.event.type}, 1, ${attempt.statusCode}, ${attempt.error},
                 ${attempt.at.toISOString()}::timestamptz, ${attempt.nextAttemptAt?.toISOString() ?? null}::timestamptz, ${attempt.delivered ? attempt.at.toISOString() : null}::timestamptz)
         ON CONFLICT (timebank_id, webhook_id, sequence) DO UPDATE SET attempts = webhook_deliveries.attempts + 1,
           last_status_code = EXCLUDED.last_status_code, last_error = EXCLUDED.last_error, last_attempt_at = EXCLUDED.last_attempt_at,
-          next_attempt_at = EXCLUDED.next_attempt_at, delivered_at = EXCLUDED.delivered_at
-        RETURNING attempts`,
-  );
-  return Number(row?.attempts ?? 1);
+          next_attempt_at = EXCLUDED.next_attempt_at, delivered_at = EXCLUDED.delivered_at`;
 }
 
-/** A 2xx: logged, and the endpoint moves past the event (its lease renewed for the next one). */
-export async function recordDelivered(db: Db, webhook: WebhookRow, leaseId: string, attempt: AttemptRecord, leaseUntil: Date): Promise<void> {
-  await db.transaction(async (tx) => {
-    await logAttempt(tx, webhook, attempt);
-    await tx.execute(
-      sql`UPDATE webhooks SET delivered_through = GREATEST(delivered_through, ${attempt.event.sequence}), failing_since = NULL, lease_until = ${leaseUntil.toISOString()}::timestamptz
-           WHERE timebank_id = ${webhook.timebankId} AND id = ${webhook.id} AND lease_id = ${leaseId}`,
-    );
-  });
+/**
+ * A 2xx: logged, and the endpoint moves past the event (its lease renewed for the next one), in
+ * one statement. False when the lease was lost (it ran out and another worker took the endpoint).
+ */
+export async function recordDelivered(db: Db, webhook: WebhookRow, leaseId: string, attempt: AttemptRecord, leaseUntil: Date): Promise<boolean> {
+  const held = await rows(
+    db,
+    sql`WITH logged AS (${logAttempt(webhook, attempt)} RETURNING 1)
+        UPDATE webhooks SET delivered_through = GREATEST(delivered_through, ${attempt.event.sequence}), failing_since = NULL, lease_until = ${leaseUntil.toISOString()}::timestamptz
+         WHERE timebank_id = ${webhook.timebankId} AND id = ${webhook.id} AND lease_id = ${leaseId} AND EXISTS (SELECT 1 FROM logged)
+        RETURNING 1`,
+  );
+  return held.length > 0;
 }
 
 /**
@@ -158,7 +158,7 @@ export async function recordFailed(
   await db.transaction(async (tx) => {
     const [current] = await rows(tx, sql`SELECT attempts FROM webhook_deliveries WHERE timebank_id = ${webhook.timebankId} AND webhook_id = ${webhook.id} AND sequence = ${attempt.event.sequence}`);
     const next = retryAt(Number(current?.attempts ?? 0) + 1);
-    await logAttempt(tx, webhook, { ...attempt, delivered: false, nextAttemptAt: next });
+    await tx.execute(logAttempt(webhook, { ...attempt, delivered: false, nextAttemptAt: next }));
     const failingSince = webhook.failingSince ?? attempt.at;
     const disabled = disable(failingSince);
     await tx.execute(

@@ -38,7 +38,7 @@ export const eventRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { da
     async (request, reply) => {
       const { timebankId } = request.params;
       const types = parseEventTypes(request.query.types);
-      const until = AbortSignal.any([closing.signal, closedSignal(request)]);
+      const until = requestSignal(reply, closing.signal);
       if (wantsStream(request)) {
         requireFeedAccess(request.principal, timebankId);
         const after = lastEventId(request) ?? request.query.after ?? 0;
@@ -57,9 +57,24 @@ export const eventRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { da
   );
 };
 
-function closedSignal(request: FastifyRequest): AbortSignal {
+/**
+ * Aborts when the client goes (its connection closes), the service stops, or the answer is done.
+ * One controller with plain listeners, each removed with the answer: none stays on a keep-alive
+ * connection or on the service's signal (and AbortSignal.any's signals, held weakly, can be
+ * collected with their listeners while a stream still waits on them).
+ */
+function requestSignal(reply: FastifyReply, closing: AbortSignal): AbortSignal {
   const controller = new AbortController();
-  request.raw.socket.once('close', () => controller.abort());
+  const socket = reply.raw.socket;
+  const abort = () => controller.abort();
+  socket?.once('close', abort);
+  closing.addEventListener('abort', abort, { once: true });
+  reply.raw.once('close', () => {
+    socket?.off('close', abort);
+    closing.removeEventListener('abort', abort);
+    abort();
+  });
+  if (closing.aborted) abort();
   return controller.signal;
 }
 

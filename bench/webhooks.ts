@@ -1,0 +1,58 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { percentile } from './support.js';
+
+/*
+ * The write path with one webhook subscribed to every event, against none (docs/webhooks.md):
+ * a receiver in the bench process answers each delivery 204 at once and records the delivery
+ * lag, from the event's occurredAt (the write's time, just before its commit) to its arrival.
+ */
+
+const ALL_TYPES = ['transfer.created', 'transfer.posted', 'transfer.rejected', 'transfer.expired', 'transfer.reversed', 'member.created', 'member.updated', 'listing.created', 'listing.updated'];
+
+export type Receiver = { url: string; lagsMs: number[]; lastSequence: () => number; close: () => Promise<void> };
+
+export async function startReceiver(): Promise<Receiver> {
+  const lagsMs: number[] = [];
+  let last = 0;
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    request.on('end', () => {
+      const event = JSON.parse(body) as { occurredAt: string; sequence: number };
+      lagsMs.push(Date.now() - Date.parse(event.occurredAt));
+      last = Math.max(last, event.sequence);
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    lagsMs,
+    lastSequence: () => last,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Subscribes the receiver to every event of the timebank; returns a function that unsubscribes it. */
+export async function subscribe(base: string, tb: string, headers: Record<string, string>, url: string): Promise<() => Promise<void>> {
+  const response = await fetch(`${base}/v1/timebanks/${tb}/webhooks`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ url, eventTypes: ALL_TYPES }) });
+  if (response.status !== 201) throw new Error(`subscribing the bench's webhook answered ${response.status}: ${await response.text()}`);
+  const { id } = (await response.json()) as { id: string };
+  return async () => void (await fetch(`${base}/v1/timebanks/${tb}/webhooks/${id}`, { method: 'DELETE', headers }));
+}
+
+/** Waits (up to `ms`) until the receiver has the feed's head; the lags of what arrived by then. */
+export async function drain(receiver: Receiver, head: () => Promise<number>, ms: number) {
+  const started = Date.now();
+  const target = await head();
+  while (receiver.lastSequence() < target && Date.now() - started < ms) await new Promise((resolve) => setTimeout(resolve, 100));
+  const lags = receiver.lagsMs;
+  return {
+    delivered: lags.length,
+    caughtUp: receiver.lastSequence() >= target,
+    drainMs: Date.now() - started,
+    lagP50Ms: lags.length ? Math.round(percentile(lags, 0.5)) : null,
+    lagP99Ms: lags.length ? Math.round(percentile(lags, 0.99)) : null,
+  };
+}
