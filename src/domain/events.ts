@@ -1,4 +1,5 @@
 import { invalidField } from './errors.js';
+import { withVisibleLocation } from './location-privacy.js';
 import type { ClientScope, Principal } from './principal.js';
 
 /*
@@ -99,4 +100,15 @@ export function transferAudience(
   const members = holders.filter((id): id is string => typeof id === 'string');
   if (transfer.createdByType === 'member') members.push(transfer.createdById);
   return [...new Set(members)];
+}
+
+/**
+ * An event as the principal may read it: a listing's exact location only for its owner and
+ * coordinators (location-privacy.ts), as every read of listings shows it.
+ */
+export function eventAsSeenBy(event: Event, principal: Principal): Event {
+  if (!event.type.startsWith('listing.')) return event;
+  const data = event.data as { memberId: string; location: { lat: number; lon: number } | null };
+  if (typeof data.memberId !== 'string' || data.location === undefined) return event;
+  return { ...event, data: withVisibleLocation(data, principal, event.timebankId) };
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Db } from '../db/client.js';
 import { claimEventHead, numberEvents, readEvents, timebanksToSequence } from '../db/queries/events.js';
-import { eventVisibility, type Event, type EventType, type NewEvent } from '../domain/events.js';
+import { eventAsSeenBy, eventVisibility, type Event, type EventType, type NewEvent } from '../domain/events.js';
 import { newId } from './ids.js';
 import { requireScope, requireTimebankAccess, type Principal } from '../domain/principal.js';
 
@@ -102,7 +102,7 @@ export async function readFeed(
     const last = page.items.at(-1)?.sequence;
     const lastSequence = page.items.length === query.limit && last !== undefined ? last : Math.max(query.after, page.head, last ?? 0);
     const remaining = deadline - Date.now();
-    if (page.items.length > 0 || remaining <= 0 || abort?.aborted) return { items: page.items, lastSequence };
+    if (page.items.length > 0 || remaining <= 0 || abort?.aborted) return { items: page.items.map((event) => eventAsSeenBy(event, principal)), lastSequence };
     await signal.wait(timebankId, Math.min(remaining, FEED_POLL_MS), abort);
   }
 }

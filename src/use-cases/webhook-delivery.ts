@@ -6,8 +6,9 @@ import ipaddr from 'ipaddr.js';
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db/client.js';
 import { findClientScopes } from '../db/queries/clients.js';
-import { claimDueWebhooks, nextEventsFor, recordDelivered, recordFailed, releaseWebhook, updateWebhookRow, type WebhookRow } from '../db/queries/webhooks.js';
-import { eventTypeNames, eventVisibility, isEventType, type Event, type EventType } from '../domain/events.js';
+import { claimDueWebhooks, nextEventsFor, recordDelivered, recordFailed, releaseWebhook, updateWebhookRow, type AttemptRecord, type WebhookRow } from '../db/queries/webhooks.js';
+import { eventAsSeenBy, eventTypeNames, eventVisibility, isEventType, type Event, type EventType } from '../domain/events.js';
+import type { Principal } from '../domain/principal.js';
 import { checkResolved, DELIVERY_TIMEOUT_MS, retryDelayMs, shouldDisable, type AllowedHosts } from '../domain/webhooks.js';
 import { newEvent } from './events.js';
 import { newId } from './ids.js';
@@ -80,6 +81,15 @@ function checkedLookup(allowedHosts: AllowedHosts): LookupFunction {
   };
 }
 
+/** Whom an endpoint's deliveries are shown as: its subscriber (scopes aside, which typesFor applies). */
+function subscriberOf(webhook: WebhookRow): Principal {
+  return webhook.createdByType === 'client'
+    ? { type: 'client', id: webhook.createdById, timebankId: webhook.timebankId, scopes: [] }
+    : webhook.createdByType === 'admin'
+      ? { type: 'admin', id: webhook.createdById }
+      : { type: 'member', id: webhook.createdById, timebankId: webhook.timebankId, role: 'coordinator' };
+}
+
 /** The types an endpoint receives now: those it asked for that its subscriber may still read. */
 async function typesFor(db: Db, webhook: WebhookRow): Promise<EventType[] | 'revoked'> {
   const asked = webhook.eventTypes.filter(isEventType);
@@ -109,19 +119,31 @@ async function serve(db: Db, webhook: WebhookRow, leaseId: string, leaseMs: numb
   const secret = settings.secrets.open(webhook.secretSealed);
   let after = webhook.deliveredThrough;
   let delivered = 0;
-  const budget = settings.eventsPerLease ?? 100;
+  const budget = settings.eventsPerLease ?? 1_000;
+  // Deliveries are recorded a few at a time, not one statement each: a crash before they are
+  // sends them again, which at least once allows.
+  let unrecorded: AttemptRecord[] = [];
+  let recordedAt = Date.now();
+  const record = async () => {
+    const held = await recordDelivered(db, webhook, leaseId, unrecorded, new Date(settings.clock().getTime() + leaseMs));
+    unrecorded = [];
+    recordedAt = Date.now();
+    return held;
+  };
   while (delivered < budget) {
-    // Read ahead: the events are sent one at a time, in order, each recorded as it is delivered.
-    const next = types.length === 0 ? { events: [], head: after } : await nextEventsFor(db, webhook.timebankId, after, types, budget - delivered);
+    // Read ahead: the events are sent one at a time, in order.
+    const next = types.length === 0 ? { events: [], head: after } : await nextEventsFor(db, webhook.timebankId, after, types, Math.min(200, budget - delivered));
     if (next.events.length === 0) {
-      await releaseWebhook(db, webhook, leaseId, next.head);
+      // Unless the lease ran out meanwhile: then another worker has the endpoint, and goes on from there.
+      if (await record()) await releaseWebhook(db, webhook, leaseId, next.head);
       return delivered;
     }
     for (const event of next.events) {
       const at = settings.clock();
-      const outcome = await sendSigned(webhook.url, secret, event.id, JSON.stringify(event), at, settings.allowedHosts);
+      const outcome = await sendSigned(webhook.url, secret, event.id, JSON.stringify(eventAsSeenBy(event, subscriberOf(webhook))), at, settings.allowedHosts);
       const attempt = { event, statusCode: outcome.statusCode, error: outcome.error, at };
       if (!outcome.ok) {
+        if (!(await record())) return delivered;
         // A delivery earlier in this lease ended the last run of failures.
         const failing = delivered > 0 ? { ...webhook, failingSince: null } : webhook;
         await recordFailed(db, failing, leaseId, attempt, (attempts) => new Date(at.getTime() + retryDelayMs(attempts, settings.retrySchedule)), (since) =>
@@ -129,16 +151,19 @@ async function serve(db: Db, webhook: WebhookRow, leaseId: string, leaseMs: numb
         );
         return delivered;
       }
-      const held = await recordDelivered(db, webhook, leaseId, { ...attempt, delivered: true, nextAttemptAt: null }, new Date(settings.clock().getTime() + leaseMs));
+      unrecorded.push({ ...attempt, delivered: true, nextAttemptAt: null });
       delivered += 1;
-      // The lease ran out and another worker has the endpoint: it goes on, in order, from here.
-      if (!held) return delivered;
       after = event.sequence;
+      if ((unrecorded.length >= RECORD_EVERY || Date.now() - recordedAt >= RECORD_AFTER_MS) && !(await record())) return delivered;
     }
   }
-  await releaseWebhook(db, webhook, leaseId, undefined);
+  if (await record()) await releaseWebhook(db, webhook, leaseId, undefined);
   return delivered;
 }
+
+/** Deliveries are recorded (the log, and the endpoint's place in the feed) every this many, or this often. */
+const RECORD_EVERY = 50;
+const RECORD_AFTER_MS = 200;
 
 /** The body of a test ping: what a receiver checks its signature verification with. */
 export function pingEvent(webhook: WebhookRow, at: Date): Omit<Event, 'type' | 'sequence'> & { type: 'webhook.test'; sequence: null } {

@@ -112,6 +112,17 @@ describe('the event feed', () => {
     expect((await service.get(`${other.base}/events`, seed.coordinatorToken, 404)).code).toBe('not_found');
   });
 
+  it('shows a listing\'s exact location only to its owner and coordinators, as every read of listings does', async () => {
+    const [category] = (await service.get<{ items: Array<{ id: string }> }>(`${seed.base}/categories`, ann.token)).items;
+    const offer = await service.send<{ id: string }>('POST', `${seed.base}/offers`, { title: 'Walks', categoryId: category!.id, location: { lat: 51.50731, lon: -0.12765 } }, ann.token);
+    await service.sequenceEvents();
+    const locationFor = async (token: string) =>
+      (await everything(token, '&types=listing.created', 100)).find((event) => event.data.id === offer.id)?.data.location;
+    expect(await locationFor(ann.token)).toEqual({ lat: 51.50731, lon: -0.12765 });
+    expect(await locationFor(seed.coordinatorToken)).toEqual({ lat: 51.50731, lon: -0.12765 });
+    expect(await locationFor(await clientToken(['events:read']))).toEqual({ lat: 51.51, lon: -0.13 });
+  });
+
   it('filters by type, and refuses unknown types and out-of-range values with 400', async () => {
     const posted = await everything(seed.coordinatorToken, '&types=transfer.posted,member.created', 100);
     expect(new Set(posted.map((event) => event.type))).toEqual(new Set(['transfer.posted', 'member.created']));

@@ -128,14 +128,26 @@ function logAttempt(webhook: WebhookRow, attempt: AttemptRecord) {
 }
 
 /**
- * A 2xx: logged, and the endpoint moves past the event (its lease renewed for the next one), in
- * one statement. False when the lease was lost (it ran out and another worker took the endpoint).
+ * Events the endpoint answered 2xx, in order: logged, and the endpoint moves past the last (its
+ * lease renewed), in one statement. False when the lease was lost (it ran out and another
+ * worker took the endpoint).
  */
-export async function recordDelivered(db: Db, webhook: WebhookRow, leaseId: string, attempt: AttemptRecord, leaseUntil: Date): Promise<boolean> {
+export async function recordDelivered(db: Db, webhook: WebhookRow, leaseId: string, delivered: AttemptRecord[], leaseUntil: Date): Promise<boolean> {
+  const last = delivered.at(-1);
+  if (!last) return true;
   const held = await rows(
     db,
-    sql`WITH logged AS (${logAttempt(webhook, attempt)} RETURNING 1)
-        UPDATE webhooks SET delivered_through = GREATEST(delivered_through, ${attempt.event.sequence}), failing_since = NULL, lease_until = ${leaseUntil.toISOString()}::timestamptz
+    sql`WITH logged AS (
+          INSERT INTO webhook_deliveries (timebank_id, webhook_id, sequence, event_id, event_type, attempts, last_status_code, last_error, last_attempt_at, next_attempt_at, delivered_at)
+          SELECT ${webhook.timebankId}::uuid, ${webhook.id}::uuid, v.sequence, v.event_id, v.event_type, 1, v.status_code, NULL, v.at, NULL, v.at
+            FROM unnest(${column(delivered, 'bigint', (each) => each.event.sequence)}, ${column(delivered, 'uuid', (each) => each.event.id)},
+                        ${column(delivered, 'text', (each) => each.event.type)}, ${column(delivered, 'int', (each) => each.statusCode)},
+                        ${column(delivered, 'timestamptz', (each) => each.at.toISOString())}) AS v(sequence, event_id, event_type, status_code, at)
+          ON CONFLICT (timebank_id, webhook_id, sequence) DO UPDATE SET attempts = webhook_deliveries.attempts + 1,
+            last_status_code = EXCLUDED.last_status_code, last_error = NULL, last_attempt_at = EXCLUDED.last_attempt_at,
+            next_attempt_at = NULL, delivered_at = EXCLUDED.delivered_at
+          RETURNING 1)
+        UPDATE webhooks SET delivered_through = GREATEST(delivered_through, ${last.event.sequence}), failing_since = NULL, lease_until = ${leaseUntil.toISOString()}::timestamptz
          WHERE timebank_id = ${webhook.timebankId} AND id = ${webhook.id} AND lease_id = ${leaseId} AND EXISTS (SELECT 1 FROM logged)
         RETURNING 1`,
   );
