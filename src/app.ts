@@ -47,7 +47,7 @@ import { sealAll } from './use-cases/sealer.js';
 import { FeedSignal, sequenceAll } from './use-cases/events.js';
 import { Periodic } from './use-cases/periodic.js';
 import { SecretBox } from './use-cases/secret-box.js';
-import { deliverDue } from './use-cases/webhook-delivery.js';
+import { webhookWorker } from './use-cases/webhook-delivery.js';
 
 export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins' | 'transferGroupMax' | 'sealIntervalMs' | 'checkResponses' | 'sessionTtlSeconds' | 'metricsToken' | 'redis' | 'webhookAllowHosts' | 'webhookRetrySchedule' | 'mail'>>;
 
@@ -143,12 +143,14 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     allowedHosts: new Set(config.webhookAllowHosts ?? []),
     secrets: new SecretBox(createHmac('sha256', config.jwtSecret).update('webhook-secrets').digest()),
   };
-  const deliverer = new Periodic(
-    () => deliverDue(database.db, { ...webhookSettings, retrySchedule: config.webhookRetrySchedule, clock: options.clock ?? (() => new Date()) }),
-    { intervalMs: 250, onError: (err) => app.log.error({ err }, 'webhook delivery failed') },
-  );
+  const onDeliveryError = (err: unknown) => app.log.error({ err }, 'webhook delivery failed');
+  const worker = webhookWorker(database.db, { ...webhookSettings, retrySchedule: config.webhookRetrySchedule, clock: options.clock ?? (() => new Date()) }, onDeliveryError);
+  const deliverer = new Periodic(() => worker.pass(), { intervalMs: 250, onError: onDeliveryError });
   app.addHook('onReady', async () => deliverer.start());
-  app.addHook('preClose', async () => deliverer.stop());
+  app.addHook('preClose', async () => {
+    await deliverer.stop();
+    await worker.stop();
+  });
   // Email, when SMTP_URL is set: claim-waiting emails from the feed, and the weekly digest.
   const mailKey = createHmac('sha256', config.jwtSecret).update('unsubscribe-links').digest();
   if (config.mail) {

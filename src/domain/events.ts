@@ -103,10 +103,14 @@ export function transferAudience(
 }
 
 /**
- * An event as the principal may read it: a listing's exact location only for its owner and
- * coordinators (location-privacy.ts), as every read of listings shows it.
+ * An event as the principal may read it, or undefined when it may not: a listing's exact
+ * location only for its owner and coordinators (location-privacy.ts), as every read of
+ * listings shows it; another client's webhook never to a partner client.
  */
-export function eventAsSeenBy(event: Event, principal: Principal): Event {
+export function eventAsSeenBy(event: Event, principal: Principal): Event | undefined {
+  if (event.type === 'webhook.disabled' && principal.type === 'client') {
+    return (event.data as { createdBy?: { id?: unknown } }).createdBy?.id === principal.id ? event : undefined;
+  }
   if (!event.type.startsWith('listing.')) return event;
   const data = event.data as { memberId: string; location: { lat: number; lon: number } | null };
   if (typeof data.memberId !== 'string' || data.location === undefined) return event;

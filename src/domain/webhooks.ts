@@ -74,6 +74,6 @@ export function checkWebhookUrl(value: string, allowed: AllowedHosts, field = 'u
 /** The addresses a name resolved to, at delivery: every one must be public, unless the host is allowed. */
 export function checkResolved(hostname: string, addresses: string[], allowed: AllowedHosts): string | undefined {
   if (allowed.has(bareHost(hostname))) return undefined;
-  const refused = addresses.find((address) => !isPublicAddress(address));
-  return refused === undefined ? undefined : `${hostname} resolves to ${refused}, which is not a public address`;
+  // The address itself is not said: the answer reaches the subscriber, who must not map the network.
+  return addresses.some((address) => !isPublicAddress(address)) ? `${hostname} does not resolve to a public address only` : undefined;
 }

@@ -277,6 +277,7 @@ export const answerExamples: Record<string, unknown> = {
   getLiveness: { status: 'ok' },
   getReadiness: { status: 'ok' },
   getMetrics: '# HELP timebank_transfers_posted_total Transfers posted\n# TYPE timebank_transfers_posted_total counter\ntimebank_transfers_posted_total 2\n',
+  confirmUnsubscribe: '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Emails</title></head><body><main><p>Stop the weekly digest?</p><form method="post" action="/v1/email/unsubscribe?token=…"><button type="submit">Stop them</button></form></main></body></html>',
   getLedgerJournal: '2026-03-09 Help in the garden\n    ; transfer: 019a1f2f-0a10-7f54-a708-91a2b3c4d5e6\n    accounts:019a1f2e-7c53-7c21-b4d5-6e7f8091a2b3    60 min\n    accounts:019a1f2e-7c65-7e43-96f7-8091a2b3c4d5   -60 min\n',
   listCategories: { items: [categoryExample, { id: '019a1f2e-7c71-7287-9b3c-c4d5e6f7081a', name: 'Vegetable beds', parentId: ids.category }] },
   listDirectory: { items: [componentExamples.DirectoryEntry], nextCursor: null },

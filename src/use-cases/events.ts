@@ -4,6 +4,8 @@ import { claimEventHead, numberEvents, readEvents, timebanksToSequence } from '.
 import { eventAsSeenBy, eventVisibility, type Event, type EventType, type NewEvent } from '../domain/events.js';
 import { newId } from './ids.js';
 import { requireScope, requireTimebankAccess, type Principal } from '../domain/principal.js';
+import { principalNow, type TokenClaims } from '../domain/tokens.js';
+import { readCallerState } from '../db/queries/callers.js';
 
 /*
  * Events are queued by the writes that cause them and numbered after commit, the way the chain
@@ -97,12 +99,26 @@ export async function readFeed(
   requireFeedAccess(principal, timebankId);
   const visibility = eventVisibility(principal, query.types);
   const deadline = Date.now() + query.waitSeconds * 1000;
+  let after = query.after;
   for (;;) {
-    const page = visibility.types?.length === 0 ? { items: [], head: query.after } : await readEvents(db, timebankId, { after: query.after, limit: query.limit, visibility });
+    const page = visibility.types?.length === 0 ? { items: [], head: after } : await readEvents(db, timebankId, { after, limit: query.limit, visibility });
     const last = page.items.at(-1)?.sequence;
-    const lastSequence = page.items.length === query.limit && last !== undefined ? last : Math.max(query.after, page.head, last ?? 0);
+    const lastSequence = page.items.length === query.limit && last !== undefined ? last : Math.max(after, page.head, last ?? 0);
     const remaining = deadline - Date.now();
-    if (page.items.length > 0 || remaining <= 0 || abort?.aborted) return { items: page.items.map((event) => eventAsSeenBy(event, principal)), lastSequence };
-    await signal.wait(timebankId, Math.min(remaining, FEED_POLL_MS), abort);
+    const items = page.items.flatMap((event) => eventAsSeenBy(event, principal) ?? []);
+    if (items.length > 0 || remaining <= 0 || abort?.aborted) return { items, lastSequence };
+    // Only events this reader may not see: on from after them.
+    after = lastSequence;
+    if (page.items.length < query.limit) await signal.wait(timebankId, Math.min(remaining, FEED_POLL_MS), abort);
   }
+}
+
+/**
+ * Who a stream's token speaks for now, read again as every request does (a stream is one
+ * request that can last): undefined once it no longer may, when the member was suspended or
+ * logged out everywhere, the client revoked, or the token version bumped.
+ */
+export async function streamReaderNow(db: Db, claims: TokenClaims): Promise<Principal | undefined> {
+  const principal = principalNow(claims, await readCallerState(db, claims));
+  return principal instanceof Error ? undefined : principal;
 }

@@ -9,7 +9,7 @@ const DIGEST_CHECK_MS = 60_000;
 
 /** The mailer every process runs when SMTP_URL is set: nodemailer over that server. */
 export function startMailer(db: Db, mail: { smtpUrl: string; from: string; publicUrl: string; key: Buffer }, clock: () => Date, onError: (error: unknown) => void): Periodic {
-  const settings = { transport: nodemailer.createTransport(mail.smtpUrl), from: mail.from, publicUrl: mail.publicUrl, key: mail.key };
+  const settings = { transport: nodemailer.createTransport(mail.smtpUrl), from: mail.from, publicUrl: mail.publicUrl, key: mail.key, onRefused: onError };
   let digestsLookedAt = 0;
   return new Periodic(async () => {
     await mailClaimsWaiting(db, settings);

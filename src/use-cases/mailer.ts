@@ -23,7 +23,7 @@ export function formatMinutes(minutes: number): string {
   return [hours > 0 ? `${hours} h` : '', rest > 0 || hours === 0 ? `${rest} min` : ''].filter(Boolean).join(' ');
 }
 
-export type MailSettings = { transport: Pick<Transporter, 'sendMail'>; from: string; publicUrl: string; key: Buffer };
+export type MailSettings = { transport: Pick<Transporter, 'sendMail'>; from: string; publicUrl: string; key: Buffer; onRefused?: (error: unknown) => void };
 
 /** The signed token of an unsubscribe link: who, and which kind of email. */
 export function unsubscribeToken(key: Buffer, who: { timebankId: string; memberId: string }, kind: MailKind): string {
@@ -66,18 +66,37 @@ async function send(settings: MailSettings, to: Recipient, kind: MailKind, subje
   });
 }
 
-/** The member a pending transfer waits on: the party that did not record it (none when a third party did). */
+/** The member a pending transfer waits on: the party that did not record it (none when a third party did), if it wants these emails. */
 async function waitsOn(db: Db, transfer: Transfer): Promise<Recipient | undefined> {
   const found = await rows(
     db,
-    sql`SELECT m.id, m.email, m.display_name, a.id AS account_id FROM accounts a JOIN members m ON m.timebank_id = a.timebank_id AND m.id = a.member_id
-         WHERE a.timebank_id = ${transfer.timebankId} AND a.id IN (${transfer.payerAccountId}, ${transfer.payeeAccountId})
-           AND m.status = 'active' AND m.notify_claims`,
+    sql`SELECT m.id, m.email, m.display_name, m.status, m.notify_claims FROM accounts a JOIN members m ON m.timebank_id = a.timebank_id AND m.id = a.member_id
+         WHERE a.timebank_id = ${transfer.timebankId} AND a.id IN (${transfer.payerAccountId}, ${transfer.payeeAccountId})`,
   );
   const recorder = transfer.recordedBy.id;
-  const parties = found.map((row) => ({ timebankId: transfer.timebankId, memberId: String(row.id), email: String(row.email), displayName: String(row.display_name), accountId: String(row.account_id) }));
-  const recordedByParty = parties.some((party) => party.memberId === recorder);
-  return recordedByParty ? parties.find((party) => party.memberId !== recorder) : undefined;
+  if (!found.some((row) => row.id === recorder)) return undefined;
+  const other = found.find((row) => row.id !== recorder);
+  if (!other || other.status !== 'active' || other.notify_claims !== true) return undefined;
+  return { timebankId: transfer.timebankId, memberId: String(other.id), email: String(other.email), displayName: String(other.display_name) };
+}
+
+/**
+ * Sends one email; one the server refuses for its recipient or content is given up (and told
+ * to `onRefused`) so that it holds up no other, while a server that cannot be reached throws,
+ * and the whole batch is tried again later.
+ */
+async function sendOrSkip(settings: MailSettings, to: Recipient, kind: MailKind, subject: string, lines: string[]): Promise<boolean> {
+  try {
+    await send(settings, to, kind, subject, lines);
+    return true;
+  } catch (error) {
+    const { code, responseCode } = error as { code?: string; responseCode?: number };
+    if (code === 'EENVELOPE' || code === 'EMESSAGE' || (responseCode !== undefined && responseCode >= 500)) {
+      settings.onRefused?.(error);
+      return false;
+    }
+    throw error;
+  }
 }
 
 /**
@@ -106,11 +125,11 @@ export async function mailClaimsWaiting(db: Db, settings: MailSettings): Promise
         const to = current?.transfer.status === 'pending' ? await waitsOn(tx, current.transfer) : undefined;
         if (!to || !current) continue;
         const from = await otherParty(tx, current.transfer, to.memberId);
-        await send(settings, to, 'claims', `${from} recorded ${formatMinutes(data.minutes)} with you: please confirm`, [
+        const sent = await sendOrSkip(settings, to, 'claims', `${from} recorded ${formatMinutes(data.minutes)} with you: please confirm`, [
           `${from} recorded ${formatMinutes(data.minutes)}${data.description ? ` (${data.description})` : ''} and is waiting for you to confirm it.`,
           data.autoConfirmAt ? `If nobody confirms or rejects it, it is settled as the time bank decides on ${data.autoConfirmAt.slice(0, 10)}.` : '',
         ]);
-        count += 1;
+        if (sent) count += 1;
       }
       const last = events.at(-1);
       if (last) await tx.execute(sql`UPDATE mail_cursors SET delivered_through = ${last.sequence} WHERE timebank_id = ${timebankId}`);
@@ -131,23 +150,27 @@ async function otherParty(db: Db, transfer: Transfer, memberId: string): Promise
 
 export const DIGEST_EVERY_DAYS = 7;
 
-/** The weekly digest, to each member who wants it and has something in it; each member at most once a week. */
+/**
+ * The weekly digest, to each member who wants it and has something in it, at most once a week.
+ * Members are claimed first (their digest_sent_at set, SKIP LOCKED), so that two processes never
+ * send one member two digests; a digest the server refuses is not tried again that week.
+ */
 export async function sendDigests(db: Db, settings: MailSettings, now: Date): Promise<number> {
   const cutoff = new Date(now.getTime() - DIGEST_EVERY_DAYS * 86_400_000).toISOString();
   const due = await rows(
     db,
-    sql`SELECT timebank_id, id, email, display_name FROM members
-         WHERE status = 'active' AND notify_digest AND coalesce(digest_sent_at, created_at) <= ${cutoff}::timestamptz LIMIT 500`,
+    sql`UPDATE members m SET digest_sent_at = ${now.toISOString()}::timestamptz
+         WHERE (m.timebank_id, m.id) IN (
+           SELECT timebank_id, id FROM members
+            WHERE status = 'active' AND notify_digest AND coalesce(digest_sent_at, created_at) <= ${cutoff}::timestamptz
+            LIMIT 500 FOR UPDATE SKIP LOCKED)
+        RETURNING m.timebank_id, m.id, m.email, m.display_name`,
   );
   let sent = 0;
   for (const row of due) {
     const to: Recipient = { timebankId: String(row.timebank_id), memberId: String(row.id), email: String(row.email), displayName: String(row.display_name) };
     const digest = await digestFor(db, to, now);
-    if (hasNews(digest)) {
-      await send(settings, to, 'digest', 'Your week at the time bank', digestLines(digest));
-      sent += 1;
-    }
-    await db.execute(sql`UPDATE members SET digest_sent_at = ${now.toISOString()}::timestamptz WHERE timebank_id = ${to.timebankId} AND id = ${to.memberId}`);
+    if (hasNews(digest) && (await sendOrSkip(settings, to, 'digest', 'Your week at the time bank', digestLines(digest)))) sent += 1;
   }
   return sent;
 }

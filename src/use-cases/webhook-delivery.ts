@@ -6,8 +6,9 @@ import ipaddr from 'ipaddr.js';
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db/client.js';
 import { findClientScopes } from '../db/queries/clients.js';
+import { findMemberRow } from '../db/queries/members.js';
 import { claimDueWebhooks, nextEventsFor, recordDelivered, recordFailed, releaseWebhook, updateWebhookRow, type AttemptRecord, type WebhookRow } from '../db/queries/webhooks.js';
-import { eventAsSeenBy, eventTypeNames, eventVisibility, isEventType, type Event, type EventType } from '../domain/events.js';
+import { eventAsSeenBy, eventTypeNames, eventVisibility, isEventType, type Event } from '../domain/events.js';
 import type { Principal } from '../domain/principal.js';
 import { checkResolved, DELIVERY_TIMEOUT_MS, retryDelayMs, shouldDisable, type AllowedHosts } from '../domain/webhooks.js';
 import { newEvent } from './events.js';
@@ -55,14 +56,24 @@ export async function sendSigned(url: string, secret: string, messageId: string,
     'webhook-signature': signature,
   };
   return new Promise((resolve) => {
-    const finish = (statusCode: number | null, error: string | null) =>
+    let settled = false;
+    const finish = (statusCode: number | null, error: string | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
       resolve({ statusCode, error, ok: statusCode !== null && statusCode >= 200 && statusCode < 300, durationMs: Date.now() - started });
-    const request = (target.protocol === 'https:' ? https : http).request(target, { method: 'POST', headers, lookup: checkedLookup(allowedHosts), timeout: DELIVERY_TIMEOUT_MS }, (response) => {
+    };
+    const request = (target.protocol === 'https:' ? https : http).request(target, { method: 'POST', headers, lookup: checkedLookup(allowedHosts) }, (response) => {
+      // The status line decides; a body that trickles in is read in the background, never waited for.
       response.resume();
-      response.on('end', () => finish(response.statusCode ?? null, null));
-      response.on('error', (error) => finish(response.statusCode ?? null, error.message));
+      response.on('error', () => undefined);
+      finish(response.statusCode ?? null, null);
     });
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${DELIVERY_TIMEOUT_MS / 1000} s`)));
+    // One deadline for the whole exchange: a receiver that answers slowly, byte by byte, cannot hold a worker.
+    const deadline = setTimeout(() => {
+      request.destroy();
+      finish(null, `no answer within ${DELIVERY_TIMEOUT_MS / 1000} s`);
+    }, DELIVERY_TIMEOUT_MS);
     request.on('error', (error) => finish(null, error.message));
     request.end(body);
   });
@@ -81,42 +92,63 @@ function checkedLookup(allowedHosts: AllowedHosts): LookupFunction {
   };
 }
 
-/** Whom an endpoint's deliveries are shown as: its subscriber (scopes aside, which typesFor applies). */
-function subscriberOf(webhook: WebhookRow): Principal {
-  return webhook.createdByType === 'client'
-    ? { type: 'client', id: webhook.createdById, timebankId: webhook.timebankId, scopes: [] }
-    : webhook.createdByType === 'admin'
-      ? { type: 'admin', id: webhook.createdById }
-      : { type: 'member', id: webhook.createdById, timebankId: webhook.timebankId, role: 'coordinator' };
+/**
+ * Who the endpoint's subscriber is now, or undefined once it may no longer read the feed: a
+ * revoked client, or a member no longer an active coordinator. Its deliveries are what that
+ * principal would read, its types narrowed to what its scopes still cover.
+ */
+async function subscriberNow(db: Db, webhook: WebhookRow): Promise<Principal | undefined> {
+  const { timebankId, createdById: id } = webhook;
+  if (webhook.createdByType === 'admin') return { type: 'admin', id };
+  if (webhook.createdByType === 'client') {
+    const scopes = await findClientScopes(db, timebankId, id);
+    return scopes && { type: 'client', id, timebankId, scopes };
+  }
+  const member = await findMemberRow(db, timebankId, id);
+  return member?.status === 'active' && member.role === 'coordinator' ? { type: 'member', id, timebankId, role: 'coordinator' } : undefined;
 }
 
-/** The types an endpoint receives now: those it asked for that its subscriber may still read. */
-async function typesFor(db: Db, webhook: WebhookRow): Promise<EventType[] | 'revoked'> {
-  const asked = webhook.eventTypes.filter(isEventType);
-  if (webhook.createdByType !== 'client') return asked;
-  const scopes = await findClientScopes(db, webhook.timebankId, webhook.createdById);
-  if (scopes === undefined) return 'revoked';
-  return eventVisibility({ type: 'client', id: webhook.createdById, timebankId: webhook.timebankId, scopes }, asked).types ?? eventTypeNames;
+/** At most this many endpoints are served at once by one process. */
+const ENDPOINTS_AT_ONCE = 20;
+
+/**
+ * The delivery worker of a process: each pass leases the due endpoints it has room for and
+ * serves each on its own, so that a slow endpoint holds up no other. `stop` lets those in
+ * flight finish their current delivery (at most DELIVERY_TIMEOUT_MS), then waits for them.
+ */
+export function webhookWorker(db: Db, settings: DeliverySettings, onError: (error: unknown) => void) {
+  const inflight = new Set<Promise<void>>();
+  const state = { stopping: false };
+  return {
+    async pass(): Promise<void> {
+      const room = ENDPOINTS_AT_ONCE - inflight.size;
+      if (state.stopping || room <= 0) return;
+      const leaseId = newId();
+      const leaseMs = settings.leaseMs ?? DELIVERY_TIMEOUT_MS * 3;
+      for (const webhook of await claimDueWebhooks(db, settings.clock(), leaseMs, leaseId, room)) {
+        const serving: Promise<void> = serve(db, webhook, leaseId, leaseMs, settings, state)
+          .then(() => undefined, onError)
+          .finally(() => inflight.delete(serving));
+        inflight.add(serving);
+      }
+    },
+    async stop(): Promise<void> {
+      state.stopping = true;
+      await Promise.allSettled([...inflight]);
+    },
+  };
 }
 
-/** One pass: every due endpoint this worker could lease gets its waiting events. Returns how many were delivered. */
-export async function deliverDue(db: Db, settings: DeliverySettings): Promise<number> {
-  const leaseId = newId();
-  const leaseMs = settings.leaseMs ?? DELIVERY_TIMEOUT_MS * 3;
-  const claimed = await claimDueWebhooks(db, settings.clock(), leaseMs, leaseId, 20);
-  const counts = await Promise.all(claimed.map((webhook) => serve(db, webhook, leaseId, leaseMs, settings)));
-  return counts.reduce((sum, count) => sum + count, 0);
-}
-
-async function serve(db: Db, webhook: WebhookRow, leaseId: string, leaseMs: number, settings: DeliverySettings): Promise<number> {
-  const types = await typesFor(db, webhook);
-  if (types === 'revoked') {
-    // Its subscriber's credential is gone, and with it the right to these events.
+async function serve(db: Db, webhook: WebhookRow, leaseId: string, leaseMs: number, settings: DeliverySettings, worker: { stopping: boolean }): Promise<number> {
+  const subscriber = await subscriberNow(db, webhook);
+  const secret = subscriber && openSecret(settings, webhook);
+  if (!subscriber || secret === undefined) {
+    // Its subscriber lost the right to these events, or its secret cannot be read (JWT_SECRET changed).
     const now = settings.clock();
     await updateWebhookRow(db, webhook.timebankId, webhook.id, { status: 'disabled', disabledAt: now, updatedAt: now, leaseUntil: null, leaseId: null });
     return 0;
   }
-  const secret = settings.secrets.open(webhook.secretSealed);
+  const types = eventVisibility(subscriber, webhook.eventTypes.filter(isEventType)).types ?? eventTypeNames;
   let after = webhook.deliveredThrough;
   let delivered = 0;
   const budget = settings.eventsPerLease ?? 1_000;
@@ -139,8 +171,16 @@ async function serve(db: Db, webhook: WebhookRow, leaseId: string, leaseMs: numb
       return delivered;
     }
     for (const event of next.events) {
+      // Stopping: what was delivered is recorded, and the rest waits for the next lease.
+      if (worker.stopping) {
+        await record();
+        return delivered;
+      }
       const at = settings.clock();
-      const outcome = await sendSigned(webhook.url, secret, event.id, JSON.stringify(eventAsSeenBy(event, subscriberOf(webhook))), at, settings.allowedHosts);
+      after = event.sequence;
+      const shown = eventAsSeenBy(event, subscriber);
+      if (!shown) continue;
+      const outcome = await sendSigned(webhook.url, secret, event.id, JSON.stringify(shown), at, settings.allowedHosts);
       const attempt = { event, statusCode: outcome.statusCode, error: outcome.error, at };
       if (!outcome.ok) {
         if (!(await record())) return delivered;
@@ -153,7 +193,6 @@ async function serve(db: Db, webhook: WebhookRow, leaseId: string, leaseMs: numb
       }
       unrecorded.push({ ...attempt, delivered: true, nextAttemptAt: null });
       delivered += 1;
-      after = event.sequence;
       if ((unrecorded.length >= RECORD_EVERY || Date.now() - recordedAt >= RECORD_AFTER_MS) && !(await record())) return delivered;
     }
   }
@@ -164,6 +203,15 @@ async function serve(db: Db, webhook: WebhookRow, leaseId: string, leaseMs: numb
 /** Deliveries are recorded (the log, and the endpoint's place in the feed) every this many, or this often. */
 const RECORD_EVERY = 50;
 const RECORD_AFTER_MS = 200;
+
+/** The endpoint's signing secret, or undefined when it cannot be read (encrypted under another JWT_SECRET). */
+export function openSecret(settings: Pick<DeliverySettings, 'secrets'>, webhook: WebhookRow): string | undefined {
+  try {
+    return settings.secrets.open(webhook.secretSealed);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The body of a test ping: what a receiver checks its signature verification with. */
 export function pingEvent(webhook: WebhookRow, at: Date): Omit<Event, 'type' | 'sequence'> & { type: 'webhook.test'; sequence: null } {

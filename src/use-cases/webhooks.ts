@@ -21,7 +21,7 @@ import { appendAudit } from './audit.js';
 import { newId } from './ids.js';
 import { presentDelivery, presentWebhook, type Webhook } from './present/webhook.js';
 import type { DeliverySettings } from './webhook-delivery.js';
-import { pingEvent, sendSigned } from './webhook-delivery.js';
+import { openSecret, pingEvent, sendSigned } from './webhook-delivery.js';
 
 /*
  * Subscribing endpoints to a timebank's events (docs/webhooks.md): coordinators, and partner
@@ -142,6 +142,8 @@ export async function webhookDeliveries(db: Db, principal: Principal, timebankId
 export async function pingWebhook(db: Db, principal: Principal, timebankId: string, webhookId: string, settings: Settings, now: Date) {
   const row = await ownWebhook(db, principal, timebankId, webhookId);
   const event = pingEvent(row, now);
-  const outcome = await sendSigned(row.url, settings.secrets.open(row.secretSealed), event.id, JSON.stringify(event), now, settings.allowedHosts);
+  const secret = openSecret(settings, row);
+  if (secret === undefined) return { eventId: event.id, delivered: false, statusCode: null, error: 'its secret cannot be read (was JWT_SECRET changed?): recreate the webhook', durationMs: 0 };
+  const outcome = await sendSigned(row.url, secret, event.id, JSON.stringify(event), now, settings.allowedHosts);
   return { eventId: event.id, delivered: outcome.ok, statusCode: outcome.statusCode, error: outcome.error, durationMs: outcome.durationMs };
 }

@@ -182,6 +182,25 @@ describe('the event feed', () => {
   });
 });
 
+describe('a stream whose reader loses the right to it', () => {
+  it('ends, without the event that came after, when the partner client is revoked', async () => {
+    const address = service.app.server.address() as AddressInfo | null;
+    const port = address?.port ?? (await service.app.listen({ port: 0, host: '127.0.0.1' }), (service.app.server.address() as AddressInfo).port);
+    const client = await service.send<{ id: string; clientSecret: string }>('POST', `${seed.base}/clients`, { name: 'Stream reader', scopes: ['events:read', 'ledger:read'] }, seed.coordinatorToken);
+    const token = (await service.request({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'client_credentials', client_id: client.id, client_secret: client.clientSecret } })).json().access_token as string;
+    await service.sequenceEvents();
+    const head = (await service.get<Page>(`${seed.base}/events?after=0&limit=1000`, seed.coordinatorToken)).lastSequence;
+    const response = await fetch(`http://127.0.0.1:${port}${seed.base}/events?after=${head}`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    await service.request({ method: 'DELETE', url: `${seed.base}/clients/${client.id}`, token: seed.coordinatorToken });
+    const after = (await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: ann.accountId, payeeAccountId: ben.accountId, minutes: 3 }, ann.token)).json();
+    const started = Date.now();
+    const text = await response.text();
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(text).not.toContain(after.id);
+  });
+});
+
 describe('reading the feed over one connection', () => {
   it('leaves nothing behind on a keep-alive connection, request after request', async () => {
     const address = service.app.server.address() as AddressInfo | null;

@@ -128,6 +128,17 @@ describe('webhooks', () => {
     await service.request({ method: 'DELETE', url: `${seed.base}/webhooks/${created.id}`, token: seed.coordinatorToken });
   });
 
+  it('stops an endpoint whose subscriber may no longer read the feed: a demoted coordinator\'s', async () => {
+    const cy = await service.send<{ id: string; email: string }>('POST', `${seed.base}/members`, { displayName: 'Cy Coordinator', email: `cy-${Date.now()}@example.org`, password: seed.password, role: 'coordinator' }, seed.coordinatorToken);
+    const cyToken = await service.login(cy.email, seed.password);
+    const created = await service.send<{ id: string }>('POST', `${seed.base}/webhooks`, { url: endpoint.url('/demoted'), eventTypes: ['transfer.created'] }, cyToken);
+    await service.send('PATCH', `${seed.base}/members/${cy.id}`, { role: 'member' }, seed.coordinatorToken, 200);
+    await pay(4);
+    const stopped = await until(() => service.get(`${seed.base}/webhooks/${created.id}`, seed.coordinatorToken), (webhook) => webhook.status === 'disabled', 'disabled');
+    expect(stopped.disabledAt).not.toBeNull();
+    expect(endpoint.received.filter((each) => each.path === '/demoted')).toEqual([]);
+  });
+
   it('sends a signed test ping on request', async () => {
     const created = await service.send<{ id: string; secret: string }>('POST', `${seed.base}/webhooks`, { url: endpoint.url('/ping'), eventTypes: ['member.created'] }, seed.coordinatorToken);
     const ping = await service.send<Record<string, unknown>>('POST', `${seed.base}/webhooks/${created.id}/test`, undefined, seed.coordinatorToken, 200);
@@ -163,7 +174,7 @@ describe('webhooks', () => {
 
   it('refuses, at delivery, a name that resolves to a loopback address', async () => {
     const outcome = await sendSigned(endpoint.url('/resolved').replace('127.0.0.1', 'localhost'), 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_1', '{}', new Date(), new Set());
-    expect(outcome).toMatchObject({ ok: false, statusCode: null, error: expect.stringContaining('not a public address') });
+    expect(outcome).toMatchObject({ ok: false, statusCode: null, error: expect.stringContaining('does not resolve to a public address') });
     expect(endpoint.received.some((each) => each.path === '/resolved')).toBe(false);
   });
 

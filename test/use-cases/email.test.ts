@@ -55,6 +55,8 @@ afterAll(async () => {
 
 describe('email', () => {
   it('tells the payer a claim waits for them, with a link that turns these emails off', async () => {
+    // The recorder's own choice does not decide for the member who must confirm.
+    await service.send('PATCH', `${seed.base}/members/${seed.member.id}`, { notifications: { claims: false } }, seed.memberToken, 200);
     const claim = (await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: seed.coordinator.accountId, payeeAccountId: seed.member.accountId, minutes: 75, description: 'Fixed a bike' }, seed.memberToken)).json();
     expect(claim.status).toBe('pending');
     const mail = await until(() => inbox.find((each) => to(each) === seed.coordinator.email), (found) => found !== undefined, 'the claim email')!;
@@ -69,7 +71,13 @@ describe('email', () => {
 
     const link = new URL(unsubscribeLink(mail!));
     expect(link.origin).toBe('https://timebank.riverside.example');
-    const answer = await service.request({ method: 'POST', url: `${link.pathname}${link.search}` });
+    // Opening the link (as a link scanner would) only asks.
+    const asked = await service.request({ method: 'GET', url: `${link.pathname}${link.search}` });
+    expect(asked.headers['content-type']).toMatch(/^text\/html/);
+    expect(asked.body).toContain('<form method="post"');
+    expect((await service.get(`${seed.base}/members/${seed.coordinator.id}`, seed.coordinatorToken)).notifications.claims).toBe(true);
+    // A mail client's one-click unsubscribe: a form body, as RFC 8058 sends it.
+    const answer = await service.request({ method: 'POST', url: `${link.pathname}${link.search}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' });
     expect(answer.json()).toEqual({ unsubscribed: 'claims' });
     const coordinator = await service.get(`${seed.base}/members/${seed.coordinator.id}`, seed.coordinatorToken);
     expect(coordinator.notifications).toEqual({ claims: false, digest: true });

@@ -956,16 +956,16 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Turn off a kind of email, from the link in it
-         * @description The token in the link names the member and the kind of email (claims, or the weekly digest); it is signed, so it needs no login. The member can turn it on again in its settings (PATCH .../members/{memberId} with notifications).
+         * The page behind the link in an email: asks to confirm turning that kind of email off
+         * @description The token in the link names the member and the kind of email (claims, or the weekly digest); it is signed, so it needs no login. The member can turn it on again in its settings (PATCH .../members/{memberId} with notifications). Changes nothing by itself.
          */
-        get: operations["unsubscribeEmail"];
+        get: operations["confirmUnsubscribe"];
         put?: never;
         /**
-         * Turn off a kind of email in one click (RFC 8058, List-Unsubscribe-Post)
-         * @description The token in the link names the member and the kind of email (claims, or the weekly digest); it is signed, so it needs no login. The member can turn it on again in its settings (PATCH .../members/{memberId} with notifications).
+         * Turn off a kind of email: the confirmation, or a mail client's one-click (RFC 8058)
+         * @description The token in the link names the member and the kind of email (claims, or the weekly digest); it is signed, so it needs no login. The member can turn it on again in its settings (PATCH .../members/{memberId} with notifications). Any body is ignored (a one-click POST sends List-Unsubscribe=One-Click as a form).
          */
-        post: operations["unsubscribeEmailOneClick"];
+        post: operations["unsubscribeEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -9828,7 +9828,7 @@ export interface operations {
             };
         };
     };
-    unsubscribeEmail: {
+    confirmUnsubscribe: {
         parameters: {
             query: {
                 /** @description The token of the link in the email */
@@ -9840,7 +9840,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description An HTML page with the button that confirms */
             200: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -9848,7 +9848,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Unsubscribed"];
+                    /** @example <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Emails</title></head><body><main><p>Stop the weekly digest?</p><form method="post" action="/v1/email/unsubscribe?token=…"><button type="submit">Stop them</button></form></main></body></html> */
+                    "text/html": string;
                 };
             };
             /** @description Invalid request (validation_failed, malformed_body, ...) */
@@ -9888,7 +9889,7 @@ export interface operations {
             };
         };
     };
-    unsubscribeEmailOneClick: {
+    unsubscribeEmail: {
         parameters: {
             query: {
                 /** @description The token of the link in the email */
@@ -9898,7 +9899,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": unknown;
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {
@@ -9924,6 +9929,28 @@ export interface operations {
             };
             /** @description Not found, or not visible to this caller */
             404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;

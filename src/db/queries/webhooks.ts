@@ -173,13 +173,15 @@ export async function recordFailed(
     await tx.execute(logAttempt(webhook, { ...attempt, delivered: false, nextAttemptAt: next }));
     const failingSince = webhook.failingSince ?? attempt.at;
     const disabled = disable(failingSince);
-    await tx.execute(
+    const held = await rows(
+      tx,
       sql`UPDATE webhooks SET next_attempt_at = ${next.toISOString()}::timestamptz, failing_since = ${failingSince.toISOString()}::timestamptz,
              lease_until = NULL, lease_id = NULL
              ${disabled ? sql`, status = 'disabled', disabled_at = ${attempt.at.toISOString()}::timestamptz, updated_at = ${attempt.at.toISOString()}::timestamptz` : sql``}
-           WHERE timebank_id = ${webhook.timebankId} AND id = ${webhook.id} AND lease_id = ${leaseId}`,
+           WHERE timebank_id = ${webhook.timebankId} AND id = ${webhook.id} AND lease_id = ${leaseId} RETURNING 1`,
     );
-    if (disabled) await appendEvents(tx, webhook.timebankId, [disabled]);
+    // A worker whose lease ran out disables nothing: the endpoint is another's now.
+    if (disabled && held.length > 0) await appendEvents(tx, webhook.timebankId, [disabled]);
   });
 }
 

@@ -1,14 +1,17 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { parseEventTypes } from '../../domain/events.js';
-import { invalidField } from '../../domain/errors.js';
-import { readFeed, requireFeedAccess, type FeedSignal } from '../../use-cases/events.js';
+import { invalidField, Rejection } from '../../domain/errors.js';
+import type { Principal } from '../../domain/principal.js';
+import { readFeed, requireFeedAccess, streamReaderNow, type FeedSignal } from '../../use-cases/events.js';
 import type { RouteOptions } from '../options.js';
 import { oauth, problems, readProblems, timebankParams } from '../schemas.js';
 import { eventPageSchema, eventsQuery, EVENTS_DEFAULT_LIMIT } from './events-schemas.js';
 
 /** How long a stream waits without an event before it sends a comment, so that proxies keep it open. */
 const KEEP_ALIVE_SECONDS = 15;
+/** A stream ends after this long, and the client reconnects with a token that is still valid. */
+const STREAM_MAX_SECONDS = 900;
 
 export const eventRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, feedSignal }) => {
   app.addHook('onRequest', app.authenticate);
@@ -110,19 +113,34 @@ async function streamEvents(
   });
   raw.write(`retry: 2000\n\n`);
   let after = stream.after;
+  const endsAt = Date.now() + STREAM_MAX_SECONDS * 1000;
+  let principal: Principal = request.principal;
   try {
-    while (!stream.until.aborted) {
-      const page = await readFeed(stream.db, request.principal, stream.timebankId, { after, limit: 100, types: stream.types, waitSeconds: KEEP_ALIVE_SECONDS }, stream.signal, stream.until);
+    while (!stream.until.aborted && Date.now() < endsAt) {
+      const page = await readFeed(stream.db, principal, stream.timebankId, { after, limit: 100, types: stream.types, waitSeconds: KEEP_ALIVE_SECONDS }, stream.signal, stream.until);
+      // Who the caller is now, before anything is written: a suspension, a revocation or a
+      // logout everywhere ends the stream; a change of role reads the page again as the new role.
+      const now: Principal | undefined = request.tokenClaims ? await streamReaderNow(stream.db, request.tokenClaims) : undefined;
+      if (!now) break;
+      if (rightsOf(now) !== rightsOf(principal)) {
+        principal = now;
+        continue;
+      }
       if (page.items.length === 0) raw.write(': keep-alive\n\n');
       for (const event of page.items) raw.write(`id: ${event.sequence}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
       after = page.lastSequence;
     }
   } catch (error) {
-    request.log.error({ err: error }, 'event stream failed');
+    // A reader that lost the right to the feed (a scope taken away) is simply let go.
+    if (!(error instanceof Rejection)) request.log.error({ err: error }, 'event stream failed');
   } finally {
     raw.end();
   }
 }
+
+/** What a principal's reading of the feed depends on. */
+const rightsOf = (principal: Principal) =>
+  `${principal.type}:${principal.id}:${principal.type === 'member' ? principal.role : ''}:${principal.type === 'client' ? [...principal.scopes].sort().join(' ') : ''}`;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
