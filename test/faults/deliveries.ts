@@ -13,15 +13,14 @@
  * arrival order (a repeat after a kill is fine). Exits non-zero on any failure. About 60-90 s.
  * DELIVERY_VERBOSE=1 logs each request the receiver gets.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { freePort, startReadyService, type ReadyService } from '../helpers/process.js';
+import { faultDatabase, serviceEnvironment, withAdmin } from './common.js';
 
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CLIENTS = 4;
 const MEMBERS = 6;
 const LOAD_SECONDS = Number(process.env.DELIVERY_LOAD_SECONDS ?? 15);
@@ -53,16 +52,6 @@ const log = (message: string) => console.log(`[deliveries ${new Date().toISOStri
 const between = (low: number, high: number) => low + Math.random() * (high - low);
 
 const serviceLog = path.join(tmpdir(), `timebank-deliveries-${process.pid}.log`);
-
-async function withAdmin<T>(url: string, action: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await action(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 /**
  * The receiver: 500 to each event's first attempts, 204 after; signatures checked as requests
@@ -156,27 +145,10 @@ function receiver() {
 }
 
 async function main() {
-  const name = `timebank_deliveries_${randomBytes(4).toString('hex')}`;
-  await withAdmin(ADMIN_URL, (client) => client.query(`CREATE DATABASE ${name}`));
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
+  const database = await faultDatabase('timebank_deliveries');
+  const { url: databaseUrl } = database;
   const port = await freePort();
-  const environment = {
-    DATABASE_URL: databaseUrl,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    DATABASE_POOL_SIZE: '10',
-    LOGIN_RATE_LIMIT_MAX: '100000',
-    LOGIN_RATE_LIMIT_PER_IDENTIFIER_MAX: '100000',
-    LOGIN_RATE_LIMIT_PER_ADDRESS_MAX: '100000',
-    WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
-    WEBHOOK_RETRY_SCHEDULE: '0.2,0.5,1',
-    SEAL_INTERVAL_MS: '50',
-  };
+  const environment = serviceEnvironment(databaseUrl, port, ADMIN, { WEBHOOK_ALLOW_HOSTS: '127.0.0.1', WEBHOOK_RETRY_SCHEDULE: '0.2,0.5,1', SEAL_INTERVAL_MS: '50' });
   const base = `http://127.0.0.1:${port}`;
   const startedAt = Date.now();
   const receiving = receiver();
@@ -426,7 +398,7 @@ async function main() {
   } finally {
     service?.child.kill('SIGKILL');
     await service?.exited;
-    await withAdmin(ADMIN_URL, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch((error) => console.error('could not drop', name, error));
+    await database.drop();
     await receiving.down();
   }
   if (failures.length > 0) {

@@ -10,14 +10,13 @@
  * no limit is broken. Exits non-zero on any failure.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { freePort, startReadyService, type ReadyService } from '../helpers/process.js';
+import { ADMIN_URL, faultDatabase, serviceEnvironment, withAdmin } from './common.js';
 
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CLIENTS = 32;
 const MEMBERS = 12;
 const LOAD_SECONDS = Number(process.env.FAULT_LOAD_SECONDS ?? 60);
@@ -33,35 +32,11 @@ const log = (message: string) => console.log(`[faults ${new Date().toISOString()
 
 const serviceLog = path.join(tmpdir(), `timebank-faults-${process.pid}.log`);
 
-async function withAdmin<T>(url: string, action: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await action(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 async function main() {
-  const name = `timebank_faults_${randomBytes(4).toString('hex')}`;
-  await withAdmin(ADMIN_URL, (client) => client.query(`CREATE DATABASE ${name}`));
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
+  const database = await faultDatabase('timebank_faults');
+  const { name, url: databaseUrl } = database;
   const port = await freePort();
-  const environment = {
-    DATABASE_URL: databaseUrl,
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    DATABASE_POOL_SIZE: '10',
-    LOGIN_RATE_LIMIT_MAX: '100000',
-    LOGIN_RATE_LIMIT_PER_IDENTIFIER_MAX: '100000',
-    LOGIN_RATE_LIMIT_PER_ADDRESS_MAX: '100000',
-  };
+  const environment = serviceEnvironment(databaseUrl, port, ADMIN);
   const base = `http://127.0.0.1:${port}`;
   let service: ReadyService = await startReadyService(environment, base, serviceLog);
   const failures: string[] = [];
@@ -252,7 +227,7 @@ async function main() {
   } finally {
     service.child.kill('SIGKILL');
     await service.exited;
-    await withAdmin(ADMIN_URL, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch((error) => console.error('could not drop', name, error));
+    await database.drop();
   }
   if (failures.length > 0) {
     console.error(`the service's log: ${serviceLog}`);

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sequenceAll } from '../../src/use-cases/events.js';
-import { postWithKey } from '../helpers/ledger.js';
-import { seedTimebank, startTestService, type Member, type TestService } from '../helpers/service.js';
+import { postFromTwoProcesses } from '../helpers/race.js';
+import { seedTimebank, startTestService, type TestService } from '../helpers/service.js';
 
 /*
  * Events are numbered after commit (DESIGN.md sections 3 and 6): by every process at once, one
@@ -19,32 +19,10 @@ const rowsOf = (result: unknown) => (result as { rows: Array<Record<string, unkn
 
 describe('numbering events after commit', () => {
   it('numbers from two processes at once: every event once, without gaps, each account\'s in commit order', async () => {
-    const first = await startTestService({ config: { sealIntervalMs: 10 } });
-    started.push(first);
-    const second = await startTestService({ databaseUrl: first.databaseUrl!, config: { sealIntervalMs: 10 } });
-    started.push(second);
-    const seed = await seedTimebank(first);
-    const members: Member[] = [];
-    for (let index = 0; index < 5; index += 1) {
-      members.push(await first.send<Member>('POST', `${seed.base}/members`, { displayName: `Numbered ${index}`, email: `numbered-${index}-${Date.now()}@example.org`, password: seed.password }, seed.coordinatorToken));
-    }
-    let loading = true;
-    // Both services' sequencers run in the background; these extra ones race them on purpose.
-    const racers = [first, second].map(async (service) => {
-      let numbered = 0;
-      while (loading) numbered += (await sequenceAll(service.database.db)).numbered;
-      return numbered;
-    });
-    const posts = Array.from({ length: 160 }, (_, index) => {
-      const payer = members[index % members.length]!;
-      const payee = members[(index * 3 + 1) % members.length]!;
-      const service = index % 2 === 0 ? first : second;
-      return payer === payee ? undefined : postWithKey(service, `${seed.base}/transfers`, { payerAccountId: payer.accountId, payeeAccountId: payee.accountId, minutes: 1 + (index % 7) }, seed.coordinatorToken);
-    });
-    const responses = await Promise.all(posts.filter((post) => post !== undefined));
+    // Both services' sequencers run in the background; extra ones race them on purpose.
+    const { first, seed, responses, raced } = await postFromTwoProcesses(started, 'Numbered', async (service) => (await sequenceAll(service.database.db)).numbered);
     expect(new Set(responses.map((response) => response.statusCode))).toEqual(new Set([201]));
-    loading = false;
-    expect((await Promise.all(racers)).reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
+    expect(raced).toBeGreaterThan(0);
     await first.sequenceEvents();
 
     const events = rowsOf(await first.database.db.execute(sql`SELECT sequence, type, data->>'id' AS subject FROM events WHERE timebank_id = ${seed.timebank.id} ORDER BY sequence`));

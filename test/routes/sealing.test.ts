@@ -5,7 +5,8 @@ import { sealAll } from '../../src/use-cases/sealer.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { postWithKey } from '../helpers/ledger.js';
 import { postJson, startServiceProcess } from '../helpers/process.js';
-import { seedTimebank, startTestService, type Member, type TestService } from '../helpers/service.js';
+import { postFromTwoProcesses } from '../helpers/race.js';
+import { seedTimebank, startTestService, type TestService } from '../helpers/service.js';
 
 /*
  * The chain is sealed after commit (DESIGN.md, Storage): by every process at once, one sealer
@@ -40,32 +41,9 @@ async function sealedOutOfCommitOrder(service: TestService, timebankId: string):
 
 describe('sealing the chain after commit', () => {
   it('seals from two processes at once: every transfer once, without gaps, in commit order', async () => {
-    const first = await startTestService({ config: { sealIntervalMs: 10 } });
-    started.push(first);
-    const second = await startTestService({ databaseUrl: first.databaseUrl!, config: { sealIntervalMs: 10 } });
-    started.push(second);
-    const seed = await seedTimebank(first);
-    const members: Member[] = [];
-    for (let index = 0; index < 5; index += 1) {
-      members.push(await first.send<Member>('POST', `${seed.base}/members`, { displayName: `Sealer ${index}`, email: `sealer-${index}-${Date.now()}@example.org`, password: seed.password }, seed.coordinatorToken));
-    }
-    let loading = true;
-    // Both databases' sealers run in the background; these extra ones race them on purpose.
-    const racers = [first, second].map(async (service) => {
-      let sealed = 0;
-      while (loading) sealed += (await sealAll(service.database.db)).sealed;
-      return sealed;
-    });
-    const posts = Array.from({ length: 160 }, (_, index) => {
-      const payer = members[index % members.length]!;
-      const payee = members[(index * 3 + 1) % members.length]!;
-      const service = index % 2 === 0 ? first : second;
-      return payer === payee ? undefined : postWithKey(service, `${seed.base}/transfers`, { payerAccountId: payer.accountId, payeeAccountId: payee.accountId, minutes: 1 + (index % 7) }, seed.coordinatorToken);
-    });
-    const responses = await Promise.all(posts.filter((post) => post !== undefined));
+    // Both databases' sealers run in the background; extra ones race them on purpose.
+    const { first, second, seed, responses, raced: sealedByRacers } = await postFromTwoProcesses(started, 'Sealer', async (service) => (await sealAll(service.database.db)).sealed);
     expect(new Set(responses.map((response) => response.statusCode))).toEqual(new Set([201]));
-    loading = false;
-    const sealedByRacers = (await Promise.all(racers)).reduce((sum, count) => sum + count, 0);
     expect(sealedByRacers).toBeGreaterThan(0);
 
     // The background sealers finish the rest without being asked.
