@@ -45,6 +45,7 @@ import { findWebRoot, webClient } from './http/web.js';
 import { readsOf } from './use-cases/reads.js';
 import { sealAll } from './use-cases/sealer.js';
 import { FeedSignal, sequenceAll } from './use-cases/events.js';
+import { feedHead } from './db/queries/events.js';
 import { Periodic } from './use-cases/periodic.js';
 import { SecretBox } from './use-cases/secret-box.js';
 import { webhookWorker } from './use-cases/webhook-delivery.js';
@@ -128,7 +129,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   // The chain is sealed after commit, by every process (one at a time per timebank): it starts
   // by sealing whatever committed before the last stop, and stops before the database closes.
   // Events are numbered the same way, just after, and readers waiting in this process are woken.
-  const feedSignal = new FeedSignal();
+  const feedSignal = new FeedSignal((timebankId) => feedHead(database.db, timebankId));
   const sealer = new Periodic(
     async () => {
       await sealAll(database.db);

@@ -22,16 +22,29 @@ export function newEvent(type: EventType, audience: string[], data: unknown, occ
   return { id: newId(), type, occurredAt, audience, data };
 }
 
-/** Tells readers waiting in this process that a timebank's feed has grown. */
+/**
+ * Wakes the readers waiting in this process when a timebank's feed grows: at once for events
+ * this process numbered (notify), and for those another process numbered through one watcher
+ * per timebank that has readers, which reads the feed's head every FEED_POLL_MS, however many
+ * readers wait (headOf). Without headOf, each reader looks again every FEED_POLL_MS itself.
+ */
 export class FeedSignal {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
+  private readonly watched = new Map<string, { head: number | undefined; checking: boolean; idle: number; timer: NodeJS.Timeout }>();
+
+  constructor(private readonly headOf?: (timebankId: string) => Promise<number>) {}
 
   notify(timebankId: string): void {
     this.emitter.emit(timebankId);
   }
 
-  /** Resolves when the feed grows, after `ms`, or when `abort` fires, whichever comes first. */
-  wait(timebankId: string, ms: number, abort?: AbortSignal): Promise<void> {
+  /**
+   * Resolves when the feed grows past `knownHead`, after `ms`, or when `abort` fires, whichever
+   * comes first.
+   */
+  wait(timebankId: string, ms: number, knownHead: number, abort?: AbortSignal): Promise<void> {
+    const watcher = this.watch(timebankId);
+    if (watcher?.head !== undefined && watcher.head > knownHead) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -39,10 +52,47 @@ export class FeedSignal {
         abort?.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
-      this.emitter.once(timebankId, done);
+      const timer = setTimeout(done, this.headOf ? ms : Math.min(ms, FEED_POLL_MS));
+      this.emitter.on(timebankId, done);
       abort?.addEventListener('abort', done, { once: true });
     });
+  }
+
+  private watch(timebankId: string) {
+    if (!this.headOf) return undefined;
+    let watcher = this.watched.get(timebankId);
+    if (!watcher) {
+      const timer = setInterval(() => void this.check(timebankId), FEED_POLL_MS);
+      timer.unref();
+      watcher = { head: undefined, checking: false, idle: 0, timer };
+      this.watched.set(timebankId, watcher);
+    }
+    return watcher;
+  }
+
+  private unwatch(timebankId: string): void {
+    clearInterval(this.watched.get(timebankId)?.timer);
+    this.watched.delete(timebankId);
+  }
+
+  private async check(timebankId: string): Promise<void> {
+    const watcher = this.watched.get(timebankId);
+    if (!watcher || watcher.checking) return;
+    // Kept while readers come back to it (between pages nobody waits for a moment), then let go.
+    watcher.idle = this.emitter.listenerCount(timebankId) === 0 ? watcher.idle + 1 : 0;
+    if (watcher.idle >= 4) return this.unwatch(timebankId);
+    watcher.checking = true;
+    try {
+      const head = await this.headOf!(timebankId);
+      if (head !== watcher.head) {
+        watcher.head = head;
+        this.notify(timebankId);
+      }
+    } catch {
+      // The database is away: the readers' own time-outs bring them back.
+    } finally {
+      watcher.checking = false;
+    }
   }
 }
 
@@ -79,7 +129,7 @@ export function requireFeedAccess(principal: Principal, timebankId: string): voi
 
 export type FeedQuery = { after: number; limit: number; types?: EventType[] | undefined; waitSeconds: number };
 
-/** How often a waiting reader looks again, for events numbered by another process. */
+/** How often a timebank's feed head is read while readers wait, for events numbered by another process. */
 export const FEED_POLL_MS = 500;
 
 /**
@@ -109,7 +159,7 @@ export async function readFeed(
     if (items.length > 0 || remaining <= 0 || abort?.aborted) return { items, lastSequence };
     // Only events this reader may not see: on from after them.
     after = lastSequence;
-    if (page.items.length < query.limit) await signal.wait(timebankId, Math.min(remaining, FEED_POLL_MS), abort);
+    if (page.items.length < query.limit) await signal.wait(timebankId, remaining, page.head, abort);
   }
 }
 

@@ -63,6 +63,12 @@ export async function numberEvents(db: Db, timebankId: string, head: number, lim
   return numbered;
 }
 
+/** The feed's head of a timebank: the last sequence given (0 before the first). */
+export async function feedHead(db: Db, timebankId: string): Promise<number> {
+  const [row] = await rows(db, sql`SELECT last_sequence FROM event_heads WHERE timebank_id = ${timebankId}`);
+  return row ? Number(row.last_sequence) : 0;
+}
+
 /** How many events wait for their number, and since when: for readiness and the bench. */
 export async function unsequencedSummary(db: Db, timebankId: string, now: Date) {
   const [row] = await rows(

@@ -5,6 +5,7 @@ import type { Db } from '../client.js';
 import { rows } from '../rows.js';
 import { webhookDeliveries, webhooks } from '../schema.js';
 import { appendEvents } from './events.js';
+export { feedHead } from './events.js';
 
 /*
  * Webhooks' storage (docs/webhooks.md): the endpoints, each one's place in the feed, the lease a
@@ -61,12 +62,6 @@ export async function listDeliveries(db: Db, timebankId: string, webhookId: stri
     )
     .orderBy(desc(webhookDeliveries.sequence))
     .limit(page.limit);
-}
-
-/** The feed's head of a timebank: where a new endpoint starts. */
-export async function feedHead(db: Db, timebankId: string): Promise<number> {
-  const [row] = await rows(db, sql`SELECT last_sequence FROM event_heads WHERE timebank_id = ${timebankId}`);
-  return row ? Number(row.last_sequence) : 0;
 }
 
 /**
