@@ -6,10 +6,10 @@ import { eventTypes as eventScopes, type EventType } from '../domain/events.js';
 import { isCoordinatorOf, requireScope, requireTimebankAccess, type Principal } from '../domain/principal.js';
 import { checkWebhookUrl } from '../domain/webhooks.js';
 import type { Db } from '../db/client.js';
+import { feedHead } from '../db/queries/events.js';
 import { findTimebank } from '../db/queries/timebanks.js';
 import {
   deleteWebhookRow,
-  feedHead,
   findWebhook,
   insertWebhook,
   listDeliveries,

@@ -79,6 +79,19 @@ export async function unsequencedSummary(db: Db, timebankId: string, now: Date) 
   return { unsequencedCount: Number(row?.waiting ?? 0), oldestUnsequencedSeconds: oldest ? Math.max(0, (now.getTime() - oldest.getTime()) / 1000) : 0 };
 }
 
+/** A row of `events` (id, type, sequence, occurred_at, data) as the feed gives it; undefined for an empty outer-join row. */
+export function eventOf(row: Record<string, unknown>, timebankId: string): Event | undefined {
+  if (row.id === null || row.id === undefined) return undefined;
+  return {
+    id: String(row.id),
+    type: row.type as EventType,
+    timebankId,
+    sequence: Number(row.sequence),
+    occurredAt: new Date(row.occurred_at as string | Date).toISOString(),
+    data: row.data as Record<string, unknown>,
+  };
+}
+
 /**
  * A page of the feed after a sequence, in sequence order, with what the reader may see, and
  * the feed's head as the same snapshot saw it: a page shorter than asked for has read
@@ -103,19 +116,6 @@ export async function readEvents(
              ORDER BY sequence LIMIT ${page.limit}) e ON true`,
   );
   const head = Number(found[0]?.head ?? 0);
-  const items = found.flatMap((row) =>
-    row.id === null || row.id === undefined
-      ? []
-      : [
-          {
-            id: String(row.id),
-            type: row.type as EventType,
-            timebankId,
-            sequence: Number(row.sequence),
-            occurredAt: new Date(row.occurred_at as string | Date).toISOString(),
-            data: row.data as Record<string, unknown>,
-          },
-        ],
-  );
+  const items = found.flatMap((row) => eventOf(row, timebankId) ?? []);
   return { items, head };
 }

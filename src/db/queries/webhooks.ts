@@ -4,8 +4,7 @@ import { column } from '../arrays.js';
 import type { Db } from '../client.js';
 import { rows } from '../rows.js';
 import { webhookDeliveries, webhooks } from '../schema.js';
-import { appendEvents } from './events.js';
-export { feedHead } from './events.js';
+import { appendEvents, eventOf } from './events.js';
 
 /*
  * Webhooks' storage (docs/webhooks.md): the endpoints, each one's place in the feed, the lease a
@@ -102,11 +101,7 @@ export async function nextEventsFor(db: Db, timebankId: string, after: number, t
              ORDER BY sequence LIMIT ${limit}) e ON true`,
   );
   const head = Number(found[0]?.head ?? 0);
-  const events = found.flatMap((row) =>
-    row.id === null || row.id === undefined
-      ? []
-      : [{ id: String(row.id), type: row.type as EventType, timebankId, sequence: Number(row.sequence), occurredAt: new Date(row.occurred_at as string | Date).toISOString(), data: row.data as Record<string, unknown> }],
-  );
+  const events = found.flatMap((row) => eventOf(row, timebankId) ?? []);
   return { events, head };
 }
 
