@@ -40,6 +40,10 @@ let service: TestService;
 let seed: Awaited<ReturnType<typeof seedTimebank>>;
 let endpoint: Awaited<ReturnType<typeof receiver>>;
 
+function deliveryLog(webhookId: string) {
+  return service.get<{ items: Array<Record<string, unknown>> }>(`${seed.base}/webhooks/${webhookId}/deliveries`, seed.coordinatorToken);
+}
+
 async function until<T>(read: () => T | Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -88,7 +92,8 @@ describe('webhooks', () => {
     // A tampered body fails verification.
     expect(() => verified(created.secret, { ...deliveries[0]!, body: deliveries[0]!.body.replace('"minutes":5', '"minutes":50') })).toThrow();
 
-    const log = await service.get<{ items: Array<Record<string, unknown>> }>(`${seed.base}/webhooks/${created.id}/deliveries`, seed.coordinatorToken);
+    // Outcomes are recorded in batches after the receiver answers, so wait for the record to catch up.
+    const log = await until(() => deliveryLog(created.id), (page) => page.items.length === 3 && page.items.every((item) => item.deliveredAt !== null), 'recorded deliveries');
     expect(log.items.map((item) => item.eventId)).toEqual(events.map((event) => event.id).reverse());
     expect(log.items[0]).toMatchObject({ attempts: 1, lastStatusCode: 204, deliveredAt: expect.any(String), nextAttemptAt: null });
   });
@@ -101,7 +106,7 @@ describe('webhooks', () => {
     const ids = delivered.map((delivery) => verified(created.secret, delivery).data.id);
     // Two failures of the first, then the first, then the second: never the second before the first.
     expect(ids.slice(0, 4)).toEqual([first, first, first, second]);
-    const log = await service.get<{ items: Array<Record<string, unknown>> }>(`${seed.base}/webhooks/${created.id}/deliveries`, seed.coordinatorToken);
+    const log = await until(() => deliveryLog(created.id), (page) => page.items.length === 2 && page.items.every((item) => item.deliveredAt !== null), 'recorded deliveries');
     expect(log.items.map((item) => [item.attempts, item.lastStatusCode])).toEqual([[1, 204], [3, 204]]);
     expect((await service.get(`${seed.base}/webhooks/${created.id}`, seed.coordinatorToken)).failingSince).toBeNull();
   });
