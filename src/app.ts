@@ -31,6 +31,7 @@ import { emailRoutes } from './http/routes/email.js';
 import { startMailer } from './use-cases/mail-transport.js';
 import { authRoutes } from './http/routes/auth.js';
 import { sessionRoutes } from './http/routes/sessions.js';
+import { setupRoutes } from './http/routes/setup.js';
 import { categoryRoutes } from './http/routes/categories.js';
 import { clientRoutes } from './http/routes/clients.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -50,7 +51,7 @@ import { Periodic } from './use-cases/periodic.js';
 import { SecretBox } from './use-cases/secret-box.js';
 import { webhookWorker } from './use-cases/webhook-delivery.js';
 
-export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins' | 'transferGroupMax' | 'sealIntervalMs' | 'checkResponses' | 'sessionTtlSeconds' | 'metricsToken' | 'redis' | 'webhookAllowHosts' | 'webhookRetrySchedule' | 'mail'>>;
+export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins' | 'transferGroupMax' | 'sealIntervalMs' | 'checkResponses' | 'sessionTtlSeconds' | 'metricsToken' | 'redis' | 'webhookAllowHosts' | 'webhookRetrySchedule' | 'mail' | 'dataDir'>>;
 
 export type BuildOptions = {
   config: AppConfig;
@@ -253,6 +254,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     feedSignal,
     webhooks: webhookSettings,
     mailKey,
+    dataDir: config.dataDir,
     sessions: {
       ttlSeconds: config.sessionTtlSeconds ?? 14 * 86_400,
       key: createHmac('sha256', config.jwtSecret).update('refresh-tokens').digest(),
@@ -264,6 +266,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const routeGroups = [
     healthRoutes,
     authRoutes,
+    setupRoutes,
     sessionRoutes,
     meRoutes,
     timebankRoutes,

@@ -151,7 +151,11 @@ export type Config = {
   webhookRetrySchedule: number[] | undefined;
   /** Email: the SMTP server, the sender, and the service's public URL for links; absent: no email. */
   mail: { smtpUrl: string; from: string; publicUrl: string } | undefined;
+  /** Where people reach the service (PUBLIC_URL), for the links it prints; absent: localhost and the port it listens on. */
+  publicUrl: string | undefined;
 };
+
+const publicUrlOf = (env: { PUBLIC_URL?: string | undefined; PORT: number }) => (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -197,8 +201,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     webhookAllowHosts: env.WEBHOOK_ALLOW_HOSTS,
     webhookRetrySchedule: env.WEBHOOK_RETRY_SCHEDULE,
     mail: env.SMTP_URL
-      ? { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '') }
+      ? { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, publicUrl: publicUrlOf(env) }
       : undefined,
+    publicUrl: env.PUBLIC_URL?.replace(/\/$/, ''),
   };
 }
 

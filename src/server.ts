@@ -1,9 +1,11 @@
+import type { AddressInfo } from 'node:net';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnvFile } from './config.js';
 import { openDatabase } from './db/client.js';
 import { ensurePlatformAdmin } from './use-cases/auth.js';
 import { runMaintenance } from './use-cases/maintenance.js';
+import { setupPending, setupToken } from './use-cases/setup.js';
 
 const MAINTENANCE_INTERVAL_MS = 60_000;
 
@@ -41,8 +43,6 @@ async function main(): Promise<void> {
   if (config.admin) {
     const outcome = await ensurePlatformAdmin(database.db, config.admin);
     app.log.info(`platform admin ${outcome === 'created' ? 'created' : 'already present'}`);
-  } else {
-    app.log.warn('ADMIN_EMAIL and ADMIN_PASSWORD are not set: no platform admin is created');
   }
 
   // Pending transfers past their deadline post by themselves within a minute.
@@ -67,6 +67,12 @@ async function main(): Promise<void> {
   });
 
   await app.listen({ port: config.port, host: config.host });
+
+  if (!config.admin && (await setupPending(database.db))) {
+    // First run: whoever opens this link creates the first timebank (DESIGN.md section 9).
+    const base = config.publicUrl ?? `http://localhost:${(app.server.address() as AddressInfo).port}`;
+    app.log.info({ url: `${base}/app/setup?token=${setupToken(config.dataDir)}` }, 'setup link');
+  }
 }
 
 main().catch((error: unknown) => {

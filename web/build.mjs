@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const out = path.join(here, '..', 'dist', 'web');
+const defaultOut = path.join(here, '..', 'dist', 'web');
 
-export async function buildWeb() {
+/** Builds into `out` (dist/web by default; tests build into a directory of their own). */
+export async function buildWeb(out = defaultOut) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const result = await build({
@@ -35,5 +36,5 @@ export async function buildWeb() {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  await buildWeb();
+  await buildWeb(process.argv[2] ? path.resolve(process.argv[2]) : undefined);
 }

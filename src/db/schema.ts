@@ -96,6 +96,12 @@ export const members = pgTable(
     notifyDigest: boolean('notify_digest').notNull().default(true),
     /** When the last weekly digest went out. */
     digestSentAt: timestamp('digest_sent_at', { withTimezone: true, mode: 'date' }),
+    /** A contact phone number, shown to other members only when sharePhone is set. */
+    phone: text('phone'),
+    /** Whether other members of the timebank see this member's email in the directory. */
+    shareEmail: boolean('share_email').notNull().default(false),
+    /** Whether other members of the timebank see this member's phone in the directory. */
+    sharePhone: boolean('share_phone').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
@@ -569,3 +575,4 @@ export type AuditRow = typeof auditLog.$inferSelect;
 export type CategoryRow = typeof categories.$inferSelect;
 export type TransferRow = typeof transfers.$inferSelect;
 export * from './schema-events.js';
+export * from './schema-onboarding.js';

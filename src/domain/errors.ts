@@ -20,6 +20,8 @@ export type RejectionCode =
   | 'unsupported_grant_type'
   | 'unsupported_token_type'
   | 'token_revoked'
+  | 'setup_token_invalid'
+  | 'setup_done'
   | 'current_password_wrong'
   | 'member_inactive'
   | 'same_account'

@@ -26,4 +26,6 @@ export type RouteOptions = {
   webhooks: Pick<DeliverySettings, 'allowedHosts' | 'secrets'>;
   /** Signs the unsubscribe links in emails; derived from the JWT secret. */
   mailKey: Buffer;
+  /** Where the first-run setup token is kept (DATA_DIR); without it, no setup link works. */
+  dataDir: string | undefined;
 };

@@ -26,6 +26,8 @@ export const rejectionCodes: Record<RejectionCode, Entry> = {
   invalid_scope: { status: 400, title: 'Invalid scope', meaning: 'The client asked for a scope it was not granted' },
   unsupported_grant_type: { status: 400, title: 'Unsupported grant type', meaning: 'grant_type is not password, refresh_token or client_credentials' },
   unsupported_token_type: { status: 400, title: 'Unsupported token type', meaning: 'A partner client\'s access token cannot be revoked alone: revoke the client' },
+  setup_token_invalid: { status: 401, title: 'Setup link invalid', meaning: 'The first-run setup token is wrong: use the link the service printed at startup' },
+  setup_done: { status: 410, title: 'Setup done', meaning: 'The first-run setup has been done already (or a timebank exists): log in instead' },
   token_revoked: { status: 401, title: 'Token revoked', meaning: 'The session ended, the password changed or the member was suspended: log in again' },
   current_password_wrong: { status: 403, title: 'Current password wrong', meaning: 'The current password given was wrong; the session has ended' },
   member_inactive: { status: 403, title: 'Member not active', meaning: 'The member is suspended or has left, and cannot do this' },

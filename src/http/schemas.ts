@@ -165,6 +165,12 @@ export const settingsChangeSchema = z.strictObject({
   maxOpenClaims: z.int().min(0).max(1000).optional(),
 });
 
+/** A timebank's short name, as people type it at the login. */
+export const timebankSlug = z
+  .string()
+  .max(60)
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case letters and digits joined by single hyphens');
+
 export const timebankSchema = z
   .object({
     id,

@@ -41,4 +41,6 @@ export const webClient: FastifyPluginAsync<{ root: string | undefined }> = async
       response.header('cache-control', filePath.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable');
     },
   });
+  // The first-run link's page (DESIGN.md section 9) is the client's, which reads the path.
+  app.get('/app/setup', { schema: { hide: true } }, async (_request, reply) => reply.header('cache-control', 'no-store').sendFile('index.html'));
 };

@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, buildWebClient, launchChromium } from '../helpers/browser.js';
 import { postWithKey } from '../helpers/ledger.js';
 import { startTestService, type Member, type TestService, type Timebank } from '../helpers/service.js';
 
@@ -11,8 +10,6 @@ import { startTestService, type Member, type TestService, type Timebank } from '
  * real service listening on a port. Screenshots of the main screens go to test-artifacts/.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = path.resolve('test-artifacts', 'screenshots');
 const PASSWORD = 'a-long-enough-password';
 
 let service: TestService;
@@ -59,12 +56,7 @@ async function shownBalance(page: Page): Promise<number> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not at ${CHROMIUM}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
-  }
-  execFileSync(process.execPath, ['web/build.mjs'], { stdio: 'inherit' });
-  mkdirSync(ARTIFACTS, { recursive: true });
-  service = await startTestService({ webRoot: path.resolve('dist', 'web') });
+  service = await startTestService({ webRoot: buildWebClient() });
   origin = await service.app.listen({ host: '127.0.0.1', port: 0 });
   const admin = await service.adminToken();
   timebank = await service.send<Timebank>('POST', '/v1/timebanks', { name: 'Riverside Time Bank', settings: { confirmation: 'counterparty' } }, admin);
@@ -82,11 +74,7 @@ beforeAll(async () => {
     const response = await postWithKey(service, `${base}/transfers`, { payerAccountId: receiver.accountId, payeeAccountId: giver.accountId, minutes, description: 'Garden help' }, coordinatorToken);
     expect(response.statusCode).toBe(201);
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

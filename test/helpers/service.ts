@@ -54,6 +54,8 @@ export type TestServiceOptions = {
   webRoot?: string | null;
   /** Another service's database (its `databaseUrl`): a second process on the same data. */
   databaseUrl?: string;
+  /** No platform admin: the service waits for its first-run setup. */
+  withoutAdmin?: boolean;
 };
 
 /** The real app on a fresh database (its own PostgreSQL database, or PGlite in memory). */
@@ -67,7 +69,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     poolSize: 20,
   });
   await database.migrate();
-  await ensurePlatformAdmin(database.db, ADMIN);
+  if (!options.withoutAdmin) await ensurePlatformAdmin(database.db, ADMIN);
 
   let logText = '';
   const logStream = new PassThrough();

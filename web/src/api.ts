@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     detail: string,
+    /** What the service said about each field it named (`errors`, or a rejection's `field`), for forms to show beside it. */
+    readonly fields: Readonly<Record<string, string>> = {},
   ) {
     super(detail);
   }
@@ -50,8 +52,19 @@ export function saveSession(session: Session | null): void {
 
 async function failure(response: Response): Promise<ApiError> {
   try {
-    const body = (await response.json()) as { detail?: string; code?: string; error_description?: string; error?: string };
-    return new ApiError(response.status, body.code ?? body.error ?? 'error', body.detail ?? body.error_description ?? `The service answered ${response.status}.`);
+    const body = (await response.json()) as {
+      detail?: string;
+      code?: string;
+      error_description?: string;
+      error?: string;
+      field?: string;
+      errors?: Array<{ field: string; message: string }>;
+    };
+    const detail = body.detail ?? body.error_description ?? `The service answered ${response.status}.`;
+    const fields: Record<string, string> = {};
+    for (const entry of body.errors ?? []) fields[entry.field] ??= entry.message;
+    if (body.field) fields[body.field] ??= detail;
+    return new ApiError(response.status, body.code ?? body.error ?? 'error', detail, fields);
   } catch {
     return new ApiError(response.status, 'error', `The service answered ${response.status}.`);
   }
@@ -147,9 +160,18 @@ export async function login(email: string, password: string, timebank: string): 
   const isId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(trimmed);
   const grant = { grant_type: 'password', username: email, password, ...(trimmed === '' ? {} : isId ? { timebank_id: trimmed.toLowerCase() } : { timebank_slug: trimmed }) };
   const token = await json<TokenAnswer>(null, '/v1/auth/token', { method: 'POST', body: grant });
-  const me = await json<{ id: string; timebankId: string | null; accountId: string | null; role: string; displayName: string | null; type: string }>(token.access_token, '/v1/me');
+  return sessionFromTokens(token.access_token, token.refresh_token);
+}
+
+/**
+ * The session a person's fresh tokens open: a member of one timebank, or a platform admin (who
+ * belongs to none: timebankId is empty, and the client shows the admin's page only).
+ */
+export async function sessionFromTokens(accessToken: string, refreshToken: string): Promise<Session> {
+  const me = await json<{ id: string; timebankId: string | null; accountId: string | null; role: string; displayName: string | null; email: string | null; type: string }>(accessToken, '/v1/me');
+  if (me.type === 'admin') return { token: accessToken, refreshToken, timebankId: '', accountId: null, memberId: me.id, role: 'admin', displayName: me.email ?? 'Platform admin' };
   if (me.type !== 'member' || !me.timebankId) throw new ApiError(403, 'forbidden', 'This page is for members and coordinators of a time bank.');
-  return { token: token.access_token, refreshToken: token.refresh_token, timebankId: me.timebankId, accountId: me.accountId, memberId: me.id, role: me.role, displayName: me.displayName ?? '' };
+  return { token: accessToken, refreshToken, timebankId: me.timebankId, accountId: me.accountId, memberId: me.id, role: me.role, displayName: me.displayName ?? '' };
 }
 
 /** Saves a CSV answer as a file, since a plain link cannot carry the token. */

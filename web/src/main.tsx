@@ -1,12 +1,17 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, loadSession, login, logout, saveSession, type Session } from './api.js';
+import { AdminHome } from './admin.js';
 import { Dashboard } from './dashboard.js';
+import { coordinatorPages } from './coordinator/pages.js';
 import { MemberHome } from './member.js';
+import { memberPages } from './member-tools/pages.js';
+import type { PageDef } from './pages.js';
+import { Setup } from './setup.js';
 
 /*
  * The member client and the coordinator dashboard: a login, then pages chosen by the URL's
- * hash (#/, #/dashboard), so that the server only ever serves index.html and its files.
+ * hash (#/, #/dashboard, and the tools' pages), so that the server only ever serves index.html and its files.
  */
 
 function useHash(): string {
@@ -77,9 +82,44 @@ function App() {
     setSession(null);
     location.hash = '';
   };
+  if (location.pathname.endsWith('/setup')) {
+    // The first-run page: once done, the new coordinator is logged in and goes to the dashboard.
+    return (
+      <Setup
+        onDone={(created) => {
+          signIn(created);
+          history.replaceState(null, '', '/app/#/dashboard');
+          location.reload();
+        }}
+      />
+    );
+  }
   if (!session) return <Login onLogin={signIn} />;
+  if (session.role === 'admin') {
+    return (
+      <>
+        <header class="top">
+          <span class="who">{session.displayName} · platform admin</span>
+          <nav aria-label="Main">
+            <button type="button" class="link" onClick={signOut}>
+              Log out
+            </button>
+          </nav>
+        </header>
+        <AdminHome session={session} onExpired={signOut} />
+      </>
+    );
+  }
   const coordinator = session.role === 'coordinator';
-  const onDashboard = coordinator && hash === '#/dashboard';
+  const pages: PageDef[] = [
+    { path: '/', label: 'My time', component: MemberHome },
+    ...memberPages,
+    { path: '/dashboard', label: 'Community dashboard', coordinatorOnly: true, component: Dashboard },
+    ...coordinatorPages,
+  ].filter((page) => coordinator || !page.coordinatorOnly);
+  const path = hash.replace(/^#/, '').split('?')[0] || '/';
+  const current = pages.find((page) => page.path === path) ?? pages[0]!;
+  const Current = current.component;
   return (
     <>
       <header class="top">
@@ -88,20 +128,17 @@ function App() {
           {coordinator ? ' · coordinator' : ''}
         </span>
         <nav aria-label="Main">
-          <a href="#/" aria-current={onDashboard ? undefined : 'page'}>
-            My time
-          </a>
-          {coordinator && (
-            <a href="#/dashboard" aria-current={onDashboard ? 'page' : undefined}>
-              Community dashboard
+          {pages.map((page) => (
+            <a key={page.path} href={`#${page.path}`} aria-current={page === current ? 'page' : undefined}>
+              {page.label}
             </a>
-          )}
+          ))}
           <button type="button" class="link" onClick={signOut}>
             Log out
           </button>
         </nav>
       </header>
-      {onDashboard ? <Dashboard session={session} onExpired={signOut} /> : <MemberHome session={session} onExpired={signOut} />}
+      <Current key={current.path} session={session} onExpired={signOut} />
     </>
   );
 }

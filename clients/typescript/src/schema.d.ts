@@ -84,6 +84,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * First run: create the first timebank and its coordinator
+         * @description Open only while the service has no timebank and no platform admin, with the token of the setup link the service logs at startup (message "setup link"). Creates the timebank (with its commons account and default categories) and its first coordinator, and answers with that coordinator's tokens, as the password grant would. A wrong token is 401 setup_token_invalid; once the setup is done (or a timebank exists), 410 setup_done.
+         */
+        post: operations["completeSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/revoke": {
         parameters: {
             query?: never;
@@ -1023,6 +1043,35 @@ export interface components {
         };
         /**
          * @example {
+         *       "token": "kq3L0c1mZr7TtJxN2aF5sLwG9hUoD4iB6cE8qAYk3vQ",
+         *       "timebank": {
+         *         "name": "Riverside Time Bank",
+         *         "slug": "riverside"
+         *       },
+         *       "coordinator": {
+         *         "displayName": "Cora Coordinator",
+         *         "email": "cora@riverside.example",
+         *         "password": "a-long-enough-password"
+         *       }
+         *     }
+         */
+        SetupInputInput: {
+            /** @description The token of the setup link the service printed at startup */
+            token: string;
+            timebank: {
+                name: string;
+                /** @description Derived from the name when absent */
+                slug?: string;
+            };
+            coordinator: {
+                displayName: string;
+                /** Format: email */
+                email: string;
+                password: string;
+            };
+        };
+        /**
+         * @example {
          *       "title": "A lift to the clinic on Thursdays",
          *       "description": "Around 10:00, back by noon.",
          *       "categoryId": "019a1f2e-7c70-7176-8a2b-b3c4d5e6f708",
@@ -1422,7 +1471,7 @@ export interface components {
              * @description Stable machine-readable error code: its meaning never changes, and new codes are only added
              * @enum {string}
              */
-            code: "validation_failed" | "not_found" | "forbidden" | "insufficient_scope" | "email_taken" | "external_id_taken" | "slug_taken" | "category_exists" | "invalid_parent_category" | "invalid_settings" | "invalid_request" | "invalid_grant" | "invalid_client" | "invalid_scope" | "unsupported_grant_type" | "unsupported_token_type" | "token_revoked" | "current_password_wrong" | "member_inactive" | "same_account" | "account_inactive" | "insufficient_balance" | "limit_exceeded" | "transfer_refused" | "too_many_open_claims" | "transfer_not_pending" | "already_reversed" | "not_reversible" | "idempotency_key_reused" | "idempotency_key_in_use" | "unknown_category" | "precondition_failed" | "bad_request" | "bad_url" | "malformed_body" | "unauthorized" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "not_ready" | "web_client_not_built";
+            code: "validation_failed" | "not_found" | "forbidden" | "insufficient_scope" | "email_taken" | "external_id_taken" | "slug_taken" | "category_exists" | "invalid_parent_category" | "invalid_settings" | "invalid_request" | "invalid_grant" | "invalid_client" | "invalid_scope" | "unsupported_grant_type" | "unsupported_token_type" | "setup_token_invalid" | "setup_done" | "token_revoked" | "current_password_wrong" | "member_inactive" | "same_account" | "account_inactive" | "insufficient_balance" | "limit_exceeded" | "transfer_refused" | "too_many_open_claims" | "transfer_not_pending" | "already_reversed" | "not_reversible" | "idempotency_key_reused" | "idempotency_key_in_use" | "unknown_category" | "precondition_failed" | "bad_request" | "bad_url" | "malformed_body" | "unauthorized" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "not_ready" | "web_client_not_built";
             /** @description Per-field errors, for code validation_failed: at most 20 */
             errors?: {
                 field: string;
@@ -2097,6 +2146,61 @@ export interface components {
              * @enum {string}
              */
             unsubscribed: "claims" | "digest";
+        };
+        /**
+         * @example {
+         *       "access_token": "eyJhbGciOiJIUzI1NiJ9.eyJ0eXAiOiJtZW1iZXIifQ.c2lnbmF0dXJl",
+         *       "token_type": "Bearer",
+         *       "expires_in": 900,
+         *       "refresh_token": "019a1f2e-7c52-7b10-a3c4-5d6e7f8091a2.0.Yk3vQ0e8pXc1mZr7TtJxN2aF5sLwG9hUoD4iB6cE8qA",
+         *       "timebank": {
+         *         "id": "019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e70",
+         *         "name": "Riverside Time Bank",
+         *         "slug": "riverside-time-bank",
+         *         "commonsAccountId": "019a1f2e-7c41-7a55-8c2d-1e2f3a4b5c60",
+         *         "settings": {
+         *           "defaultMinBalanceMinutes": -600,
+         *           "defaultMaxBalanceMinutes": 6000,
+         *           "confirmation": "counterparty",
+         *           "autoConfirmAfterHours": 72,
+         *           "autoConfirmMemberClaims": false,
+         *           "maxOpenClaims": 5
+         *         },
+         *         "createdAt": "2026-03-02T09:00:00.000Z"
+         *       },
+         *       "coordinator": {
+         *         "id": "019a1f2e-7c64-7d32-85e6-7f8091a2b3c4",
+         *         "timebankId": "019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e70",
+         *         "accountId": "019a1f2e-7c65-7e43-96f7-8091a2b3c4d5",
+         *         "displayName": "Mo",
+         *         "email": "mo@example.org",
+         *         "kind": "person",
+         *         "role": "coordinator",
+         *         "status": "active",
+         *         "externalId": "vp-volunteer-4821",
+         *         "metadata": {
+         *           "volunteerPlatformProfile": "https://volunteers.example/p/4821"
+         *         },
+         *         "notifications": {
+         *           "claims": true,
+         *           "digest": true
+         *         },
+         *         "createdAt": "2026-03-02T09:05:00.000Z"
+         *       }
+         *     }
+         */
+        SetupResult: {
+            access_token: string;
+            /** @constant */
+            token_type: "Bearer";
+            /** @description Seconds until the token expires */
+            expires_in: number;
+            /** @description With the password and refresh_token grants: exchange it once for new tokens; reusing one ends the session */
+            refresh_token?: string;
+            /** @description Client credentials: the scopes the token carries */
+            scope?: string;
+            timebank: components["schemas"]["Timebank"];
+            coordinator: components["schemas"]["Member"];
         };
         /**
          * @example {
@@ -2967,6 +3071,122 @@ export interface operations {
                     "X-Request-Id"?: string;
                     /** @description Seconds to wait before trying again */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    completeSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetupInputInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupResult"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Error */
+            410: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -22,13 +22,10 @@ import {
   singleLine,
   timebankParams,
   timebankSchema,
+  timebankSlug as slug,
   writeProblems,
 } from '../schemas.js';
 
-const slug = z
-  .string()
-  .max(60)
-  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case letters and digits joined by single hyphens');
 
 export const timebankRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, reads, clock }) => {
   app.addHook('onRequest', app.authenticate);

@@ -1,0 +1,134 @@
+import { useEffect, useState } from 'preact/hooks';
+import { allPages, json, onFailure, type Session } from './api.js';
+import { FailureMessage, FieldMessage, messageId } from './forms.js';
+
+/*
+ * The platform admin's page: the time banks of this service, a new one, and a coordinator for
+ * any of them (each time bank's first coordinator comes from here or from the first-run setup).
+ */
+
+type Timebank = { id: string; name: string; slug: string; createdAt: string };
+
+function TextField(props: { id: string; field: string; label: string; type?: string; value: string; set: (value: string) => void; failure: unknown; required?: boolean }) {
+  return (
+    <>
+      <label for={props.id}>{props.label}</label>
+      <input id={props.id} type={props.type ?? 'text'} required={props.required ?? true} value={props.value} aria-describedby={messageId(props.field)} onInput={(event) => props.set(event.currentTarget.value)} />
+      <FieldMessage failure={props.failure} field={props.field} />
+    </>
+  );
+}
+
+function NewTimebank({ session, onCreated }: { session: Session; onCreated: () => void }) {
+  const [name, setName] = useState('');
+  const [slug, setSlug] = useState('');
+  const [failure, setFailure] = useState<unknown>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setFailure(null);
+    setDone(null);
+    try {
+      const created = await json<Timebank>(session.token, '/v1/timebanks', { method: 'POST', body: { name, ...(slug.trim() ? { slug: slug.trim() } : {}) } });
+      setDone(`Created ${created.name} (short name ${created.slug}). Now add its first coordinator.`);
+      setName('');
+      setSlug('');
+      onCreated();
+    } catch (caught) {
+      setFailure(caught);
+    }
+  };
+  return (
+    <form class="card" onSubmit={submit}>
+      <h2>New time bank</h2>
+      <FailureMessage failure={failure} />
+      <TextField id="new-timebank-name" field="name" label="Name" value={name} set={setName} failure={failure} />
+      <TextField id="new-timebank-slug" field="slug" label="Short name (optional)" value={slug} set={setSlug} failure={failure} required={false} />
+      {done && (
+        <p class="ok" role="status">
+          {done}
+        </p>
+      )}
+      <button type="submit">Create time bank</button>
+    </form>
+  );
+}
+
+function AddCoordinator({ session, timebank }: { session: Session; timebank: Timebank }) {
+  const [displayName, setDisplayName] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [failure, setFailure] = useState<unknown>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const prefix = `coordinator-${timebank.slug}`;
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setFailure(null);
+    setDone(null);
+    try {
+      const body = { displayName, email, password, role: 'coordinator' };
+      const added = await json<{ displayName: string }>(session.token, `/v1/timebanks/${timebank.id}/members`, { method: 'POST', body });
+      setDone(`${added.displayName} is a coordinator of ${timebank.name}, and logs in with the short name ${timebank.slug}.`);
+      setDisplayName('');
+      setEmail('');
+      setPassword('');
+    } catch (caught) {
+      setFailure(caught);
+    }
+  };
+  return (
+    <form onSubmit={submit} aria-label={`Add a coordinator to ${timebank.name}`}>
+      <FailureMessage failure={failure} />
+      <div class="row">
+        <div>
+          <TextField id={`${prefix}-name`} field="displayName" label="Coordinator's name" value={displayName} set={setDisplayName} failure={failure} />
+        </div>
+        <div>
+          <TextField id={`${prefix}-email`} field="email" label="Coordinator's email" type="email" value={email} set={setEmail} failure={failure} />
+        </div>
+      </div>
+      <TextField id={`${prefix}-password`} field="password" label="Their first password" type="password" value={password} set={setPassword} failure={failure} />
+      {done && (
+        <p class="ok" role="status">
+          {done}
+        </p>
+      )}
+      <button type="submit" class="secondary">
+        Add coordinator
+      </button>
+    </form>
+  );
+}
+
+export function AdminHome({ session, onExpired }: { session: Session; onExpired: () => void }) {
+  const [timebanks, setTimebanks] = useState<Timebank[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    allPages<Timebank>(session.token, '/v1/timebanks').then(setTimebanks, onFailure(onExpired, setError));
+  }, [version]);
+  return (
+    <main>
+      <h1>Time banks on this service</h1>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {timebanks?.length === 0 && <p>None yet.</p>}
+      <ul class="items">
+        {timebanks?.map((timebank) => (
+          <li key={timebank.id} data-testid="admin-timebank">
+            <details>
+              <summary>
+                {timebank.name} <span class="hint">({timebank.slug})</span>
+              </summary>
+              <AddCoordinator session={session} timebank={timebank} />
+            </details>
+          </li>
+        ))}
+      </ul>
+      <NewTimebank session={session} onCreated={() => setVersion((value) => value + 1)} />
+    </main>
+  );
+}
