@@ -1,8 +1,10 @@
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, loadDotEnvFile } from './config.js';
-import { openDatabase } from './db/client.js';
+import { ConfigError, loadConfig, loadDotEnvFile, type Config } from './config.js';
+import { openDatabase, type Database } from './db/client.js';
+import { retryConnectionLoss } from './db/retry.js';
 import { ensurePlatformAdmin } from './use-cases/auth.js';
 import { runMaintenance } from './use-cases/maintenance.js';
 import { setupPending, setupToken } from './use-cases/setup.js';
@@ -29,7 +31,7 @@ async function main(): Promise<void> {
     poolSize: config.databasePoolSize,
     connectionLifetimeSeconds: config.databaseConnectionLifetimeSeconds,
   });
-  await database.migrate();
+  await retryConnectionLoss(() => database.migrate());
 
   const app = await buildApp({ config, database });
   app.addHook('onClose', async () => {
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
   );
 
   if (config.admin) {
-    const outcome = await ensurePlatformAdmin(database.db, config.admin);
+    const outcome = await retryConnectionLoss(() => ensurePlatformAdmin(database.db, config.admin!));
     app.log.info(`platform admin ${outcome === 'created' ? 'created' : 'already present'}`);
   }
 
@@ -68,10 +70,18 @@ async function main(): Promise<void> {
 
   await app.listen({ port: config.port, host: config.host });
 
-  if (!config.admin && (await setupPending(database.db))) {
-    // First run: whoever opens this link creates the first timebank (DESIGN.md section 9).
+  if (!config.admin) await printSetupLink(app, database, config);
+}
+
+/** First run: whoever opens the link printed here creates the first timebank (DESIGN.md section 9). */
+async function printSetupLink(app: FastifyInstance, database: Database, config: Config): Promise<void> {
+  try {
+    if (!(await retryConnectionLoss(() => setupPending(database.db)))) return;
     const base = config.publicUrl ?? `http://localhost:${(app.server.address() as AddressInfo).port}`;
     app.log.info({ url: `${base}/app/setup?token=${setupToken(config.dataDir)}` }, 'setup link');
+  } catch (err) {
+    // The service runs on without it; the next start prints it.
+    app.log.error({ err }, 'the setup link could not be made');
   }
 }
 
