@@ -35,6 +35,7 @@ import { setupRoutes } from './http/routes/setup.js';
 import { categoryRoutes } from './http/routes/categories.js';
 import { clientRoutes } from './http/routes/clients.js';
 import { healthRoutes } from './http/routes/health.js';
+import { importRoutes } from './http/routes/imports.js';
 import { ledgerRoutes } from './http/routes/ledger.js';
 import { cycleRoutes, offerRoutes, requestRoutes } from './http/routes/listings.js';
 import { memberRoutes } from './http/routes/members.js';
@@ -231,6 +232,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'audit', description: 'Who changed what: the audit log' },
         { name: 'events', description: 'The event feed: what changed, in order, for partner apps and live pages' },
         { name: 'webhooks', description: 'Events pushed to partner endpoints, signed (Standard Webhooks)' },
+        { name: 'imports', description: 'Members and transfer history brought from other timebank software' },
       ],
     },
     transform: routeTransform,
@@ -284,6 +286,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     eventRoutes,
     webhookRoutes,
     emailRoutes,
+    importRoutes,
   ];
   for (const routes of routeGroups) {
     await app.register(routes, routeOptions);

@@ -28,6 +28,7 @@ export type RejectionCode =
   | 'account_inactive'
   | 'insufficient_balance'
   | 'limit_exceeded'
+  | 'limit_breaks_balance'
   | 'transfer_refused'
   | 'too_many_open_claims'
   | 'transfer_not_pending'
@@ -36,7 +37,8 @@ export type RejectionCode =
   | 'idempotency_key_reused'
   | 'idempotency_key_in_use'
   | 'unknown_category'
-  | 'precondition_failed';
+  | 'precondition_failed'
+  | 'import_invalid';
 
 export class Rejection extends Error {
   override name = 'Rejection';

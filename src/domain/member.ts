@@ -23,17 +23,23 @@ export type MemberChange = {
   metadata?: Record<string, string> | undefined;
   /** Which emails the member gets: its own choice (or a coordinator's), never a partner app's. */
   notifications?: { claims?: boolean | undefined; digest?: boolean | undefined } | undefined;
+  /** A contact phone number; null removes it. */
+  phone?: string | null | undefined;
+  /** Which contact details other members see: the member's own choice (or a coordinator's), never a partner app's. */
+  contactSharing?: { email?: boolean | undefined; phone?: boolean | undefined } | undefined;
 };
 
 /*
  * Who may change what on a member record, once access to the record itself is granted:
- * coordinators anything; a member its own name, email, password, kind and email choices (not the externalId
- * and metadata partner apps keep on it); a partner client with members:write anything but role
- * and password, so that a client can never turn itself into a coordinator's login.
+ * coordinators anything; a member its own name, email, password, kind, phone, email choices and
+ * contact sharing (not the externalId and metadata partner apps keep on it); a partner client
+ * with members:write anything but role and password, so that a client can never turn itself
+ * into a coordinator's login. Which emails a person gets and which contact details other members
+ * see are that person's own choices: a partner app may record a phone number, never share it.
  */
 const fieldsAllowed: Record<'self' | 'client', ReadonlyArray<keyof MemberChange>> = {
-  self: ['displayName', 'email', 'password', 'kind', 'notifications'],
-  client: ['displayName', 'email', 'kind', 'status', 'externalId', 'metadata'],
+  self: ['displayName', 'email', 'password', 'kind', 'notifications', 'phone', 'contactSharing'],
+  client: ['displayName', 'email', 'kind', 'status', 'externalId', 'metadata', 'phone'],
 };
 
 export function checkMemberChange(
@@ -92,4 +98,12 @@ export function credentialEffects(
   const needsCurrentPassword = self && (change.email !== undefined || change.password !== undefined);
   if (roleOrStatus || (change.password !== undefined && !self)) return { needsCurrentPassword, endSessions: 'all' };
   return { needsCurrentPassword, endSessions: change.password !== undefined ? 'others' : 'none' };
+}
+
+/** What other members of the timebank may see of a member's contact details: only what it shares. */
+export function sharedContact(member: { email: string; phone: string | null; shareEmail: boolean; sharePhone: boolean }): { email?: string; phone?: string } {
+  return {
+    ...(member.shareEmail ? { email: member.email } : {}),
+    ...(member.sharePhone && member.phone !== null ? { phone: member.phone } : {}),
+  };
 }

@@ -47,6 +47,10 @@ export const problemExamples = [
     field: 'transfers.3',
   }),
   problem(422, 'limit_exceeded', 'Balance limit exceeded', 'The payee can earn 0 more minutes before its cap; this transfer needs 60.', { accountId: ids.coraAccount }),
+  problem(422, 'import_invalid', 'Import invalid', 'The import has 1 problem and nothing was imported: correct the rows listed in problems (a dry run lists them too) and import again.', {
+    problems: [{ file: 'transfers', line: 4, field: 'amount', message: '5430 seconds is not a whole number of minutes' }],
+    problemsTruncated: false,
+  }),
   problem(429, 'rate_limited', 'Too many requests', 'Too many attempts: wait and retry.'),
   problem(503, 'service_unavailable', 'Service unavailable', 'The database is busy or unreachable: retry shortly with the same Idempotency-Key.'),
 ];
@@ -81,6 +85,8 @@ export const memberExample = {
   externalId: 'vp-volunteer-4821',
   metadata: { volunteerPlatformProfile: 'https://volunteers.example/p/4821' },
   notifications: { claims: true, digest: true },
+  phone: '+44 20 7946 0321',
+  contactSharing: { email: false, phone: true },
   createdAt: '2026-03-02T09:05:00.000Z',
 };
 
@@ -185,9 +191,27 @@ const matchExample = {
 
 /** Examples of the named schemas that do not carry their own (by component name). */
 export const componentExamples: Record<string, unknown> = {
+  ImportResult: {
+    id: null,
+    dryRun: true,
+    alreadyImported: false,
+    format: 'timeoverflow',
+    members: 2,
+    transfers: 1,
+    minutes: 60,
+    firstPostedAt: '2020-01-10T09:00:00.000Z',
+    lastPostedAt: '2020-01-10T09:00:00.000Z',
+    accounts: [
+      { kind: 'member', externalId: '17', displayName: 'Mo Mensah', newMember: true, memberId: null, accountId: null, transfers: 1, givenMinutes: 0, receivedMinutes: 60, balanceMinutes: -60 },
+      { kind: 'member', externalId: '18', displayName: 'Cora Chen', newMember: true, memberId: null, accountId: null, transfers: 1, givenMinutes: 60, receivedMinutes: 0, balanceMinutes: 60 },
+    ],
+    problems: [],
+    problemsTruncated: false,
+    createdAt: null,
+  },
   Me: { type: 'member', id: ids.mo, timebankId: ids.timebank, role: 'member', scopes: [], displayName: 'Mo', email: 'mo@example.org', accountId: ids.moAccount, status: 'active' },
   Revoked: {},
-  DirectoryEntry: { memberId: ids.cora, displayName: 'Cora', kind: 'person', accountId: ids.coraAccount },
+  DirectoryEntry: { memberId: ids.cora, displayName: 'Cora', kind: 'person', accountId: ids.coraAccount, phone: '+44 20 7946 0123' },
   CreatedClient: { ...clientExample, clientSecret: 'tbs_Qm9vZ2llLXNlY3JldC1zaG93bi1vbmNl' },
   Statement: {
     accountId: ids.moAccount,
@@ -253,6 +277,12 @@ export const componentExamples: Record<string, unknown> = {
 
 /** Examples of the request bodies, by component name. */
 export const bodyExamples: Record<string, unknown> = {
+  ImportInput: {
+    format: 'timeoverflow',
+    members: '17,2019-03-01,Mo,Mensah,,2,,07700 900123,,mo@example.org\n18,2019-04-15,Cora,Chen,,1,,,,cora@example.org\n',
+    transfers: '17,member,18,member,3600,2020-01-10 10:00:00 +0100,Help in the garden,\n',
+    dryRun: true,
+  },
   TransferInput: transferInputExample,
   TransferBatchInput: { transfers: [transferInputExample, { payerAccountId: ids.commons, payeeAccountId: ids.coraAccount, minutes: 120, description: 'Cleaning the community garden (group session)', externalId: 'vp-shift-2026-03-14-cora', metadata: { shiftId: '2026-03-14-garden' } }] },
   ReversalInput: { reason: 'Recorded twice by mistake' },
@@ -260,6 +290,7 @@ export const bodyExamples: Record<string, unknown> = {
   TimebankChangeInput: { settings: { maxOpenClaims: 3 } },
   MemberInput: { displayName: 'Mo', email: 'mo@example.org', password: 'mo-password-12', externalId: 'vp-volunteer-4821', metadata: { volunteerPlatformProfile: 'https://volunteers.example/p/4821' } },
   MemberChangeInput: { status: 'suspended' },
+  AccountLimitsInput: { minBalanceMinutes: -600, maxBalanceMinutes: 3000 },
   ClientInput: { name: 'Volunteer platform', scopes: ['members:read', 'ledger:read', 'ledger:write'] },
   ClientChangeInput: { scopes: ['ledger:read'] },
   SecretRotationInput: { graceSeconds: 3600 },

@@ -35,6 +35,7 @@ export const rejectionCodes: Record<RejectionCode, Entry> = {
   account_inactive: { status: 422, title: 'Account holder not active', meaning: 'The payer or payee is suspended or has left' },
   insufficient_balance: { status: 422, title: 'Insufficient balance', meaning: 'The payer would go below its floor; `availableMinutes` says how much it can spend' },
   limit_exceeded: { status: 422, title: 'Balance limit exceeded', meaning: 'The payee would go above its cap' },
+  limit_breaks_balance: { status: 422, title: 'Limit breaks the balance', meaning: 'A tighter floor or cap the account\'s balance, with what its pending transfers hold, already breaks; `field` names the limit, and `detail` the tightest value allowed now' },
   transfer_refused: { status: 422, title: 'Transfer refused', meaning: 'The other account refuses the transfer; a member is not told why' },
   too_many_open_claims: { status: 422, title: 'Too many open claims', meaning: 'maxOpenClaims claims already wait on this payer' },
   transfer_not_pending: { status: 409, title: 'Transfer not pending', meaning: 'The transfer was already confirmed, rejected or expired; `transferStatus` says which' },
@@ -43,6 +44,7 @@ export const rejectionCodes: Record<RejectionCode, Entry> = {
   idempotency_key_reused: { status: 409, title: 'Idempotency key reused', meaning: 'This Idempotency-Key was used with a different request' },
   idempotency_key_in_use: { status: 409, title: 'Idempotency key in use', meaning: 'A request with this Idempotency-Key is still running: retry shortly' },
   unknown_category: { status: 422, title: 'Unknown category', meaning: 'The category does not exist in this timebank' },
+  import_invalid: { status: 422, title: 'Import invalid', meaning: 'Rows of the import files have problems (`problems` lists each by file, line and field); nothing was imported' },
   precondition_failed: { status: 412, title: 'Precondition failed', meaning: 'If-Match names none of the resource\'s current ETags: someone changed it since it was read; read it again' },
 };
 
@@ -52,7 +54,7 @@ export const frameworkCodes = {
   bad_url: { status: 400, title: 'Bad URL', meaning: 'The URL could not be decoded' },
   malformed_body: { status: 400, title: 'Malformed body', meaning: 'The body is not valid JSON (or not valid UTF-8)' },
   unauthorized: { status: 401, title: 'Unauthorized', meaning: 'No access token, or one that is invalid or expired: refresh it or log in' },
-  payload_too_large: { status: 413, title: 'Payload too large', meaning: 'The body exceeds 1 MiB (16 KiB at the token endpoint)' },
+  payload_too_large: { status: 413, title: 'Payload too large', meaning: 'The body exceeds 1 MiB (16 KiB at the token endpoint, 20 MiB for an import)' },
   uri_too_long: { status: 414, title: 'URI too long', meaning: 'A path segment is too long' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', meaning: 'The body is not application/json (or a form, at the token endpoint)' },
   rate_limited: { status: 429, title: 'Too many requests', meaning: 'Too many login attempts: wait for Retry-After seconds' },

@@ -6,6 +6,16 @@ import { problemCatalogue, problemCodes } from './problem-codes.js';
 /* The problem+json body every error answer has, and the error responses a route declares. */
 
 const id = z.uuid();
+
+/** A row of an import file at fault (docs/import.md). */
+export const importProblemSchema = z
+  .object({
+    file: z.enum(['members', 'transfers']),
+    line: z.int().min(1).describe('The line of the file the row starts on (1 is the first line, the header in the generic format)'),
+    field: z.string().nullable().describe('The column at fault, as the format names it; null for the whole row or file'),
+    message: z.string(),
+  })
+  .meta({ id: 'ImportProblem' });
 const scope = z.enum(clientScopes);
 
 const problemCode = z
@@ -33,6 +43,11 @@ export const problemSchema = z
     requiredScope: scope.optional().describe('insufficient_scope: the scope the client lacks'),
     transferStatus: z.enum(['pending', 'posted', 'rejected', 'expired']).optional().describe('transfer_not_pending: the transfer\'s status now'),
     reversedByTransferId: id.optional().describe('already_reversed: the reversal'),
+    problems: z
+      .array(importProblemSchema)
+      .optional()
+      .describe('import_invalid: every problem row of the import files, by file, line and field (at most 1,000)'),
+    problemsTruncated: z.boolean().optional().describe('import_invalid: true when there were more than 1,000 problems and only the first 1,000 are listed'),
     error: z.string().optional().describe('Token endpoint only: the RFC 6749 error code (the same as code)'),
     error_description: z.string().optional().describe('Token endpoint only: the RFC 6749 description (the same as detail)'),
   })
@@ -46,7 +61,7 @@ export const problemDescriptions: Record<number, string> = {
   404: 'Not found, or not visible to this caller',
   409: 'Conflicts with the current state',
   412: 'If-Match names none of the resource\'s current ETags (precondition_failed)',
-  413: 'Request body too large (1 MiB; 16 KiB at the token endpoint)',
+  413: 'Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports)',
   414: 'A path segment is too long',
   415: 'The body is not JSON (or a form, at the token endpoint)',
   422: 'Refused by a business rule',

@@ -200,6 +200,13 @@ export const memberSchema = z
         digest: z.boolean().describe('A weekly email of what waits, new offers for open requests, and listings expiring'),
       })
       .describe('Which emails the member gets, when the service sends email (SMTP_URL); each email has a link that turns its kind off'),
+    phone: z.string().nullable().describe('A contact phone number (null when none)'),
+    contactSharing: z
+      .object({
+        email: z.boolean().describe('Other members of the timebank see this member\'s email in the directory'),
+        phone: z.boolean().describe('Other members of the timebank see this member\'s phone in the directory'),
+      })
+      .describe('Which contact details other members see: the member\'s own choice (or a coordinator\'s), both false by default'),
     createdAt: timestamp,
   })
   .meta({ id: 'Member', examples: [memberExample] });

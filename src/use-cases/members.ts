@@ -104,7 +104,7 @@ export async function updateMember(
   /** A check of the member as it is, under its row lock (If-Match). */
   precondition?: (current: Member) => void,
 ): Promise<Member> {
-  const { currentPassword, password, notifications, ...fields } = change;
+  const { currentPassword, password, notifications, contactSharing, ...fields } = change;
   const before = await findMemberRow(db, timebankId, memberId);
   if (!before) throw notFound('Member');
   checkClientTarget(acting.principal, before);
@@ -115,7 +115,10 @@ export async function updateMember(
     ...fields,
     notifyClaims: notifications?.claims,
     notifyDigest: notifications?.digest,
+    shareEmail: contactSharing?.email,
+    sharePhone: contactSharing?.phone,
     displayName: fields.displayName?.trim(),
+    phone: typeof fields.phone === 'string' ? fields.phone.trim() : fields.phone,
     email: fields.email === undefined ? undefined : normalizeEmail(fields.email),
   });
   try {

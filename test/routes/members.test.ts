@@ -47,6 +47,8 @@ describe('POST /v1/timebanks/{id}/members', () => {
       externalId: null,
       metadata: {},
       notifications: { claims: true, digest: true },
+      phone: null,
+      contactSharing: { email: false, phone: false },
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     expect(created.accountId).not.toBe(created.id);

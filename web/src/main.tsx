@@ -120,6 +120,11 @@ function App() {
   const path = hash.replace(/^#/, '').split('?')[0] || '/';
   const current = pages.find((page) => page.path === path) ?? pages[0]!;
   const Current = current.component;
+  const link = (page: PageDef) => (
+    <a key={page.path} href={`#${page.path}`} aria-current={page === current ? 'page' : undefined}>
+      {page.label}
+    </a>
+  );
   return (
     <>
       <header class="top">
@@ -128,16 +133,18 @@ function App() {
           {coordinator ? ' · coordinator' : ''}
         </span>
         <nav aria-label="Main">
-          {pages.map((page) => (
-            <a key={page.path} href={`#${page.path}`} aria-current={page === current ? 'page' : undefined}>
-              {page.label}
-            </a>
-          ))}
+          {pages.filter((page) => !page.coordinatorOnly).map((page) => link(page))}
           <button type="button" class="link" onClick={signOut}>
             Log out
           </button>
         </nav>
       </header>
+      {coordinator && (
+        // The coordinator's tools get a bar of their own, under the member's pages.
+        <nav aria-label="Coordinator tools" class="tools">
+          {pages.filter((page) => page.coordinatorOnly).map((page) => link(page))}
+        </nav>
+      )}
       <Current key={current.path} session={session} onExpired={signOut} />
     </>
   );

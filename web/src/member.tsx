@@ -20,8 +20,6 @@ type Transfer = { id: string; payerAccountId: string; payeeAccountId: string; mi
 type StatementItem = { transferId: string; minutes: number; balanceAfterMinutes: number; postedAt: string; description: string | null; counterpartyAccountId: string };
 type Statement = { items: StatementItem[]; nextCursor: string | null };
 type Person = { memberId: string; displayName: string; accountId: string; kind: string };
-type Listing = { id: string; kind: 'offer' | 'request'; title: string; status: string; categoryId: string };
-type Match = { memberId: string; offerId?: string; score: number };
 
 type Props = { session: Session; onExpired: () => void };
 
@@ -129,7 +127,13 @@ export function MemberHome({ session, onExpired }: Props) {
           </div>
         )}
       </section>
-      <MyListings session={session} onExpired={onExpired} />
+      <section aria-labelledby="listings-heading">
+        <h2 id="listings-heading">My offers and requests</h2>
+        <p>
+          Post, change and close what you offer and need on <a href="#/listings">My offers and requests</a>; see who matches them on <a href="#/matches">Matches</a>, and download your statement on{' '}
+          <a href="#/profile">My profile</a>.
+        </p>
+      </section>
       <EmailSettings session={session} onExpired={onExpired} />
     </main>
   );
@@ -313,65 +317,6 @@ function RecordForms({ session, people, onRecorded, onExpired }: { session: Sess
         )}
         <button type="submit">{direction === 'given' ? 'Record hours given' : 'Pay for help received'}</button>
       </form>
-    </section>
-  );
-}
-
-function MyListings({ session, onExpired }: Props) {
-  const base = `/v1/timebanks/${session.timebankId}`;
-  const [listings, setListings] = useState<Listing[]>([]);
-  const [matches, setMatches] = useState<Record<string, Match[]>>({});
-  const [names, setNames] = useState<Map<string, string>>(new Map());
-  const { error, run } = useAction(onExpired);
-  useEffect(() => {
-    void run(async () => {
-      const [offers, requests, people] = await Promise.all([
-        json<Page<Listing>>(session.token, `${base}/offers?memberId=${session.memberId}&status=open&limit=50`),
-        json<Page<Listing>>(session.token, `${base}/requests?memberId=${session.memberId}&status=open&limit=50`),
-        allPages<Person>(session.token, `${base}/directory`),
-      ]);
-      setListings([...offers.items, ...requests.items]);
-      setNames(new Map(people.map((person) => [person.memberId, person.displayName])));
-    });
-  }, []);
-  const showMatches = (listing: Listing) =>
-    run(async () => {
-      const found = await json<{ items: Match[] }>(session.token, `${base}/requests/${listing.id}/matches?limit=5`);
-      setMatches((current) => ({ ...current, [listing.id]: found.items }));
-    });
-  return (
-    <section aria-labelledby="listings-heading">
-      <h2 id="listings-heading">My offers and requests</h2>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      {listings.length === 0 ? (
-        <p>You have no open offers or requests.</p>
-      ) : (
-        <ul class="items">
-          {listings.map((listing) => (
-            <li key={listing.id}>
-              <span>
-                <span class={`tag ${listing.kind}`}>{listing.kind === 'offer' ? 'I offer' : 'I need'}</span> {listing.title}
-              </span>
-              {listing.kind === 'request' && (
-                <span class="actions">
-                  <button type="button" class="secondary" onClick={() => showMatches(listing)}>
-                    Who could help?
-                  </button>
-                </span>
-              )}
-              {matches[listing.id] && (
-                <ol class="matches">
-                  {matches[listing.id]!.length === 0 ? <li>No one yet.</li> : matches[listing.id]!.map((match) => <li key={match.memberId}>{names.get(match.memberId) ?? 'A member'} ({Math.round(match.score * 100)}% match)</li>)}
-                </ol>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
     </section>
   );
 }

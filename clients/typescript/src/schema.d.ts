@@ -201,7 +201,7 @@ export interface paths {
         };
         /**
          * List members (coordinator, or client with members:read)
-         * @description Coordinators, and partner clients with members:read. Ordered by creation; paginated with limit and cursor. externalId finds the member a partner app gave that id, and email the member with that email (compared as stored: trimmed, NFKC, lower case); each gives 0 or 1 item, and only this timebank's.
+         * @description Coordinators, and partner clients with members:read. Ordered by creation; paginated with limit and cursor. externalId finds the member a partner app gave that id, and email the member with that email (compared as stored: trimmed, NFKC, lower case); each gives 0 or 1 item, and only this timebank's. q finds members whose name or email contains it, case-insensitive.
          */
         get: operations["listMembers"];
         put?: never;
@@ -225,7 +225,7 @@ export interface paths {
         };
         /**
          * The member directory: active members' names and accounts, to find whom to pay or record hours with
-         * @description Any member of the timebank, or a client with members:read. No contact details. q matches part of the name, case-insensitive.
+         * @description Any member of the timebank, or a client with members:read. A member's email and phone appear only when it shares them (contactSharing on the member: its own choice, off by default); nothing else of its record. q matches part of the name, case-insensitive.
          */
         get: operations["listDirectory"];
         put?: never;
@@ -255,7 +255,7 @@ export interface paths {
         head?: never;
         /**
          * Change a member (the member itself, coordinator, or client with members:write)
-         * @description A member may change its own displayName, email, password, kind and notifications; changing one's own email or password needs currentPassword, and a new password ends the member's other sessions. A client with members:write may change anything but role and password, and never a coordinator's record; a coordinator anything (a password set by a coordinator is a reset). A change of role or status, or a reset, ends every session of the member. Members are never deleted: set status to left. With If-Match, applies only while the member still has that ETag (412 otherwise).
+         * @description A member may change its own displayName, email, password, kind, phone, notifications and contactSharing; changing one's own email or password needs currentPassword, and a new password ends the member's other sessions. A client with members:write may change anything but role, password, notifications and contactSharing (which emails a person gets and which contact details other members see are that person's choices: a partner app may record a phone, not share it), and never a coordinator's record; a coordinator anything (a password set by a coordinator is a reset). A change of role or status, or a reset, ends every session of the member. Members are never deleted: set status to left. With If-Match, applies only while the member still has that ETag (412 otherwise).
          */
         patch: operations["updateMember"];
         trace?: never;
@@ -413,7 +413,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change an account's floor or cap (coordinator)
+         * @description Coordinators and platform admins only: limits are the timebank's credit policy, so partner clients cannot change them (403), and a member is refused (403 for its own account or the commons, 404 for another member's). The floor stays at or below 0 and the cap at or above 0. Loosening a limit always applies; a tighter floor above the balance less what brokered pending transfers hold, or a tighter cap below the balance plus what pending transfers will bring, is 422 limit_breaks_balance naming the field and the tightest value allowed now. The change is made with the account locked as transfers lock it, so every transfer checks either the old limits or the new ones, and is recorded in the audit log (account.limits_changed). The ETag covers the limits, not the balance figures; with If-Match, applies only while the account still has that ETag (412 otherwise).
+         */
+        patch: operations["updateAccountLimits"];
         trace?: never;
     };
     "/v1/timebanks/{timebankId}/accounts/{accountId}/statement": {
@@ -845,7 +849,7 @@ export interface paths {
         };
         /**
          * The audit log of privileged changes, newest first (coordinator)
-         * @description Every change of roles, statuses, emails and passwords, settings, partner clients, categories, sessions ended for a member, and reversals and limit overrides. Append-only: the database refuses to change or delete an entry.
+         * @description Every change of roles, statuses, emails and passwords, settings, account limits, partner clients, categories, sessions ended for a member, and reversals and limit overrides. Append-only: the database refuses to change or delete an entry.
          */
         get: operations["listAuditLog"];
         put?: never;
@@ -992,10 +996,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/timebanks/{timebankId}/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import members and their transfer history from other timebank software (coordinator)
+         * @description Coordinators and admins. Two CSV files as text in a JSON body of at most 20 MiB (413 beyond): members and transfers, in the generic format or TimeOverflow's (docs/import.md). With dryRun, every row is checked and the answer (200) lists each problem by file, line and field, and what the import would do, changing nothing. A real run writes everything in one transaction (201), or nothing when any row has a problem (422 import_invalid, listing them). Imported members keep their id as externalId and get no password (a coordinator resets it to let them in). History is posted at its own dates, in date order, on the hash chain and in the reports; limits are not enforced on it, and each transfer records that override (overrideLimits, and importId in its metadata). The same content imported again changes nothing and answers the first import's result (200, alreadyImported).
+         */
+        post: operations["createImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @example {
+         *       "minBalanceMinutes": -600,
+         *       "maxBalanceMinutes": 3000
+         *     }
+         */
+        AccountLimitsInput: {
+            /** @description The credit floor: how far the account may go below 0, 0 or below */
+            minBalanceMinutes?: number;
+            /** @description The cap: how much the account may hold, 0 or above */
+            maxBalanceMinutes?: number;
+        };
         /**
          * @example {
          *       "url": "https://partner.example.org/hooks/timebank",
@@ -1069,6 +1105,27 @@ export interface components {
                 email: string;
                 password: string;
             };
+        };
+        /**
+         * @example {
+         *       "format": "timeoverflow",
+         *       "members": "17,2019-03-01,Mo,Mensah,,2,,07700 900123,,mo@example.org\n18,2019-04-15,Cora,Chen,,1,,,,cora@example.org\n",
+         *       "transfers": "17,member,18,member,3600,2020-01-10 10:00:00 +0100,Help in the garden,\n",
+         *       "dryRun": true
+         *     }
+         */
+        ImportInput: {
+            /**
+             * @description generic: this service's CSV files, with header rows; timeoverflow: TimeOverflow's own import files, without header rows
+             * @enum {string}
+             */
+            format: "generic" | "timeoverflow";
+            /** @description The members file, as CSV text (UTF-8). generic: externalId,displayName,email[,kind][,joinedAt][,phone]; timeoverflow: member_id, entry_date, name, surname, second surname, gender, date_of_birth, phone, alt_phone, email */
+            members?: string;
+            /** @description The transfer history, as CSV text (UTF-8). generic: payerExternalId,payeeExternalId,minutes,postedAt[,description] ("commons" names the commons account); timeoverflow: source_id, source_type, destination_id, destination_type, amount (seconds), created_at, reason, post_id */
+            transfers?: string;
+            /** @description true: check every row and answer what would be imported, changing nothing. Default false */
+            dryRun?: boolean;
         };
         /**
          * @example {
@@ -1278,6 +1335,15 @@ export interface components {
                 claims?: boolean;
                 digest?: boolean;
             };
+            /** @description A contact phone number (null removes it): an optional leading +, then digits, spaces and ( ) - . /; 3 to 40 characters with at least 3 digits. Other members see it only when contactSharing.phone is true */
+            phone?: string | null;
+            /** @description The member itself or a coordinator, never a partner app: which contact details other members of the timebank see in the directory (each given one is set, the other kept) */
+            contactSharing?: {
+                /** @description true: other members see this member's email in the directory */
+                email?: boolean;
+                /** @description true: other members see this member's phone in the directory */
+                phone?: boolean;
+            };
         };
         /**
          * @example {
@@ -1365,6 +1431,15 @@ export interface components {
             reason: string;
             overrideLimits?: boolean;
         };
+        ImportProblem: {
+            /** @enum {string} */
+            file: "members" | "transfers";
+            /** @description The line of the file the row starts on (1 is the first line, the header in the generic format) */
+            line: number;
+            /** @description The column at fault, as the format names it; null for the whole row or file */
+            field: string | null;
+            message: string;
+        };
         /**
          * @description RFC 9457 problem details
          * @example {
@@ -1446,6 +1521,22 @@ export interface components {
          *       "accountId": "019a1f2e-7c53-7c21-b4d5-6e7f8091a2b3"
          *     }
          * @example {
+         *       "type": "https://timebank.example/problems/import_invalid",
+         *       "title": "Import invalid",
+         *       "status": 422,
+         *       "detail": "The import has 1 problem and nothing was imported: correct the rows listed in problems (a dry run lists them too) and import again.",
+         *       "code": "import_invalid",
+         *       "problems": [
+         *         {
+         *           "file": "transfers",
+         *           "line": 4,
+         *           "field": "amount",
+         *           "message": "5430 seconds is not a whole number of minutes"
+         *         }
+         *       ],
+         *       "problemsTruncated": false
+         *     }
+         * @example {
          *       "type": "https://timebank.example/problems/rate_limited",
          *       "title": "Too many requests",
          *       "status": 429,
@@ -1471,7 +1562,7 @@ export interface components {
              * @description Stable machine-readable error code: its meaning never changes, and new codes are only added
              * @enum {string}
              */
-            code: "validation_failed" | "not_found" | "forbidden" | "insufficient_scope" | "email_taken" | "external_id_taken" | "slug_taken" | "category_exists" | "invalid_parent_category" | "invalid_settings" | "invalid_request" | "invalid_grant" | "invalid_client" | "invalid_scope" | "unsupported_grant_type" | "unsupported_token_type" | "setup_token_invalid" | "setup_done" | "token_revoked" | "current_password_wrong" | "member_inactive" | "same_account" | "account_inactive" | "insufficient_balance" | "limit_exceeded" | "transfer_refused" | "too_many_open_claims" | "transfer_not_pending" | "already_reversed" | "not_reversible" | "idempotency_key_reused" | "idempotency_key_in_use" | "unknown_category" | "precondition_failed" | "bad_request" | "bad_url" | "malformed_body" | "unauthorized" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "not_ready" | "web_client_not_built";
+            code: "validation_failed" | "not_found" | "forbidden" | "insufficient_scope" | "email_taken" | "external_id_taken" | "slug_taken" | "category_exists" | "invalid_parent_category" | "invalid_settings" | "invalid_request" | "invalid_grant" | "invalid_client" | "invalid_scope" | "unsupported_grant_type" | "unsupported_token_type" | "setup_token_invalid" | "setup_done" | "token_revoked" | "current_password_wrong" | "member_inactive" | "same_account" | "account_inactive" | "insufficient_balance" | "limit_exceeded" | "limit_breaks_balance" | "transfer_refused" | "too_many_open_claims" | "transfer_not_pending" | "already_reversed" | "not_reversible" | "idempotency_key_reused" | "idempotency_key_in_use" | "unknown_category" | "import_invalid" | "precondition_failed" | "bad_request" | "bad_url" | "malformed_body" | "unauthorized" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "not_ready" | "web_client_not_built";
             /** @description Per-field errors, for code validation_failed: at most 20 */
             errors?: {
                 field: string;
@@ -1507,6 +1598,10 @@ export interface components {
              * @description already_reversed: the reversal
              */
             reversedByTransferId?: string;
+            /** @description import_invalid: every problem row of the import files, by file, line and field (at most 1,000) */
+            problems?: components["schemas"]["ImportProblem"][];
+            /** @description import_invalid: true when there were more than 1,000 problems and only the first 1,000 are listed */
+            problemsTruncated?: boolean;
             /** @description Token endpoint only: the RFC 6749 error code (the same as code) */
             error?: string;
             /** @description Token endpoint only: the RFC 6749 description (the same as detail) */
@@ -1575,6 +1670,11 @@ export interface components {
          *         "claims": true,
          *         "digest": true
          *       },
+         *       "phone": "+44 20 7946 0321",
+         *       "contactSharing": {
+         *         "email": false,
+         *         "phone": true
+         *       },
          *       "createdAt": "2026-03-02T09:05:00.000Z"
          *     }
          */
@@ -1602,6 +1702,15 @@ export interface components {
                 claims: boolean;
                 /** @description A weekly email of what waits, new offers for open requests, and listings expiring */
                 digest: boolean;
+            };
+            /** @description A contact phone number (null when none) */
+            phone: string | null;
+            /** @description Which contact details other members see: the member's own choice (or a coordinator's), both false by default */
+            contactSharing: {
+                /** @description Other members of the timebank see this member's email in the directory */
+                email: boolean;
+                /** @description Other members of the timebank see this member's phone in the directory */
+                phone: boolean;
             };
             /** Format: date-time */
             createdAt: string;
@@ -2185,6 +2294,11 @@ export interface components {
          *           "claims": true,
          *           "digest": true
          *         },
+         *         "phone": "+44 20 7946 0321",
+         *         "contactSharing": {
+         *           "email": false,
+         *           "phone": true
+         *         },
          *         "createdAt": "2026-03-02T09:05:00.000Z"
          *       }
          *     }
@@ -2237,6 +2351,96 @@ export interface components {
             previousSecretExpiresAt: string | null;
             /** @description Shown only in this response; store it now */
             clientSecret: string;
+        };
+        ImportedAccount: {
+            /** @enum {string} */
+            kind: "member" | "commons";
+            /** @description The member's id in the files (kept as its externalId); null for the commons */
+            externalId: string | null;
+            displayName: string;
+            /** @description true: a member the import creates; false: an account of the timebank that the history touches */
+            newMember: boolean;
+            /** @description null in a dry run for a new member, and for the commons */
+            memberId: (string & (unknown & unknown)) | null;
+            /** @description null in a dry run for a new member */
+            accountId: (string & (unknown & unknown)) | null;
+            /** @description Imported transfers this account is the payer or payee of */
+            transfers: number;
+            /** @description Minutes the imported history pays it (help it gave) */
+            givenMinutes: number;
+            /** @description Minutes the imported history takes from it (help it received) */
+            receivedMinutes: number;
+            /** @description Its balance once the import is applied */
+            balanceMinutes: number;
+        };
+        /**
+         * @example {
+         *       "id": null,
+         *       "dryRun": true,
+         *       "alreadyImported": false,
+         *       "format": "timeoverflow",
+         *       "members": 2,
+         *       "transfers": 1,
+         *       "minutes": 60,
+         *       "firstPostedAt": "2020-01-10T09:00:00.000Z",
+         *       "lastPostedAt": "2020-01-10T09:00:00.000Z",
+         *       "accounts": [
+         *         {
+         *           "kind": "member",
+         *           "externalId": "17",
+         *           "displayName": "Mo Mensah",
+         *           "newMember": true,
+         *           "memberId": null,
+         *           "accountId": null,
+         *           "transfers": 1,
+         *           "givenMinutes": 0,
+         *           "receivedMinutes": 60,
+         *           "balanceMinutes": -60
+         *         },
+         *         {
+         *           "kind": "member",
+         *           "externalId": "18",
+         *           "displayName": "Cora Chen",
+         *           "newMember": true,
+         *           "memberId": null,
+         *           "accountId": null,
+         *           "transfers": 1,
+         *           "givenMinutes": 60,
+         *           "receivedMinutes": 0,
+         *           "balanceMinutes": 60
+         *         }
+         *       ],
+         *       "problems": [],
+         *       "problemsTruncated": false,
+         *       "createdAt": null
+         *     }
+         */
+        ImportResult: {
+            /** @description The import; null for a dry run of content not imported yet */
+            id: (string & (unknown & unknown)) | null;
+            dryRun: boolean;
+            /** @description true: this content was imported before (id): nothing changed, and the figures are that import's */
+            alreadyImported: boolean;
+            /** @enum {string} */
+            format: "generic" | "timeoverflow";
+            /** @description Members created (or, in a dry run, that would be) */
+            members: number;
+            /** @description Transfers of history posted (or that would be) */
+            transfers: number;
+            /** @description The minutes of those transfers, together */
+            minutes: number;
+            /** @description The date of the earliest imported transfer */
+            firstPostedAt: string | null;
+            /** @description The date of the latest imported transfer */
+            lastPostedAt: string | null;
+            /** @description Every member the files create, and every account of the timebank the history touches, with its balance after the import */
+            accounts: components["schemas"]["ImportedAccount"][];
+            /** @description Every problem row (dry run; a real run with problems answers 422 import_invalid instead), members file first, by line: at most 1,000 */
+            problems: components["schemas"]["ImportProblem"][];
+            /** @description true when there were more than 1,000 problems and only the first 1,000 are listed */
+            problemsTruncated: boolean;
+            /** @description When the import was applied; null for a dry run */
+            createdAt: string | null;
         };
         /**
          * @example {
@@ -2414,7 +2618,8 @@ export interface components {
          *       "memberId": "019a1f2e-7c52-7b10-a3c4-5d6e7f8091a2",
          *       "displayName": "Cora",
          *       "kind": "person",
-         *       "accountId": "019a1f2e-7c53-7c21-b4d5-6e7f8091a2b3"
+         *       "accountId": "019a1f2e-7c53-7c21-b4d5-6e7f8091a2b3",
+         *       "phone": "+44 20 7946 0123"
          *     }
          */
         DirectoryEntry: {
@@ -2423,6 +2628,10 @@ export interface components {
             /** @enum {string} */
             kind: "person" | "organisation";
             accountId: string & (unknown & unknown);
+            /** @description Present only when the member shares its email (contactSharing.email) */
+            email?: string;
+            /** @description Present only when the member has a phone and shares it (contactSharing.phone) */
+            phone?: string;
         };
         /**
          * @example {
@@ -3042,7 +3251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -3160,7 +3369,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -3243,7 +3452,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -3556,7 +3765,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -3790,7 +3999,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -3862,6 +4071,8 @@ export interface operations {
                 externalId?: string;
                 /** @description Only the member with this email (case-insensitive) */
                 email?: string;
+                /** @description Only members whose name or email contains this, case-insensitive */
+                q?: string;
             };
             header?: never;
             path: {
@@ -3898,6 +4109,11 @@ export interface operations {
                      *           "notifications": {
                      *             "claims": true,
                      *             "digest": true
+                     *           },
+                     *           "phone": "+44 20 7946 0321",
+                     *           "contactSharing": {
+                     *             "email": false,
+                     *             "phone": true
                      *           },
                      *           "createdAt": "2026-03-02T09:05:00.000Z"
                      *         }
@@ -4080,7 +4296,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -4166,7 +4382,8 @@ export interface operations {
                      *           "memberId": "019a1f2e-7c52-7b10-a3c4-5d6e7f8091a2",
                      *           "displayName": "Cora",
                      *           "kind": "person",
-                     *           "accountId": "019a1f2e-7c53-7c21-b4d5-6e7f8091a2b3"
+                     *           "accountId": "019a1f2e-7c53-7c21-b4d5-6e7f8091a2b3",
+                     *           "phone": "+44 20 7946 0123"
                      *         }
                      *       ],
                      *       "nextCursor": null
@@ -4442,7 +4659,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -4776,7 +4993,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -5097,7 +5314,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -5216,7 +5433,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -5470,7 +5687,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -5619,7 +5836,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -5687,6 +5904,8 @@ export interface operations {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
+                    /** @description The representation's entity tag: send it in If-Match to change the resource only if nobody changed it since */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5739,6 +5958,152 @@ export interface operations {
             };
             /** @description A path segment is too long */
             414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateAccountLimits: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply only if the resource still has one of these ETags (or * for any): 412 precondition_failed if someone changed it since */
+                "if-match"?: string;
+            };
+            path: {
+                timebankId: string & (unknown & unknown);
+                accountId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountLimitsInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description The representation's entity tag: send it in If-Match to change the resource only if nobody changed it since */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match names none of the resource's current ETags (precondition_failed) */
+            412: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
@@ -6110,7 +6475,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -6311,7 +6676,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -6568,7 +6933,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -6732,7 +7097,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -6898,7 +7263,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -7385,7 +7750,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -7634,7 +7999,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -8042,7 +8407,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -8291,7 +8656,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -9506,7 +9871,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -9809,7 +10174,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -10158,7 +10523,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint) */
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
             413: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
@@ -10174,6 +10539,182 @@ export interface operations {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createImport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: a retry with the same key and body replays the first answer */
+                "idempotency-key"?: string;
+            };
+            path: {
+                timebankId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ilike } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, or } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { decodeCursor, toPage } from '../pagination.js';
 import { accounts, members, type MemberRow } from '../schema.js';
@@ -28,6 +28,9 @@ export async function findMember(db: Db, timebankId: string, memberId: string) {
   return row ? presentMember({ ...row.member, accountId: row.accountId }) : undefined;
 }
 
+/** An ILIKE pattern matching text that contains `text` as typed: its wildcards are escaped. */
+const containing = (text: string) => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+
 export async function listMembers(
   db: Db,
   timebankId: string,
@@ -40,9 +43,12 @@ export async function listMembers(
     externalId?: string | undefined;
     /** The member with this email, compared as stored: normalised (normalizeEmail). */
     email?: string | undefined;
+    /** Members whose name or email contains this, case-insensitive. */
+    q?: string | undefined;
   },
 ) {
   const after = decodeCursor(options.cursor);
+  const pattern = options.q ? containing(options.q) : undefined;
   const rows = await selectMembersWithAccount(db)
     .where(
       and(
@@ -52,6 +58,7 @@ export async function listMembers(
         options.role ? eq(members.role, options.role) : undefined,
         options.externalId !== undefined ? eq(members.externalId, options.externalId) : undefined,
         options.email !== undefined ? eq(members.email, normalizeEmail(options.email)) : undefined,
+        pattern ? or(ilike(members.displayName, pattern), ilike(members.email, pattern)) : undefined,
       ),
     )
     .orderBy(asc(members.id))
@@ -64,8 +71,8 @@ export async function listMembers(
 }
 
 /**
- * The member directory: active members' names and accounts, no contact details, optionally
- * those whose name contains `q` (case-insensitive).
+ * The member directory: active members' names and accounts, with the contact details each one
+ * shares (presentDirectoryEntry), optionally those whose name contains `q` (case-insensitive).
  */
 export async function listDirectory(db: Db, timebankId: string, options: { limit: number; cursor?: string | undefined; q?: string | undefined }) {
   const after = decodeCursor(options.cursor);

@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { changeAccountLimits } from '../../use-cases/accounts.js';
+import { acting } from '../acting.js';
 import { toCsv } from '../csv.js';
+import { ifMatchHeaders, ifMatchOf } from '../etag.js';
 import type { RouteOptions } from '../options.js';
 import {
   accountSchema,
@@ -12,9 +15,23 @@ import {
   problems,
   readProblems,
   timestamp,
+  writeProblems,
 } from '../schemas.js';
 
 const accountParams = z.strictObject({ timebankId: id, accountId: id });
+
+// An account's tag covers what a coordinator changes (its limits), not the figures every
+// transfer moves: a limit change must not fail because the member exchanged meanwhile.
+const accountEtag = {
+  except: ['balanceMinutes', 'pendingDebitMinutes', 'pendingCreditMinutes', 'availableMinutes', 'givenMinutes', 'receivedMinutes', 'asOf'],
+} as const;
+
+const limitsChange = z
+  .strictObject({
+    minBalanceMinutes: z.int().min(-10_000_000).max(0).optional().describe('The credit floor: how far the account may go below 0, 0 or below'),
+    maxBalanceMinutes: z.int().min(0).max(10_000_000).optional().describe('The cap: how much the account may hold, 0 or above'),
+  })
+  .meta({ id: 'AccountLimitsBody' });
 
 const statementSchema = z
   .object({
@@ -38,13 +55,14 @@ const statementSchema = z
   })
   .meta({ id: 'Statement' });
 
-export const accountRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { reads, clock }) => {
+export const accountRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, reads, clock }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['accounts'];
 
   app.get(
     '/v1/timebanks/:timebankId/accounts/:accountId',
     {
+      config: { etag: accountEtag },
       schema: {
         operationId: 'getAccount',
         summary: 'An account\'s balance, pending minutes, room and totals',
@@ -61,6 +79,29 @@ export const accountRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { 
       // A member sees its own account and the commons' balance; coordinators and partners with
       // ledger:read see every account of their timebank.
       return reads.getAccount(request.principal, timebankId, accountId, request.query.asOf);
+    },
+  );
+
+  app.patch(
+    '/v1/timebanks/:timebankId/accounts/:accountId',
+    {
+      config: { etag: accountEtag },
+      schema: {
+        operationId: 'updateAccountLimits',
+        summary: 'Change an account\'s floor or cap (coordinator)',
+        description:
+          'Coordinators and platform admins only: limits are the timebank\'s credit policy, so partner clients cannot change them (403), and a member is refused (403 for its own account or the commons, 404 for another member\'s). The floor stays at or below 0 and the cap at or above 0. Loosening a limit always applies; a tighter floor above the balance less what brokered pending transfers hold, or a tighter cap below the balance plus what pending transfers will bring, is 422 limit_breaks_balance naming the field and the tightest value allowed now. The change is made with the account locked as transfers lock it, so every transfer checks either the old limits or the new ones, and is recorded in the audit log (account.limits_changed). The ETag covers the limits, not the balance figures; with If-Match, applies only while the account still has that ETag (412 otherwise).',
+        tags,
+        security: oauth(),
+        params: accountParams,
+        headers: ifMatchHeaders,
+        body: limitsChange,
+        response: { 200: accountSchema, ...problems(...writeProblems, 412, 422) },
+      },
+    },
+    async (request) => {
+      const { timebankId, accountId } = request.params;
+      return changeAccountLimits(database.db, timebankId, accountId, request.body, acting(request), clock(), ifMatchOf(request));
     },
   );
 

@@ -31,7 +31,7 @@ export const auditRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { re
         operationId: 'listAuditLog',
         summary: 'The audit log of privileged changes, newest first (coordinator)',
         description:
-          'Every change of roles, statuses, emails and passwords, settings, partner clients, categories, sessions ended for a member, and reversals and limit overrides. Append-only: the database refuses to change or delete an entry.',
+          'Every change of roles, statuses, emails and passwords, settings, account limits, partner clients, categories, sessions ended for a member, and reversals and limit overrides. Append-only: the database refuses to change or delete an entry.',
         tags: ['audit'],
         security: oauth(),
         params: timebankParams,

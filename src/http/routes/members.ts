@@ -13,6 +13,7 @@ import { createMember, endAllSessions, updateMember } from '../../use-cases/memb
 import { acting } from '../acting.js';
 import { ifMatchHeaders, ifMatchOf } from '../etag.js';
 import type { RouteOptions } from '../options.js';
+import { contactSharingChange, directoryEntry, phone } from './members-schemas.js';
 import {
   oauth,
   DEFAULT_PAGE_SIZE,
@@ -37,9 +38,6 @@ const role = z.enum(['member', 'coordinator']);
 const status = z.enum(['active', 'suspended', 'left']);
 const memberParams = z.strictObject({ timebankId: id, memberId: id });
 const memberExternalId = externalId.describe('A partner app\'s own id for the member, 1 to 255 characters: unique in the timebank (409 external_id_taken)');
-const directoryEntry = z
-  .object({ memberId: id, displayName: z.string(), kind, accountId: id })
-  .meta({ id: 'DirectoryEntry' });
 
 export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, reads, clock }) => {
   app.addHook('onRequest', app.authenticate);
@@ -84,7 +82,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       schema: {
         operationId: 'listMembers',
         summary: 'List members (coordinator, or client with members:read)',
-        description: 'Coordinators, and partner clients with members:read. Ordered by creation; paginated with limit and cursor. externalId finds the member a partner app gave that id, and email the member with that email (compared as stored: trimmed, NFKC, lower case); each gives 0 or 1 item, and only this timebank\'s.',
+        description: 'Coordinators, and partner clients with members:read. Ordered by creation; paginated with limit and cursor. externalId finds the member a partner app gave that id, and email the member with that email (compared as stored: trimmed, NFKC, lower case); each gives 0 or 1 item, and only this timebank\'s. q finds members whose name or email contains it, case-insensitive.',
         tags,
         security: oauth('members:read'),
         params: timebankParams,
@@ -94,6 +92,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
           role: role.optional(),
           externalId: externalId.optional().describe('Only the member with this externalId (exact match)'),
           email: singleLine(254).optional().describe('Only the member with this email (case-insensitive)'),
+          q: singleLine(200).optional().describe('Only members whose name or email contains this, case-insensitive'),
         }),
         response: { 200: page(memberSchema), ...problems(...readProblems) },
       },
@@ -114,7 +113,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
       schema: {
         operationId: 'listDirectory',
         summary: 'The member directory: active members\' names and accounts, to find whom to pay or record hours with',
-        description: 'Any member of the timebank, or a client with members:read. No contact details. q matches part of the name, case-insensitive.',
+        description: 'Any member of the timebank, or a client with members:read. A member\'s email and phone appear only when it shares them (contactSharing on the member: its own choice, off by default); nothing else of its record. q matches part of the name, case-insensitive.',
         tags,
         security: oauth('members:read'),
         params: timebankParams,
@@ -159,7 +158,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         operationId: 'updateMember',
         summary: 'Change a member (the member itself, coordinator, or client with members:write)',
         description:
-          'A member may change its own displayName, email, password, kind and notifications; changing one\'s own email or password needs currentPassword, and a new password ends the member\'s other sessions. A client with members:write may change anything but role and password, and never a coordinator\'s record; a coordinator anything (a password set by a coordinator is a reset). A change of role or status, or a reset, ends every session of the member. Members are never deleted: set status to left. With If-Match, applies only while the member still has that ETag (412 otherwise).',
+          'A member may change its own displayName, email, password, kind, phone, notifications and contactSharing; changing one\'s own email or password needs currentPassword, and a new password ends the member\'s other sessions. A client with members:write may change anything but role, password, notifications and contactSharing (which emails a person gets and which contact details other members see are that person\'s choices: a partner app may record a phone, not share it), and never a coordinator\'s record; a coordinator anything (a password set by a coordinator is a reset). A change of role or status, or a reset, ends every session of the member. Members are never deleted: set status to left. With If-Match, applies only while the member still has that ETag (412 otherwise).',
         tags,
         security: oauth('members:write'),
         params: memberParams,
@@ -178,6 +177,8 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
             .strictObject({ claims: z.boolean().optional(), digest: z.boolean().optional() })
             .optional()
             .describe('The member itself or a coordinator: which emails it gets (each given kind is set, the other kept)'),
+          phone: phone.nullable().optional().describe('A contact phone number (null removes it): an optional leading +, then digits, spaces and ( ) - . /; 3 to 40 characters with at least 3 digits. Other members see it only when contactSharing.phone is true'),
+          contactSharing: contactSharingChange.optional(),
         }).meta({ id: 'MemberChangeBody' }),
         response: { 200: memberSchema, ...problems(...writeProblems, 409, 412) },
       },

@@ -1,4 +1,4 @@
-import type { MemberKind, MemberStatus } from '../../domain/member.js';
+import { sharedContact, type MemberKind, type MemberStatus } from '../../domain/member.js';
 import type { MemberRole } from '../../domain/principal.js';
 
 /** The stored fields a member's answers are made of, with the id of its account. */
@@ -15,21 +15,33 @@ export type MemberRecord = {
   metadata: Record<string, string>;
   notifyClaims: boolean;
   notifyDigest: boolean;
+  phone: string | null;
+  shareEmail: boolean;
+  sharePhone: boolean;
   createdAt: Date;
 };
 
 /** Which emails the member gets (when the service sends email at all). */
 export type Notifications = { claims: boolean; digest: boolean };
 
-/** As the API shows it: the instant as an ISO string, the email choices together. */
-export type Member = Omit<MemberRecord, 'createdAt' | 'notifyClaims' | 'notifyDigest'> & { notifications: Notifications; createdAt: string };
+/** Which contact details other members of the timebank see in the directory. */
+export type ContactSharing = { email: boolean; phone: boolean };
 
-/** What the member directory shows of a member: no contact details. */
+/** As the API shows it: the instant as an ISO string, the email choices together, the sharing choices together. */
+export type Member = Omit<MemberRecord, 'createdAt' | 'notifyClaims' | 'notifyDigest' | 'shareEmail' | 'sharePhone'> & {
+  notifications: Notifications;
+  contactSharing: ContactSharing;
+  createdAt: string;
+};
+
+/** What the member directory shows of a member: its email and phone only when it shares them. */
 export type DirectoryEntry = {
   memberId: string;
   displayName: string;
   kind: MemberKind;
   accountId: string;
+  email?: string;
+  phone?: string;
 };
 
 export function presentMember(row: MemberRecord): Member {
@@ -45,6 +57,8 @@ export function presentMember(row: MemberRecord): Member {
     externalId: row.externalId,
     metadata: row.metadata,
     notifications: { claims: row.notifyClaims, digest: row.notifyDigest },
+    phone: row.phone,
+    contactSharing: { email: row.shareEmail, phone: row.sharePhone },
     createdAt: row.createdAt.toISOString(),
   };
 }
@@ -55,5 +69,6 @@ export function presentDirectoryEntry(row: MemberRecord): DirectoryEntry {
     displayName: row.displayName,
     kind: row.kind,
     accountId: row.accountId,
+    ...sharedContact(row),
   };
 }
