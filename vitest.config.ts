@@ -6,7 +6,9 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     // Each file gets its own database, so files run in parallel.
     pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Several tests start a service on the embedded database (WASM PostgreSQL and every migration),
+    // which takes tens of seconds when the machine is busy.
+    testTimeout: 90_000,
+    hookTimeout: 120_000,
   },
 });
