@@ -36,9 +36,12 @@ import { categoryRoutes } from './http/routes/categories.js';
 import { clientRoutes } from './http/routes/clients.js';
 import { healthRoutes } from './http/routes/health.js';
 import { importRoutes } from './http/routes/imports.js';
+import { applicationRoutes } from './http/routes/applications.js';
+import { applicationMailer } from './use-cases/application-mail.js';
 import { ledgerRoutes } from './http/routes/ledger.js';
 import { cycleRoutes, offerRoutes, requestRoutes } from './http/routes/listings.js';
 import { memberRoutes } from './http/routes/members.js';
+import { offerMarkRoutes, requestMarkRoutes } from './http/routes/needs.js';
 import { meRoutes } from './http/routes/me.js';
 import { reportRoutes } from './http/routes/reports.js';
 import { timebankRoutes } from './http/routes/timebanks.js';
@@ -190,7 +193,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   if (config.corsOrigins?.length) {
     await app.register(cors, {
       origin: config.corsOrigins,
-      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
       allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-request-id'],
       exposedHeaders: ['x-request-id', 'idempotency-replayed', 'retry-after', 'ledger-sequence', 'etag', 'location'],
       maxAge: 600,
@@ -233,6 +236,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'events', description: 'The event feed: what changed, in order, for partner apps and live pages' },
         { name: 'webhooks', description: 'Events pushed to partner endpoints, signed (Standard Webhooks)' },
         { name: 'imports', description: 'Members and transfer history brought from other timebank software' },
+        { name: 'applications', description: 'Applications to join a timebank, and the coordinators\' decisions' },
       ],
     },
     transform: routeTransform,
@@ -257,6 +261,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     webhooks: webhookSettings,
     mailKey,
     dataDir: config.dataDir,
+    applicationMail: config.mail ? applicationMailer(config.mail, (err) => app.log.error({ err }, 'emailing an applicant failed')) : undefined,
     sessions: {
       ttlSeconds: config.sessionTtlSeconds ?? 14 * 86_400,
       key: createHmac('sha256', config.jwtSecret).update('refresh-tokens').digest(),
@@ -281,12 +286,15 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     offerRoutes,
     requestRoutes,
     cycleRoutes,
+    offerMarkRoutes,
+    requestMarkRoutes,
     reportRoutes,
     auditRoutes,
     eventRoutes,
     webhookRoutes,
     emailRoutes,
     importRoutes,
+    applicationRoutes,
   ];
   for (const routes of routeGroups) {
     await app.register(routes, routeOptions);

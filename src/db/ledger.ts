@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { recordedExternalId, type AccountState, type References } from '../domain/ledger.js';
+import { requestsMetBy, stagesMetByTransfer } from '../domain/needs.js';
 import type { PostedEntry, TransferRecord } from '../domain/transfer-decisions.js';
 import type { Db } from './client.js';
 import { categories, listings, transfers as transfersTable } from './schema.js';
@@ -100,8 +101,11 @@ export async function claimIdempotencyKey(
 export type LedgerWrite = {
   timebankId: string;
   insertTransfers: TransferRecord[];
-  /** Pending transfers being resolved: their new status and posting fields. */
-  resolveTransfers: Array<Pick<TransferRecord, 'id' | 'status' | 'postedAt' | 'resolvedAt'>>;
+  /**
+   * Pending transfers being resolved: their new status and posting fields, and what a posted one
+   * tells about the request it names.
+   */
+  resolveTransfers: Array<Pick<TransferRecord, 'id' | 'status' | 'postedAt' | 'resolvedAt' | 'requestId' | 'reversesTransferId' | 'payeeAccountId'>>;
   entries: PostedEntry[];
   /** Accounts as they are after the write, with the version each had when locked. */
   accounts: Array<{ next: AccountState; lockedVersion: number }>;
@@ -117,6 +121,25 @@ export function outcomesOnly(timebankId: string, idempotency: LedgerWrite['idemp
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+/**
+ * The requests the write's posted transfers name, marked met in the same statement
+ * (domain/needs.ts, requestsMetBy): closed, metAt the transfer's postedAt, and, when nobody had
+ * responded or agreed yet, the transfer as the response and its payee (the member who gave the
+ * help) as the one it was agreed with. A request already met, unmet or withdrawn stays as it is.
+ */
+function metRequests(tb: string, met: ReturnType<typeof requestsMetBy>): SQL {
+  return sql`met_requests AS (
+    UPDATE listings l SET stage = 'met', status = 'closed', met_at = v.met_at, updated_at = v.met_at,
+           first_response_at = coalesce(l.first_response_at, v.met_at),
+           agreed_with = coalesce(l.agreed_with, (SELECT a.member_id FROM accounts a
+             WHERE a.timebank_id = ${tb} AND a.id = v.payee_account_id AND a.member_id <> l.member_id))
+      FROM unnest(${column(met, 'uuid', (m) => m.requestId)}, ${column(met, 'timestamptz', (m) => iso(m.metAt))},
+        ${column(met, 'uuid', (m) => m.payeeAccountId)}) AS v(request_id, met_at, payee_account_id)
+     WHERE l.timebank_id = ${tb} AND l.id = v.request_id AND l.kind = 'request'
+       AND l.stage = ANY(${column(stagesMetByTransfer, 'text', (stage) => stage)})
+    RETURNING 1)`;
+}
 
 /** Everything a ledger write changes, in one statement (one round trip). */
 export async function persist(db: Db, write: LedgerWrite): Promise<void> {
@@ -188,6 +211,8 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
       SELECT ${tb}::uuid, q.id FROM unnest(${column(toSeal, 'uuid', (t) => t.id)}) WITH ORDINALITY AS q(id, n) ORDER BY q.n
       RETURNING 1)`);
   }
+  const met = requestsMetBy([...write.insertTransfers, ...write.resolveTransfers]);
+  if (met.length > 0) parts.push(metRequests(tb, met));
   if (write.events.length > 0) parts.push(sql`queued_events AS (${insertEvents(tb, write.events)} RETURNING 1)`);
   const keys = write.idempotency;
   if (keys.length > 0) {

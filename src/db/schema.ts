@@ -57,10 +57,16 @@ export const timebanks = pgTable(
     autoConfirmMemberClaims: boolean('auto_confirm_member_claims').notNull().default(false),
     /** How many members' claims may wait on one payer at once. */
     maxOpenClaims: integer('max_open_claims').notNull().default(5),
+    /** Who may join: coordinators add members (closed), people apply (application), or join at once (open). */
+    joinPolicy: text('join_policy', { enum: ['closed', 'application', 'open'] }).notNull().default('closed'),
+    /** After how many days with no response an open request counts as stalled. */
+    stalledAfterDays: integer('stalled_after_days').notNull().default(14),
     createdAt: createdAt(),
   },
   (table) => [
     unique('timebanks_slug_key').on(table.slug),
+    check('timebanks_join_policy_check', sql`${table.joinPolicy} IN ('closed', 'application', 'open')`),
+    check('timebanks_stalled_after_days_check', sql`${table.stalledAfterDays} BETWEEN 1 AND 365`),
     check(
       'timebanks_default_limits_check',
       sql`${table.defaultMinBalanceMinutes} <= 0 AND ${table.defaultMaxBalanceMinutes} >= 0`,
@@ -533,6 +539,14 @@ export const listings = pgTable(
     availability: jsonb('availability').$type<AvailabilityWindow[]>(),
     availabilityHours: weekHours('availability_hours'),
     status: text('status', { enum: ['open', 'closed'] }).notNull(),
+    /** A request's need: open, agreed (with someone), then met, unmet or withdrawn; null for offers. */
+    stage: text('stage', { enum: ['open', 'agreed', 'met', 'unmet', 'withdrawn'] }),
+    /** When someone first responded to the request (a contact, or a match taken up). */
+    firstResponseAt: timestamp('first_response_at', { withTimezone: true, mode: 'date' }),
+    /** The member the request was agreed with. */
+    agreedWith: uuid('agreed_with'),
+    /** When the need was met (a transfer naming the request, or its owner saying so). */
+    metAt: timestamp('met_at', { withTimezone: true, mode: 'date' }),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
@@ -576,3 +590,4 @@ export type CategoryRow = typeof categories.$inferSelect;
 export type TransferRow = typeof transfers.$inferSelect;
 export * from './schema-events.js';
 export * from './schema-onboarding.js';
+export * from './schema-joining.js';

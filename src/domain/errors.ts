@@ -38,7 +38,12 @@ export type RejectionCode =
   | 'idempotency_key_in_use'
   | 'unknown_category'
   | 'precondition_failed'
-  | 'import_invalid';
+  | 'invalid_stage_transition'
+  | 'invalid_agreed_with'
+  | 'import_invalid'
+  | 'joining_closed'
+  | 'application_exists'
+  | 'application_not_open';
 
 export class Rejection extends Error {
   override name = 'Rejection';

@@ -8,7 +8,10 @@ import type { ClientScope, Principal } from './principal.js';
  * the catalogue and who may see what; the shells write and number them.
  */
 
-/** Every event type, each with the client scope that lets a partner app see it (besides events:read). */
+/**
+ * Every event type, each with the client scope that lets a partner app see it (besides
+ * events:read): null when none is needed, false when no partner app sees it (coordinators only).
+ */
 export const eventTypes = {
   'transfer.created': 'ledger:read',
   'transfer.posted': 'ledger:read',
@@ -24,7 +27,9 @@ export const eventTypes = {
   'listing.updated': null,
   'listing.expiring': null,
   'webhook.disabled': 'webhooks:write',
-} as const satisfies Record<string, ClientScope | null>;
+  // An applicant is not a member yet: what it wrote is for the coordinators who decide.
+  'application.created': false,
+} as const satisfies Record<string, ClientScope | null | false>;
 
 export type EventType = keyof typeof eventTypes;
 
@@ -79,7 +84,7 @@ export function eventVisibility(principal: Principal, asked: EventType[] | undef
   if (principal.type === 'client') {
     const allowed = (asked ?? eventTypeNames).filter((type) => {
       const scope = eventTypes[type];
-      return scope === null || principal.scopes.includes(scope);
+      return scope === null || (scope !== false && principal.scopes.includes(scope));
     });
     return { types: allowed };
   }

@@ -297,18 +297,21 @@ function sortedSimilarity(a: Int32Array, b: Int32Array): number {
   return shared / (a.length + b.length - shared);
 }
 
+/** A request and an offer as one key, for the pairs a member marked notSuitable. */
+export const pairKey = (requestId: string, offerId: string) => `${requestId} ${offerId}`;
+
 /**
  * The edges of the cycle graph: for each open request, the best `offersPerRequest` offers (by
  * leg score) among up to `walkLimit` offers of its category or a child of it that pass the hard
- * filters. The walk starts at a point of the category's offers that depends on the request, so
- * that in a large category the graph spreads over the offerers instead of piling onto a few; in
- * a category of fewer than `walkLimit` offers it is simply the best. Each leg is scored on
- * skill, distance and availability, normalised to [0, 1].
+ * filters and that no member marked notSuitable. The walk starts at a point of the category's
+ * offers that depends on the request, so that in a large category the graph spreads over the
+ * offerers instead of piling onto a few; in a category of fewer than `walkLimit` offers it is
+ * simply the best. Each leg is scored on skill, distance and availability, normalised to [0, 1].
  */
 export function buildCycleEdges(
   requests: CycleListing[],
   offers: CycleListing[],
-  options: { offersPerRequest: number; walkLimit: number; defaultMaxDistanceKm: number },
+  options: { offersPerRequest: number; walkLimit: number; defaultMaxDistanceKm: number; unsuitable?: ReadonlySet<string> },
 ): CycleEdge[] {
   const prepare = preparer();
   const byCategory = new Map<string, Prepared[]>();
@@ -340,7 +343,7 @@ export function buildCycleEdges(
       for (let step = 0; step < list.length && walked < options.walkLimit; step += 1) {
         const offered = list[(start + step) % list.length]!;
         walked += 1;
-        if (offered.member === wanted.member) continue;
+        if (offered.member === wanted.member || options.unsuitable?.has(pairKey(request.id, offered.listing.id))) continue;
         const bothRemote = request.remote && offered.listing.remote;
         const distanceKm = wanted.located && offered.located ? preparedDistanceKm(wanted, offered) : null;
         if (!bothRemote && distanceKm !== null && distanceKm > maxDistanceKm) continue;

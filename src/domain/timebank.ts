@@ -3,6 +3,9 @@ import { withoutUndefined } from './objects.js';
 
 export type Confirmation = 'none' | 'counterparty';
 
+/** Who may join: coordinators add members (closed), people apply (application), or join at once (open). */
+export type JoinPolicy = 'closed' | 'application' | 'open';
+
 export type TimebankSettings = {
   /** Credit floor given to each new account: how far a member may receive before giving. */
   defaultMinBalanceMinutes: number;
@@ -19,6 +22,10 @@ export type TimebankSettings = {
   autoConfirmMemberClaims: boolean;
   /** How many members' claims may wait on one payer at once (on the commons: per claimant). */
   maxOpenClaims: number;
+  /** Whether people may apply to join, and whether an application is approved at once. */
+  joinPolicy: JoinPolicy;
+  /** After how many days with no response an open request counts as stalled. */
+  stalledAfterDays: number;
 };
 
 /** The most claims a timebank may let wait on one payer. */
@@ -32,7 +39,13 @@ export const defaultTimebankSettings: TimebankSettings = {
   // Claims expire unconfirmed by default: posting them would let a member drain a dormant one.
   autoConfirmMemberClaims: false,
   maxOpenClaims: 5,
+  // Nobody joins a timebank uninvited until its coordinators open it.
+  joinPolicy: 'closed',
+  stalledAfterDays: 14,
 };
+
+/** The longest a request may wait for a response before it counts as stalled: a year. */
+export const MAX_STALLED_AFTER_DAYS = 365;
 
 /** Applies a partial change to settings and checks the result as a whole. */
 export function mergeSettings(
@@ -53,6 +66,11 @@ export function mergeSettings(
   if (!Number.isInteger(merged.maxOpenClaims) || merged.maxOpenClaims < 0 || merged.maxOpenClaims > MAX_OPEN_CLAIMS_LIMIT) {
     throw new Rejection('invalid_settings', `maxOpenClaims must be a whole number from 0 to ${MAX_OPEN_CLAIMS_LIMIT}.`, {
       field: 'settings.maxOpenClaims',
+    });
+  }
+  if (!Number.isInteger(merged.stalledAfterDays) || merged.stalledAfterDays < 1 || merged.stalledAfterDays > MAX_STALLED_AFTER_DAYS) {
+    throw new Rejection('invalid_settings', `stalledAfterDays must be a whole number from 1 to ${MAX_STALLED_AFTER_DAYS}.`, {
+      field: 'settings.stalledAfterDays',
     });
   }
   return merged;

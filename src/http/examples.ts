@@ -62,6 +62,8 @@ const settings = {
   autoConfirmAfterHours: 72,
   autoConfirmMemberClaims: false,
   maxOpenClaims: 5,
+  joinPolicy: 'application',
+  stalledAfterDays: 14,
 };
 
 export const timebankExample = {
@@ -176,10 +178,17 @@ export const listingExample = {
   remote: false,
   availability: [{ day: 'thu', from: '09:30', to: '12:30' }],
   status: 'open',
+  stage: 'agreed',
+  firstResponseAt: at(5, '09:15'),
+  agreedWith: ids.cora,
+  metAt: null,
   expiresAt: null,
   createdAt: at(4),
-  updatedAt: at(4),
+  updatedAt: at(5, '09:15'),
 };
+
+/** An offer has no need: its stage fields are null. */
+const offerExample = { ...listingExample, id: ids.offer, kind: 'offer', memberId: ids.cora, title: 'Driving, weekday mornings', description: 'I have a car and free mornings.', tags: ['transport', 'driving'], maxDistanceKm: 10, stage: null, firstResponseAt: null, agreedWith: null, metAt: null, updatedAt: at(4) };
 
 const matchExample = {
   memberId: ids.cora,
@@ -187,6 +196,7 @@ const matchExample = {
   score: 0.82,
   components: { categoryFit: 1, textSimilarity: 0.41, distance: 0.9, availability: 1, rebalance: 0.5, closesLoop: 1, newTie: 0, load: 0.8 },
   distanceKm: 1.2,
+  mark: 'contacted',
 };
 
 /** Examples of the named schemas that do not carry their own (by component name). */
@@ -228,6 +238,7 @@ export const componentExamples: Record<string, unknown> = {
   LedgerVerification: { ok: true, transferCount: 2, sumMinutes: 0, chainHead: { sequence: 2, hash: transferExample.hash }, unsealedCount: 0, oldestUnsealedSeconds: null, mismatches: [] },
   Listing: listingExample,
   Match: matchExample,
+  MatchMark: { listingId: ids.request, candidateListingId: ids.offer, memberId: ids.mo, mark: 'contacted', markedAt: at(5, '09:15') },
   Cycle: moAndCora,
   AuditEntry: { id: '019a1f2f-2000-7cd1-9a0b-1c2d3e4f5a6b', at: at(5), actor: { type: 'member', id: ids.cora }, action: 'member.updated', target: { type: 'member', id: ids.mo }, changes: { status: ['active', 'suspended'] }, requestId: 'req-7f3a' },
   Exchange: { transferId: ids.transfer, giverMemberId: ids.cora, receiverMemberId: ids.mo, minutes: 60, postedAt: at(9, '16:20'), categoryId: null, brokered: false },
@@ -262,6 +273,15 @@ export const componentExamples: Record<string, unknown> = {
     medianDaysToFirstExchange: 7,
     joinedWithoutExchange: 0,
     byCategory: [{ categoryId: null, name: 'Uncategorised', exchanges: 2, minutes: 150, openOffers: 0, openRequests: 1 }],
+    needsMet: {
+      requests: 4,
+      stalledAfterDays: 14,
+      metShare: ratio(2, 4),
+      medianDaysToMet: 3.5,
+      medianDaysToFirstResponse: 1,
+      unmetByCategory: [{ categoryId: ids.category, name: 'Gardening', requests: 1, markedUnmet: 0, stillOpen: 1 }],
+      idleOffersByCategory: [{ categoryId: ids.category, name: 'Gardening', offers: 2 }],
+    },
     ledgerCheck: {
       sumOfBalancesMinutes: 0,
       totalDebitMinutes: 150,
@@ -298,12 +318,14 @@ export const bodyExamples: Record<string, unknown> = {
   CategoryRenameInput: { name: 'Vegetable gardens' },
   ListingInput: { title: 'A lift to the clinic on Thursdays', description: 'Around 10:00, back by noon.', categoryId: ids.category, tags: ['transport'], location: { lat: 51.752, lon: -1.258 }, maxDistanceKm: 5, availability: [{ day: 'thu', from: '09:30', to: '12:30' }] },
   ListingChangeInput: { status: 'closed' },
+  RequestChangeInput: { stage: 'agreed', agreedWith: ids.cora },
+  MatchMarkInput: { mark: 'notSuitable' },
   RevocationInput: { token: '019a1f2f-4c10-7a11-9b22-0c3d4e5f6a7b.1.Yk3vQ0e8pXc1mZr7TtJxN2aF5sLwG9hUoD4iB6cE8qA', token_type_hint: 'refresh_token' },
 };
 
 /** Examples of answers whose schema has no name, by operation. */
 export const answerExamples: Record<string, unknown> = {
-  listOffers: { items: [{ ...listingExample, id: ids.offer, kind: 'offer', memberId: ids.cora, title: 'Driving, weekday mornings', description: 'I have a car and free mornings.', tags: ['transport', 'driving'], maxDistanceKm: 10 }], nextCursor: null },
+  listOffers: { items: [offerExample], nextCursor: null },
   listRequests: { items: [listingExample], nextCursor: null },
   getLiveness: { status: 'ok' },
   getReadiness: { status: 'ok' },
@@ -313,7 +335,7 @@ export const answerExamples: Record<string, unknown> = {
   listCategories: { items: [categoryExample, { id: '019a1f2e-7c71-7287-9b3c-c4d5e6f7081a', name: 'Vegetable beds', parentId: ids.category }] },
   listDirectory: { items: [componentExamples.DirectoryEntry], nextCursor: null },
   createTransferBatch: { items: [transferExample] },
-  matchOffer: { items: [{ memberId: ids.mo, requestId: ids.request, score: matchExample.score, components: matchExample.components, distanceKm: matchExample.distanceKm }] },
+  matchOffer: { items: [{ memberId: ids.mo, requestId: ids.request, score: matchExample.score, components: matchExample.components, distanceKm: matchExample.distanceKm, mark: null }] },
   matchRequest: { items: [matchExample] },
   suggestCycles: { items: [moAndCora], truncated: false, cyclesFound: 1 },
   getMembersReport: { items: [componentExamples.MemberReportRow], throughSequence: 2, nextCursor: null },

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
+import type { ApplicationMail } from '../use-cases/application-mail.js';
 import type { FeedSignal } from '../use-cases/events.js';
 import type { DeliverySettings } from '../use-cases/webhook-delivery.js';
 import type { Reads } from '../use-cases/reads.js';
@@ -28,4 +29,6 @@ export type RouteOptions = {
   mailKey: Buffer;
   /** Where the first-run setup token is kept (DATA_DIR); without it, no setup link works. */
   dataDir: string | undefined;
+  /** Emails applicants the coordinators' decision; absent without SMTP_URL. */
+  applicationMail?: ApplicationMail | undefined;
 };

@@ -43,9 +43,14 @@ export const rejectionCodes: Record<RejectionCode, Entry> = {
   not_reversible: { status: 422, title: 'Transfer not reversible', meaning: 'Only a posted transfer that is not itself a reversal can be reversed' },
   idempotency_key_reused: { status: 409, title: 'Idempotency key reused', meaning: 'This Idempotency-Key was used with a different request' },
   idempotency_key_in_use: { status: 409, title: 'Idempotency key in use', meaning: 'A request with this Idempotency-Key is still running: retry shortly' },
+  invalid_stage_transition: { status: 409, title: 'Invalid stage transition', meaning: 'The request cannot move from its stage to the one asked for (open -> agreed -> met | unmet | withdrawn; met is final); `stage` says where it is' },
+  invalid_agreed_with: { status: 422, title: 'Invalid agreedWith', meaning: 'agreedWith must name another member of this timebank than the request\'s own' },
   unknown_category: { status: 422, title: 'Unknown category', meaning: 'The category does not exist in this timebank' },
   import_invalid: { status: 422, title: 'Import invalid', meaning: 'Rows of the import files have problems (`problems` lists each by file, line and field); nothing was imported' },
   precondition_failed: { status: 412, title: 'Precondition failed', meaning: 'If-Match names none of the resource\'s current ETags: someone changed it since it was read; read it again' },
+  joining_closed: { status: 403, title: 'Joining closed', meaning: 'The timebank\'s joinPolicy is closed: its coordinators add members, nobody applies' },
+  application_exists: { status: 409, title: 'Application already open', meaning: 'An application with this email waits for the coordinators already' },
+  application_not_open: { status: 409, title: 'Application not open', meaning: 'The application was approved or declined already: a decision is made once' },
 };
 
 /** Codes the HTTP layer answers with for what happens before or around a use case. */
@@ -57,7 +62,7 @@ export const frameworkCodes = {
   payload_too_large: { status: 413, title: 'Payload too large', meaning: 'The body exceeds 1 MiB (16 KiB at the token endpoint, 20 MiB for an import)' },
   uri_too_long: { status: 414, title: 'URI too long', meaning: 'A path segment is too long' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', meaning: 'The body is not application/json (or a form, at the token endpoint)' },
-  rate_limited: { status: 429, title: 'Too many requests', meaning: 'Too many login attempts: wait for Retry-After seconds' },
+  rate_limited: { status: 429, title: 'Too many requests', meaning: 'Too many login attempts (or applications to join from one address): wait for Retry-After seconds' },
   internal_error: { status: 500, title: 'Internal server error', meaning: 'A bug: quote the request id when reporting it' },
   service_unavailable: { status: 503, title: 'Service unavailable', meaning: 'The database is busy or unreachable: retry after Retry-After seconds, with the same Idempotency-Key' },
   not_ready: { status: 503, title: 'Not ready', meaning: 'The database does not answer (readiness probe)' },

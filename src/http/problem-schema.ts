@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requestStages } from '../domain/needs.js';
 import { clientScopes } from '../domain/principal.js';
 import { problemExamples } from './examples.js';
 import { problemCatalogue, problemCodes } from './problem-codes.js';
@@ -43,6 +44,9 @@ export const problemSchema = z
     requiredScope: scope.optional().describe('insufficient_scope: the scope the client lacks'),
     transferStatus: z.enum(['pending', 'posted', 'rejected', 'expired']).optional().describe('transfer_not_pending: the transfer\'s status now'),
     reversedByTransferId: id.optional().describe('already_reversed: the reversal'),
+    stage: z.enum(requestStages).optional().describe('invalid_stage_transition: the request\'s stage now'),
+    memberId: id.optional().describe('email_taken, when approving an application: the member who has that email already'),
+    applicationStatus: z.enum(['open', 'approved', 'declined']).optional().describe('application_not_open: the application\'s status now'),
     problems: z
       .array(importProblemSchema)
       .optional()

@@ -12,6 +12,22 @@ export const ratioSchema = z
 
 const contactSchema = z.array(z.object({ memberId: id, displayName: z.string() }));
 
+const needsMetSchema = z
+  .object({
+    requests: z.int().describe('Requests created in the window'),
+    stalledAfterDays: z.int().describe("The timebank's setting the report judged \"still open\" by"),
+    metShare: ratioSchema,
+    medianDaysToMet: z.number().nullable().describe('Days from creation to metAt, median over the met ones'),
+    medianDaysToFirstResponse: z.number().nullable().describe('Days from creation to firstResponseAt, median over those with a response'),
+    unmetByCategory: z
+      .array(z.object({ categoryId: id, name: z.string(), requests: z.int(), markedUnmet: z.int(), stillOpen: z.int() }))
+      .describe('Per category with any: the window\'s requests marked unmet, and those still at stage open more than stalledAfterDays after they were created; most first'),
+    idleOffersByCategory: z
+      .array(z.object({ categoryId: id, name: z.string(), offers: z.int() }))
+      .describe('Per category with any: offers open for the whole window (created by its start, open now, not expiring before its end) that no transfer posted in it named; most first'),
+  })
+  .describe('How well the window\'s requests were met (docs/reports.md): metShare is the requests created in the window that are met now over those requests');
+
 export const mutualitySchema = z
   .object({
     window: z.object({ from: timestamp, to: timestamp }),
@@ -51,6 +67,7 @@ export const mutualitySchema = z
     byCategory: z.array(
       z.object({ categoryId: id.nullable(), name: z.string(), exchanges: z.int(), minutes: z.int(), openOffers: z.int(), openRequests: z.int() }),
     ),
+    needsMet: needsMetSchema,
     ledgerCheck: z.object({
       sumOfBalancesMinutes: z.int(),
       totalDebitMinutes: z

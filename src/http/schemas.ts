@@ -137,6 +137,8 @@ export function page<T extends z.ZodType>(item: T) {
   return example === undefined ? schema : schema.meta({ examples: [{ items: [example], nextCursor: null }] });
 }
 
+const joinPolicy = z.enum(['closed', 'application', 'open']);
+
 export const settingsSchema = z
   .object({
     defaultMinBalanceMinutes: z.int().describe('Credit floor of new accounts (<= 0)'),
@@ -153,6 +155,8 @@ export const settingsSchema = z
     maxOpenClaims: z
       .int()
       .describe("How many members' claims may wait on one payer at once (on the commons: per claimant); one more is 422 too_many_open_claims (default 5)"),
+    joinPolicy: joinPolicy.describe('Who may join: closed (coordinators add members; the default), application (anyone applies, coordinators approve or decline) or open (an application is approved at once)'),
+    stalledAfterDays: z.int().describe('After how many days with no response an open request counts as stalled (1 to 365, default 14)'),
   })
   .meta({ id: 'TimebankSettings' });
 
@@ -163,6 +167,8 @@ export const settingsChangeSchema = z.strictObject({
   autoConfirmAfterHours: z.int().min(0).max(8760).optional(),
   autoConfirmMemberClaims: z.boolean().optional(),
   maxOpenClaims: z.int().min(0).max(1000).optional(),
+  joinPolicy: joinPolicy.optional(),
+  stalledAfterDays: z.int().min(1).max(365).optional(),
 });
 
 /** A timebank's short name, as people type it at the login. */

@@ -1,10 +1,12 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { notMarkedUnsuitable } from '../db/queries/needs.js';
 import { rows } from '../db/rows.js';
 
 /*
  * What a member's weekly digest holds: claims waiting for the member's confirmation, offers
- * posted this week in the categories of the member's open requests, and the member's listings
+ * posted this week in the categories of the member's open requests (but for pairs either side
+ * marked notSuitable), and the member's listings
  * ending within the week.
  */
 
@@ -34,7 +36,7 @@ export async function digestFor(db: Db, member: { timebankId: string; memberId: 
           JOIN listings r ON r.timebank_id = o.timebank_id AND r.kind = 'request' AND r.status = 'open' AND r.member_id = ${memberId} AND r.category_id = o.category_id
           JOIN members m ON m.timebank_id = o.timebank_id AND m.id = o.member_id
          WHERE o.timebank_id = ${timebankId} AND o.kind = 'offer' AND o.status = 'open' AND o.member_id <> ${memberId}
-           AND o.created_at > ${weekAgo}::timestamptz
+           AND o.created_at > ${weekAgo}::timestamptz ${notMarkedUnsuitable('r', 'o')}
          ORDER BY o.created_at DESC LIMIT 10`,
   );
   const expiring = await rows(

@@ -1,11 +1,13 @@
 import { and, eq } from 'drizzle-orm';
 import { invalidField, notFound, Rejection } from '../domain/errors.js';
 import { availabilityHours, isValidWindow, type AvailabilityWindow } from '../domain/matching.js';
+import { decideNeed, stageOf, type NeedChange } from '../domain/needs.js';
 import { withoutUndefined } from '../domain/objects.js';
 import type { Db } from '../db/client.js';
 import { findCategory } from '../db/queries/categories.js';
 import { findListing } from '../db/queries/listings.js';
-import { listings, members } from '../db/schema.js';
+import { findMemberRow } from '../db/queries/members.js';
+import { listings, members, type ListingRow } from '../db/schema.js';
 import { newId } from './ids.js';
 import { appendEvents } from '../db/queries/events.js';
 import { newEvent } from './events.js';
@@ -23,7 +25,7 @@ export type ListingInput = {
   expiresAt?: string | null | undefined;
 };
 
-export type ListingChange = Partial<ListingInput> & { status?: 'open' | 'closed' | undefined };
+export type ListingChange = Partial<ListingInput> & NeedChange;
 
 function checkAvailability(windows: AvailabilityWindow[] | null | undefined): void {
   const invalid = (windows ?? []).findIndex((window) => !isValidWindow(window));
@@ -85,6 +87,8 @@ export async function createListing(
         availability: input.availability ?? null,
         availabilityHours: availabilityHours(input.availability),
         status: 'open',
+        // A request's need starts open; an offer has none.
+        stage: kind === 'request' ? 'open' : null,
         expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
         createdAt: now,
         updatedAt: now,
@@ -95,6 +99,20 @@ export async function createListing(
     await appendEvents(tx, timebankId, [newEvent('listing.created', [memberId], created, now)]);
     return created;
   });
+}
+
+/**
+ * A request's need after a change (domain/needs.ts), as the columns to store; the member it is
+ * agreed with must be one of the timebank's.
+ */
+async function changedNeed(tx: Db, timebankId: string, current: ListingRow, change: NeedChange, now: Date) {
+  if (change.stage === undefined && change.status === undefined && change.agreedWith === undefined) return {};
+  const next = decideNeed({ ...current, stage: stageOf(current.stage, current.status) }, change, now);
+  if (next.agreedWith !== null && next.agreedWith !== current.agreedWith && !(await findMemberRow(tx, timebankId, next.agreedWith))) {
+    throw new Rejection('invalid_agreed_with', 'agreedWith names no member of this timebank.', { field: 'agreedWith' });
+  }
+  const { stage, status, agreedWith, firstResponseAt, metAt } = next;
+  return { stage, status, agreedWith, firstResponseAt, metAt };
 }
 
 export async function updateListing(
@@ -119,11 +137,13 @@ export async function updateListing(
     const title = change.title?.trim() ?? current.title;
     const tags = change.tags ? [...new Set(change.tags.map((tag) => tag.trim().toLowerCase()))] : current.tags;
     const description = change.description ?? current.description;
-    const { location, expiresAt, availability, ...rest } = change;
+    const { location, expiresAt, availability, stage, agreedWith, status, ...rest } = change;
+    const need = kind === 'request' ? await changedNeed(tx, timebankId, current, { stage, agreedWith, status }, now) : { ...(status ? { status } : {}) };
     const [row] = await tx
       .update(listings)
       .set({
         ...withoutUndefined(rest),
+        ...need,
         title,
         tags,
         description,

@@ -15,6 +15,7 @@ import type { Db } from '../db/client.js';
 import { memberAccountId } from '../db/queries/accounts.js';
 import { findListing } from '../db/queries/listings.js';
 import { DEFAULT_MAX_DISTANCE_KM, findCandidates, graphFacts, openListingsForCycles } from '../db/queries/matches.js';
+import { marksOf, unsuitablePairs } from '../db/queries/needs.js';
 import type { ListingKind } from './present/listing.js';
 
 export type Match = {
@@ -24,6 +25,8 @@ export type Match = {
   score: number;
   components: MatchComponents;
   distanceKm: number | null;
+  /** The listing's member marked this match contacted (notSuitable ones are not matches). */
+  mark: 'contacted' | null;
 };
 
 const round = (value: number) => Math.round(value * 1e6) / 1e6;
@@ -38,7 +41,7 @@ export async function findMatches(db: Db, timebankId: string, kind: ListingKind,
   if (!source) {
     throw notFound(kind === 'request' ? 'Request' : 'Offer');
   }
-  const candidates = await findCandidates(db, source, now);
+  const [candidates, marks] = await Promise.all([findCandidates(db, source, now), marksOf(db, timebankId, listingId)]);
   const sourceAccountId = await memberAccountId(db, timebankId, source.memberId);
   const sourceRole = kind === 'request' ? 'receiver' : 'giver';
   const facts = await graphFacts(db, timebankId, sourceAccountId!, sourceRole, candidates.map((candidate) => candidate.accountId), now);
@@ -60,6 +63,7 @@ export async function findMatches(db: Db, timebankId: string, kind: ListingKind,
       score: matchScore(components),
       components,
       distanceKm: candidate.distanceKm === null ? null : Math.round(candidate.distanceKm * 100) / 100,
+      mark: marks.get(candidate.listing.id) === 'contacted' ? 'contacted' : null,
       tieBreak: candidate.listing.id,
     };
   });
@@ -72,8 +76,8 @@ const CYCLE_GRAPH = { offersPerRequest: 3, walkLimit: 24 };
 const CYCLE_LIMITS = { maxCycles: 20_000, milliseconds: 2_000 };
 
 export async function suggestCycles(db: Db, timebankId: string, maxLength: number, now: Date): Promise<{ items: Cycle[]; truncated: boolean; cyclesFound: number }> {
-  const { requests, offers } = await openListingsForCycles(db, timebankId, now);
-  const edges = buildCycleEdges(requests, offers, { ...CYCLE_GRAPH, defaultMaxDistanceKm: DEFAULT_MAX_DISTANCE_KM });
+  const [{ requests, offers }, unsuitable] = await Promise.all([openListingsForCycles(db, timebankId, now), unsuitablePairs(db, timebankId)]);
+  const edges = buildCycleEdges(requests, offers, { ...CYCLE_GRAPH, defaultMaxDistanceKm: DEFAULT_MAX_DISTANCE_KM, unsuitable });
   const started = Date.now();
   const { cycles, truncated } = findCycles(edges, maxLength, {
     maxCycles: CYCLE_LIMITS.maxCycles,

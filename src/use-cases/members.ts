@@ -21,6 +21,8 @@ export type CreateMemberInput = {
   displayName: string;
   email: string;
   password?: string | undefined;
+  /** A password hashed already (an approved application's), used instead of `password`. */
+  passwordHash?: string | undefined;
   kind?: MemberKind | undefined;
   role?: MemberRole | undefined;
   /** A partner app's own id for the member: unique in the timebank (409 external_id_taken). */
@@ -40,7 +42,7 @@ export async function createMember(
   acting?: Acting,
 ): Promise<Member> {
   // Hash before the transaction: it takes tens of milliseconds and needs no lock.
-  const passwordHash = input.password ? await hashSecret(input.password) : null;
+  const passwordHash = input.passwordHash ?? (input.password ? await hashSecret(input.password) : null);
   const memberId = newId();
   const accountId = newId();
   try {

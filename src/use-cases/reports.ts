@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { balanceIndex } from '../domain/matching.js';
 import { computeMutuality, ratio } from '../domain/mutuality.js';
+import { computeNeedsMet } from '../domain/needs-met.js';
+import { categoryNames, idleOffers, requestFacts, stalledAfterDaysOf } from '../db/queries/needs.js';
 import type { Db } from '../db/client.js';
 import { decodePinnedCursor, encodePinnedCursor, invalidCursor } from '../db/pagination.js';
 import { invalidField } from '../domain/errors.js';
@@ -37,10 +39,11 @@ export async function mutualityReport(
 ) {
   // Every read sees the same state of the ledger, so that the figures agree with each other
   // (and ledgerCheck compares them) even while transfers are being written.
-  const [[everyone, listings, ledger], scan] = await inOneSnapshot(db, (read) =>
+  const [[everyone, listings, ledger], scan, needs] = await inOneSnapshot(db, (read) =>
     Promise.all([
       read(async (tx) => [await membersWithAccounts(tx, timebankId, options.to), await categoryListings(tx, timebankId, options.now), await ledgerTotals(tx, timebankId, options.throughSequence)] as const),
       scanForReport(read, timebankId, options.from, options.to, options.throughSequence),
+      read((tx) => needsFacts(tx, timebankId, options)),
     ]),
   );
   const memberOf = new Map(everyone.map((member) => [member.accountId, member.id]));
@@ -74,6 +77,7 @@ export async function mutualityReport(
   return {
     ...figures,
     byCategory,
+    needsMet: computeNeedsMet({ ...needs, now: options.now }),
     ledgerCheck: {
       ...ledger,
       window,
@@ -85,6 +89,14 @@ export async function mutualityReport(
       windowAddsUp: window.exchangeMinutes === figures.minutes && window.postedMinutes === window.exchangeMinutes + window.commonsMinutes + window.reversalMinutes + window.reversedMinutes,
     },
   };
+}
+
+/** What needsMet is computed from: the window's requests and idle offers, as the report's snapshot has them. */
+async function needsFacts(tx: Db, timebankId: string, options: ReportWindow & { throughSequence?: number | undefined }) {
+  // One transaction runs its statements one at a time: awaited in turn.
+  const requests = await requestFacts(tx, timebankId, options.from, options.to);
+  const idle = await idleOffers(tx, timebankId, options.from, options.to, options.throughSequence);
+  return { requests, idleOffers: idle, categoryNames: await categoryNames(tx, timebankId), stalledAfterDays: await stalledAfterDaysOf(tx, timebankId) };
 }
 
 /** The median of values given as (value, how many times) pairs. */

@@ -44,6 +44,7 @@ function checkTypes(principal: Principal, types: EventType[]): void {
   if (principal.type !== 'client') return;
   for (const type of types) {
     const scope = eventScopes[type];
+    if (scope === false) throw new Rejection('forbidden', `Partner clients do not receive ${type} events: they are for coordinators only.`);
     if (scope !== null) requireScope(principal, scope);
   }
 }

@@ -39,7 +39,9 @@ async function clientHolding(scopes: ClientScope[]): Promise<string> {
 
 /** The operation called by a client, with the contract's own example as its body. */
 function call(path: string, method: string, operation: Operation, token: string) {
-  const url = path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'listingId' ? ids[path.includes('/offers/') ? 'offer' : 'request']! : ids[name]!));
+  const [own, other] = path.includes('/offers/') ? ['offer', 'request'] : ['request', 'offer'];
+  // A listing's id, and a match's candidate: a listing of the other kind.
+  const url = path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'listingId' ? ids[own]! : name === 'candidateListingId' ? ids[other]! : ids[name]!));
   const ref = operation.requestBody?.content['application/json']?.schema.$ref;
   const payload = ref ? document.components.schemas[ref.replace('#/components/schemas/', '')]!.examples![0] : undefined;
   return service.request({ method: method as 'GET', url, token, headers: { 'idempotency-key': randomUUID() }, ...(payload === undefined ? {} : { payload: payload as object }) });

@@ -29,7 +29,14 @@ describe('event visibility', () => {
     expect(members).not.toContain('transfer.created');
     expect(eventVisibility(client(['events:read']), ['transfer.created'])).toEqual({ types: [] });
     const all = eventVisibility(client(['events:read', 'ledger:read', 'members:read', 'webhooks:write']), undefined).types!;
-    expect(all).toEqual(eventTypeNames);
+    expect(all).toEqual(eventTypeNames.filter((type) => type !== 'application.created'));
+  });
+
+  it('never gives a client the events for coordinators only: applications to join', () => {
+    const everyScope = client(['events:read', 'ledger:read', 'members:read', 'members:write', 'listings:write', 'reports:read', 'webhooks:write', 'ledger:write']);
+    expect(eventVisibility(everyScope, ['application.created'])).toEqual({ types: [] });
+    expect(eventVisibility(coordinator, ['application.created'])).toEqual({ types: ['application.created'] });
+    expect(eventVisibility(member, undefined)).toEqual({ audience: 'm1' });
   });
 });
 

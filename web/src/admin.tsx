@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { allPages, json, onFailure, type Session } from './api.js';
 import { FailureMessage, FieldMessage, messageId } from './forms.js';
+import { t } from './i18n.js';
 
 /*
  * The platform admin's page: the time banks of this service, a new one, and a coordinator for
@@ -30,7 +31,7 @@ function NewTimebank({ session, onCreated }: { session: Session; onCreated: () =
     setDone(null);
     try {
       const created = await json<Timebank>(session.token, '/v1/timebanks', { method: 'POST', body: { name, ...(slug.trim() ? { slug: slug.trim() } : {}) } });
-      setDone(`Created ${created.name} (short name ${created.slug}). Now add its first coordinator.`);
+      setDone(t('admin.new.done', { name: created.name, slug: created.slug }));
       setName('');
       setSlug('');
       onCreated();
@@ -40,16 +41,16 @@ function NewTimebank({ session, onCreated }: { session: Session; onCreated: () =
   };
   return (
     <form class="card" onSubmit={submit}>
-      <h2>New time bank</h2>
+      <h2>{t('admin.new.title')}</h2>
       <FailureMessage failure={failure} />
-      <TextField id="new-timebank-name" field="name" label="Name" value={name} set={setName} failure={failure} />
-      <TextField id="new-timebank-slug" field="slug" label="Short name (optional)" value={slug} set={setSlug} failure={failure} required={false} />
+      <TextField id="new-timebank-name" field="name" label={t('admin.new.name')} value={name} set={setName} failure={failure} />
+      <TextField id="new-timebank-slug" field="slug" label={t('admin.slug')} value={slug} set={setSlug} failure={failure} required={false} />
       {done && (
         <p class="ok" role="status">
           {done}
         </p>
       )}
-      <button type="submit">Create time bank</button>
+      <button type="submit">{t('admin.new.submit')}</button>
     </form>
   );
 }
@@ -68,7 +69,7 @@ function AddCoordinator({ session, timebank }: { session: Session; timebank: Tim
     try {
       const body = { displayName, email, password, role: 'coordinator' };
       const added = await json<{ displayName: string }>(session.token, `/v1/timebanks/${timebank.id}/members`, { method: 'POST', body });
-      setDone(`${added.displayName} is a coordinator of ${timebank.name}, and logs in with the short name ${timebank.slug}.`);
+      setDone(t('admin.coordinator.done', { name: added.displayName, timebank: timebank.name, slug: timebank.slug }));
       setDisplayName('');
       setEmail('');
       setPassword('');
@@ -77,24 +78,24 @@ function AddCoordinator({ session, timebank }: { session: Session; timebank: Tim
     }
   };
   return (
-    <form onSubmit={submit} aria-label={`Add a coordinator to ${timebank.name}`}>
+    <form onSubmit={submit} aria-label={t('admin.coordinator.form', { timebank: timebank.name })}>
       <FailureMessage failure={failure} />
       <div class="row">
         <div>
-          <TextField id={`${prefix}-name`} field="displayName" label="Coordinator's name" value={displayName} set={setDisplayName} failure={failure} />
+          <TextField id={`${prefix}-name`} field="displayName" label={t('admin.coordinator.name')} value={displayName} set={setDisplayName} failure={failure} />
         </div>
         <div>
-          <TextField id={`${prefix}-email`} field="email" label="Coordinator's email" type="email" value={email} set={setEmail} failure={failure} />
+          <TextField id={`${prefix}-email`} field="email" label={t('admin.coordinator.email')} type="email" value={email} set={setEmail} failure={failure} />
         </div>
       </div>
-      <TextField id={`${prefix}-password`} field="password" label="Their first password" type="password" value={password} set={setPassword} failure={failure} />
+      <TextField id={`${prefix}-password`} field="password" label={t('admin.coordinator.password')} type="password" value={password} set={setPassword} failure={failure} />
       {done && (
         <p class="ok" role="status">
           {done}
         </p>
       )}
       <button type="submit" class="secondary">
-        Add coordinator
+        {t('admin.coordinator.submit')}
       </button>
     </form>
   );
@@ -109,13 +110,13 @@ export function AdminHome({ session, onExpired }: { session: Session; onExpired:
   }, [version]);
   return (
     <main>
-      <h1>Time banks on this service</h1>
+      <h1>{t('admin.title')}</h1>
       {error && (
         <p class="error" role="alert">
           {error}
         </p>
       )}
-      {timebanks?.length === 0 && <p>None yet.</p>}
+      {timebanks?.length === 0 && <p>{t('admin.none')}</p>}
       <ul class="items">
         {timebanks?.map((timebank) => (
           <li key={timebank.id} data-testid="admin-timebank">

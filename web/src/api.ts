@@ -1,6 +1,9 @@
+import { problemMessage } from './problem-message.js';
+
 /*
  * The public API, called with the user's token like any partner app. Errors arrive as
- * problem+json; their `detail` is written for people and is what the pages show.
+ * problem+json; their `detail` is written for people (in English), and the pages show it, or
+ * the message for its `code` in the member's language (problem-message.ts).
  */
 
 export class ApiError extends Error {
@@ -10,6 +13,8 @@ export class ApiError extends Error {
     detail: string,
     /** What the service said about each field it named (`errors`, or a rejection's `field`), for forms to show beside it. */
     readonly fields: Readonly<Record<string, string>> = {},
+    /** The whole problem+json body, for the fields a code's message uses (`availableMinutes`, ...). */
+    readonly problem: Readonly<Record<string, unknown>> = {},
   ) {
     super(detail);
   }
@@ -19,7 +24,7 @@ export class ApiError extends Error {
 export function onFailure(onExpired: () => void, show: (message: string) => void): (caught: unknown) => void {
   return (caught) => {
     if (caught instanceof ApiError && caught.status === 401) onExpired();
-    else show(caught instanceof Error ? caught.message : 'Something went wrong.');
+    else show(problemMessage(caught));
   };
 }
 
@@ -64,7 +69,7 @@ async function failure(response: Response): Promise<ApiError> {
     const fields: Record<string, string> = {};
     for (const entry of body.errors ?? []) fields[entry.field] ??= entry.message;
     if (body.field) fields[body.field] ??= detail;
-    return new ApiError(response.status, body.code ?? body.error ?? 'error', detail, fields);
+    return new ApiError(response.status, body.code ?? body.error ?? 'error', detail, fields, body);
   } catch {
     return new ApiError(response.status, 'error', `The service answered ${response.status}.`);
   }

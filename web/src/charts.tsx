@@ -1,3 +1,6 @@
+import { number } from './format.js';
+import { t } from './i18n.js';
+
 /*
  * Charts as plain SVG: a bar chart, a histogram and a network picture. Small enough to draw
  * by hand, and they need nothing from the network.
@@ -19,7 +22,7 @@ export function BarChart({ bars, title, height = 180 }: { bars: Bar[]; title: st
       <title>{title}</title>
       <line x1={left} y1={height - bottom} x2={width - 4} y2={height - bottom} class="axis" />
       <text x={left - 6} y={top + 10} class="tick" text-anchor="end">
-        {max}
+        {number(max)}
       </text>
       <text x={left - 6} y={height - bottom} class="tick" text-anchor="end">
         0
@@ -77,8 +80,8 @@ export function NetworkPicture({ edges, names, maxNodes = 30 }: { edges: Network
   const maxWeight = Math.max(1, ...weights.values());
   const maxTurnover = Math.max(1, ...nodes.map((id) => turnover.get(id) ?? 0));
   return (
-    <svg class="chart network" viewBox={`0 0 ${size} ${size}`} role="img" aria-label={`Who helps whom among the ${nodes.length} most active members; loops highlighted`}>
-      <title>Exchange network</title>
+    <svg class="chart network" viewBox={`0 0 ${size} ${size}`} role="img" aria-label={t('dashboard.chart.network', { count: nodes.length })}>
+      <title>{t('dashboard.chart.networkTitle')}</title>
       <defs>
         <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="5" markerHeight="5" orient="auto-start-reverse">
           <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
@@ -91,7 +94,7 @@ export function NetworkPicture({ edges, names, maxNodes = 30 }: { edges: Network
         const loop = onLoop(from, to);
         return (
           <line key={key} class={loop ? 'edge loop' : 'edge'} x1={start.x} y1={start.y} x2={end.x} y2={end.y} stroke-width={0.5 + (2.5 * minutes) / maxWeight} marker-end="url(#arrow)">
-            <title>{`${names.get(from) ?? 'member'} helped ${names.get(to) ?? 'member'}: ${Math.round(minutes / 6) / 10} h${loop ? ' (help came back)' : ''}`}</title>
+            <title>{t(loop ? 'dashboard.chart.edgeLoop' : 'dashboard.chart.edge', { giver: names.get(from) ?? t('dashboard.chart.member'), receiver: names.get(to) ?? t('dashboard.chart.member'), time: t('format.hours', { hours: Math.round(minutes / 6) / 10 }) })}</title>
           </line>
         );
       })}
@@ -99,7 +102,7 @@ export function NetworkPicture({ edges, names, maxNodes = 30 }: { edges: Network
         const at = position.get(id)!;
         return (
           <circle key={id} class="node" cx={at.x} cy={at.y} r={3 + (6 * (turnover.get(id) ?? 0)) / maxTurnover}>
-            <title>{names.get(id) ?? 'member'}</title>
+            <title>{names.get(id) ?? t('dashboard.chart.member')}</title>
           </circle>
         );
       })}

@@ -1,9 +1,13 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { allPages, downloadCsv, json, onFailure, type Session } from './api.js';
 import { BarChart, NetworkPicture, type NetworkEdge } from './charts.js';
-import { duration, percent } from './format.js';
+import { duration, number, percent } from './format.js';
+import { formats, t } from './i18n.js';
+import type { MessageId } from './messages/index.js';
+import { NeedsSection, type NeedsMet } from './needs.js';
 import { RecentChanges } from './recent-changes.js';
 import { RecentEvents } from './recent-events.js';
+import { rich } from './rich.js';
 
 type Ratio = { value: number | null; numerator: number; denominator: number };
 type Named = { memberId: string; displayName: string };
@@ -17,24 +21,25 @@ type Report = Record<string, unknown> & {
   cyclesTruncated?: boolean;
   dormancy: { never: number; within30Days: number; days31To90: number; over90Days: number };
   membersToContact?: { receiverOnly: Named[]; giverOnly: Named[]; newlyDormant: Named[]; neverExchanged: Named[] };
+  needsMet?: NeedsMet;
 };
 type Activity = { items: Array<{ periodStart: string; exchanges: number; minutes: number; activeMembers: number; newMembers: number }> };
 type Exchange = { giverMemberId: string; receiverMemberId: string; minutes: number };
 type Cycle = { members: string[]; legs: Array<{ giverMemberId: string; receiverMemberId: string }>; score: number };
 
 /** The headline ratios, each with the one line a coordinator needs. */
-const headline: Array<[key: string, label: string, explanation: string]> = [
-  ['activationRate', 'Active members', 'Registered members who gave or received in the period'],
-  ['twoWayShare', 'Both give and receive', 'Members who both gave and received help'],
-  ['giverOnlyShare', 'Only give', 'Members who gave but did not receive'],
-  ['receiverOnlyShare', 'Only receive', 'Members who received but did not give'],
-  ['edgeReciprocity', 'Help returned directly', 'Helping relationships that also run the other way'],
-  ['reciprocatedMinutesShare', 'Hours returned directly', 'Hours matched by hours going back between the same two people'],
-  ['edgesOnCycleShare', 'Help that circulates', 'Helping relationships that are part of some loop back to the giver'],
-  ['indirectReciprocityShare', 'Paid forward', 'Relationships on a loop of 3 or more people: help returned through others'],
-  ['largestCirculationShare', 'Largest circle', 'Share of members in the largest group where help can flow from anyone to anyone'],
-  ['top20Share', 'Busiest fifth', 'Hours involving the busiest 20% of members'],
-  ['giniTurnover', 'Inequality of activity', 'Gini of hours given plus received: 0 even, 1 all in one person'],
+const headline: Array<[key: string, label: MessageId, explanation: MessageId]> = [
+  ['activationRate', 'dashboard.figure.activationRate', 'dashboard.figure.activationRate.about'],
+  ['twoWayShare', 'dashboard.figure.twoWayShare', 'dashboard.figure.twoWayShare.about'],
+  ['giverOnlyShare', 'dashboard.figure.giverOnlyShare', 'dashboard.figure.giverOnlyShare.about'],
+  ['receiverOnlyShare', 'dashboard.figure.receiverOnlyShare', 'dashboard.figure.receiverOnlyShare.about'],
+  ['edgeReciprocity', 'dashboard.figure.edgeReciprocity', 'dashboard.figure.edgeReciprocity.about'],
+  ['reciprocatedMinutesShare', 'dashboard.figure.reciprocatedMinutesShare', 'dashboard.figure.reciprocatedMinutesShare.about'],
+  ['edgesOnCycleShare', 'dashboard.figure.edgesOnCycleShare', 'dashboard.figure.edgesOnCycleShare.about'],
+  ['indirectReciprocityShare', 'dashboard.figure.indirectReciprocityShare', 'dashboard.figure.indirectReciprocityShare.about'],
+  ['largestCirculationShare', 'dashboard.figure.largestCirculationShare', 'dashboard.figure.largestCirculationShare.about'],
+  ['top20Share', 'dashboard.figure.top20Share', 'dashboard.figure.top20Share.about'],
+  ['giniTurnover', 'dashboard.figure.giniTurnover', 'dashboard.figure.giniTurnover.about'],
 ];
 
 const windowOf = (months: number) => {
@@ -42,6 +47,18 @@ const windowOf = (months: number) => {
   const from = new Date(Date.UTC(to.getUTCFullYear(), to.getUTCMonth() - months + 1, 1));
   return `from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`;
 };
+
+/** A period's month, named in UTC: a period starts at midnight UTC on the 1st, and no time zone should move it to the month before. */
+const monthName = (periodStart: string, month: 'short' | 'long') => formats.date(periodStart, { month, year: month === 'short' ? '2-digit' : 'numeric', timeZone: 'UTC' });
+
+/** The loops of help the report counted, by length, in words. */
+function loopsOf(report: Report): string {
+  const list = Object.entries(report.cycles)
+    .map(([length, count]) => t('dashboard.loop', { count, length }))
+    .join(', ');
+  if (!list) return t('dashboard.loopsNone');
+  return t(report.cyclesTruncated ? 'dashboard.loopsTruncated' : 'dashboard.loops', { list });
+}
 
 export function Dashboard({ session, onExpired }: { session: Session; onExpired: () => void }) {
   const base = `/v1/timebanks/${session.timebankId}`;
@@ -78,24 +95,28 @@ export function Dashboard({ session, onExpired }: { session: Session; onExpired:
   const download = (path: string, filename: string) => downloadCsv(session.token, path, filename).catch(fail);
   const monthly = useMemo(
     () =>
-      (activity?.items ?? []).map((period) => ({
-        label: period.periodStart.slice(0, 7),
-        value: Math.round(period.minutes / 60),
-        title: `${period.periodStart.slice(0, 7)}: ${duration(period.minutes)} in ${period.exchanges} exchanges, ${period.activeMembers} active, ${period.newMembers} joined`,
-      })),
+      (activity?.items ?? []).map((period) => {
+        return {
+          label: monthName(period.periodStart, 'short'),
+          value: Math.round(period.minutes / 60),
+          title: t('dashboard.monthlyBar', { month: monthName(period.periodStart, 'long'), time: duration(period.minutes), exchanges: period.exchanges, active: number(period.activeMembers), joined: number(period.newMembers) }),
+        };
+      }),
     [activity],
   );
 
   return (
     <main class="wide">
       <div class="title-row">
-        <h1>Community dashboard</h1>
+        <h1>{t('app.page.dashboard')}</h1>
         <label>
-          Period{' '}
+          {t('dashboard.period')}{' '}
           <select value={months} onChange={(event) => setMonths(Number(event.currentTarget.value))}>
-            <option value={3}>Last 3 months</option>
-            <option value={6}>Last 6 months</option>
-            <option value={12}>Last 12 months</option>
+            {[3, 6, 12].map((count) => (
+              <option key={count} value={count}>
+                {t('dashboard.lastMonths', { count })}
+              </option>
+            ))}
           </select>
         </label>
       </div>
@@ -105,22 +126,30 @@ export function Dashboard({ session, onExpired }: { session: Session; onExpired:
         </p>
       )}
       {!report ? (
-        <p aria-busy="true">Loading the report…</p>
+        <p aria-busy="true">{t('dashboard.loading')}</p>
       ) : (
         <>
           <section aria-labelledby="figures-heading">
-            <h2 id="figures-heading">At a glance</h2>
+            <h2 id="figures-heading">{t('dashboard.glance')}</h2>
             <p>
-              <strong data-testid="exchanges">{report.exchanges}</strong> exchanges, <strong>{duration(report.minutes)}</strong> of help, among <strong data-testid="active-members">{report.activeMembers}</strong> active of{' '}
-              <strong>{report.registeredMembers}</strong> members.
+              {rich(
+                'dashboard.summary',
+                {
+                  exchanges: <strong data-testid="exchanges">{report.exchanges}</strong>,
+                  time: <strong>{duration(report.minutes)}</strong>,
+                  active: <strong data-testid="active-members">{report.activeMembers}</strong>,
+                  registered: <strong>{number(report.registeredMembers)}</strong>,
+                },
+                { count: report.exchanges },
+              )}
             </p>
             <ul class="figures">
               {headline.map(([key, label, explanation]) => {
                 const figure = report[key] as Ratio;
                 return (
-                  <li key={key} class="figure" tabIndex={0} title={`${explanation}: ${figure.numerator} / ${figure.denominator}`} data-figure={key} data-value={figure.value === null ? '' : String(figure.value)}>
+                  <li key={key} class="figure" tabIndex={0} title={`${t(explanation)}: ${figure.numerator} / ${figure.denominator}`} data-figure={key} data-value={figure.value === null ? '' : String(figure.value)}>
                     <span class="value">{percent(figure.value)}</span>
-                    <span class="label">{label}</span>
+                    <span class="label">{t(label)}</span>
                     <span class="fraction">
                       {figure.numerator} / {figure.denominator}
                     </span>
@@ -128,65 +157,64 @@ export function Dashboard({ session, onExpired }: { session: Session; onExpired:
                 );
               })}
             </ul>
-            <p>
-              Loops of help: {Object.entries(report.cycles).map(([length, count]) => `${count} of ${length} people`).join(', ')}
-              {report.cyclesTruncated ? ' (count stopped early: at least this many)' : ''}.
-            </p>
+            <p>{loopsOf(report)}</p>
           </section>
           <section aria-labelledby="activity-heading">
-            <h2 id="activity-heading">Hours exchanged per month</h2>
-            <BarChart bars={monthly} title="Hours exchanged per month" />
+            <h2 id="activity-heading">{t('dashboard.monthly')}</h2>
+            <BarChart bars={monthly} title={t('dashboard.monthly')} />
           </section>
           <section aria-labelledby="balance-heading">
-            <h2 id="balance-heading">Give and take</h2>
-            <p>
-              Each member's balance index: −1 only received, +1 only gave. {percent(report.balanceIndex.balancedShare.value)} are balanced (between −0.5 and 0.5).
-            </p>
+            <h2 id="balance-heading">{t('dashboard.giveAndTake')}</h2>
+            <p>{t('dashboard.balanceIndex', { share: percent(report.balanceIndex.balancedShare.value) })}</p>
             <BarChart
-              bars={report.balanceIndex.bins.map((bin) => ({ label: `${bin.from} to ${bin.to}`, value: bin.members, title: `${bin.members} members between ${bin.from} and ${bin.to}` }))}
-              title="Members by balance index"
+              bars={report.balanceIndex.bins.map((bin) => {
+                const range = { from: number(bin.from), to: number(bin.to) };
+                return { label: t('dashboard.bin', range), value: bin.members, title: t('dashboard.binTitle', { count: bin.members, ...range }) };
+              })}
+              title={t('dashboard.byBalanceIndex')}
               height={160}
             />
           </section>
           <section aria-labelledby="network-heading">
-            <h2 id="network-heading">Who helps whom</h2>
-            <p>The most active members; arrows point from the one who gave to the one who received. Highlighted: help that came back, directly or through a third person.</p>
+            <h2 id="network-heading">{t('dashboard.network')}</h2>
+            <p>{t('dashboard.networkAbout')}</p>
             <NetworkPicture edges={edges} names={names} />
           </section>
+          {report.needsMet && <NeedsSection session={session} needsMet={report.needsMet} names={names} onExpired={onExpired} />}
           {report.membersToContact && (
             <section aria-labelledby="contact-heading">
-              <h2 id="contact-heading">Members to contact</h2>
+              <h2 id="contact-heading">{t('dashboard.contact')}</h2>
               <div class="columns">
-                <ContactList title="Only receive: invite them to offer something" people={report.membersToContact.receiverOnly} />
-                <ContactList title="Only give: remind them they can ask" people={report.membersToContact.giverOnly} />
-                <ContactList title="Gone quiet" people={report.membersToContact.newlyDormant} />
-                <ContactList title="Never exchanged" people={report.membersToContact.neverExchanged} />
+                <ContactList title={t('dashboard.contact.receiverOnly')} people={report.membersToContact.receiverOnly} />
+                <ContactList title={t('dashboard.contact.giverOnly')} people={report.membersToContact.giverOnly} />
+                <ContactList title={t('dashboard.contact.dormant')} people={report.membersToContact.newlyDormant} />
+                <ContactList title={t('dashboard.contact.never')} people={report.membersToContact.neverExchanged} />
               </div>
             </section>
           )}
           <section aria-labelledby="cycles-heading">
-            <h2 id="cycles-heading">Suggested exchange loops</h2>
+            <h2 id="cycles-heading">{t('dashboard.cycles')}</h2>
             {cycles.length === 0 ? (
-              <p>No loops among the open offers and requests right now.</p>
+              <p>{t('dashboard.cyclesNone')}</p>
             ) : (
               <ol>
                 {cycles.slice(0, 10).map((cycle, index) => (
-                  <li key={index}>{cycle.legs.map((leg) => `${names.get(leg.giverMemberId) ?? 'A member'} helps ${names.get(leg.receiverMemberId) ?? 'a member'}`).join(', then ')}</li>
+                  <li key={index}>{cycle.legs.map((leg) => t('dashboard.leg', { giver: names.get(leg.giverMemberId) ?? t('dashboard.someone'), receiver: names.get(leg.receiverMemberId) ?? t('dashboard.someone') })).join(t('dashboard.then'))}</li>
                 ))}
               </ol>
             )}
           </section>
           <section aria-labelledby="downloads-heading">
-            <h2 id="downloads-heading">Downloads</h2>
+            <h2 id="downloads-heading">{t('dashboard.downloads')}</h2>
             <div class="actions">
               <button type="button" onClick={() => download(`${base}/reports/mutuality?${window}`, 'mutuality.csv')}>
-                Mutuality figures (CSV)
+                {t('dashboard.download.mutuality')}
               </button>
               <button type="button" onClick={() => download(`${base}/reports/members?${window}`, 'members.csv')}>
-                Members (CSV)
+                {t('dashboard.download.members')}
               </button>
               <button type="button" onClick={() => download(`${base}/exports/exchanges?${window}&pseudonymise=true`, 'exchanges.csv')}>
-                Exchanges, pseudonymised (CSV)
+                {t('dashboard.download.exchanges')}
               </button>
             </div>
           </section>
@@ -202,13 +230,13 @@ function ContactList({ title, people }: { title: string; people: Named[] }) {
   return (
     <div>
       <h3>
-        {title} ({people.length})
+        {title} ({number(people.length)})
       </h3>
       <ul class="names">
         {people.slice(0, 50).map((person) => (
           <li key={person.memberId}>{person.displayName}</li>
         ))}
-        {people.length > 50 && <li>and {people.length - 50} more</li>}
+        {people.length > 50 && <li>{t('dashboard.contact.more', { count: people.length - 50 })}</li>}
       </ul>
     </div>
   );

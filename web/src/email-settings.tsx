@@ -1,11 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import { json, onFailure, type Session } from './api.js';
+import { t } from './i18n.js';
+import type { MessageId } from './messages/index.js';
 
 type Notifications = { claims: boolean; digest: boolean };
 
-const KINDS: Array<[keyof Notifications, string]> = [
-  ['claims', 'Email me when someone records time with me and waits for my confirmation'],
-  ['digest', 'Send me a weekly digest: what waits for me, new offers for my requests, my listings ending'],
+const KINDS: Array<[keyof Notifications, MessageId]> = [
+  ['claims', 'member.emails.claims'],
+  ['digest', 'member.emails.digest'],
 ];
 
 /** The member's choice of emails (sent when the time bank has email set up), each saved as it is ticked. */
@@ -25,19 +27,19 @@ export function EmailSettings({ session, onExpired }: { session: Session; onExpi
     json<{ notifications: Notifications }>(session.token, path, { method: 'PATCH', body: { notifications: { [kind]: on } } })
       .then((member) => {
         setNotifications(member.notifications);
-        setSaved('Saved.');
+        setSaved(t('member.emails.saved'));
       })
       .catch(onFailure(onExpired, setError));
   };
   return (
     <section aria-labelledby="email-heading">
-      <h2 id="email-heading">Emails</h2>
+      <h2 id="email-heading">{t('member.emails.title')}</h2>
       {error && <p class="error" role="alert">{error}</p>}
       {notifications &&
         KINDS.map(([kind, label]) => (
           <p key={kind}>
-            <label>
-              <input type="checkbox" checked={notifications[kind]} onChange={(event) => change(kind, (event.target as HTMLInputElement).checked)} /> {label}
+            <label class="inline">
+              <input type="checkbox" checked={notifications[kind]} onChange={(event) => change(kind, (event.target as HTMLInputElement).checked)} /> {t(label)}
             </label>
           </p>
         ))}

@@ -1,13 +1,16 @@
 import { ApiError } from './api.js';
+import { fieldProblem, problemMessage } from './problem-message.js';
 
 /*
- * Forms show the service's own words: its detail above the form, and what it said about each
- * field beside that field, linked to the input for screen readers (aria-describedby).
+ * Forms show the service's own words, in the member's language where a translation exists
+ * (problem-message.ts): the failure above the form, and what it said about each field beside
+ * that field, linked to the input for screen readers (aria-describedby).
  */
 
 /** The message the service gave for `field`, if the failure named it. */
 export function fieldMessage(failure: unknown, field: string): string | undefined {
-  return failure instanceof ApiError ? failure.fields[field] : undefined;
+  const message = failure instanceof ApiError ? failure.fields[field] : undefined;
+  return message === undefined ? undefined : fieldProblem(failure, message);
 }
 
 /** The id of a field's message element, for the input's aria-describedby. */
@@ -27,10 +30,11 @@ export function FieldMessage({ failure, field }: { failure: unknown; field: stri
 /** The failure in words, above a form; nothing when there is none. */
 export function FailureMessage({ failure }: { failure: unknown }) {
   if (!failure) return null;
-  const message = failure instanceof Error ? failure.message : 'Something went wrong. Please try again.';
   return (
     <p class="error" role="alert">
-      {message}
+      {problemMessage(failure)}
     </p>
   );
 }
+
+export { problemMessage };

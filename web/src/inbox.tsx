@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { onFailure, type Session } from './api.js';
 import { date, duration } from './format.js';
+import { t } from './i18n.js';
 import { latestEvents, NUDGE_TYPES, type FeedEvent } from './live.js';
 
 /** A nudge in words, for the member it is about. */
@@ -11,14 +12,14 @@ function describe(event: FeedEvent, nameOf: (accountId: string) => string, sessi
       const waitingOnMe = data.payerAccountId === session.accountId;
       const other = nameOf(String(waitingOnMe ? data.payeeAccountId : data.payerAccountId));
       const minutes = duration(Number(data.minutes));
-      return waitingOnMe ? `${other} is waiting for you to confirm ${minutes}.` : `Your ${minutes} with ${other} is still waiting for their confirmation.`;
+      return t(waitingOnMe ? 'member.inbox.waitingOnYou' : 'member.inbox.waitingOnThem', { other, time: minutes });
     }
     case 'member.dormant':
-      return 'You have not exchanged for a while. Is there something you could offer, or ask for?';
+      return t('member.inbox.dormant');
     case 'listing.expiring':
-      return `Your listing "${String(data.title)}" expires on ${date(String(data.expiresAt))}.`;
+      return t('member.inbox.expiring', { title: String(data.title), date: date(String(data.expiresAt)) });
     case 'account.near_floor':
-      return `Your balance is near its limit: ${duration(Number(data.availableMinutes))} left to spend.`;
+      return t('member.inbox.nearFloor', { time: duration(Number(data.availableMinutes)) });
     default:
       return event.type;
   }
@@ -36,10 +37,10 @@ export function Inbox({ session, live, nameOf, onExpired }: { session: Session; 
   const shown = [...live, ...earlier.filter((event) => !live.some((each) => each.id === event.id))].slice(0, 10);
   return (
     <section aria-labelledby="inbox-heading">
-      <h2 id="inbox-heading">Inbox</h2>
+      <h2 id="inbox-heading">{t('member.inbox.title')}</h2>
       {error && <p class="error" role="alert">{error}</p>}
       {shown.length === 0 ? (
-        <p>Nothing waits for you.</p>
+        <p>{t('member.inbox.empty')}</p>
       ) : (
         <ul class="inbox">
           {shown.map((event) => (

@@ -1,13 +1,17 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, loadSession, login, logout, saveSession, type Session } from './api.js';
+import { loadSession, login, logout, saveSession, type Session } from './api.js';
 import { AdminHome } from './admin.js';
 import { Dashboard } from './dashboard.js';
 import { coordinatorPages } from './coordinator/pages.js';
+import { problemMessage } from './forms.js';
+import { t } from './i18n.js';
+import { LanguagePicker } from './language.js';
 import { MemberHome } from './member.js';
 import { memberPages } from './member-tools/pages.js';
 import type { PageDef } from './pages.js';
 import { Setup } from './setup.js';
+import { JoinLink, JoinPage } from './join.js';
 
 /*
  * The member client and the coordinator dashboard: a login, then pages chosen by the URL's
@@ -40,21 +44,26 @@ function Login({ onLogin }: { onLogin: (session: Session) => void }) {
       localStorage.setItem('timebank.slug', timebank.trim());
       onLogin(session);
     } catch (caught) {
-      setError(caught instanceof ApiError ? caught.message : 'Something went wrong. Please try again.');
+      setError(problemMessage(caught));
     } finally {
       setBusy(false);
     }
   };
   return (
     <main class="narrow">
-      <h1>Log in to your time bank</h1>
+      <p class="language-row">
+        <LanguagePicker id="login-language" />
+      </p>
+      <h1>{t('app.login.title')}</h1>
       <form onSubmit={submit} aria-describedby={error ? 'login-error' : undefined}>
-        <label for="timebank">Time bank</label>
-        <input id="timebank" name="timebank" value={timebank} onInput={(event) => setTimebank(event.currentTarget.value)} placeholder="e.g. demo-time-bank" autocomplete="organization" />
-        <p class="hint">The short name your coordinator gave you. Leave empty if you belong to one time bank only.</p>
-        <label for="email">Email</label>
+        <label for="timebank">{t('app.login.timebank')}</label>
+        <input id="timebank" name="timebank" value={timebank} onInput={(event) => setTimebank(event.currentTarget.value)} placeholder={t('app.login.timebankPlaceholder')} autocomplete="organization" aria-describedby="timebank-hint" />
+        <p id="timebank-hint" class="hint">
+          {t('app.login.timebankHint')}
+        </p>
+        <label for="email">{t('app.login.email')}</label>
         <input id="email" name="email" type="email" required value={email} onInput={(event) => setEmail(event.currentTarget.value)} autocomplete="username" />
-        <label for="password">Password</label>
+        <label for="password">{t('app.login.password')}</label>
         <input id="password" name="password" type="password" required value={password} onInput={(event) => setPassword(event.currentTarget.value)} autocomplete="current-password" />
         {error && (
           <p id="login-error" class="error" role="alert">
@@ -62,9 +71,10 @@ function Login({ onLogin }: { onLogin: (session: Session) => void }) {
           </p>
         )}
         <button type="submit" disabled={busy}>
-          {busy ? 'Logging in…' : 'Log in'}
+          {busy ? t('app.login.busy') : t('app.login.submit')}
         </button>
       </form>
+      <JoinLink timebank={timebank} />
     </main>
   );
 }
@@ -94,15 +104,16 @@ function App() {
       />
     );
   }
-  if (!session) return <Login onLogin={signIn} />;
+  if (!session) return hash === '#/join' ? <JoinPage /> : <Login onLogin={signIn} />;
   if (session.role === 'admin') {
     return (
       <>
         <header class="top">
-          <span class="who">{session.displayName} · platform admin</span>
-          <nav aria-label="Main">
+          <span class="who">{t('app.who.admin', { name: session.displayName })}</span>
+          <nav aria-label={t('app.nav.main')}>
+            <LanguagePicker />
             <button type="button" class="link" onClick={signOut}>
-              Log out
+              {t('app.logout')}
             </button>
           </nav>
         </header>
@@ -112,9 +123,9 @@ function App() {
   }
   const coordinator = session.role === 'coordinator';
   const pages: PageDef[] = [
-    { path: '/', label: 'My time', component: MemberHome },
+    { path: '/', label: t('app.page.home'), component: MemberHome },
     ...memberPages,
-    { path: '/dashboard', label: 'Community dashboard', coordinatorOnly: true, component: Dashboard },
+    { path: '/dashboard', label: t('app.page.dashboard'), coordinatorOnly: true, component: Dashboard },
     ...coordinatorPages,
   ].filter((page) => coordinator || !page.coordinatorOnly);
   const path = hash.replace(/^#/, '').split('?')[0] || '/';
@@ -128,20 +139,18 @@ function App() {
   return (
     <>
       <header class="top">
-        <span class="who">
-          {session.displayName}
-          {coordinator ? ' · coordinator' : ''}
-        </span>
-        <nav aria-label="Main">
+        <span class="who">{coordinator ? t('app.who.coordinator', { name: session.displayName }) : session.displayName}</span>
+        <nav aria-label={t('app.nav.main')}>
           {pages.filter((page) => !page.coordinatorOnly).map((page) => link(page))}
+          <LanguagePicker />
           <button type="button" class="link" onClick={signOut}>
-            Log out
+            {t('app.logout')}
           </button>
         </nav>
       </header>
       {coordinator && (
         // The coordinator's tools get a bar of their own, under the member's pages.
-        <nav aria-label="Coordinator tools" class="tools">
+        <nav aria-label={t('app.nav.tools')} class="tools">
           {pages.filter((page) => page.coordinatorOnly).map((page) => link(page))}
         </nav>
       )}
@@ -151,6 +160,6 @@ function App() {
 }
 
 const root = document.getElementById('root')!;
-// The static "Loading…" placeholder is not Preact's to diff: clear it.
+// The static placeholder (index.html) is not Preact's to diff: clear it.
 root.textContent = '';
 render(<App />, root);

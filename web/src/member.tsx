@@ -1,9 +1,11 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { allPages, json, onFailure, type Page, type Session } from './api.js';
-import { date, duration, newKey, signed } from './format.js';
+import { date, duration, durationInWords, newKey, signed } from './format.js';
 import { EmailSettings } from './email-settings.js';
 import { Inbox } from './inbox.js';
+import { t } from './i18n.js';
 import { followEvents, latestEvents, NUDGE_TYPES, type FeedEvent } from './live.js';
+import { rich } from './rich.js';
 
 type Account = {
   id: string;
@@ -80,9 +82,9 @@ export function MemberHome({ session, onExpired }: Props) {
     };
   }, []);
   const names = useMemo(() => new Map(people.map((person) => [person.accountId, person.displayName])), [people]);
-  const nameOf = (accountId: string) => names.get(accountId) ?? 'the community pot';
+  const nameOf = (accountId: string) => names.get(accountId) ?? t('member.commons');
 
-  if (!session.accountId) return <main><p>This login has no account.</p></main>;
+  if (!session.accountId) return <main><p>{t('member.noAccount')}</p></main>;
   return (
     <main>
       {error && (
@@ -90,24 +92,26 @@ export function MemberHome({ session, onExpired }: Props) {
           {error}
         </p>
       )}
+      <h1 class="visually-hidden">{t('app.page.home')}</h1>
       <BalanceCard account={account} />
       <Inbox session={session} live={nudges} nameOf={nameOf} onExpired={onExpired} />
       <PendingList session={session} pending={pending} nameOf={nameOf} onChanged={refresh} onExpired={onExpired} />
       <RecordForms session={session} people={people.filter((person) => person.accountId !== session.accountId)} onRecorded={refresh} onExpired={onExpired} />
       <section aria-labelledby="statement-heading">
-        <h2 id="statement-heading">Statement</h2>
+        <h2 id="statement-heading">{t('member.statement.title')}</h2>
         {statement.length === 0 ? (
-          <p>No exchanges yet.</p>
+          <p>{t('member.statement.empty')}</p>
         ) : (
-          <div class="scroll">
+          // Focusable, so that a wide table scrolls from the keyboard on a phone.
+          <div class="scroll" role="group" aria-labelledby="statement-heading" tabIndex={0}>
             <table>
               <thead>
                 <tr>
-                  <th scope="col">Date</th>
-                  <th scope="col">With</th>
-                  <th scope="col" class="optional">What</th>
-                  <th scope="col" class="number">Given / received</th>
-                  <th scope="col" class="number">Balance after</th>
+                  <th scope="col">{t('member.statement.date')}</th>
+                  <th scope="col">{t('member.statement.with')}</th>
+                  <th scope="col" class="optional">{t('member.statement.what')}</th>
+                  <th scope="col" class="number">{t('member.statement.amount')}</th>
+                  <th scope="col" class="number">{t('member.statement.balanceAfter')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -116,7 +120,7 @@ export function MemberHome({ session, onExpired }: Props) {
                     <td>{date(item.postedAt)}</td>
                     <td>{nameOf(item.counterpartyAccountId)}</td>
                     <td class="optional">{item.description ?? ''}</td>
-                    <td class="number">{item.minutes > 0 ? `given ${duration(item.minutes)}` : `received ${duration(item.minutes)}`}</td>
+                    <td class="number">{t(item.minutes > 0 ? 'member.statement.given' : 'member.statement.received', { time: duration(item.minutes) })}</td>
                     <td class="number" data-testid="balance-after" data-minutes={item.balanceAfterMinutes}>
                       {signed(item.balanceAfterMinutes)}
                     </td>
@@ -128,10 +132,13 @@ export function MemberHome({ session, onExpired }: Props) {
         )}
       </section>
       <section aria-labelledby="listings-heading">
-        <h2 id="listings-heading">My offers and requests</h2>
+        <h2 id="listings-heading">{t('app.page.listings')}</h2>
         <p>
-          Post, change and close what you offer and need on <a href="#/listings">My offers and requests</a>; see who matches them on <a href="#/matches">Matches</a>, and download your statement on{' '}
-          <a href="#/profile">My profile</a>.
+          {rich('member.listings.text', {
+            listings: <a href="#/listings">{t('app.page.listings')}</a>,
+            matches: <a href="#/matches">{t('app.page.matches')}</a>,
+            profile: <a href="#/profile">{t('app.page.profile')}</a>,
+          })}
         </p>
       </section>
       <EmailSettings session={session} onExpired={onExpired} />
@@ -140,39 +147,39 @@ export function MemberHome({ session, onExpired }: Props) {
 }
 
 function BalanceCard({ account }: { account: Account | null }) {
-  if (!account) return <section class="card" aria-busy="true">Loading your balance…</section>;
+  if (!account) return <section class="card" aria-busy="true">
+        {t('member.balance.loading')}
+      </section>;
   const balance = account.balanceMinutes;
   return (
     <section class="card balance" aria-labelledby="balance-heading">
-      <h2 id="balance-heading">Your time balance</h2>
+      <h2 id="balance-heading">{t('member.balance.title')}</h2>
       <p class="big" data-testid="balance" data-minutes={balance}>
         {signed(balance)}
       </p>
       <p>
         {balance > 0
-          ? `You have given ${duration(balance)} more than you have received: spend it when you need help.`
+          ? t('member.balance.ahead', { time: durationInWords(balance) })
           : balance < 0
-            ? `You have received ${duration(balance)} more than you have given: that is what a time bank is for.`
-            : 'Given and received are even.'}
+            ? t('member.balance.behind', { time: durationInWords(balance) })
+            : t('member.balance.even')}
       </p>
       <dl class="facts">
         <div>
-          <dt>Given in all</dt>
+          <dt>{t('member.balance.given')}</dt>
           <dd>{duration(account.givenMinutes)}</dd>
         </div>
         <div>
-          <dt>Received in all</dt>
+          <dt>{t('member.balance.received')}</dt>
           <dd>{duration(account.receivedMinutes)}</dd>
         </div>
         <div>
-          <dt>Room to receive more help</dt>
+          <dt>{t('member.balance.room')}</dt>
           <dd data-testid="available">{duration(Math.max(0, account.availableMinutes))}</dd>
         </div>
         <div>
-          <dt>Waiting to be confirmed</dt>
-          <dd>
-            {duration(account.pendingCreditMinutes)} to you · {duration(account.pendingDebitMinutes)} from you
-          </dd>
+          <dt>{t('member.balance.waiting')}</dt>
+          <dd>{t('member.balance.waitingBoth', { toYou: duration(account.pendingCreditMinutes), fromYou: duration(account.pendingDebitMinutes) })}</dd>
         </div>
       </dl>
     </section>
@@ -188,14 +195,14 @@ function PendingList({ session, pending, nameOf, onChanged, onExpired }: { sessi
     });
   return (
     <section aria-labelledby="pending-heading">
-      <h2 id="pending-heading">Waiting for confirmation</h2>
+      <h2 id="pending-heading">{t('member.pending.title')}</h2>
       {error && (
         <p class="error" role="alert">
           {error}
         </p>
       )}
       {pending.length === 0 ? (
-        <p>Nothing is waiting.</p>
+        <p>{t('member.pending.empty')}</p>
       ) : (
         <ul class="items">
           {pending.map((transfer) => {
@@ -204,23 +211,25 @@ function PendingList({ session, pending, nameOf, onChanged, onExpired }: { sessi
               <li key={transfer.id} data-testid="pending-item">
                 {mine ? (
                   <span>
-                    {nameOf(transfer.payeeAccountId)} says they gave you <strong>{duration(transfer.minutes)}</strong>
-                    {transfer.description ? ` (${transfer.description})` : ''}.
+                    {rich(transfer.description ? 'member.pending.claimAbout' : 'member.pending.claim', { time: <strong>{duration(transfer.minutes)}</strong> }, { name: nameOf(transfer.payeeAccountId), description: transfer.description ?? '' })}
                   </span>
                 ) : (
                   <span>
-                    You recorded <strong>{duration(transfer.minutes)}</strong> given to {nameOf(transfer.payerAccountId)}; waiting for them to confirm
-                    {transfer.autoConfirmAt ? ` until ${date(transfer.autoConfirmAt)}` : ''}.
+                    {rich(
+                      transfer.autoConfirmAt ? 'member.pending.recordedUntil' : 'member.pending.recorded',
+                      { time: <strong>{duration(transfer.minutes)}</strong> },
+                      { name: nameOf(transfer.payerAccountId), date: date(transfer.autoConfirmAt) },
+                    )}
                   </span>
                 )}
                 <span class="actions">
                   {mine && (
                     <button type="button" onClick={() => resolve(transfer, 'confirm')}>
-                      Confirm
+                      {t('member.pending.confirm')}
                     </button>
                   )}
                   <button type="button" class="secondary" onClick={() => resolve(transfer, 'reject')}>
-                    {mine ? 'Not right' : 'Withdraw'}
+                    {mine ? t('member.pending.notRight') : t('member.pending.withdraw')}
                   </button>
                 </span>
               </li>
@@ -250,8 +259,8 @@ function RecordForms({ session, people, onRecorded, onExpired }: { session: Sess
     void run(async () => {
       const person = people.find((candidate) => candidate.accountId === personId);
       const total = Number(hours) * 60 + Number(minutes);
-      if (!person) throw new Error('Choose the person you exchanged with.');
-      if (!Number.isInteger(total) || total <= 0) throw new Error('Enter a time of at least one minute, in whole minutes.');
+      if (!person) throw new Error(t('member.record.choosePerson'));
+      if (!Number.isInteger(total) || total <= 0) throw new Error(t('member.record.wholeMinutes'));
       const body = {
         payerAccountId: direction === 'given' ? person.accountId : session.accountId,
         payeeAccountId: direction === 'given' ? session.accountId : person.accountId,
@@ -262,31 +271,32 @@ function RecordForms({ session, people, onRecorded, onExpired }: { session: Sess
       setKey(newKey());
       setDescription('');
       setDone(
-        transfer.status === 'pending'
-          ? `Recorded ${duration(total)} given to ${person.displayName}. They will be asked to confirm.`
-          : `Done: ${duration(total)} ${direction === 'given' ? 'given to' : 'received from'} ${person.displayName}.`,
+        t(transfer.status === 'pending' ? 'member.record.pending' : direction === 'given' ? 'member.record.doneGiven' : 'member.record.doneReceived', {
+          time: duration(total),
+          name: person.displayName,
+        }),
       );
       onRecorded();
     });
   };
   return (
     <section aria-labelledby="record-heading">
-      <h2 id="record-heading">Record an exchange</h2>
+      <h2 id="record-heading">{t('member.record.title')}</h2>
       <form onSubmit={submit} class="record">
         <fieldset>
-          <legend>What happened?</legend>
+          <legend>{t('member.record.what')}</legend>
           <label class="inline">
-            <input type="radio" name="direction" value="given" checked={direction === 'given'} onChange={() => setDirection('given')} /> I gave help (they confirm)
+            <input type="radio" name="direction" value="given" checked={direction === 'given'} onChange={() => setDirection('given')} /> {t('member.record.gave')}
           </label>
           <label class="inline">
-            <input type="radio" name="direction" value="received" checked={direction === 'received'} onChange={() => setDirection('received')} /> I received help (I pay now)
+            <input type="radio" name="direction" value="received" checked={direction === 'received'} onChange={() => setDirection('received')} /> {t('member.record.received')}
           </label>
         </fieldset>
-        <label for="person-filter">Find a person</label>
-        <input id="person-filter" type="search" value={filter} onInput={(event) => setFilter(event.currentTarget.value)} placeholder="Type part of a name" />
-        <label for="person">Person</label>
+        <label for="person-filter">{t('member.record.find')}</label>
+        <input id="person-filter" type="search" value={filter} onInput={(event) => setFilter(event.currentTarget.value)} placeholder={t('member.record.findPlaceholder')} />
+        <label for="person">{t('member.record.person')}</label>
         <select id="person" required value={personId} onChange={(event) => setPersonId(event.currentTarget.value)}>
-          <option value="">Choose…</option>
+          <option value="">{t('member.record.choose')}</option>
           {shown.map((person) => (
             <option key={person.accountId} value={person.accountId}>
               {person.displayName}
@@ -295,15 +305,15 @@ function RecordForms({ session, people, onRecorded, onExpired }: { session: Sess
         </select>
         <div class="row">
           <div>
-            <label for="hours">Hours</label>
+            <label for="hours">{t('member.record.hours')}</label>
             <input id="hours" type="number" inputMode="numeric" min="0" max="24" step="1" value={hours} onInput={(event) => setHours(event.currentTarget.value)} />
           </div>
           <div>
-            <label for="minutes">Minutes</label>
+            <label for="minutes">{t('member.record.minutes')}</label>
             <input id="minutes" type="number" inputMode="numeric" min="0" max="59" step="1" value={minutes} onInput={(event) => setMinutes(event.currentTarget.value)} />
           </div>
         </div>
-        <label for="description">What was it? (optional)</label>
+        <label for="description">{t('member.record.description')}</label>
         <input id="description" maxLength={2000} value={description} onInput={(event) => setDescription(event.currentTarget.value)} />
         {error && (
           <p class="error" role="alert">
@@ -315,7 +325,7 @@ function RecordForms({ session, people, onRecorded, onExpired }: { session: Sess
             {done}
           </p>
         )}
-        <button type="submit">{direction === 'given' ? 'Record hours given' : 'Pay for help received'}</button>
+        <button type="submit">{direction === 'given' ? t('member.record.submitGiven') : t('member.record.submitReceived')}</button>
       </form>
     </section>
   );

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { json, onFailure, type Page, type Session } from './api.js';
 import { date } from './format.js';
+import { t } from './i18n.js';
 
 type Entry = {
   id: string;
@@ -28,23 +29,23 @@ export function RecentChanges({ session, names, onExpired }: { session: Session;
       .catch(onFailure(onExpired, setError));
   }, []);
   const who = (actor: Entry['actor']) => {
-    if (actor.type === 'admin') return 'a platform admin';
-    if (actor.type === 'system' || !actor.id) return 'the service';
-    return names.get(actor.id) ?? `${actor.type === 'client' ? 'partner app' : 'member'} ${actor.id.slice(0, 8)}`;
+    if (actor.type === 'admin') return t('activity.admin');
+    if (actor.type === 'system' || !actor.id) return t('activity.service');
+    return names.get(actor.id) ?? t(actor.type === 'client' ? 'activity.client' : 'activity.member', { id: actor.id.slice(0, 8) });
   };
   return (
     <section aria-labelledby="changes-heading">
-      <h2 id="changes-heading">Recent changes</h2>
+      <h2 id="changes-heading">{t('activity.changes')}</h2>
       {error && <p class="error" role="alert">{error}</p>}
-      {entries && entries.length === 0 && <p>No changes recorded yet.</p>}
+      {entries && entries.length === 0 && <p>{t('activity.changesNone')}</p>}
       {entries && entries.length > 0 && (
         <table class="changes">
           <thead>
             <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">Changes</th>
+              <th scope="col">{t('activity.when')}</th>
+              <th scope="col">{t('activity.who')}</th>
+              <th scope="col">{t('activity.what')}</th>
+              <th scope="col">{t('activity.changed')}</th>
             </tr>
           </thead>
           <tbody>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { onFailure, type Session } from './api.js';
 import { date, duration } from './format.js';
+import { t } from './i18n.js';
 import { followEvents, latestEvents, type FeedEvent } from './live.js';
 
 const SHOWN = 15;
@@ -8,11 +9,11 @@ const SHOWN = 15;
 /** What an event is about, in a few words. */
 function summary(event: FeedEvent, names: Map<string, string>): string {
   const data = event.data;
-  const person = (accountId: unknown) => names.get(String(accountId)) ?? 'the community pot';
-  if (event.type.startsWith('transfer.')) return `${duration(Number(data.minutes))}, ${person(data.payerAccountId)} → ${person(data.payeeAccountId)} (${String(data.status)})`;
+  const person = (accountId: unknown) => names.get(String(accountId)) ?? t('activity.commons');
+  if (event.type.startsWith('transfer.')) return `${duration(Number(data.minutes))}, ${person(data.payerAccountId)} → ${person(data.payeeAccountId)} (${t('activity.status', { status: String(data.status) })})`;
   if (event.type.startsWith('member.')) return String(data.displayName ?? '');
   if (event.type.startsWith('listing.')) return String(data.title ?? '');
-  if (event.type === 'account.near_floor') return `${person(data.id)}: ${duration(Number(data.availableMinutes))} left`;
+  if (event.type === 'account.near_floor') return t('activity.left', { name: person(data.id), time: duration(Number(data.availableMinutes)) });
   if (event.type === 'webhook.disabled') return String(data.url ?? '');
   return '';
 }
@@ -38,16 +39,16 @@ export function RecentEvents({ session, names, onExpired }: { session: Session; 
   }, []);
   return (
     <section aria-labelledby="events-heading">
-      <h2 id="events-heading">Recent events</h2>
+      <h2 id="events-heading">{t('activity.events')}</h2>
       {error && <p class="error" role="alert">{error}</p>}
-      {events && events.length === 0 && <p>Nothing has happened yet.</p>}
+      {events && events.length === 0 && <p>{t('activity.eventsNone')}</p>}
       {events && events.length > 0 && (
         <table class="changes">
           <thead>
             <tr>
-              <th scope="col">When</th>
-              <th scope="col">What</th>
-              <th scope="col">About</th>
+              <th scope="col">{t('activity.when')}</th>
+              <th scope="col">{t('activity.what')}</th>
+              <th scope="col">{t('activity.about')}</th>
             </tr>
           </thead>
           <tbody>

@@ -1,6 +1,8 @@
 import { useState } from 'preact/hooks';
 import { json, sessionFromTokens, type Session } from './api.js';
 import { FailureMessage, FieldMessage, messageId } from './forms.js';
+import { t } from './i18n.js';
+import { LanguagePicker } from './language.js';
 
 /*
  * First run: the page of the link the service prints when it has no timebank yet. It creates
@@ -54,20 +56,23 @@ export function Setup({ onDone }: { onDone: (session: Session) => void }) {
   };
   return (
     <main class="narrow">
-      <h1>Set up your time bank</h1>
-      <p>This service has no time bank yet. Create the first one, and your own account as its coordinator. This link works once.</p>
+      <p class="language-row">
+        <LanguagePicker id="setup-language" />
+      </p>
+      <h1>{t('admin.setup.title')}</h1>
+      <p>{t('admin.setup.about')}</p>
       <form onSubmit={submit}>
         <FailureMessage failure={failure} />
         <FieldMessage failure={failure} field="token" />
-        <h2>The time bank</h2>
-        <Field id="timebank-name" field="timebank.name" label="Name of the time bank" value={name} set={setName} failure={failure} autocomplete="organization" />
-        <Field id="timebank-slug" field="timebank.slug" label="Short name (optional)" value={slug} set={setSlug} failure={failure} required={false} hint="What members type when they log in, e.g. riverside. Made from the name when left empty." />
-        <h2>You, its coordinator</h2>
-        <Field id="coordinator-name" field="coordinator.displayName" label="Your name" value={displayName} set={setDisplayName} failure={failure} autocomplete="name" />
-        <Field id="coordinator-email" field="coordinator.email" label="Your email" type="email" value={email} set={setEmail} failure={failure} autocomplete="email" />
-        <Field id="coordinator-password" field="coordinator.password" label="Choose a password" type="password" value={password} set={setPassword} failure={failure} autocomplete="new-password" hint="At least 10 characters." />
+        <h2>{t('admin.setup.timebank')}</h2>
+        <Field id="timebank-name" field="timebank.name" label={t('admin.setup.name')} value={name} set={setName} failure={failure} autocomplete="organization" />
+        <Field id="timebank-slug" field="timebank.slug" label={t('admin.slug')} value={slug} set={setSlug} failure={failure} required={false} hint={t('admin.setup.slugHint')} />
+        <h2>{t('admin.setup.you')}</h2>
+        <Field id="coordinator-name" field="coordinator.displayName" label={t('admin.setup.yourName')} value={displayName} set={setDisplayName} failure={failure} autocomplete="name" />
+        <Field id="coordinator-email" field="coordinator.email" label={t('admin.setup.yourEmail')} type="email" value={email} set={setEmail} failure={failure} autocomplete="email" />
+        <Field id="coordinator-password" field="coordinator.password" label={t('admin.setup.password')} type="password" value={password} set={setPassword} failure={failure} autocomplete="new-password" hint={t('admin.passwordHint')} />
         <button type="submit" disabled={busy}>
-          {busy ? 'Creating…' : 'Create the time bank'}
+          {busy ? t('admin.setup.busy') : t('admin.setup.submit')}
         </button>
       </form>
     </main>

@@ -681,7 +681,7 @@ export interface paths {
         };
         /**
          * Find requests
-         * @description Filters: categoryId (with its children), memberId, status, q (full-text, ranked by relevance), and lat/lon/radiusKm together.
+         * @description Filters: categoryId (with its children), memberId, status, q (full-text, ranked by relevance), and lat/lon/radiusKm together. stalled=true (coordinators, and partners with listings:write) lists the requests still at stage open, with no response, created more than the timebank's stalledAfterDays ago, oldest first.
          */
         get: operations["listRequests"];
         put?: never;
@@ -715,7 +715,7 @@ export interface paths {
         head?: never;
         /**
          * Change or close a request (its member, a coordinator, or a partner with listings:write)
-         * @description Its owner, coordinators, and partner clients with listings:write. Only the fields sent change; status closed takes it out of matching. With If-Match, applies only while the listing still has that ETag (412 otherwise).
+         * @description Its owner, coordinators, and partner clients with listings:write. Only the fields sent change. stage moves the need: open -> agreed (with agreedWith) -> met | unmet | withdrawn, agreed -> open, unmet | withdrawn -> open; met is final (409 invalid_stage_transition otherwise). status follows the stage: closed withdraws the request, open opens it again. With If-Match, applies only while the listing still has that ETag (412 otherwise).
          */
         patch: operations["updateRequest"];
         trace?: never;
@@ -753,6 +753,46 @@ export interface paths {
          */
         get: operations["suggestCycles"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/timebanks/{timebankId}/offers/{listingId}/matches/{candidateListingId}/mark": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mark a match of an offer contacted or not suitable
+         * @description The offer's member (another member's offer is 404), coordinators, and partner clients with listings:write. candidateListingId is the matched request. notSuitable leaves the pair out of both members' matches and of cycle suggestions from then on; contacted shows on the match and, when the request of the pair has no response yet, sets its firstResponseAt. A later mark replaces the earlier one.
+         */
+        put: operations["markOfferMatch"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/timebanks/{timebankId}/requests/{listingId}/matches/{candidateListingId}/mark": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mark a match of a request contacted or not suitable
+         * @description The request's member (another member's request is 404), coordinators, and partner clients with listings:write. candidateListingId is the matched offer. notSuitable leaves the pair out of both members' matches and of cycle suggestions from then on; contacted shows on the match and, when the request of the pair has no response yet, sets its firstResponseAt. A later mark replaces the earlier one.
+         */
+        put: operations["markRequestMatch"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1016,6 +1056,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/joinable-timebanks/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find a timebank that takes applications, by its slug (no token)
+         * @description For the public join page: the id, name and join policy of the timebank with this slug, when its joinPolicy is application or open. A closed timebank is 404, as an unknown slug is, so that closed timebanks cannot be found by guessing names.
+         */
+        get: operations["getJoinableTimebank"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/timebanks/{timebankId}/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List applications to join (coordinator)
+         * @description Coordinators of the timebank and platform admins; partner clients are refused (403), whatever their scopes. Oldest first; ?status=open is the queue. duplicateOfMemberId flags an application whose email a member had already. Paginated with limit and cursor.
+         */
+        get: operations["listApplications"];
+        put?: never;
+        /**
+         * Apply to join a timebank (no token)
+         * @description Anyone may apply to a timebank whose joinPolicy is application or open; a closed one answers 403 joining_closed. The answer is 202 with the application's id and status: open (the coordinators decide) or, in an open timebank, approved (the member exists, and logs in with the password given). An email that is already a member's gets exactly the same answer as any other (the password is hashed either way), so that nobody learns who belongs: the application is kept for the coordinators, flagged with duplicateOfMemberId, and is never approved. A second application with an email whose application is still open is 409 application_exists. At most 10 applications per client address every 10 minutes (429, with Retry-After). Body at most 16 KiB.
+         */
+        post: operations["applyToJoin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/timebanks/{timebankId}/applications/{applicationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an application to join (coordinator)
+         * @description Coordinators of the timebank and platform admins; partner clients are refused (403), whatever their scopes.
+         */
+        get: operations["getApplication"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/timebanks/{timebankId}/applications/{applicationId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve an application: the member joins (coordinator)
+         * @description Coordinators of the timebank and platform admins; partner clients are refused (403), whatever their scopes. Creates the member (role member, kind person) and its account with the timebank's default limits, with the password the applicant chose, in the same transaction as the decision; the audit log records application.approved and member.created. An email a member has (a duplicate) is 409 email_taken naming that member in memberId, and nothing changes. A decided application is 409 application_not_open. With SMTP_URL set, the applicant is emailed.
+         */
+        post: operations["approveApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/timebanks/{timebankId}/applications/{applicationId}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline an application (coordinator)
+         * @description Coordinators of the timebank and platform admins; partner clients are refused (403), whatever their scopes. With an optional reason; the audit log records application.declined. A decided application is 409 application_not_open. With SMTP_URL set, the applicant is emailed, with the reason.
+         */
+        post: operations["declineApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1046,7 +1190,7 @@ export interface components {
             /** @description Where events are POSTed: https, no credentials, not a private, loopback or link-local address (WEBHOOK_ALLOW_HOSTS excepted) */
             url: string;
             /** @description The event types it receives */
-            eventTypes: ("transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled")[];
+            eventTypes: ("transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled" | "application.created")[];
             description?: string;
         };
         /**
@@ -1058,7 +1202,7 @@ export interface components {
             /** @description Where events are POSTed: https, no credentials, not a private, loopback or link-local address (WEBHOOK_ALLOW_HOSTS excepted) */
             url?: string;
             /** @description The event types it receives */
-            eventTypes?: ("transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled")[];
+            eventTypes?: ("transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled" | "application.created")[];
             description?: string;
             /**
              * @description disabled pauses deliveries; active resumes them, from the first event not yet delivered
@@ -1126,6 +1270,32 @@ export interface components {
             transfers?: string;
             /** @description true: check every row and answer what would be imported, changing nothing. Default false */
             dryRun?: boolean;
+        };
+        /**
+         * @example {
+         *       "displayName": "Ada Applicant",
+         *       "email": "ada@example.org",
+         *       "password": "a-long-enough-password",
+         *       "about": "New on Mill Lane; I can help with bikes and homework."
+         *     }
+         */
+        ApplicationInput: {
+            displayName: string;
+            /** Format: email */
+            email: string;
+            /** @description 10 to 200 characters: the password of the account, should the application be approved */
+            password: string;
+            /** @description A few words for the coordinators: who the applicant is, what it could offer */
+            about?: string;
+        };
+        /**
+         * @example {
+         *       "reason": "We only take members living in Riverside for now."
+         *     }
+         */
+        ApplicationDeclineInput: {
+            /** @description Why, in a few words: the applicant is told, when the service sends email */
+            reason?: string;
         };
         /**
          * @example {
@@ -1205,6 +1375,59 @@ export interface components {
         };
         /**
          * @example {
+         *       "stage": "agreed",
+         *       "agreedWith": "019a1f2e-7c52-7b10-a3c4-5d6e7f8091a2"
+         *     }
+         */
+        RequestChangeInput: {
+            title?: string;
+            description?: string;
+            categoryId?: string & (unknown & unknown);
+            tags?: string[];
+            location?: {
+                lat: number;
+                lon: number;
+            } | null;
+            /** @description For requests: how far away help may come from (default 25 km) */
+            maxDistanceKm?: number | null;
+            /** @description The exchange can happen remotely */
+            remote?: boolean;
+            /** @description Weekly windows, UTC */
+            availability?: {
+                /** @enum {string} */
+                day: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+                from: string;
+                /** @description After from, on the same day; 24:00 is the end of the day */
+                to: string;
+            }[] | null;
+            expiresAt?: string | null;
+            /**
+             * @description closed withdraws an open or agreed request; open opens an unmet or withdrawn one again. Not with stage
+             * @enum {string}
+             */
+            status?: "open" | "closed";
+            /**
+             * @description The stage to move to: agreed needs agreedWith; met sets metAt
+             * @enum {string}
+             */
+            stage?: "open" | "agreed" | "met" | "unmet" | "withdrawn";
+            /** @description With stage agreed (required) or met: the member who helps */
+            agreedWith?: string & (unknown & unknown);
+        };
+        /**
+         * @example {
+         *       "mark": "notSuitable"
+         *     }
+         */
+        MatchMarkInput: {
+            /**
+             * @description contacted: a first response; notSuitable: matching leaves the pair out
+             * @enum {string}
+             */
+            mark: "contacted" | "notSuitable";
+        };
+        /**
+         * @example {
          *       "payerAccountId": "019a1f2e-7c65-7e43-96f7-8091a2b3c4d5",
          *       "payeeAccountId": "019a1f2e-7c53-7c21-b4d5-6e7f8091a2b3",
          *       "minutes": 60,
@@ -1252,6 +1475,9 @@ export interface components {
                 autoConfirmAfterHours?: number;
                 autoConfirmMemberClaims?: boolean;
                 maxOpenClaims?: number;
+                /** @enum {string} */
+                joinPolicy?: "closed" | "application" | "open";
+                stalledAfterDays?: number;
             };
         };
         /**
@@ -1271,6 +1497,9 @@ export interface components {
                 autoConfirmAfterHours?: number;
                 autoConfirmMemberClaims?: boolean;
                 maxOpenClaims?: number;
+                /** @enum {string} */
+                joinPolicy?: "closed" | "application" | "open";
+                stalledAfterDays?: number;
             };
         };
         /**
@@ -1562,7 +1791,7 @@ export interface components {
              * @description Stable machine-readable error code: its meaning never changes, and new codes are only added
              * @enum {string}
              */
-            code: "validation_failed" | "not_found" | "forbidden" | "insufficient_scope" | "email_taken" | "external_id_taken" | "slug_taken" | "category_exists" | "invalid_parent_category" | "invalid_settings" | "invalid_request" | "invalid_grant" | "invalid_client" | "invalid_scope" | "unsupported_grant_type" | "unsupported_token_type" | "setup_token_invalid" | "setup_done" | "token_revoked" | "current_password_wrong" | "member_inactive" | "same_account" | "account_inactive" | "insufficient_balance" | "limit_exceeded" | "limit_breaks_balance" | "transfer_refused" | "too_many_open_claims" | "transfer_not_pending" | "already_reversed" | "not_reversible" | "idempotency_key_reused" | "idempotency_key_in_use" | "unknown_category" | "import_invalid" | "precondition_failed" | "bad_request" | "bad_url" | "malformed_body" | "unauthorized" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "not_ready" | "web_client_not_built";
+            code: "validation_failed" | "not_found" | "forbidden" | "insufficient_scope" | "email_taken" | "external_id_taken" | "slug_taken" | "category_exists" | "invalid_parent_category" | "invalid_settings" | "invalid_request" | "invalid_grant" | "invalid_client" | "invalid_scope" | "unsupported_grant_type" | "unsupported_token_type" | "setup_token_invalid" | "setup_done" | "token_revoked" | "current_password_wrong" | "member_inactive" | "same_account" | "account_inactive" | "insufficient_balance" | "limit_exceeded" | "limit_breaks_balance" | "transfer_refused" | "too_many_open_claims" | "transfer_not_pending" | "already_reversed" | "not_reversible" | "idempotency_key_reused" | "idempotency_key_in_use" | "invalid_stage_transition" | "invalid_agreed_with" | "unknown_category" | "import_invalid" | "precondition_failed" | "joining_closed" | "application_exists" | "application_not_open" | "bad_request" | "bad_url" | "malformed_body" | "unauthorized" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "not_ready" | "web_client_not_built";
             /** @description Per-field errors, for code validation_failed: at most 20 */
             errors?: {
                 field: string;
@@ -1598,6 +1827,21 @@ export interface components {
              * @description already_reversed: the reversal
              */
             reversedByTransferId?: string;
+            /**
+             * @description invalid_stage_transition: the request's stage now
+             * @enum {string}
+             */
+            stage?: "open" | "agreed" | "met" | "unmet" | "withdrawn";
+            /**
+             * Format: uuid
+             * @description email_taken, when approving an application: the member who has that email already
+             */
+            memberId?: string;
+            /**
+             * @description application_not_open: the application's status now
+             * @enum {string}
+             */
+            applicationStatus?: "open" | "approved" | "declined";
             /** @description import_invalid: every problem row of the import files, by file, line and field (at most 1,000) */
             problems?: components["schemas"]["ImportProblem"][];
             /** @description import_invalid: true when there were more than 1,000 problems and only the first 1,000 are listed */
@@ -1625,6 +1869,13 @@ export interface components {
             autoConfirmMemberClaims: boolean;
             /** @description How many members' claims may wait on one payer at once (on the commons: per claimant); one more is 422 too_many_open_claims (default 5) */
             maxOpenClaims: number;
+            /**
+             * @description Who may join: closed (coordinators add members; the default), application (anyone applies, coordinators approve or decline) or open (an application is approved at once)
+             * @enum {string}
+             */
+            joinPolicy: "closed" | "application" | "open";
+            /** @description After how many days with no response an open request counts as stalled (1 to 365, default 14) */
+            stalledAfterDays: number;
         };
         /**
          * @example {
@@ -1638,7 +1889,9 @@ export interface components {
          *         "confirmation": "counterparty",
          *         "autoConfirmAfterHours": 72,
          *         "autoConfirmMemberClaims": false,
-         *         "maxOpenClaims": 5
+         *         "maxOpenClaims": 5,
+         *         "joinPolicy": "application",
+         *         "stalledAfterDays": 14
          *       },
          *       "createdAt": "2026-03-02T09:00:00.000Z"
          *     }
@@ -2036,13 +2289,13 @@ export interface components {
             /** @description Unique per event: the webhook-id of its deliveries, for de-duplication */
             id: string & (unknown & unknown);
             /** @enum {string} */
-            type: "transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled";
+            type: "transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled" | "application.created";
             timebankId: string & (unknown & unknown);
             /** @description Per timebank, gap-free, in commit order */
             sequence: number;
             /** Format: date-time */
             occurredAt: string;
-            /** @description The resource as the API returns it: a Transfer for transfer.*, a Member for member.*, an Offer or Request for listing.*; the nudges and webhook.disabled describe their own fields (docs/events.md) */
+            /** @description The resource as the API returns it: a Transfer for transfer.*, a Member for member.*, an Offer or Request for listing.*, an Application for application.created; the nudges and webhook.disabled describe their own fields (docs/events.md) */
             data: {
                 [key: string]: unknown;
             };
@@ -2122,7 +2375,7 @@ export interface components {
             id: string & (unknown & unknown);
             timebankId: string & (unknown & unknown);
             url: string;
-            eventTypes: ("transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled")[];
+            eventTypes: ("transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled" | "application.created")[];
             description: string | null;
             /**
              * @description disabled: paused by a coordinator, its client revoked, or failing for 3 days
@@ -2172,7 +2425,7 @@ export interface components {
             id: string & (unknown & unknown);
             timebankId: string & (unknown & unknown);
             url: string;
-            eventTypes: ("transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled")[];
+            eventTypes: ("transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled" | "application.created")[];
             description: string | null;
             /**
              * @description disabled: paused by a coordinator, its client revoked, or failing for 3 days
@@ -2215,7 +2468,7 @@ export interface components {
             /** @description The webhook-id header of the deliveries */
             eventId: string & (unknown & unknown);
             /** @enum {string} */
-            eventType: "transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled";
+            eventType: "transfer.created" | "transfer.posted" | "transfer.rejected" | "transfer.expired" | "transfer.reversed" | "transfer.confirmation_due" | "account.near_floor" | "member.created" | "member.updated" | "member.dormant" | "listing.created" | "listing.updated" | "listing.expiring" | "webhook.disabled" | "application.created";
             attempts: number;
             /** @description The endpoint's answer to the last attempt; null when there was none (refused address, timeout, connection error) */
             lastStatusCode: number | null;
@@ -2273,7 +2526,9 @@ export interface components {
          *           "confirmation": "counterparty",
          *           "autoConfirmAfterHours": 72,
          *           "autoConfirmMemberClaims": false,
-         *           "maxOpenClaims": 5
+         *           "maxOpenClaims": 5,
+         *           "joinPolicy": "application",
+         *           "stalledAfterDays": 14
          *         },
          *         "createdAt": "2026-03-02T09:00:00.000Z"
          *       },
@@ -2444,6 +2699,82 @@ export interface components {
         };
         /**
          * @example {
+         *       "id": "019a1f40-5000-7d34-8e4f-5a6b7c8d9e0f",
+         *       "status": "open"
+         *     }
+         */
+        ApplicationReceipt: {
+            id: string & (unknown & unknown);
+            /**
+             * @description open: waiting for the coordinators; approved: a member now (joinPolicy open), who logs in with the password given
+             * @enum {string}
+             */
+            status: "open" | "approved";
+        };
+        /**
+         * @example {
+         *       "id": "019a1f40-5000-7d34-8e4f-5a6b7c8d9e0f",
+         *       "timebankId": "019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e70",
+         *       "displayName": "Ada Applicant",
+         *       "email": "ada@example.org",
+         *       "about": "New on Mill Lane; I can help with bikes and homework.",
+         *       "status": "approved",
+         *       "duplicateOfMemberId": null,
+         *       "memberId": "019a1f41-6000-7e45-9f50-6b7c8d9e0f1a",
+         *       "decidedAt": "2026-03-10T09:30:00.000Z",
+         *       "decidedBy": {
+         *         "type": "member",
+         *         "id": "019a1f2e-7c52-7b10-a3c4-5d6e7f8091a2"
+         *       },
+         *       "reason": null,
+         *       "createdAt": "2026-03-09T18:05:00.000Z"
+         *     }
+         */
+        Application: {
+            id: string & (unknown & unknown);
+            timebankId: string & (unknown & unknown);
+            displayName: string;
+            email: string;
+            about: string;
+            /** @enum {string} */
+            status: "open" | "approved" | "declined";
+            /** @description The member who had this email when the application came (null when none): such an application cannot be approved */
+            duplicateOfMemberId: (string & (unknown & unknown)) | null;
+            /** @description The member its approval created (null until approved) */
+            memberId: (string & (unknown & unknown)) | null;
+            decidedAt: string | null;
+            /** @description Who approved or declined it (null while open) */
+            decidedBy: {
+                /** @enum {string} */
+                type: "member" | "admin" | "system";
+                /** @description The coordinator or admin; null for system (approved on arrival, joinPolicy open) */
+                id: (string & (unknown & unknown)) | null;
+            } | null;
+            /** @description The reason given with a decline, if any */
+            reason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        /**
+         * @example {
+         *       "id": "019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e70",
+         *       "name": "Riverside Time Bank",
+         *       "slug": "riverside-time-bank",
+         *       "joinPolicy": "application"
+         *     }
+         */
+        JoinableTimebank: {
+            id: string & (unknown & unknown);
+            name: string;
+            slug: string;
+            /**
+             * @description application: coordinators decide; open: an application is approved at once
+             * @enum {string}
+             */
+            joinPolicy: "application" | "open";
+        };
+        /**
+         * @example {
          *       "ok": true,
          *       "transferCount": 2,
          *       "sumMinutes": 0,
@@ -2503,9 +2834,13 @@ export interface components {
          *         }
          *       ],
          *       "status": "open",
+         *       "stage": "agreed",
+         *       "firstResponseAt": "2026-03-05T09:15:00.000Z",
+         *       "agreedWith": "019a1f2e-7c52-7b10-a3c4-5d6e7f8091a2",
+         *       "metAt": null,
          *       "expiresAt": null,
          *       "createdAt": "2026-03-04T10:00:00.000Z",
-         *       "updatedAt": "2026-03-04T10:00:00.000Z"
+         *       "updatedAt": "2026-03-05T09:15:00.000Z"
          *     }
          */
         Listing: {
@@ -2531,8 +2866,19 @@ export interface components {
                 from: string;
                 to: string;
             }[] | null;
-            /** @enum {string} */
+            /**
+             * @description For a request, follows its stage: open while open or agreed, closed once met, unmet or withdrawn
+             * @enum {string}
+             */
             status: "open" | "closed";
+            /** @description A request's need: open -> agreed -> met | unmet | withdrawn (docs/needs.md); null for an offer */
+            stage: ("open" | "agreed" | "met" | "unmet" | "withdrawn") | null;
+            /** @description When someone first responded to the request (a match marked contacted, an agreement, or its meeting); null for an offer */
+            firstResponseAt: string | null;
+            /** @description The member the request was agreed with (or met by); null for an offer */
+            agreedWith: (string & (unknown & unknown)) | null;
+            /** @description When the request was met: by its member's word, or the posting of a transfer naming it; null for an offer */
+            metAt: string | null;
             expiresAt: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -2565,7 +2911,8 @@ export interface components {
          *         "newTie": 0,
          *         "load": 0.8
          *       },
-         *       "distanceKm": 1.2
+         *       "distanceKm": 1.2,
+         *       "mark": "contacted"
          *     }
          */
         Match: {
@@ -2575,6 +2922,8 @@ export interface components {
             score: number;
             components: components["schemas"]["MatchComponents"];
             distanceKm: number | null;
+            /** @description The listing's member marked this match contacted (a match marked notSuitable is left out) */
+            mark: "contacted" | null;
         };
         /**
          * @example {
@@ -2632,6 +2981,27 @@ export interface components {
             email?: string;
             /** @description Present only when the member has a phone and shares it (contactSharing.phone) */
             phone?: string;
+        };
+        /**
+         * @example {
+         *       "listingId": "019a1f2e-9d00-7287-9b3c-c4d5e6f70819",
+         *       "candidateListingId": "019a1f2e-9e00-7398-ac4d-d5e6f708192a",
+         *       "memberId": "019a1f2e-7c64-7d32-85e6-7f8091a2b3c4",
+         *       "mark": "contacted",
+         *       "markedAt": "2026-03-05T09:15:00.000Z"
+         *     }
+         */
+        MatchMark: {
+            /** @description The marked listing: the one whose matches these are */
+            listingId: string & (unknown & unknown);
+            /** @description The matched listing, of the other kind */
+            candidateListingId: string & (unknown & unknown);
+            /** @description The marked listing's member */
+            memberId: string & (unknown & unknown);
+            /** @enum {string} */
+            mark: "contacted" | "notSuitable";
+            /** Format: date-time */
+            markedAt: string;
         };
         /**
          * @example {
@@ -2800,6 +3170,33 @@ export interface components {
          *           "openRequests": 1
          *         }
          *       ],
+         *       "needsMet": {
+         *         "requests": 4,
+         *         "stalledAfterDays": 14,
+         *         "metShare": {
+         *           "value": 0.5,
+         *           "numerator": 2,
+         *           "denominator": 4
+         *         },
+         *         "medianDaysToMet": 3.5,
+         *         "medianDaysToFirstResponse": 1,
+         *         "unmetByCategory": [
+         *           {
+         *             "categoryId": "019a1f2e-7c70-7176-8a2b-b3c4d5e6f708",
+         *             "name": "Gardening",
+         *             "requests": 1,
+         *             "markedUnmet": 0,
+         *             "stillOpen": 1
+         *           }
+         *         ],
+         *         "idleOffersByCategory": [
+         *           {
+         *             "categoryId": "019a1f2e-7c70-7176-8a2b-b3c4d5e6f708",
+         *             "name": "Gardening",
+         *             "offers": 2
+         *           }
+         *         ]
+         *       },
          *       "ledgerCheck": {
          *         "sumOfBalancesMinutes": 0,
          *         "totalDebitMinutes": 150,
@@ -2884,6 +3281,32 @@ export interface components {
                 openOffers: number;
                 openRequests: number;
             }[];
+            /** @description How well the window's requests were met (docs/reports.md): metShare is the requests created in the window that are met now over those requests */
+            needsMet: {
+                /** @description Requests created in the window */
+                requests: number;
+                /** @description The timebank's setting the report judged "still open" by */
+                stalledAfterDays: number;
+                metShare: components["schemas"]["Ratio"];
+                /** @description Days from creation to metAt, median over the met ones */
+                medianDaysToMet: number | null;
+                /** @description Days from creation to firstResponseAt, median over those with a response */
+                medianDaysToFirstResponse: number | null;
+                /** @description Per category with any: the window's requests marked unmet, and those still at stage open more than stalledAfterDays after they were created; most first */
+                unmetByCategory: {
+                    categoryId: string & (unknown & unknown);
+                    name: string;
+                    requests: number;
+                    markedUnmet: number;
+                    stillOpen: number;
+                }[];
+                /** @description Per category with any: offers open for the whole window (created by its start, open now, not expiring before its end) that no transfer posted in it named; most first */
+                idleOffersByCategory: {
+                    categoryId: string & (unknown & unknown);
+                    name: string;
+                    offers: number;
+                }[];
+            };
             ledgerCheck: {
                 sumOfBalancesMinutes: number;
                 /** @description The minutes of every debit entry through chainHead.sequence: the latest ledger checkpoint's total (maintenance writes one every 1,000 transfers; entries are append-only) plus the entries since. ledger/verify sums every entry. */
@@ -3595,7 +4018,9 @@ export interface operations {
                      *             "confirmation": "counterparty",
                      *             "autoConfirmAfterHours": 72,
                      *             "autoConfirmMemberClaims": false,
-                     *             "maxOpenClaims": 5
+                     *             "maxOpenClaims": 5,
+                     *             "joinPolicy": "application",
+                     *             "stalledAfterDays": 14
                      *           },
                      *           "createdAt": "2026-03-02T09:00:00.000Z"
                      *         }
@@ -7580,6 +8005,10 @@ export interface operations {
                      *             }
                      *           ],
                      *           "status": "open",
+                     *           "stage": null,
+                     *           "firstResponseAt": null,
+                     *           "agreedWith": null,
+                     *           "metAt": null,
                      *           "expiresAt": null,
                      *           "createdAt": "2026-03-04T10:00:00.000Z",
                      *           "updatedAt": "2026-03-04T10:00:00.000Z"
@@ -8098,7 +8527,8 @@ export interface operations {
                      *             "newTie": 0,
                      *             "load": 0.8
                      *           },
-                     *           "distanceKm": 1.2
+                     *           "distanceKm": 1.2,
+                     *           "mark": null
                      *         }
                      *       ]
                      *     }
@@ -8192,6 +8622,8 @@ export interface operations {
                 lat?: number;
                 lon?: number;
                 radiusKm?: number;
+                /** @description Coordinators, and partners with listings:write: true lists only stalled requests (stage open, no response, created more than the timebank's stalledAfterDays ago) */
+                stalled?: boolean;
             };
             header?: never;
             path: {
@@ -8237,9 +8669,13 @@ export interface operations {
                      *             }
                      *           ],
                      *           "status": "open",
+                     *           "stage": "agreed",
+                     *           "firstResponseAt": "2026-03-05T09:15:00.000Z",
+                     *           "agreedWith": "019a1f2e-7c52-7b10-a3c4-5d6e7f8091a2",
+                     *           "metAt": null,
                      *           "expiresAt": null,
                      *           "createdAt": "2026-03-04T10:00:00.000Z",
-                     *           "updatedAt": "2026-03-04T10:00:00.000Z"
+                     *           "updatedAt": "2026-03-05T09:15:00.000Z"
                      *         }
                      *       ],
                      *       "nextCursor": null
@@ -8584,7 +9020,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ListingChangeInput"];
+                "application/json": components["schemas"]["RequestChangeInput"];
             };
         };
         responses: {
@@ -8636,6 +9072,17 @@ export interface operations {
             };
             /** @description Not found, or not visible to this caller */
             404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
@@ -8755,7 +9202,8 @@ export interface operations {
                      *             "newTie": 0,
                      *             "load": 0.8
                      *           },
-                     *           "distanceKm": 1.2
+                     *           "distanceKm": 1.2,
+                     *           "mark": "contacted"
                      *         }
                      *       ]
                      *     }
@@ -8941,6 +9389,246 @@ export interface operations {
             };
             /** @description A path segment is too long */
             414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    markOfferMatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+                listingId: string & (unknown & unknown);
+                candidateListingId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MatchMarkInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchMark"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    markRequestMatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+                listingId: string & (unknown & unknown);
+                candidateListingId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MatchMarkInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchMark"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;
@@ -9612,7 +10300,7 @@ export interface operations {
                 after?: number;
                 /** @description Page size, 1 to 1000 (default 100) */
                 limit?: number;
-                /** @description Only these types, comma-separated: transfer.created, transfer.posted, transfer.rejected, transfer.expired, transfer.reversed, transfer.confirmation_due, account.near_floor, member.created, member.updated, member.dormant, listing.created, listing.updated, listing.expiring, webhook.disabled */
+                /** @description Only these types, comma-separated: transfer.created, transfer.posted, transfer.rejected, transfer.expired, transfer.reversed, transfer.confirmation_due, account.near_floor, member.created, member.updated, member.dormant, listing.created, listing.updated, listing.expiring, webhook.disabled, application.created */
                 types?: string;
                 /** @description Seconds to hold an empty page until an event comes (long-poll), 0 to 30; default 0 */
                 wait?: number;
@@ -10710,6 +11398,729 @@ export interface operations {
             };
             /** @description Refused by a business rule */
             422: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJoinableTimebank: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinableTimebank"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listApplications: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 500 (default 50) */
+                limit?: number;
+                /** @description The nextCursor of the previous page */
+                cursor?: string;
+                /** @description Only applications with this status (open: the queue) */
+                status?: "open" | "approved" | "declined";
+            };
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "019a1f40-5000-7d34-8e4f-5a6b7c8d9e0f",
+                     *           "timebankId": "019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e70",
+                     *           "displayName": "Ada Applicant",
+                     *           "email": "ada@example.org",
+                     *           "about": "New on Mill Lane; I can help with bikes and homework.",
+                     *           "status": "approved",
+                     *           "duplicateOfMemberId": null,
+                     *           "memberId": "019a1f41-6000-7e45-9f50-6b7c8d9e0f1a",
+                     *           "decidedAt": "2026-03-10T09:30:00.000Z",
+                     *           "decidedBy": {
+                     *             "type": "member",
+                     *             "id": "019a1f2e-7c52-7b10-a3c4-5d6e7f8091a2"
+                     *           },
+                     *           "reason": null,
+                     *           "createdAt": "2026-03-09T18:05:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": {
+                        items: components["schemas"]["Application"][];
+                        /** @description Pass as cursor for the next page; null on the last */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    applyToJoin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationReceipt"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+                applicationId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveApplication: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: a retry with the same key and body replays the first answer */
+                "idempotency-key"?: string;
+            };
+            path: {
+                timebankId: string & (unknown & unknown);
+                applicationId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    declineApplication: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: a retry with the same key and body replays the first answer */
+                "idempotency-key"?: string;
+            };
+            path: {
+                timebankId: string & (unknown & unknown);
+                applicationId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ApplicationDeclineInput"] | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;

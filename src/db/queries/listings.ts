@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { AvailabilityWindow } from '../../domain/matching.js';
+import type { RequestStage } from '../../domain/needs.js';
 import type { Db } from '../client.js';
 import { decodeCursor, encodeCursor, invalidCursor } from '../pagination.js';
 import type { ListingRow } from '../schema.js';
@@ -24,6 +25,10 @@ function fromSqlRow(row: Row): ListingRow {
     availability: (typeof row.availability === 'string' ? JSON.parse(row.availability) : row.availability) as AvailabilityWindow[] | null,
     availabilityHours: (row.availability_hours as string | null) ?? null,
     status: row.status as 'open' | 'closed',
+    stage: (row.stage as RequestStage | null) ?? null,
+    firstResponseAt: row.first_response_at ? new Date(row.first_response_at as string) : null,
+    agreedWith: (row.agreed_with as string | null) ?? null,
+    metAt: row.met_at ? new Date(row.met_at as string) : null,
     expiresAt: row.expires_at ? new Date(row.expires_at as string) : null,
     createdAt: new Date(row.created_at as string),
     updatedAt: new Date(row.updated_at as string),
@@ -36,6 +41,15 @@ function fromSqlRow(row: Row): ListingRow {
 /** Open means not closed and not past its expiry. */
 export const isOpenSql = (alias: string, now: Date) =>
   sql`${sql.raw(alias)}.status = 'open' AND (${sql.raw(alias)}.expires_at IS NULL OR ${sql.raw(alias)}.expires_at > ${now.toISOString()}::timestamptz)`;
+
+/**
+ * A stalled request: still at stage open (not agreed), open, nobody has responded, and created
+ * more than the timebank's stalledAfterDays before `now`.
+ */
+const stalledSql = (alias: string, timebankId: string, now: Date) =>
+  sql`${sql.raw(alias)}.stage = 'open' AND ${sql.raw(alias)}.first_response_at IS NULL AND ${isOpenSql(alias, now)}
+      AND ${sql.raw(alias)}.created_at < ${now.toISOString()}::timestamptz
+        - (SELECT stalled_after_days FROM timebanks WHERE id = ${timebankId}) * interval '1 day'`;
 
 /** Great-circle distance in km between two points, in SQL (haversine). */
 export const distanceKmSql = (a: string, b: string) =>
@@ -61,6 +75,8 @@ export type ListingFilters = {
   status?: 'open' | 'closed' | undefined;
   q?: string | undefined;
   near?: { lat: number; lon: number; radiusKm: number } | undefined;
+  /** Requests open (stage open) for more than the timebank's stalledAfterDays, with no response. */
+  stalled?: boolean | undefined;
 };
 
 /**
@@ -83,6 +99,7 @@ export async function searchListings(db: Db, timebankId: string, kind: ListingKi
   if (filters.memberId) conditions.push(sql`l.member_id = ${filters.memberId}`);
   if (filters.status === 'open') conditions.push(isOpenSql('l', now));
   if (filters.status === 'closed') conditions.push(sql`NOT (${isOpenSql('l', now)})`);
+  if (filters.stalled) conditions.push(stalledSql('l', timebankId, now));
   if (after) conditions.push(sql`l.id > ${after}`);
   const query = ranked ? sql`websearch_to_tsquery('simple', ${filters.q!.toLowerCase()})` : undefined;
   if (query) conditions.push(sql`l.search @@ ${query}`);

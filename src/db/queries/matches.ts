@@ -3,6 +3,7 @@ import type { Db } from '../client.js';
 import type { CycleListing } from '../../domain/matching.js';
 import type { ListingRow } from '../schema.js';
 import { distanceKmSql, fromSqlRow, isOpenSql } from './listings.js';
+import { notMarkedUnsuitable } from './needs.js';
 import { rows } from '../rows.js';
 
 /*
@@ -52,10 +53,11 @@ const pairFigures = sql`
        ELSE least(bit_count(r.availability_hours), bit_count(o.availability_hours)) END AS smaller_hours`;
 
 /**
- * Listings of the other kind that pass every hard filter against `source`, pre-ranked by skill
- * fit. Skill fits when the offer's category is the request's or a child of it, or when
- * title-and-tag trigram similarity passes pg_trgm's threshold (0.3). Both are index lookups
- * (the open-listings category index, the trigram index); only their union is filtered further.
+ * Listings of the other kind that pass every hard filter against `source`, and that neither side
+ * marked notSuitable, pre-ranked by skill fit. Skill fits when the offer's category is the
+ * request's or a child of it, or when title-and-tag trigram similarity passes pg_trgm's
+ * threshold (0.3). Both are index lookups (the open-listings category index, the trigram
+ * index); only their union is filtered further.
  */
 export async function findCandidates(db: Db, source: ListingRow, now: Date): Promise<Candidate[]> {
   const sourceIsRequest = source.kind === 'request';
@@ -92,7 +94,7 @@ export async function findCandidates(db: Db, source: ListingRow, now: Date): Pro
           JOIN categories oc ON oc.timebank_id = o.timebank_id AND oc.id = o.category_id
           JOIN members m ON m.timebank_id = c.timebank_id AND m.id = c.member_id AND m.status = 'active'
           JOIN accounts a ON a.timebank_id = c.timebank_id AND a.member_id = c.member_id
-         WHERE ${hardFilters(now)}
+         WHERE ${hardFilters(now)} ${notMarkedUnsuitable('r', 'o')}
          ORDER BY (0.25 * ${categoryFit} + 0.15 * similarity(o.skill_text, r.skill_text)) DESC, c.id
          LIMIT ${PRE_RANKED_CANDIDATES}`,
   );

@@ -28,7 +28,7 @@ function laterTransfers(timebankId: string, throughSequence: number): SQL {
  * appends two transfers of one account in the order they committed, so these are exactly the
  * transfers a reader saw when the chain ended at S; pending ones are left out by their callers.
  */
-function postedThrough(alias: string, timebankId: string, throughSequence: number | undefined): SQL {
+export function postedThrough(alias: string, timebankId: string, throughSequence: number | undefined): SQL {
   return throughSequence === undefined ? sql`` : sql`AND ${sql.raw(alias)}.id NOT IN (${laterTransfers(timebankId, throughSequence)})`;
 }
 

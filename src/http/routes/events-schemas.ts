@@ -26,7 +26,7 @@ export const eventSchema = z
     occurredAt: timestamp,
     data: z
       .record(z.string(), z.unknown())
-      .describe('The resource as the API returns it: a Transfer for transfer.*, a Member for member.*, an Offer or Request for listing.*; the nudges and webhook.disabled describe their own fields (docs/events.md)'),
+      .describe('The resource as the API returns it: a Transfer for transfer.*, a Member for member.*, an Offer or Request for listing.*, an Application for application.created; the nudges and webhook.disabled describe their own fields (docs/events.md)'),
   })
   .meta({ id: 'Event' });
 

@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { invalidField, notFound, Rejection } from '../../domain/errors.js';
 import { withVisibleLocation } from '../../domain/location-privacy.js';
-import { matchWeights, weekdays } from '../../domain/matching.js';
 import {
   isCoordinatorOf,
   requireCoordinator,
+  requireCoordinatorOrScope,
   requireScope,
   requireTimebankAccess,
   type Principal,
@@ -15,91 +15,21 @@ import { findMatches, suggestCycles } from '../../use-cases/matching.js';
 import type { Listing, ListingKind } from '../../use-cases/present/listing.js';
 import { ifMatchHeaders, ifMatchOf } from '../etag.js';
 import type { RouteOptions } from '../options.js';
+import { cycleSchema, listingChange, listingInput, listingSchema, matchSchema, requestChange, stalledQuery } from './listings-schemas.js';
 import {
   oauth,
   DEFAULT_PAGE_SIZE,
   optionalIdempotencyHeaders,
-  freeText,
   id,
-  instantText,
   page,
   paginationQuery,
   queryInteger,
   queryNumber,
   problems,
   readProblems,
-  singleLine,
   timebankParams,
-  timestamp,
   writeProblems,
 } from '../schemas.js';
-
-const time = (max: string) =>
-  z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'must be HH:MM').refine((value) => value <= max, { message: `must be at most ${max}` });
-
-const windowSchema = z.strictObject({
-  day: z.enum(weekdays),
-  from: time('23:59'),
-  to: time('24:00').describe('After from, on the same day; 24:00 is the end of the day'),
-});
-
-const locationSchema = z.strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) });
-
-const listingFields = {
-  title: singleLine(200),
-  description: freeText(2000).optional(),
-  categoryId: id,
-  tags: z.array(singleLine(50)).max(20).optional(),
-  location: locationSchema.nullable().optional(),
-  maxDistanceKm: z.number().positive().max(20_000).nullable().optional().describe('For requests: how far away help may come from (default 25 km)'),
-  remote: z.boolean().optional().describe('The exchange can happen remotely'),
-  availability: z.array(windowSchema).max(50).nullable().optional().describe('Weekly windows, UTC'),
-  expiresAt: instantText.nullable().optional(),
-};
-
-const listingSchema = z
-  .object({
-    id,
-    timebankId: id,
-    kind: z.enum(['offer', 'request']),
-    memberId: id,
-    title: z.string(),
-    description: z.string(),
-    categoryId: id,
-    tags: z.array(z.string()),
-    location: z.object({ lat: z.number(), lon: z.number() }).nullable().describe('Exact for its member and coordinators; rounded to 2 decimals (about 1 km) for other members and partner apps'),
-    maxDistanceKm: z.number().nullable(),
-    remote: z.boolean(),
-    availability: z.array(z.object({ day: z.enum(weekdays), from: z.string(), to: z.string() })).nullable(),
-    status: z.enum(['open', 'closed']),
-    expiresAt: timestamp.nullable(),
-    createdAt: timestamp,
-    updatedAt: timestamp,
-  })
-  .meta({ id: 'Listing' });
-
-const componentsSchema = z
-  .object(Object.fromEntries(Object.keys(matchWeights).map((name) => [name, z.number().min(0).max(1)])) as Record<keyof typeof matchWeights, z.ZodNumber>)
-  .meta({ id: 'MatchComponents', description: 'Each in [0, 1]; the score is their weighted sum (weights in src/domain/matching.ts)' });
-
-const matchSchema = z
-  .object({
-    memberId: id,
-    offerId: id.optional(),
-    requestId: id.optional(),
-    score: z.number().min(0).max(1),
-    components: componentsSchema,
-    distanceKm: z.number().nullable(),
-  })
-  .meta({ id: 'Match' });
-
-const cycleSchema = z
-  .object({
-    members: z.array(id),
-    legs: z.array(z.object({ giverMemberId: id, receiverMemberId: id, offerId: id, requestId: id, score: z.number() })),
-    score: z.number().describe('Mean leg score'),
-  })
-  .meta({ id: 'Cycle' });
 
 /** Coordinators and partners with listings:write act for any member; a member for itself. */
 function actingMemberId(principal: Principal, timebankId: string, requested: string | undefined): string {
@@ -119,10 +49,6 @@ function actingMemberId(principal: Principal, timebankId: string, requested: str
   }
   return requested;
 }
-
-// One body schema each for offers and requests, which share their fields.
-const listingInput = z.strictObject({ ...listingFields, memberId: id.optional() }).meta({ id: 'ListingBody' });
-const listingChange = z.strictObject(listingFields).partial().extend({ status: z.enum(['open', 'closed']).optional() }).meta({ id: 'ListingChangeBody' });
 
 function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions> {
   const plural = kind === 'offer' ? 'offers' : 'requests';
@@ -165,7 +91,9 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
           operationId: `list${Noun}s`,
           summary: `Find ${plural}`,
           description:
-            'Filters: categoryId (with its children), memberId, status, q (full-text, ranked by relevance), and lat/lon/radiusKm together.',
+            kind === 'request'
+              ? "Filters: categoryId (with its children), memberId, status, q (full-text, ranked by relevance), and lat/lon/radiusKm together. stalled=true (coordinators, and partners with listings:write) lists the requests still at stage open, with no response, created more than the timebank's stalledAfterDays ago, oldest first."
+              : 'Filters: categoryId (with its children), memberId, status, q (full-text, ranked by relevance), and lat/lon/radiusKm together.',
           tags,
           security: oauth(),
           params: timebankParams,
@@ -179,6 +107,7 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
               lat: queryNumber(/^-?\d{1,3}(\.\d+)?$/, { min: -90, max: 90 }).optional(),
               lon: queryNumber(/^-?\d{1,3}(\.\d+)?$/, { min: -180, max: 180 }).optional(),
               radiusKm: queryNumber(/^\d{1,5}(\.\d+)?$/, { positive: true, max: 20_000 }).optional(),
+              ...(kind === 'request' ? stalledQuery : {}),
             })
             .refine((query) => [query.lat, query.lon, query.radiusKm].every((value) => value === undefined) || [query.lat, query.lon, query.radiusKm].every((value) => value !== undefined), {
               message: 'lat, lon and radiusKm go together',
@@ -190,13 +119,15 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
       async (request) => {
         const { timebankId } = request.params;
         requireTimebankAccess(request.principal, timebankId);
-        const { lat, lon, radiusKm, limit, ...filters } = request.query;
+        const { lat, lon, radiusKm, limit, stalled, ...filters } = request.query as typeof request.query & { stalled?: boolean };
+        if (stalled) requireCoordinatorOrScope(request.principal, timebankId, 'listings:write');
         // The radius filter reads the stored locations; only the answer is rounded.
         const found = await reads.searchListings(
           timebankId,
           kind,
           {
             ...filters,
+            stalled,
             limit: limit ?? DEFAULT_PAGE_SIZE,
             near: lat !== undefined && lon !== undefined && radiusKm !== undefined ? { lat, lon, radiusKm } : undefined,
           },
@@ -236,13 +167,16 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
         schema: {
           operationId: `update${Noun}`,
           summary: `Change or close ${kind === 'offer' ? 'an offer' : 'a request'} (its member, a coordinator, or a partner with listings:write)`,
-          description: 'Its owner, coordinators, and partner clients with listings:write. Only the fields sent change; status closed takes it out of matching. With If-Match, applies only while the listing still has that ETag (412 otherwise).',
+          description:
+            kind === 'request'
+              ? 'Its owner, coordinators, and partner clients with listings:write. Only the fields sent change. stage moves the need: open -> agreed (with agreedWith) -> met | unmet | withdrawn, agreed -> open, unmet | withdrawn -> open; met is final (409 invalid_stage_transition otherwise). status follows the stage: closed withdraws the request, open opens it again. With If-Match, applies only while the listing still has that ETag (412 otherwise).'
+              : 'Its owner, coordinators, and partner clients with listings:write. Only the fields sent change; status closed takes it out of matching. With If-Match, applies only while the listing still has that ETag (412 otherwise).',
           tags,
           security: oauth('listings:write'),
           params,
           headers: ifMatchHeaders,
-          body: listingChange,
-          response: { 200: listingSchema, ...problems(...writeProblems, 412, 422) },
+          body: kind === 'request' ? requestChange : listingChange,
+          response: { 200: listingSchema, ...problems(...writeProblems, ...(kind === 'request' ? [409] : []), 412, 422) },
         },
       },
       async (request) => {

@@ -1,4 +1,5 @@
 import type { AvailabilityWindow } from '../../domain/matching.js';
+import type { RequestStage } from '../../domain/needs.js';
 
 export type ListingKind = 'offer' | 'request';
 
@@ -18,14 +19,21 @@ export type ListingRecord = {
   remote: boolean;
   availability: AvailabilityWindow[] | null;
   status: 'open' | 'closed';
+  /** A request's need (domain/needs.ts); null for offers, as are the three after it. */
+  stage: RequestStage | null;
+  firstResponseAt: Date | null;
+  agreedWith: string | null;
+  metAt: Date | null;
   expiresAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 };
 
 /** As the API shows it: a location instead of coordinates, instants as ISO strings. */
-export type Listing = Omit<ListingRecord, 'lat' | 'lon' | 'expiresAt' | 'createdAt' | 'updatedAt'> & {
+export type Listing = Omit<ListingRecord, 'lat' | 'lon' | 'firstResponseAt' | 'metAt' | 'expiresAt' | 'createdAt' | 'updatedAt'> & {
   location: { lat: number; lon: number } | null;
+  firstResponseAt: string | null;
+  metAt: string | null;
   expiresAt: string | null;
   createdAt: string;
   updatedAt: string;
@@ -46,6 +54,10 @@ export function presentListing(row: ListingRecord): Listing {
     remote: row.remote,
     availability: row.availability ?? null,
     status: row.status,
+    stage: row.stage,
+    firstResponseAt: row.firstResponseAt ? row.firstResponseAt.toISOString() : null,
+    agreedWith: row.agreedWith,
+    metAt: row.metAt ? row.metAt.toISOString() : null,
     expiresAt: row.expiresAt ? row.expiresAt.toISOString() : null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

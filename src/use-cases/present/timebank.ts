@@ -27,6 +27,8 @@ export function settingsOf(row: TimebankSettings): TimebankSettings {
     autoConfirmAfterHours: row.autoConfirmAfterHours,
     autoConfirmMemberClaims: row.autoConfirmMemberClaims,
     maxOpenClaims: row.maxOpenClaims,
+    joinPolicy: row.joinPolicy,
+    stalledAfterDays: row.stalledAfterDays,
   };
 }
 

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, json, type Page } from '../api.js';
+import { dateTime } from '../format.js';
 import { FailureMessage, FieldMessage } from '../forms.js';
+import { t } from '../i18n.js';
 import type { PageProps } from '../pages.js';
 import { baseOf, useAccounts } from './common.js';
 
@@ -49,19 +51,19 @@ export function AuditPage({ session, onExpired }: PageProps) {
   };
   useEffect(() => load(null), [filters]);
   const who = (actor: Entry['actor']) => {
-    if (actor.type === 'admin') return 'a platform admin';
-    if (actor.type === 'system' || !actor.id) return 'the service';
-    return actor.type === 'client' ? `partner app ${actor.id.slice(0, 8)}` : (memberNames.get(actor.id) ?? `member ${actor.id.slice(0, 8)}`);
+    if (actor.type === 'admin') return t('activity.admin');
+    if (actor.type === 'system' || !actor.id) return t('activity.service');
+    return actor.type === 'client' ? t('activity.client', { id: actor.id.slice(0, 8) }) : (memberNames.get(actor.id) ?? t('activity.member', { id: actor.id.slice(0, 8) }));
   };
   const what = (entry: Entry) => {
     if (entry.target.type === 'member') return memberNames.get(entry.target.id) ?? entry.target.id;
-    if (entry.target.type === 'account') return `account of ${nameOf(entry.target.id)}`;
+    if (entry.target.type === 'account') return t('settings.audit.account', { name: nameOf(entry.target.id) });
     return `${entry.target.type} ${entry.target.id.slice(0, 8)}`;
   };
 
   return (
     <main class="wide">
-      <h1>Audit log</h1>
+      <h1>{t('app.page.audit')}</h1>
       <form
         class="title-row"
         role="search"
@@ -71,37 +73,37 @@ export function AuditPage({ session, onExpired }: PageProps) {
         }}
       >
         <div>
-          <label for="audit-action">Action</label>
-          <input id="audit-action" value={action} onInput={(event) => setAction(event.currentTarget.value)} placeholder="e.g. member.updated" />
+          <label for="audit-action">{t('settings.audit.action')}</label>
+          <input id="audit-action" value={action} onInput={(event) => setAction(event.currentTarget.value)} placeholder={t('settings.audit.actionPlaceholder')} />
           <FieldMessage failure={failure} field="action" />
         </div>
         <div>
-          <label for="audit-target">Id of what changed</label>
+          <label for="audit-target">{t('settings.audit.target')}</label>
           <input id="audit-target" value={target} onInput={(event) => setTarget(event.currentTarget.value)} />
           <FieldMessage failure={failure} field="target" />
         </div>
-        <button type="submit">Filter</button>
+        <button type="submit">{t('settings.audit.filter')}</button>
       </form>
       <FailureMessage failure={failure} />
       {entries === null ? (
-        <p aria-busy="true">Loading the log…</p>
+        <p aria-busy="true">{t('settings.audit.loading')}</p>
       ) : entries.length === 0 ? (
-        <p>No change is recorded{filters.action || filters.target ? ' with these filters' : ''}.</p>
+        <p>{t(filters.action || filters.target ? 'settings.audit.noneFiltered' : 'settings.audit.none')}</p>
       ) : (
-        <div class="scroll">
+        <div class="scroll" role="group" aria-label={t('app.page.audit')} tabIndex={0}>
           <table>
             <thead>
               <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Changed</th>
+                <th scope="col">{t('activity.when')}</th>
+                <th scope="col">{t('activity.who')}</th>
+                <th scope="col">{t('activity.what')}</th>
+                <th scope="col">{t('settings.audit.changed')}</th>
               </tr>
             </thead>
             <tbody>
               {entries.map((entry) => (
                 <tr key={entry.id} data-testid="audit-entry" data-action={entry.action}>
-                  <td>{new Date(entry.at).toLocaleString()}</td>
+                  <td>{dateTime(entry.at)}</td>
                   <td>{who(entry.actor)}</td>
                   <td>
                     {entry.action}: {what(entry)}
@@ -121,7 +123,7 @@ export function AuditPage({ session, onExpired }: PageProps) {
       )}
       {cursor && (
         <button type="button" class="secondary" onClick={() => load(cursor)}>
-          Older changes
+          {t('settings.audit.older')}
         </button>
       )}
     </main>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { json, onFailure, type Session } from '../api.js';
 import { FailureMessage } from '../forms.js';
+import { locale, t } from '../i18n.js';
 import { baseOf, Choice, Done, Field, useAction } from './common.js';
 
 /* The two-level category taxonomy: add a category or a sub-category, rename one. */
@@ -18,18 +19,19 @@ export function Categories({ session, onExpired }: Props) {
       .catch(onFailure(onExpired, setError));
   }, [version]);
   const changed = () => setVersion((value) => value + 1);
-  const tops = (categories ?? []).filter((category) => category.parentId === null).sort((a, b) => a.name.localeCompare(b.name));
-  const childrenOf = (parentId: string) => (categories ?? []).filter((category) => category.parentId === parentId).sort((a, b) => a.name.localeCompare(b.name));
+  const byName = (a: Category, b: Category) => a.name.localeCompare(b.name, locale());
+  const tops = (categories ?? []).filter((category) => category.parentId === null).sort(byName);
+  const childrenOf = (parentId: string) => (categories ?? []).filter((category) => category.parentId === parentId).sort(byName);
   return (
     <section aria-labelledby="categories-heading">
-      <h2 id="categories-heading">Categories</h2>
+      <h2 id="categories-heading">{t('settings.categories')}</h2>
       {error && (
         <p class="error" role="alert">
           {error}
         </p>
       )}
       {categories && (
-        <ul class="categories" aria-label="Categories">
+        <ul class="categories" aria-label={t('settings.categories')}>
           {tops.map((top) => (
             <li key={top.id}>
               <CategoryName session={session} onExpired={onExpired} category={top} onRenamed={changed} />
@@ -57,8 +59,8 @@ function CategoryName({ session, onExpired, category, onRenamed }: Props & { cat
     return (
       <span data-testid="category">
         {category.name}{' '}
-        <button type="button" class="link" onClick={() => setEditing(true)} aria-label={`Rename ${category.name}`}>
-          rename
+        <button type="button" class="link" onClick={() => setEditing(true)} aria-label={t('settings.renameLabel', { name: category.name })}>
+          {t('settings.rename')}
         </button>
       </span>
     );
@@ -72,15 +74,15 @@ function CategoryName({ session, onExpired, category, onRenamed }: Props & { cat
     });
   };
   return (
-    <form onSubmit={submit} noValidate class="inline-form" aria-label={`Rename ${category.name}`}>
-      <Field id={`rename-${category.id}`} label={`New name for ${category.name}`} field="name" failure={failure} value={name} onInput={setName} />
+    <form onSubmit={submit} noValidate class="inline-form" aria-label={t('settings.renameLabel', { name: category.name })}>
+      <Field id={`rename-${category.id}`} label={t('settings.newName', { name: category.name })} field="name" failure={failure} value={name} onInput={setName} />
       <FailureMessage failure={failure} />
       <span class="actions">
         <button type="submit" disabled={busy}>
-          Save
+          {t('settings.save')}
         </button>
         <button type="button" class="secondary" onClick={() => setEditing(false)}>
-          Cancel
+          {t('settings.cancel')}
         </button>
       </span>
     </form>
@@ -97,15 +99,15 @@ function AddCategory({ session, onExpired, tops, onAdded }: Props & { tops: Cate
       const created = await json<Category>(session.token, `${baseOf(session)}/categories`, { method: 'POST', body: { name, ...(parentId ? { parentId } : {}) } });
       setName('');
       onAdded();
-      return `Added ${created.name}.`;
+      return t('settings.categoryAdded', { name: created.name });
     });
   };
   return (
     <form onSubmit={submit} noValidate class="card" aria-labelledby="add-category-heading">
-      <h3 id="add-category-heading">Add a category</h3>
-      <Field id="category-name" label="Name" field="name" failure={failure} value={name} onInput={setName} />
-      <Choice id="category-parent" label="Under" field="parentId" failure={failure} value={parentId} onChange={setParentId}>
-        <option value="">Nothing: a new top-level category</option>
+      <h3 id="add-category-heading">{t('settings.addCategory')}</h3>
+      <Field id="category-name" label={t('settings.name')} field="name" failure={failure} value={name} onInput={setName} />
+      <Choice id="category-parent" label={t('settings.under')} field="parentId" failure={failure} value={parentId} onChange={setParentId}>
+        <option value="">{t('settings.topLevel')}</option>
         {tops.map((top) => (
           <option key={top.id} value={top.id}>
             {top.name}
@@ -115,7 +117,7 @@ function AddCategory({ session, onExpired, tops, onAdded }: Props & { tops: Cate
       <FailureMessage failure={failure} />
       <Done message={done} />
       <button type="submit" disabled={busy}>
-        Add the category
+        {t('settings.addCategorySubmit')}
       </button>
     </form>
   );

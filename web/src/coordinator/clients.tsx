@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { allPages, call, json, onFailure, type Session } from '../api.js';
-import { date } from '../format.js';
+import { date, dateTime } from '../format.js';
 import { FailureMessage, FieldMessage } from '../forms.js';
+import { t } from '../i18n.js';
+import type { MessageId } from '../messages/index.js';
 import type { PageProps } from '../pages.js';
 import { baseOf, Done, Field, useAction } from './common.js';
 
@@ -14,15 +16,15 @@ type Client = { id: string; name: string; scopes: string[]; createdAt: string; l
 type Created = Client & { clientSecret: string };
 
 /** The scopes a partner app may hold, with what each lets it do. */
-const SCOPES: Array<[scope: string, meaning: string]> = [
-  ['members:read', 'read members and the directory'],
-  ['members:write', 'add members and change their records'],
-  ['ledger:read', 'read accounts, statements and transfers'],
-  ['ledger:write', 'record transfers and resolve pending ones'],
-  ['listings:write', 'create and change offers and requests'],
-  ['reports:read', 'read the mutuality reports'],
-  ['events:read', 'read the event feed'],
-  ['webhooks:write', 'subscribe endpoints to events'],
+const SCOPES: Array<[scope: string, meaning: MessageId]> = [
+  ['members:read', 'partners.scope.members:read'],
+  ['members:write', 'partners.scope.members:write'],
+  ['ledger:read', 'partners.scope.ledger:read'],
+  ['ledger:write', 'partners.scope.ledger:write'],
+  ['listings:write', 'partners.scope.listings:write'],
+  ['reports:read', 'partners.scope.reports:read'],
+  ['events:read', 'partners.scope.events:read'],
+  ['webhooks:write', 'partners.scope.webhooks:write'],
 ];
 
 export function ClientsPage({ session, onExpired }: PageProps) {
@@ -41,7 +43,7 @@ export function ClientsPage({ session, onExpired }: PageProps) {
   };
   return (
     <main>
-      <h1>Partner apps</h1>
+      <h1>{t('app.page.partners')}</h1>
       {error && (
         <p class="error" role="alert">
           {error}
@@ -49,11 +51,11 @@ export function ClientsPage({ session, onExpired }: PageProps) {
       )}
       {secret && <SecretOnce {...secret} onDone={() => setSecret(null)} />}
       {clients === null ? (
-        <p aria-busy="true">Loading…</p>
+        <p aria-busy="true">{t('partners.loading')}</p>
       ) : clients.length === 0 ? (
-        <p>No partner app is registered.</p>
+        <p>{t('partners.none')}</p>
       ) : (
-        <ul class="items" aria-label="Partner apps">
+        <ul class="items" aria-label={t('app.page.partners')}>
           {clients.map((client) => (
             <ClientRow key={client.id} session={session} onExpired={onExpired} client={client} onSecret={reveal} onChanged={() => setVersion((value) => value + 1)} />
           ))}
@@ -69,22 +71,22 @@ function SecretOnce({ name, id, secret, onDone }: { name: string; id: string; se
   const [copied, setCopied] = useState<string | null>(null);
   const copy = () =>
     navigator.clipboard.writeText(secret).then(
-      () => setCopied('Copied.'),
-      () => setCopied('Copying is not allowed here: select the secret and copy it.'),
+      () => setCopied(t('partners.copied')),
+      () => setCopied(t('partners.copyRefused')),
     );
   return (
     <section class="card secret" role="alert" aria-labelledby="secret-heading">
-      <h2 id="secret-heading">Copy the secret of {name} now</h2>
-      <p>It is shown only this once: the service keeps only a hash of it. Give it to the partner app with its client id.</p>
+      <h2 id="secret-heading">{t('partners.secretTitle', { name })}</h2>
+      <p>{t('partners.secretOnce')}</p>
       <dl class="facts">
         <div>
-          <dt>Client id</dt>
+          <dt>{t('partners.clientId')}</dt>
           <dd>
             <code data-testid="client-id">{id}</code>
           </dd>
         </div>
         <div>
-          <dt>Secret</dt>
+          <dt>{t('partners.secret')}</dt>
           <dd>
             <code data-testid="client-secret">{secret}</code>
           </dd>
@@ -92,10 +94,10 @@ function SecretOnce({ name, id, secret, onDone }: { name: string; id: string; se
       </dl>
       <p class="actions">
         <button type="button" onClick={copy}>
-          Copy the secret
+          {t('partners.copy')}
         </button>
         <button type="button" class="secondary" onClick={onDone}>
-          I have stored it
+          {t('partners.stored')}
         </button>
       </p>
       {copied && <p role="status">{copied}</p>}
@@ -110,17 +112,17 @@ function ClientRow({ session, onExpired, client, onSecret, onChanged }: RowProps
   const { failure, done, busy, run } = useAction(onExpired);
   const path = `${baseOf(session)}/clients/${client.id}`;
   const revoke = () => {
-    if (!window.confirm(`Revoke ${client.name}? Its tokens stop working at once, and it cannot be brought back.`)) return;
+    if (!window.confirm(t('partners.revokeQuestion', { name: client.name }))) return;
     void run(async () => {
       await call(session.token, path, { method: 'DELETE' });
       onChanged();
-      return `${client.name} is revoked.`;
+      return t('partners.revokedDone', { name: client.name });
     });
   };
   const rotate = (event: Event) => {
     event.preventDefault();
     const seconds = Number(grace || '0');
-    const question = seconds > 0 ? `Make a new secret for ${client.name}? The old one keeps working for ${seconds} seconds.` : `Make a new secret for ${client.name}? The old one stops working at once.`;
+    const question = seconds > 0 ? t('partners.rotateGrace', { name: client.name, seconds }) : t('partners.rotateNow', { name: client.name });
     if (!window.confirm(question)) return;
     void run(async () => {
       onSecret(await json<Created>(session.token, `${path}/secret`, { method: 'POST', body: { graceSeconds: Number.isFinite(seconds) ? seconds : grace } }));
@@ -131,23 +133,23 @@ function ClientRow({ session, onExpired, client, onSecret, onChanged }: RowProps
       <span>
         <strong>{client.name}</strong> · {client.scopes.join(', ')}
         <span class="hint">
-          {' '}
-          · registered {date(client.createdAt)} · last used {date(client.lastUsedAt)}
-          {client.previousSecretExpiresAt ? ` · old secret works until ${new Date(client.previousSecretExpiresAt).toLocaleString()}` : ''}
+          {' · '}
+          {t('partners.registered', { date: date(client.createdAt) })} · {t('partners.lastUsed', { date: date(client.lastUsedAt) })}
+          {client.previousSecretExpiresAt ? ` · ${t('partners.oldSecretUntil', { date: dateTime(client.previousSecretExpiresAt) })}` : ''}
         </span>
-        {client.revokedAt && <strong data-testid="client-revoked"> · revoked {date(client.revokedAt)}</strong>}
+        {client.revokedAt && <strong data-testid="client-revoked"> · {t('partners.revoked', { date: date(client.revokedAt) })}</strong>}
       </span>
       {!client.revokedAt && (
-        <form class="actions" onSubmit={rotate} noValidate aria-label={`Secret of ${client.name}`}>
+        <form class="actions" onSubmit={rotate} noValidate aria-label={t('partners.secretOf', { name: client.name })}>
           <label for={`grace-${client.id}`} class="inline">
-            Old secret keeps working for (seconds)
+            {t('partners.grace')}
           </label>
           <input id={`grace-${client.id}`} class="short" type="number" min="0" max="86400" value={grace} onInput={(event) => setGrace(event.currentTarget.value)} />
           <button type="submit" class="secondary" disabled={busy}>
-            New secret
+            {t('partners.newSecret')}
           </button>
           <button type="button" class="secondary" disabled={busy} onClick={revoke}>
-            Revoke {client.name}
+            {t('partners.revoke', { name: client.name })}
           </button>
         </form>
       )}
@@ -173,15 +175,15 @@ function NewClient({ session, onExpired, onCreated }: { session: Session; onExpi
   };
   return (
     <section class="card" aria-labelledby="new-client-heading">
-      <h2 id="new-client-heading">Register a partner app</h2>
+      <h2 id="new-client-heading">{t('partners.register')}</h2>
       <form onSubmit={submit} noValidate>
-        <Field id="client-name" label="Name" field="name" failure={failure} value={name} onInput={setName} />
+        <Field id="client-name" label={t('partners.name')} field="name" failure={failure} value={name} onInput={setName} />
         <fieldset>
-          <legend>What it may do</legend>
+          <legend>{t('partners.mayDo')}</legend>
           {SCOPES.map(([scope, meaning]) => (
             <div key={scope}>
               <label class="inline">
-                <input type="checkbox" name="scopes" value={scope} checked={scopes.includes(scope)} onChange={(event) => toggle(scope, event.currentTarget.checked)} /> {scope}: {meaning}
+                <input type="checkbox" name="scopes" value={scope} checked={scopes.includes(scope)} onChange={(event) => toggle(scope, event.currentTarget.checked)} /> {scope}: {t(meaning)}
               </label>
             </div>
           ))}
@@ -189,7 +191,7 @@ function NewClient({ session, onExpired, onCreated }: { session: Session; onExpi
         <FieldMessage failure={failure} field="scopes" />
         <FailureMessage failure={failure} />
         <button type="submit" disabled={busy}>
-          Register the app
+          {t('partners.registerSubmit')}
         </button>
       </form>
     </section>

@@ -3,6 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { allPages, ApiError, json, type Session } from '../api.js';
 import { duration } from '../format.js';
 import { FieldMessage, fieldMessage, messageId } from '../forms.js';
+import { locale, t } from '../i18n.js';
 
 /*
  * What the coordinator's pages share: running an action and keeping its failure in the API's
@@ -144,7 +145,8 @@ export type MemberRecord = {
 /** A person or the commons, as the forms offer them: an account with a name. */
 export type Holder = { accountId: string; name: string; status: MemberRecord['status'] };
 
-export const COMMONS_NAME = 'Community pot';
+/** The commons account's name, as the coordinator's pages show it. */
+export const commonsName = () => t('coordinator.commons');
 
 /**
  * The timebank's members (every status) and its commons account, with a name for each account,
@@ -164,11 +166,11 @@ export function useAccounts(session: Session, onFailure: (caught: unknown) => vo
   }, [version]);
   const holders = useMemo<Holder[]>(() => {
     const people = members.map((member) => ({ accountId: member.accountId, name: member.displayName, status: member.status }));
-    people.sort((a, b) => a.name.localeCompare(b.name));
-    return commonsAccountId ? [{ accountId: commonsAccountId, name: COMMONS_NAME, status: 'active' as const }, ...people] : people;
+    people.sort((a, b) => a.name.localeCompare(b.name, locale()));
+    return commonsAccountId ? [{ accountId: commonsAccountId, name: commonsName(), status: 'active' as const }, ...people] : people;
   }, [members, commonsAccountId]);
   const names = useMemo(() => new Map(holders.map((holder) => [holder.accountId, holder.name])), [holders]);
-  const nameOf = (accountId: string) => names.get(accountId) ?? `account ${accountId.slice(0, 8)}`;
+  const nameOf = (accountId: string) => names.get(accountId) ?? t('coordinator.account', { id: accountId.slice(0, 8) });
   return { members, holders, nameOf, reload: () => setVersion((value) => value + 1) };
 }
 
@@ -176,7 +178,7 @@ export function useAccounts(session: Session, onFailure: (caught: unknown) => vo
 export function HolderOptions({ holders }: { holders: Holder[] }) {
   return (
     <>
-      <option value="">Choose…</option>
+      <option value="">{t('coordinator.choose')}</option>
       {holders
         .filter((holder) => holder.status === 'active')
         .map((holder) => (
@@ -190,5 +192,5 @@ export function HolderOptions({ holders }: { holders: Holder[] }) {
 
 /** "1 h 30 min from Ada to Ben": a transfer in words, the payer first. */
 export function transferWords(transfer: { minutes: number; payerAccountId: string; payeeAccountId: string }, nameOf: (accountId: string) => string): string {
-  return `${duration(transfer.minutes)}: ${nameOf(transfer.payeeAccountId)} gave, ${nameOf(transfer.payerAccountId)} received`;
+  return t('coordinator.transfer', { time: duration(transfer.minutes), payee: nameOf(transfer.payeeAccountId), payer: nameOf(transfer.payerAccountId) });
 }

@@ -1,4 +1,5 @@
 import { FieldMessage } from '../forms.js';
+import { t } from '../i18n.js';
 
 /** The event types an endpoint may subscribe to (docs/events.md). */
 export const EVENT_TYPES = [
@@ -22,7 +23,7 @@ export const EVENT_TYPES = [
 export function EventTypeChoice({ id, chosen, onChange, failure }: { id: string; chosen: string[]; onChange: (types: string[]) => void; failure: unknown }) {
   return (
     <fieldset>
-      <legend>Events it receives</legend>
+      <legend>{t('partners.webhook.events')}</legend>
       {EVENT_TYPES.map((type) => (
         <label key={type} class="inline">
           <input

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, json, type Session } from '../api.js';
 import { duration, signed } from '../format.js';
 import { FailureMessage, FieldMessage } from '../forms.js';
+import { t } from '../i18n.js';
 import { baseOf, Choice, Done, HolderOptions, minutesOf, useAction, useIdempotencyKey, type Holder } from './common.js';
 
 /*
@@ -56,7 +57,7 @@ export function GroupSession({ session, onExpired, holders, nameOf }: Props) {
         setBalances(await Promise.all(involved.map((accountId) => json<{ balanceMinutes: number }>(session.token, `${baseOf(session)}/accounts/${accountId}`).then((account) => ({ accountId, balanceMinutes: account.balanceMinutes })))));
         setSeveral([]);
         const total = answer.items.reduce((sum, item) => sum + item.minutes, 0);
-        return `Recorded ${answer.items.length} exchanges, ${duration(total)} in all.`;
+        return t('ledger.group.done', { count: answer.items.length, time: duration(total) });
       } catch (caught) {
         idempotency.settle(caught);
         throw caught;
@@ -69,30 +70,30 @@ export function GroupSession({ session, onExpired, holders, nameOf }: Props) {
 
   return (
     <section class="card" aria-labelledby="group-heading">
-      <h2 id="group-heading">A group session</h2>
-      <p class="hint">Everything below is recorded at once, or nothing is.</p>
+      <h2 id="group-heading">{t('ledger.group.title')}</h2>
+      <p class="hint">{t('ledger.group.allOrNothing')}</p>
       <form onSubmit={submit} noValidate>
         <fieldset>
-          <legend>Who gave and who received?</legend>
+          <legend>{t('ledger.group.who')}</legend>
           <label class="inline">
-            <input type="radio" name="group-mode" checked={mode === 'one-giver'} onChange={() => setMode('one-giver')} /> One person gave to several
+            <input type="radio" name="group-mode" checked={mode === 'one-giver'} onChange={() => setMode('one-giver')} /> {t('ledger.group.oneGiver')}
           </label>
           <label class="inline">
-            <input type="radio" name="group-mode" checked={mode === 'one-receiver'} onChange={() => setMode('one-receiver')} /> Several gave to one
+            <input type="radio" name="group-mode" checked={mode === 'one-receiver'} onChange={() => setMode('one-receiver')} /> {t('ledger.group.oneReceiver')}
           </label>
           <label class="inline">
-            <input type="radio" name="group-mode" checked={mode === 'rows'} onChange={() => setMode('rows')} /> A list of exchanges
+            <input type="radio" name="group-mode" checked={mode === 'rows'} onChange={() => setMode('rows')} /> {t('ledger.group.rows')}
           </label>
         </fieldset>
         {mode !== 'rows' ? (
           <>
-            <Choice id="group-one" label={mode === 'one-giver' ? 'Who gave' : 'Who received'} field={mode === 'one-giver' ? 'transfers.0.payeeAccountId' : 'transfers.0.payerAccountId'} failure={failure} value={one} onChange={setOne}>
+            <Choice id="group-one" label={mode === 'one-giver' ? t('ledger.whoGave') : t('ledger.whoReceived')} field={mode === 'one-giver' ? 'transfers.0.payeeAccountId' : 'transfers.0.payerAccountId'} failure={failure} value={one} onChange={setOne}>
               <HolderOptions holders={holders} />
             </Choice>
-            <label for="group-filter">{mode === 'one-giver' ? 'Who received: find people' : 'Who gave: find people'}</label>
-            <input id="group-filter" type="search" value={filter} onInput={(event) => setFilter(event.currentTarget.value)} placeholder="Type part of a name" />
+            <label for="group-filter">{mode === 'one-giver' ? t('ledger.group.findReceivers') : t('ledger.group.findGivers')}</label>
+            <input id="group-filter" type="search" value={filter} onInput={(event) => setFilter(event.currentTarget.value)} placeholder={t('ledger.group.findPlaceholder')} />
             <fieldset class="pick">
-              <legend>{mode === 'one-giver' ? 'Who received' : 'Who gave'} ({several.length} chosen)</legend>
+              <legend>{t('ledger.group.chosen', { who: mode === 'one-giver' ? t('ledger.whoReceived') : t('ledger.whoGave'), count: several.length })}</legend>
               {candidates.map((holder) => {
                 const index = several.indexOf(holder.accountId);
                 const message = index >= 0 ? rowMessage(failure, index) : undefined;
@@ -108,11 +109,11 @@ export function GroupSession({ session, onExpired, holders, nameOf }: Props) {
             </fieldset>
             <div class="row">
               <div>
-                <label for="group-hours">Hours each</label>
+                <label for="group-hours">{t('ledger.group.hoursEach')}</label>
                 <input id="group-hours" type="number" min="0" value={hours} onInput={(event) => setHours(event.currentTarget.value)} />
               </div>
               <div>
-                <label for="group-minutes">Minutes each</label>
+                <label for="group-minutes">{t('ledger.group.minutesEach')}</label>
                 <input id="group-minutes" type="number" min="0" max="59" value={minutes} onInput={(event) => setMinutes(event.currentTarget.value)} />
               </div>
             </div>
@@ -120,19 +121,19 @@ export function GroupSession({ session, onExpired, holders, nameOf }: Props) {
         ) : (
           <RowsEditor rows={rows} holders={holders} failure={failure} setRow={setRow} setRows={setRows} />
         )}
-        <label for="group-description">What was it? (optional)</label>
+        <label for="group-description">{t('ledger.description')}</label>
         <input id="group-description" maxLength={2000} value={description} onInput={(event) => setDescription(event.currentTarget.value)} />
         <FieldMessage failure={failure} field="transfers" />
         <FailureMessage failure={failure} />
         <Done message={done} />
         <button type="submit" disabled={busy}>
-          Record the session
+          {t('ledger.group.submit')}
         </button>
       </form>
       {balances.length > 0 && (
         <>
-          <h3>Balances now</h3>
-          <ul class="items" aria-label="Balances now">
+          <h3>{t('ledger.group.balances')}</h3>
+          <ul class="items" aria-label={t('ledger.group.balances')}>
             {balances.map((balance) => (
               <li key={balance.accountId} data-testid="session-balance" data-account={balance.accountId} data-minutes={balance.balanceMinutes}>
                 <span>{nameOf(balance.accountId)}</span> <strong>{signed(balance.balanceMinutes)}</strong>
@@ -152,26 +153,26 @@ function RowsEditor({ rows, holders, failure, setRow, setRows }: RowsProps) {
     <>
       {rows.map((row, index) => (
         <fieldset key={index} data-testid="session-row">
-          <legend>Exchange {index + 1}</legend>
+          <legend>{t('ledger.group.row', { number: index + 1 })}</legend>
           <div class="row">
             <div>
-              <label for={`row-payee-${index}`}>Who gave</label>
+              <label for={`row-payee-${index}`}>{t('ledger.whoGave')}</label>
               <select id={`row-payee-${index}`} value={row.payee} onChange={(event) => setRow(index, { payee: event.currentTarget.value })}>
                 <HolderOptions holders={holders} />
               </select>
             </div>
             <div>
-              <label for={`row-payer-${index}`}>Who received</label>
+              <label for={`row-payer-${index}`}>{t('ledger.whoReceived')}</label>
               <select id={`row-payer-${index}`} value={row.payer} onChange={(event) => setRow(index, { payer: event.currentTarget.value })}>
                 <HolderOptions holders={holders} />
               </select>
             </div>
             <div>
-              <label for={`row-hours-${index}`}>Hours</label>
+              <label for={`row-hours-${index}`}>{t('ledger.hours')}</label>
               <input id={`row-hours-${index}`} type="number" min="0" value={row.hours} onInput={(event) => setRow(index, { hours: event.currentTarget.value })} />
             </div>
             <div>
-              <label for={`row-minutes-${index}`}>Minutes</label>
+              <label for={`row-minutes-${index}`}>{t('ledger.minutes')}</label>
               <input id={`row-minutes-${index}`} type="number" min="0" max="59" value={row.minutes} onInput={(event) => setRow(index, { minutes: event.currentTarget.value })} />
             </div>
           </div>
@@ -182,13 +183,13 @@ function RowsEditor({ rows, holders, failure, setRow, setRows }: RowsProps) {
           )}
           {rows.length > 1 && (
             <button type="button" class="secondary" onClick={() => setRows((current) => current.filter((_, at) => at !== index))}>
-              Remove exchange {index + 1}
+              {t('ledger.group.removeRow', { number: index + 1 })}
             </button>
           )}
         </fieldset>
       ))}
       <button type="button" class="secondary" onClick={() => setRows((current) => [...current, emptyRow()])}>
-        Add an exchange
+        {t('ledger.group.addRow')}
       </button>
     </>
   );

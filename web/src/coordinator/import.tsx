@@ -2,8 +2,10 @@ import { useState } from 'preact/hooks';
 import { json } from '../api.js';
 import { date, duration, signed } from '../format.js';
 import { FailureMessage } from '../forms.js';
+import { t } from '../i18n.js';
+import type { MessageId } from '../messages/index.js';
 import type { PageProps } from '../pages.js';
-import { baseOf, Choice, COMMONS_NAME, Done, useAction } from './common.js';
+import { baseOf, Choice, commonsName, Done, useAction } from './common.js';
 
 /*
  * Import from other timebank software (docs/import.md): choose the two CSV files, preview the
@@ -41,17 +43,9 @@ type Chosen = { name: string; text: string };
 /** The most one import takes, as the service sets it. */
 const MAX_BYTES = 20 * 1024 * 1024;
 
-const formats: Record<Format, { label: string; members: string; transfers: string }> = {
-  timeoverflow: {
-    label: 'TimeOverflow (its import files, no header row)',
-    members: 'member_id, entry_date, name, surname, second surname, gender, date_of_birth, phone, alt_phone, email',
-    transfers: 'source_id, source_type, destination_id, destination_type, amount in seconds, created_at, reason, post_id',
-  },
-  generic: {
-    label: 'Generic CSV (with a header row)',
-    members: 'externalId, displayName, email, and optionally kind, joinedAt, phone',
-    transfers: 'payerExternalId, payeeExternalId, minutes, postedAt, and optionally description ("commons" names the community pot)',
-  },
+const formats: Record<Format, { label: MessageId; members: MessageId; transfers: MessageId }> = {
+  timeoverflow: { label: 'import.timeoverflow', members: 'import.timeoverflow.members', transfers: 'import.timeoverflow.transfers' },
+  generic: { label: 'import.generic', members: 'import.generic.members', transfers: 'import.generic.transfers' },
 };
 
 function FilePicker({ id, label, hint, chosen, onChosen, onError }: { id: string; label: string; hint: string; chosen: Chosen | null; onChosen: (file: Chosen | null) => void; onError: (message: string | null) => void }) {
@@ -69,14 +63,14 @@ function FilePicker({ id, label, hint, chosen, onChosen, onError }: { id: string
           if (!file) return onChosen(null);
           if (file.size > MAX_BYTES) {
             onChosen(null);
-            return onError(`${file.name} is larger than 20 MiB, the most one import takes: split it by date and import the parts in order.`);
+            return onError(t('import.tooLarge', { file: file.name }));
           }
           onChosen({ name: file.name, text: await file.text() });
         }}
       />
       <p id={`${id}-hint`} class="hint">
         {hint}
-        {chosen ? ` Chosen: ${chosen.name}.` : ''}
+        {chosen ? ` ${t('import.chosen', { name: chosen.name })}` : ''}
       </p>
     </>
   );
@@ -108,15 +102,13 @@ export function ImportPage({ session, onExpired }: PageProps) {
   };
   const apply = () => {
     if (!preview) return;
-    const question = `Import ${preview.members} members and ${preview.transfers} transfers (${duration(preview.minutes)})? History is posted at its own dates and cannot be removed, only reversed transfer by transfer.`;
+    const question = t('import.question', { members: preview.members, transfers: preview.transfers, time: duration(preview.minutes) });
     if (!window.confirm(question)) return;
     void run(async () => {
       const result = await json<ImportResult>(session.token, `${baseOf(session)}/imports`, { method: 'POST', body: body(false) });
       setApplied(result);
       setPreview(null);
-      return result.alreadyImported
-        ? 'These files were imported before: nothing changed.'
-        : `Imported ${result.members} members and ${result.transfers} transfers. Imported members have no password yet: set one for each on the Members page (a reset) and tell them.`;
+      return result.alreadyImported ? t('import.again') : t('import.done', { members: result.members, transfers: result.transfers });
     });
   };
   const spec = formats[format];
@@ -124,28 +116,25 @@ export function ImportPage({ session, onExpired }: PageProps) {
 
   return (
     <main class="wide">
-      <h1>Import members and history</h1>
-      <p>
-        Bring a time bank's members and its transfer history from other software. Preview first: nothing changes until you apply, and then everything is imported or nothing. History keeps its
-        dates, and balances end as the history leaves them, even past this time bank's limits.
-      </p>
+      <h1>{t('import.title')}</h1>
+      <p>{t('import.about')}</p>
       <form onSubmit={check}>
-        <Choice id="import-format" label="Format" field="format" failure={failure} value={format} onChange={(value) => changed(setFormat)(value as Format)}>
+        <Choice id="import-format" label={t('import.format')} field="format" failure={failure} value={format} onChange={(value) => changed(setFormat)(value as Format)}>
           {(Object.keys(formats) as Format[]).map((key) => (
             <option key={key} value={key}>
-              {formats[key].label}
+              {t(formats[key].label)}
             </option>
           ))}
         </Choice>
-        <FilePicker id="import-members" label="Members file (CSV)" hint={`Columns: ${spec.members}.`} chosen={members} onChosen={changed(setMembers)} onError={setFileError} />
-        <FilePicker id="import-transfers" label="Transfers file (CSV)" hint={`Columns: ${spec.transfers}.`} chosen={transfers} onChosen={changed(setTransfers)} onError={setFileError} />
+        <FilePicker id="import-members" label={t('import.membersFile')} hint={t('import.columns', { columns: t(spec.members) })} chosen={members} onChosen={changed(setMembers)} onError={setFileError} />
+        <FilePicker id="import-transfers" label={t('import.transfersFile')} hint={t('import.columns', { columns: t(spec.transfers) })} chosen={transfers} onChosen={changed(setTransfers)} onError={setFileError} />
         {fileError && (
           <p class="error" role="alert">
             {fileError}
           </p>
         )}
         <button type="submit" disabled={busy || (!members && !transfers)}>
-          {busy && !preview ? 'Checking…' : 'Preview the import'}
+          {busy && !preview ? t('import.checking') : t('import.preview')}
         </button>
       </form>
       <FailureMessage failure={failure} />
@@ -153,10 +142,10 @@ export function ImportPage({ session, onExpired }: PageProps) {
       {preview && <Preview result={preview} />}
       {ready && (
         <button type="button" onClick={apply} disabled={busy} data-testid="apply-import">
-          {busy ? 'Importing…' : `Import ${preview.members} members and ${preview.transfers} transfers`}
+          {busy ? t('import.importing') : t('import.apply', { members: preview.members, transfers: preview.transfers })}
         </button>
       )}
-      {applied && !applied.alreadyImported && <Accounts result={applied} caption="What was imported" />}
+      {applied && !applied.alreadyImported && <Accounts result={applied} caption={t('import.imported')} />}
     </main>
   );
 }
@@ -165,32 +154,29 @@ function Preview({ result }: { result: ImportResult }) {
   if (result.alreadyImported) {
     return (
       <p class="ok" role="status">
-        These files were imported before ({result.members} members, {result.transfers} transfers): importing them again changes nothing.
+        {t('import.before', { members: result.members, transfers: result.transfers })}
       </p>
     );
   }
   if (result.problems.length > 0) {
-    const count = `${result.problems.length}${result.problemsTruncated ? ' or more' : ''}`;
     return (
       <section aria-labelledby="import-problems-title">
-        <h2 id="import-problems-title">
-          {count} {result.problems.length === 1 ? 'problem' : 'problems'}: nothing can be imported yet
-        </h2>
-        <p>Correct these rows in the files, choose them again and preview again. Lines count from the file's first line.</p>
-        <div class="scroll">
+        <h2 id="import-problems-title">{t(result.problemsTruncated ? 'import.problemsTruncated' : 'import.problems', { count: result.problems.length })}</h2>
+        <p>{t('import.correct')}</p>
+        <div class="scroll" role="group" aria-labelledby="import-problems-title" tabIndex={0}>
           <table data-testid="import-problems">
             <thead>
               <tr>
-                <th scope="col">File</th>
-                <th scope="col">Line</th>
-                <th scope="col">Column</th>
-                <th scope="col">Problem</th>
+                <th scope="col">{t('import.file')}</th>
+                <th scope="col">{t('import.line')}</th>
+                <th scope="col">{t('import.column')}</th>
+                <th scope="col">{t('import.problem')}</th>
               </tr>
             </thead>
             <tbody>
               {result.problems.map((problem, index) => (
                 <tr key={index}>
-                  <td>{problem.file}</td>
+                  <td>{t('import.fileName', { file: problem.file })}</td>
                   <td>{problem.line}</td>
                   <td>{problem.field ?? '—'}</td>
                   <td>{problem.message}</td>
@@ -202,7 +188,7 @@ function Preview({ result }: { result: ImportResult }) {
       </section>
     );
   }
-  return <Accounts result={result} caption="What the import would do" />;
+  return <Accounts result={result} caption={t('import.wouldDo')} />;
 }
 
 function Accounts({ result, caption }: { result: ImportResult; caption: string }) {
@@ -210,27 +196,27 @@ function Accounts({ result, caption }: { result: ImportResult; caption: string }
     <section aria-labelledby="import-summary-title">
       <h2 id="import-summary-title">{caption}</h2>
       <p data-testid="import-summary">
-        {result.members} new members, {result.transfers} transfers ({duration(result.minutes)})
-        {result.firstPostedAt ? `, from ${date(result.firstPostedAt)} to ${date(result.lastPostedAt)}` : ''}.
+        {result.firstPostedAt
+          ? t('import.summaryDates', { members: result.members, transfers: result.transfers, time: duration(result.minutes), from: date(result.firstPostedAt), to: date(result.lastPostedAt) })
+          : t('import.summary', { members: result.members, transfers: result.transfers, time: duration(result.minutes) })}
       </p>
-      <div class="scroll">
+      <div class="scroll" role="group" aria-labelledby="import-summary-title" tabIndex={0}>
         <table data-testid="import-accounts">
           <thead>
             <tr>
-              <th scope="col">Account</th>
-              <th scope="col">Id in the files</th>
-              <th scope="col">Transfers</th>
-              <th scope="col">Gave</th>
-              <th scope="col">Received</th>
-              <th scope="col">Balance after</th>
+              <th scope="col">{t('import.account')}</th>
+              <th scope="col">{t('import.externalId')}</th>
+              <th scope="col">{t('import.transfers')}</th>
+              <th scope="col">{t('import.gave')}</th>
+              <th scope="col">{t('import.received')}</th>
+              <th scope="col">{t('import.balanceAfter')}</th>
             </tr>
           </thead>
           <tbody>
             {result.accounts.map((account) => (
               <tr key={account.externalId ?? 'commons'}>
                 <th scope="row">
-                  {account.kind === 'commons' ? COMMONS_NAME : account.displayName}
-                  {account.newMember ? ' (new)' : ''}
+                  {account.newMember ? t('import.new', { name: account.displayName }) : account.kind === 'commons' ? commonsName() : account.displayName}
                 </th>
                 <td>{account.externalId ?? '—'}</td>
                 <td>{account.transfers}</td>

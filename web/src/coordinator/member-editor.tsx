@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, json, onFailure, type Session } from '../api.js';
 import { duration, signed } from '../format.js';
 import { FailureMessage } from '../forms.js';
+import { t } from '../i18n.js';
 import { baseOf, Choice, Done, Field, useAction, type MemberRecord } from './common.js';
 
 /*
@@ -24,10 +25,12 @@ export function MemberEditor({ session, memberId, onChanged, onExpired }: Props)
     onChanged();
   };
   if (error) return <p class="error editor" role="alert">{error}</p>;
-  if (!member) return <p class="editor" aria-busy="true">Loading…</p>;
+  if (!member) return <p class="editor" aria-busy="true">
+      {t('coordinator.loading')}
+    </p>;
   const props = { session, member, onUpdated: updated, onExpired };
   return (
-    <div class="editor" role="group" aria-label={`Manage ${member.displayName}`}>
+    <div class="editor" role="group" aria-label={t('coordinator.manage', { name: member.displayName })}>
       <Details {...props} />
       <Status {...props} />
       <PasswordReset {...props} />
@@ -52,35 +55,35 @@ function Details({ session, member, onUpdated, onExpired }: PartProps) {
     void run(async () => {
       // Only what changed: a role change ends the member's sessions, a rename should not.
       const entries = Object.entries({ displayName, email, kind, role }).filter(([field, value]) => value !== member[field as keyof MemberRecord]);
-      if (entries.length === 0) return 'Nothing to save.';
+      if (entries.length === 0) return t('coordinator.nothingToSave');
       onUpdated(await patchMember(session, member, Object.fromEntries(entries)));
-      return 'Saved.';
+      return t('coordinator.saved');
     });
   };
   const id = (field: string) => `edit-${field}-${member.id}`;
   return (
-    <form onSubmit={submit} noValidate aria-label="Record">
-      <h3>Record</h3>
-      <Field id={id('name')} label="Name" field="displayName" failure={failure} value={displayName} onInput={setDisplayName} />
-      <Field id={id('email')} label="Email" field="email" type="email" failure={failure} value={email} onInput={setEmail} />
+    <form onSubmit={submit} noValidate aria-label={t('coordinator.record')}>
+      <h3>{t('coordinator.record')}</h3>
+      <Field id={id('name')} label={t('coordinator.name')} field="displayName" failure={failure} value={displayName} onInput={setDisplayName} />
+      <Field id={id('email')} label={t('coordinator.email')} field="email" type="email" failure={failure} value={email} onInput={setEmail} />
       <div class="row">
         <div>
-          <Choice id={id('kind')} label="Kind" field="kind" failure={failure} value={kind} onChange={setKind}>
-            <option value="person">Person</option>
-            <option value="organisation">Organisation</option>
+          <Choice id={id('kind')} label={t('coordinator.kind')} field="kind" failure={failure} value={kind} onChange={setKind}>
+            <option value="person">{t('coordinator.person')}</option>
+            <option value="organisation">{t('coordinator.organisation')}</option>
           </Choice>
         </div>
         <div>
-          <Choice id={id('role')} label="Role" field="role" failure={failure} value={role} onChange={setRole}>
-            <option value="member">Member</option>
-            <option value="coordinator">Coordinator</option>
+          <Choice id={id('role')} label={t('coordinator.roleLabel')} field="role" failure={failure} value={role} onChange={setRole}>
+            <option value="member">{t('coordinator.member')}</option>
+            <option value="coordinator">{t('coordinator.coordinator')}</option>
           </Choice>
         </div>
       </div>
       <FailureMessage failure={failure} />
       <Done message={done} />
       <button type="submit" disabled={busy}>
-        Save the record
+        {t('coordinator.saveRecord')}
       </button>
     </form>
   );
@@ -93,36 +96,36 @@ function Status({ session, member, onUpdated, onExpired }: PartProps) {
     if (question && !window.confirm(question)) return;
     void run(async () => {
       onUpdated(await patchMember(session, member, { status }));
-      return status === 'active' ? `${member.displayName} is active again and can log in.` : `${member.displayName} is now ${status}: their sessions have ended.`;
+      return t(status === 'active' ? 'coordinator.reactivated' : status === 'suspended' ? 'coordinator.nowSuspended' : 'coordinator.nowLeft', { name: member.displayName });
     });
   };
   const endSessions = () =>
     run(async () => {
       await call(session.token, `${baseOf(session)}/members/${member.id}/sessions/revoke`, { method: 'POST' });
-      return `Every session of ${member.displayName} has ended.`;
+      return t('coordinator.sessionsEnded', { name: member.displayName });
     });
   return (
-    <section aria-label="Status">
-      <h3>Status: {member.status}</h3>
+    <section aria-label={t('coordinator.statusPart')}>
+      <h3>{t('coordinator.statusNow', { status: t('coordinator.status', { status: member.status }) })}</h3>
       <FailureMessage failure={failure} />
       <Done message={done} />
       <p class="actions">
         {member.status === 'active' ? (
-          <button type="button" disabled={busy} onClick={() => change('suspended', `Suspend ${member.displayName}? They are logged out at once and cannot exchange time until reactivated.`)}>
-            Suspend
+          <button type="button" disabled={busy} onClick={() => change('suspended', t('coordinator.suspendQuestion', { name: member.displayName }))}>
+            {t('coordinator.suspend')}
           </button>
         ) : (
           <button type="button" disabled={busy} onClick={() => change('active', null)}>
-            Reactivate
+            {t('coordinator.reactivate')}
           </button>
         )}
         {member.status !== 'left' && (
-          <button type="button" class="secondary" disabled={busy} onClick={() => change('left', `Mark ${member.displayName} as having left the time bank? They are logged out and cannot exchange time; their history stays.`)}>
-            Mark as left
+          <button type="button" class="secondary" disabled={busy} onClick={() => change('left', t('coordinator.leftQuestion', { name: member.displayName }))}>
+            {t('coordinator.markLeft')}
           </button>
         )}
         <button type="button" class="secondary" disabled={busy} onClick={endSessions}>
-          Log out everywhere
+          {t('coordinator.logoutEverywhere')}
         </button>
       </p>
     </section>
@@ -137,17 +140,17 @@ function PasswordReset({ session, member, onUpdated, onExpired }: PartProps) {
     void run(async () => {
       onUpdated(await patchMember(session, member, { password }));
       setPassword('');
-      return `Password reset: give it to ${member.displayName}. Their other sessions have ended.`;
+      return t('coordinator.resetDone', { name: member.displayName });
     });
   };
   return (
-    <form onSubmit={submit} noValidate aria-label="Reset the password">
-      <h3>Reset the password</h3>
-      <Field id={`reset-password-${member.id}`} label="New password" field="password" type="password" failure={failure} value={password} onInput={setPassword} hint="At least 10 characters." autocomplete="new-password" />
+    <form onSubmit={submit} noValidate aria-label={t('coordinator.reset')}>
+      <h3>{t('coordinator.reset')}</h3>
+      <Field id={`reset-password-${member.id}`} label={t('coordinator.newPassword')} field="password" type="password" failure={failure} value={password} onInput={setPassword} hint={t('coordinator.newPasswordHint')} autocomplete="new-password" />
       <FailureMessage failure={failure} />
       <Done message={done} />
       <button type="submit" disabled={busy}>
-        Reset the password
+        {t('coordinator.reset')}
       </button>
     </form>
   );
@@ -174,30 +177,30 @@ export function Limits({ session, member, onExpired }: { session: Session; membe
       // Numbers as typed: the API says what it makes of anything else.
       const body = { minBalanceMinutes: floor.trim() === '' ? floor : Number(floor), maxBalanceMinutes: cap.trim() === '' ? cap : Number(cap) };
       show(await json<Account>(session.token, path, { method: 'PATCH', body }));
-      return `Limits saved: ${member.displayName} may go down to ${signed(Number(floor))} and up to ${signed(Number(cap))}.`;
+      return t('coordinator.limitsSaved', { name: member.displayName, floor: signed(Number(floor)), cap: signed(Number(cap)) });
     });
   };
   const id = (field: string) => `${field}-${member.accountId}`;
   return (
-    <form onSubmit={submit} noValidate aria-label="Account limits">
-      <h3>Account limits</h3>
+    <form onSubmit={submit} noValidate aria-label={t('coordinator.limits')}>
+      <h3>{t('coordinator.limits')}</h3>
       {account && (
         <p data-testid="account-figures" data-balance={account.balanceMinutes}>
-          Balance {signed(account.balanceMinutes)}; can still spend {duration(account.availableMinutes)}.
+          {t('coordinator.figures', { balance: signed(account.balanceMinutes), available: duration(account.availableMinutes) })}
         </p>
       )}
       <div class="row">
         <div>
-          <Field id={id('floor')} label="Floor, in minutes" field="minBalanceMinutes" type="number" failure={failure} value={floor} onInput={setFloor} hint="0 or below: how far the balance may go below zero." />
+          <Field id={id('floor')} label={t('coordinator.floor')} field="minBalanceMinutes" type="number" failure={failure} value={floor} onInput={setFloor} hint={t('coordinator.floorHint')} />
         </div>
         <div>
-          <Field id={id('cap')} label="Cap, in minutes" field="maxBalanceMinutes" type="number" failure={failure} value={cap} onInput={setCap} hint="0 or above: how much the balance may hold." />
+          <Field id={id('cap')} label={t('coordinator.cap')} field="maxBalanceMinutes" type="number" failure={failure} value={cap} onInput={setCap} hint={t('coordinator.capHint')} />
         </div>
       </div>
       <FailureMessage failure={failure} />
       <Done message={done} />
       <button type="submit" disabled={busy}>
-        Save the limits
+        {t('coordinator.saveLimits')}
       </button>
     </form>
   );

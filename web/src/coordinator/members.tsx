@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { json, onFailure, type Page } from '../api.js';
 import { date } from '../format.js';
 import { FailureMessage } from '../forms.js';
+import { t } from '../i18n.js';
 import type { PageProps } from '../pages.js';
 import { baseOf, Choice, Done, Field, useAction, type MemberRecord } from './common.js';
 import { MemberEditor } from './member-editor.js';
@@ -10,8 +11,6 @@ import { MemberEditor } from './member-editor.js';
  * The coordinator's members: find them by name or email, add one, and open one to change its
  * record, status, password or account limits.
  */
-
-const STATUS_WORDS: Record<MemberRecord['status'], string> = { active: 'active', suspended: 'suspended', left: 'left' };
 
 export function MembersPage({ session, onExpired }: PageProps) {
   const [q, setQ] = useState('');
@@ -50,7 +49,7 @@ export function MembersPage({ session, onExpired }: PageProps) {
 
   return (
     <main class="wide">
-      <h1>Members</h1>
+      <h1>{t('app.page.members')}</h1>
       <form
         role="search"
         class="title-row"
@@ -60,19 +59,19 @@ export function MembersPage({ session, onExpired }: PageProps) {
         }}
       >
         <div>
-          <label for="member-search">Find by name or email</label>
+          <label for="member-search">{t('coordinator.find')}</label>
           <input id="member-search" type="search" value={q} onInput={(event) => setQ(event.currentTarget.value)} />
         </div>
         <div>
-          <label for="member-status">Status</label>
+          <label for="member-status">{t('coordinator.statusFilter')}</label>
           <select id="member-status" value={status} onChange={(event) => setStatus(event.currentTarget.value)}>
-            <option value="">Any</option>
-            <option value="active">Active</option>
-            <option value="suspended">Suspended</option>
-            <option value="left">Left</option>
+            <option value="">{t('coordinator.any')}</option>
+            <option value="active">{t('coordinator.active')}</option>
+            <option value="suspended">{t('coordinator.suspended')}</option>
+            <option value="left">{t('coordinator.left')}</option>
           </select>
         </div>
-        <button type="submit">Search</button>
+        <button type="submit">{t('coordinator.search')}</button>
       </form>
       {error && (
         <p class="error" role="alert">
@@ -80,20 +79,20 @@ export function MembersPage({ session, onExpired }: PageProps) {
         </p>
       )}
       {found === null ? (
-        <p aria-busy="true">Loading the members…</p>
+        <p aria-busy="true">{t('coordinator.loadingMembers')}</p>
       ) : found.length === 0 ? (
-        <p>No member matches.</p>
+        <p>{t('coordinator.noMatch')}</p>
       ) : (
-        <ul class="items" aria-label="Members found">
+        <ul class="items" aria-label={t('coordinator.found')}>
           {found.map((member) => (
             <li key={member.id} data-testid="member-row" data-member={member.id}>
               <span>
-                <strong>{member.displayName}</strong> · {member.email} · {member.role} · <span data-testid="member-status">{STATUS_WORDS[member.status]}</span>
-                <span class="hint"> · since {date(member.createdAt)}</span>
+                <strong>{member.displayName}</strong> · {member.email} · {t('coordinator.role', { role: member.role })} · <span data-testid="member-status">{t('coordinator.status', { status: member.status })}</span>
+                <span class="hint">{t('coordinator.since', { date: date(member.createdAt) })}</span>
               </span>
               <span class="actions">
                 <button type="button" class="secondary" aria-expanded={open === member.id} onClick={() => setOpen(open === member.id ? null : member.id)}>
-                  {open === member.id ? 'Close' : `Manage ${member.displayName}`}
+                  {open === member.id ? t('coordinator.close') : t('coordinator.manage', { name: member.displayName })}
                 </button>
               </span>
               {open === member.id && <MemberEditor session={session} memberId={member.id} onChanged={changed} onExpired={onExpired} />}
@@ -103,7 +102,7 @@ export function MembersPage({ session, onExpired }: PageProps) {
       )}
       {cursor && (
         <button type="button" class="secondary" onClick={more}>
-          More members
+          {t('coordinator.more')}
         </button>
       )}
       <AddMember session={session} onExpired={onExpired} onAdded={changed} />
@@ -127,35 +126,35 @@ function AddMember({ session, onExpired, onAdded }: PageProps & { onAdded: () =>
       setEmail('');
       setPassword('');
       onAdded();
-      return `Added ${member.displayName} (${member.email}).${password ? ' They can log in with the password you set.' : ' They cannot log in until a password is set.'}`;
+      return t(password ? 'coordinator.added' : 'coordinator.addedNoPassword', { name: member.displayName, email: member.email });
     });
   };
   return (
     <section class="card" aria-labelledby="add-member-heading">
-      <h2 id="add-member-heading">Add a member</h2>
+      <h2 id="add-member-heading">{t('coordinator.add.title')}</h2>
       {/* The service checks every field: its words appear beside the field. */}
       <form onSubmit={submit} noValidate>
-        <Field id="new-name" label="Name" field="displayName" failure={failure} value={displayName} onInput={setDisplayName} autocomplete="off" />
-        <Field id="new-email" label="Email" field="email" type="email" failure={failure} value={email} onInput={setEmail} autocomplete="off" />
+        <Field id="new-name" label={t('coordinator.name')} field="displayName" failure={failure} value={displayName} onInput={setDisplayName} autocomplete="off" />
+        <Field id="new-email" label={t('coordinator.email')} field="email" type="email" failure={failure} value={email} onInput={setEmail} autocomplete="off" />
         <div class="row">
           <div>
-            <Choice id="new-kind" label="Kind" field="kind" failure={failure} value={kind} onChange={setKind}>
-              <option value="person">Person</option>
-              <option value="organisation">Organisation</option>
+            <Choice id="new-kind" label={t('coordinator.kind')} field="kind" failure={failure} value={kind} onChange={setKind}>
+              <option value="person">{t('coordinator.person')}</option>
+              <option value="organisation">{t('coordinator.organisation')}</option>
             </Choice>
           </div>
           <div>
-            <Choice id="new-role" label="Role" field="role" failure={failure} value={role} onChange={setRole}>
-              <option value="member">Member</option>
-              <option value="coordinator">Coordinator</option>
+            <Choice id="new-role" label={t('coordinator.roleLabel')} field="role" failure={failure} value={role} onChange={setRole}>
+              <option value="member">{t('coordinator.member')}</option>
+              <option value="coordinator">{t('coordinator.coordinator')}</option>
             </Choice>
           </div>
         </div>
-        <Field id="new-password" label="Password (optional)" field="password" type="password" failure={failure} value={password} onInput={setPassword} hint="At least 10 characters. Give it to the member in person; they can change it later." autocomplete="new-password" />
+        <Field id="new-password" label={t('coordinator.password')} field="password" type="password" failure={failure} value={password} onInput={setPassword} hint={t('coordinator.passwordHint')} autocomplete="new-password" />
         <FailureMessage failure={failure} />
         <Done message={done} />
         <button type="submit" disabled={busy}>
-          Add the member
+          {t('coordinator.add.submit')}
         </button>
       </form>
     </section>

@@ -1,4 +1,6 @@
+import { t } from '../i18n.js';
 import type { PageDef } from '../pages.js';
+import { ApplicationsPage } from './applications.js';
 import { AuditPage } from './audit.js';
 import { ClientsPage } from './clients.js';
 import { ImportPage } from './import.js';
@@ -11,13 +13,14 @@ import { WebhooksPage } from './webhooks.js';
 
 /** The coordinator's tools, after the community dashboard in the navigation. */
 export const coordinatorPages: PageDef[] = [
-  { path: '/members', label: 'Members', coordinatorOnly: true, component: MembersPage },
-  { path: '/record', label: 'Record hours', coordinatorOnly: true, component: RecordingPage },
-  { path: '/pending', label: 'Pending', coordinatorOnly: true, component: PendingPage },
-  { path: '/transfers', label: 'Transfers', coordinatorOnly: true, component: TransfersPage },
-  { path: '/settings', label: 'Settings', coordinatorOnly: true, component: SettingsPage },
-  { path: '/partners', label: 'Partner apps', coordinatorOnly: true, component: ClientsPage },
-  { path: '/webhooks', label: 'Webhooks', coordinatorOnly: true, component: WebhooksPage },
-  { path: '/audit', label: 'Audit log', coordinatorOnly: true, component: AuditPage },
-  { path: '/import', label: 'Import', coordinatorOnly: true, component: ImportPage },
+  { path: '/members', label: t('app.page.members'), coordinatorOnly: true, component: MembersPage },
+  { path: '/record', label: t('app.page.record'), coordinatorOnly: true, component: RecordingPage },
+  { path: '/pending', label: t('app.page.pending'), coordinatorOnly: true, component: PendingPage },
+  { path: '/applications', label: t('applications.nav'), coordinatorOnly: true, component: ApplicationsPage },
+  { path: '/transfers', label: t('app.page.transfers'), coordinatorOnly: true, component: TransfersPage },
+  { path: '/settings', label: t('app.page.settings'), coordinatorOnly: true, component: SettingsPage },
+  { path: '/partners', label: t('app.page.partners'), coordinatorOnly: true, component: ClientsPage },
+  { path: '/webhooks', label: t('app.page.webhooks'), coordinatorOnly: true, component: WebhooksPage },
+  { path: '/audit', label: t('app.page.audit'), coordinatorOnly: true, component: AuditPage },
+  { path: '/import', label: t('app.page.import'), coordinatorOnly: true, component: ImportPage },
 ];

@@ -2,7 +2,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { allPages, json, onFailure } from '../api.js';
 import { date, duration } from '../format.js';
 import { FailureMessage } from '../forms.js';
+import { t } from '../i18n.js';
 import type { PageProps } from '../pages.js';
+import { rich } from '../rich.js';
 import { baseOf, Done, useAccounts, useAction, useIdempotencyKey } from './common.js';
 
 /*
@@ -42,9 +44,9 @@ export function PendingPage({ session, onExpired }: PageProps) {
   }, [version]);
 
   const resolve = (transfer: Transfer, action: 'confirm' | 'reject') => {
-    const words = `${duration(transfer.minutes)} from ${nameOf(transfer.payerAccountId)} to ${nameOf(transfer.payeeAccountId)}`;
+    const words = t('ledger.between', { time: duration(transfer.minutes), payer: nameOf(transfer.payerAccountId), payee: nameOf(transfer.payeeAccountId) });
     // A rejection is final: the hours would have to be recorded again.
-    if (action === 'reject' && !window.confirm(`Reject ${words}? This cannot be undone.`)) return;
+    if (action === 'reject' && !window.confirm(t('ledger.rejectQuestion', { words }))) return;
     void run(async () => {
       const intent = { transferId: transfer.id, action };
       try {
@@ -56,13 +58,13 @@ export function PendingPage({ session, onExpired }: PageProps) {
       } finally {
         setVersion((value) => value + 1);
       }
-      return action === 'confirm' ? `Confirmed ${words}: it is posted.` : `Rejected ${words}.`;
+      return t(action === 'confirm' ? 'ledger.confirmed' : 'ledger.rejected', { words });
     });
   };
 
   return (
     <main>
-      <h1>Waiting for confirmation</h1>
+      <h1>{t('ledger.pending.title')}</h1>
       {error && (
         <p class="error" role="alert">
           {error}
@@ -71,28 +73,29 @@ export function PendingPage({ session, onExpired }: PageProps) {
       <FailureMessage failure={failure} />
       <Done message={done} />
       {pending === null ? (
-        <p aria-busy="true">Loading…</p>
+        <p aria-busy="true">{t('ledger.loading')}</p>
       ) : pending.length === 0 ? (
-        <p>Nothing is waiting for a confirmation.</p>
+        <p>{t('ledger.pending.none')}</p>
       ) : (
-        <ul class="items" aria-label="Waiting for confirmation">
+        <ul class="items" aria-label={t('ledger.pending.title')}>
           {pending.map((transfer) => (
             <li key={transfer.id} data-testid="pending-transfer" data-transfer={transfer.id}>
               <span>
-                <strong>{nameOf(transfer.payeeAccountId)}</strong> gave <strong>{duration(transfer.minutes)}</strong> to <strong>{nameOf(transfer.payerAccountId)}</strong>
+                {rich('ledger.gave', { payee: <strong>{nameOf(transfer.payeeAccountId)}</strong>, time: <strong>{duration(transfer.minutes)}</strong>, payer: <strong>{nameOf(transfer.payerAccountId)}</strong> })}
                 {transfer.description ? ` (${transfer.description})` : ''}
                 <span class="hint">
-                  {' '}
-                  · {transfer.brokered ? 'recorded by a coordinator or partner app' : `claimed by ${nameOf(transfer.payeeAccountId)}`} on {date(transfer.createdAt)}
-                  {transfer.autoConfirmAt ? ` · deadline ${date(transfer.autoConfirmAt)}` : ' · no deadline'}
+                  {' · '}
+                  {transfer.brokered ? t('ledger.recordedBy', { date: date(transfer.createdAt) }) : t('ledger.claimedBy', { name: nameOf(transfer.payeeAccountId), date: date(transfer.createdAt) })}
+                  {' · '}
+                  {transfer.autoConfirmAt ? t('ledger.deadline', { date: date(transfer.autoConfirmAt) }) : t('ledger.noDeadline')}
                 </span>
               </span>
               <span class="actions">
                 <button type="button" disabled={busy} onClick={() => resolve(transfer, 'confirm')}>
-                  Confirm for {nameOf(transfer.payerAccountId)}
+                  {t('ledger.confirmFor', { name: nameOf(transfer.payerAccountId) })}
                 </button>
                 <button type="button" class="secondary" disabled={busy} onClick={() => resolve(transfer, 'reject')}>
-                  Reject
+                  {t('ledger.reject')}
                 </button>
               </span>
             </li>

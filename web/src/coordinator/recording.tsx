@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { json, onFailure } from '../api.js';
 import { duration } from '../format.js';
 import { FailureMessage, FieldMessage } from '../forms.js';
+import { t } from '../i18n.js';
 import type { PageProps } from '../pages.js';
 import { baseOf, Choice, Done, Field, HolderOptions, minutesOf, useAccounts, useAction, useIdempotencyKey, type Holder } from './common.js';
 import { GroupSession } from './group-session.js';
@@ -17,7 +18,7 @@ export function RecordingPage({ session, onExpired }: PageProps) {
   const accounts = useAccounts(session, onFailure(onExpired, setError));
   return (
     <main>
-      <h1>Record hours</h1>
+      <h1>{t('app.page.record')}</h1>
       {error && (
         <p class="error" role="alert">
           {error}
@@ -54,8 +55,7 @@ function RecordOne({ session, onExpired, holders, nameOf }: FormProps) {
         const transfer = await json<{ status: string; minutes: number }>(session.token, `${baseOf(session)}/transfers`, { method: 'POST', body, idempotencyKey: idempotency.keyFor(body) });
         idempotency.settle();
         setDescription('');
-        const what = `${duration(transfer.minutes)} given by ${nameOf(payee)} to ${nameOf(payer)}`;
-        return transfer.status === 'pending' ? `Recorded ${what}; it waits for ${nameOf(payer)} to confirm.` : `Recorded ${what}.`;
+        return t(transfer.status === 'pending' ? 'ledger.recordedWaiting' : 'ledger.recorded', { time: duration(transfer.minutes), payee: nameOf(payee), payer: nameOf(payer) });
       } catch (caught) {
         idempotency.settle(caught);
         throw caught;
@@ -64,37 +64,37 @@ function RecordOne({ session, onExpired, holders, nameOf }: FormProps) {
   };
   return (
     <section class="card" aria-labelledby="record-one-heading">
-      <h2 id="record-one-heading">One exchange</h2>
+      <h2 id="record-one-heading">{t('ledger.one.title')}</h2>
       <form onSubmit={submit} noValidate>
         <div class="row">
           <div>
-            <Choice id="one-payee" label="Who gave help" field="payeeAccountId" failure={failure} value={payee} onChange={setPayee}>
+            <Choice id="one-payee" label={t('ledger.whoGaveHelp')} field="payeeAccountId" failure={failure} value={payee} onChange={setPayee}>
               <HolderOptions holders={holders} />
             </Choice>
           </div>
           <div>
-            <Choice id="one-payer" label="Who received it" field="payerAccountId" failure={failure} value={payer} onChange={setPayer}>
+            <Choice id="one-payer" label={t('ledger.whoReceivedIt')} field="payerAccountId" failure={failure} value={payer} onChange={setPayer}>
               <HolderOptions holders={holders} />
             </Choice>
           </div>
         </div>
         <div class="row">
           <div>
-            <Field id="one-hours" label="Hours" field="hours" type="number" failure={failure} value={hours} onInput={setHours} />
+            <Field id="one-hours" label={t('ledger.hours')} field="hours" type="number" failure={failure} value={hours} onInput={setHours} />
           </div>
           <div>
-            <Field id="one-minutes" label="Minutes" field="minutes-part" type="number" failure={failure} value={minutes} onInput={setMinutes} />
+            <Field id="one-minutes" label={t('ledger.minutes')} field="minutes-part" type="number" failure={failure} value={minutes} onInput={setMinutes} />
           </div>
         </div>
         <FieldMessage failure={failure} field="minutes" />
-        <Field id="one-description" label="What was it? (optional)" field="description" failure={failure} value={description} onInput={setDescription} />
+        <Field id="one-description" label={t('ledger.description')} field="description" failure={failure} value={description} onInput={setDescription} />
         <label class="inline">
-          <input type="checkbox" checked={pending} onChange={(event) => setPending(event.currentTarget.checked)} /> Ask the receiver to confirm first
+          <input type="checkbox" checked={pending} onChange={(event) => setPending(event.currentTarget.checked)} /> {t('ledger.askFirst')}
         </label>
         <FailureMessage failure={failure} />
         <Done message={done} />
         <button type="submit" disabled={busy}>
-          Record the exchange
+          {t('ledger.one.submit')}
         </button>
       </form>
     </section>

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { json, onFailure } from '../api.js';
 import { FailureMessage, FieldMessage } from '../forms.js';
+import { t } from '../i18n.js';
+import type { MessageId } from '../messages/index.js';
 import type { PageProps } from '../pages.js';
 import { baseOf, Choice, Done, Field, useAction } from './common.js';
 import { Categories } from './categories.js';
@@ -21,11 +23,11 @@ type Settings = Record<string, unknown> & {
 };
 type Timebank = { id: string; name: string; slug: string; settings: Settings };
 
-const NUMBERS: Array<[key: string, label: string, hint: string]> = [
-  ['defaultMinBalanceMinutes', 'Default floor, in minutes', 'For accounts opened from now on: 0 or below. Existing accounts keep theirs (change them on the Members page).'],
-  ['defaultMaxBalanceMinutes', 'Default cap, in minutes', 'For accounts opened from now on: 0 or above.'],
-  ['autoConfirmAfterHours', 'Deadline for confirmations, in hours', '0 for none. At the deadline a coordinator\'s pending transfer posts; a member\'s claim expires unless the switch below is on.'],
-  ['maxOpenClaims', 'Claims that may wait on one member', 'At most this many members\' claims wait on one payer at once.'],
+const NUMBERS: Array<[key: string, label: MessageId, hint: MessageId]> = [
+  ['defaultMinBalanceMinutes', 'settings.defaultFloor', 'settings.defaultFloorHint'],
+  ['defaultMaxBalanceMinutes', 'settings.defaultCap', 'settings.defaultCapHint'],
+  ['autoConfirmAfterHours', 'settings.deadline', 'settings.deadlineHint'],
+  ['maxOpenClaims', 'settings.maxClaims', 'settings.maxClaimsHint'],
 ];
 const KNOWN = new Set([...NUMBERS.map(([key]) => key), 'confirmation', 'autoConfirmMemberClaims']);
 
@@ -35,7 +37,7 @@ const asNumber = (text: string): number | string => (text.trim() !== '' && Numbe
 export function SettingsPage({ session, onExpired }: PageProps) {
   return (
     <main>
-      <h1>Time bank settings</h1>
+      <h1>{t('settings.title')}</h1>
       <TimebankSettings session={session} onExpired={onExpired} />
       <Categories session={session} onExpired={onExpired} />
     </main>
@@ -57,7 +59,7 @@ function TimebankSettings({ session, onExpired }: PageProps) {
     json<Timebank>(session.token, baseOf(session)).then(show).catch(onFailure(onExpired, setError));
   }, []);
   if (error) return <p class="error" role="alert">{error}</p>;
-  if (!timebank) return <p aria-busy="true">Loading the settings…</p>;
+  if (!timebank) return <p aria-busy="true">{t('settings.loading')}</p>;
 
   const set = (key: string, value: string | boolean) => setValues((current) => ({ ...current, [key]: value }));
   const submit = (event: Event) => {
@@ -71,27 +73,27 @@ function TimebankSettings({ session, onExpired }: PageProps) {
         if (next !== before) settings[key] = next;
       }
       const body = { ...(name !== timebank.name ? { name } : {}), ...(Object.keys(settings).length > 0 ? { settings } : {}) };
-      if (Object.keys(body).length === 0) return 'Nothing to save.';
+      if (Object.keys(body).length === 0) return t('settings.nothingToSave');
       show(await json<Timebank>(session.token, baseOf(session), { method: 'PATCH', body }));
-      return 'Settings saved.';
+      return t('settings.saved');
     });
   };
   const extras = Object.keys(timebank.settings).filter((key) => !KNOWN.has(key));
   return (
     <section class="card" aria-labelledby="settings-heading">
       <h2 id="settings-heading">{timebank.name}</h2>
-      <p class="hint">Members log in with the short name {timebank.slug}.</p>
+      <p class="hint">{t('settings.slug', { slug: timebank.slug })}</p>
       <form onSubmit={submit} noValidate>
-        <Field id="timebank-name" label="Name" field="name" failure={failure} value={name} onInput={setName} />
-        <Choice id="setting-confirmation" label="Hours recorded by the one who gave help" field="settings.confirmation" failure={failure} value={String(values.confirmation)} onChange={(value) => set('confirmation', value)}>
-          <option value="counterparty">wait for the receiver to confirm</option>
-          <option value="none">are posted at once</option>
+        <Field id="timebank-name" label={t('settings.name')} field="name" failure={failure} value={name} onInput={setName} />
+        <Choice id="setting-confirmation" label={t('settings.confirmation')} field="settings.confirmation" failure={failure} value={String(values.confirmation)} onChange={(value) => set('confirmation', value)}>
+          <option value="counterparty">{t('settings.confirmation.counterparty')}</option>
+          <option value="none">{t('settings.confirmation.none')}</option>
         </Choice>
         {NUMBERS.map(([key, label, hint]) => (
-          <Field key={key} id={`setting-${key}`} label={label} field={`settings.${key}`} type="number" failure={failure} value={String(values[key] ?? '')} onInput={(value) => set(key, value)} hint={hint} />
+          <Field key={key} id={`setting-${key}`} label={t(label)} field={`settings.${key}`} type="number" failure={failure} value={String(values[key] ?? '')} onInput={(value) => set(key, value)} hint={t(hint)} />
         ))}
         <label class="inline">
-          <input type="checkbox" checked={values.autoConfirmMemberClaims === true} onChange={(event) => set('autoConfirmMemberClaims', event.currentTarget.checked)} /> A member's claim nobody confirmed by the deadline posts (within the limits) instead of expiring
+          <input type="checkbox" checked={values.autoConfirmMemberClaims === true} onChange={(event) => set('autoConfirmMemberClaims', event.currentTarget.checked)} /> {t('settings.autoConfirm')}
         </label>
         <FieldMessage failure={failure} field="settings.autoConfirmMemberClaims" />
         {extras.map((key) =>
@@ -109,7 +111,7 @@ function TimebankSettings({ session, onExpired }: PageProps) {
         <FailureMessage failure={failure} />
         <Done message={done} />
         <button type="submit" disabled={busy}>
-          Save the settings
+          {t('settings.submit')}
         </button>
       </form>
     </section>

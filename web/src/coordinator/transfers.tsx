@@ -2,7 +2,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { allPages, json, onFailure } from '../api.js';
 import { date, duration } from '../format.js';
 import { FailureMessage } from '../forms.js';
+import { t } from '../i18n.js';
 import type { PageProps } from '../pages.js';
+import { rich } from '../rich.js';
 import { baseOf, Done, Field, useAccounts, useAction, useIdempotencyKey } from './common.js';
 import type { Transfer } from './pending.js';
 
@@ -36,21 +38,23 @@ export function TransfersPage({ session, onExpired }: PageProps) {
 
   return (
     <main class="wide">
-      <h1>Transfers</h1>
+      <h1>{t('app.page.transfers')}</h1>
       <div class="title-row">
         <div>
-          <label for="transfers-period">Period</label>
+          <label for="transfers-period">{t('ledger.period')}</label>
           <select id="transfers-period" value={days} onChange={(event) => setDays(Number(event.currentTarget.value))}>
-            <option value={7}>Last 7 days</option>
-            <option value={30}>Last 30 days</option>
-            <option value={90}>Last 90 days</option>
-            <option value={365}>Last year</option>
+            {[7, 30, 90].map((count) => (
+              <option key={count} value={count}>
+                {t('ledger.lastDays', { count })}
+              </option>
+            ))}
+            <option value={365}>{t('ledger.lastYear')}</option>
           </select>
         </div>
         <div>
-          <label for="transfers-account">Whose</label>
+          <label for="transfers-account">{t('ledger.whose')}</label>
           <select id="transfers-account" value={accountId} onChange={(event) => setAccountId(event.currentTarget.value)}>
-            <option value="">Everyone</option>
+            <option value="">{t('ledger.everyone')}</option>
             {holders.map((holder) => (
               <option key={holder.accountId} value={holder.accountId}>
                 {holder.name}
@@ -66,18 +70,19 @@ export function TransfersPage({ session, onExpired }: PageProps) {
       )}
       <Done message={reversed} />
       {transfers === null ? (
-        <p aria-busy="true">Loading the transfers…</p>
+        <p aria-busy="true">{t('ledger.loadingTransfers')}</p>
       ) : transfers.length === 0 ? (
-        <p>No transfer in this period.</p>
+        <p>{t('ledger.noTransfer')}</p>
       ) : (
-        <ul class="items" aria-label="Transfers">
+        <ul class="items" aria-label={t('app.page.transfers')}>
           {transfers.slice(0, SHOWN).map((transfer) => (
             <li key={transfer.id} data-testid="transfer-row" data-transfer={transfer.id}>
               <span>
-                {date(transfer.postedAt ?? transfer.createdAt)}: <strong>{nameOf(transfer.payeeAccountId)}</strong> gave <strong>{duration(transfer.minutes)}</strong> to <strong>{nameOf(transfer.payerAccountId)}</strong>
-                {transfer.description ? ` (${transfer.description})` : ''} · {transfer.status}
-                {transfer.reversesTransferId ? ` · reversal: ${transfer.reason ?? ''}` : ''}
-                {transfer.reversedByTransferId ? ' · reversed' : ''}
+                {date(transfer.postedAt ?? transfer.createdAt)}:{' '}
+                {rich('ledger.gave', { payee: <strong>{nameOf(transfer.payeeAccountId)}</strong>, time: <strong>{duration(transfer.minutes)}</strong>, payer: <strong>{nameOf(transfer.payerAccountId)}</strong> })}
+                {transfer.description ? ` (${transfer.description})` : ''} · {t('ledger.status', { status: transfer.status })}
+                {transfer.reversesTransferId ? ` · ${t('ledger.reversal', { reason: transfer.reason ?? '' })}` : ''}
+                {transfer.reversedByTransferId ? ` · ${t('ledger.reversed')}` : ''}
               </span>
               {transfer.status === 'posted' && !transfer.reversesTransferId && !transfer.reversedByTransferId && (
                 <span class="actions">
@@ -90,7 +95,7 @@ export function TransfersPage({ session, onExpired }: PageProps) {
                       setOpen(open === transfer.id ? null : transfer.id);
                     }}
                   >
-                    {open === transfer.id ? 'Cancel' : 'Reverse…'}
+                    {open === transfer.id ? t('ledger.cancel') : t('ledger.reverseOpen')}
                   </button>
                 </span>
               )}
@@ -111,7 +116,7 @@ export function TransfersPage({ session, onExpired }: PageProps) {
           ))}
         </ul>
       )}
-      {transfers && transfers.length > SHOWN && <p class="hint">The {SHOWN} newest of {transfers.length} are shown: choose a shorter period or one person.</p>}
+      {transfers && transfers.length > SHOWN && <p class="hint">{t('ledger.newest', { shown: SHOWN, total: transfers.length })}</p>}
     </main>
   );
 }
@@ -125,9 +130,9 @@ function ReversalForm({ session, onExpired, transfer, nameOf, onReversed }: Reve
   const idempotency = useIdempotencyKey();
   const submit = (event: Event) => {
     event.preventDefault();
-    const words = `${duration(transfer.minutes)} back from ${nameOf(transfer.payeeAccountId)} to ${nameOf(transfer.payerAccountId)}`;
+    const words = t('ledger.back', { time: duration(transfer.minutes), payee: nameOf(transfer.payeeAccountId), payer: nameOf(transfer.payerAccountId) });
     // A reversal is a new posted transfer: it cannot itself be undone.
-    if (!window.confirm(`Reverse this transfer? This posts ${words}, and cannot be undone.`)) return;
+    if (!window.confirm(t('ledger.reverseQuestion', { words }))) return;
     void run(async () => {
       const body = { reason, ...(overrideLimits ? { overrideLimits: true } : {}) };
       try {
@@ -137,18 +142,18 @@ function ReversalForm({ session, onExpired, transfer, nameOf, onReversed }: Reve
         idempotency.settle(caught);
         throw caught;
       }
-      onReversed(`Reversed: ${words} posted.`);
+      onReversed(t('ledger.reversedDone', { words }));
     });
   };
   return (
-    <form class="editor" onSubmit={submit} noValidate aria-label="Reverse the transfer">
-      <Field id={`reason-${transfer.id}`} label="Why is it reversed?" field="reason" failure={failure} value={reason} onInput={setReason} hint="Kept with the reversal and in the audit log." />
+    <form class="editor" onSubmit={submit} noValidate aria-label={t('ledger.reverse')}>
+      <Field id={`reason-${transfer.id}`} label={t('ledger.reason')} field="reason" failure={failure} value={reason} onInput={setReason} hint={t('ledger.reasonHint')} />
       <label class="inline">
-        <input type="checkbox" checked={overrideLimits} onChange={(event) => setOverrideLimits(event.currentTarget.checked)} /> Reverse even if it takes an account past its limits (recorded)
+        <input type="checkbox" checked={overrideLimits} onChange={(event) => setOverrideLimits(event.currentTarget.checked)} /> {t('ledger.override')}
       </label>
       <FailureMessage failure={failure} />
       <button type="submit" disabled={busy}>
-        Reverse the transfer
+        {t('ledger.reverse')}
       </button>
     </form>
   );

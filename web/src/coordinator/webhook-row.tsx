@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { call, json, type Session } from '../api.js';
-import { date } from '../format.js';
+import { date, dateTime } from '../format.js';
 import { FailureMessage } from '../forms.js';
+import { t } from '../i18n.js';
 import { baseOf, Done, Field, useAction } from './common.js';
 import { EventTypeChoice } from './event-types.js';
 
@@ -30,17 +31,17 @@ export function WebhookRow({ session, onExpired, webhook, onChanged }: Props) {
   const ping = () =>
     run(async () => {
       const answer = await json<Ping>(session.token, `${path}/test`, { method: 'POST' });
-      if (answer.delivered) return `Test event delivered: the endpoint answered ${answer.statusCode} in ${answer.durationMs} ms.`;
-      return `Test event not delivered: ${answer.error ?? `the endpoint answered ${answer.statusCode}`}.`;
+      if (answer.delivered) return t('partners.webhook.delivered', { status: String(answer.statusCode), ms: answer.durationMs });
+      return answer.error ? t('partners.webhook.failed', { reason: answer.error }) : t('partners.webhook.failedAnswer', { status: String(answer.statusCode) });
     });
   const setStatus = (status: Webhook['status']) =>
     run(async () => {
       await json(session.token, path, { method: 'PATCH', body: { status } });
       onChanged();
-      return status === 'active' ? 'Deliveries resume.' : 'Deliveries are paused.';
+      return t(status === 'active' ? 'partners.webhook.resumed' : 'partners.webhook.paused');
     });
   const remove = () => {
-    if (!window.confirm(`Unsubscribe ${webhook.url}? It receives nothing more, and its delivery log is deleted.`)) return;
+    if (!window.confirm(t('partners.webhook.unsubscribeQuestion', { url: webhook.url }))) return;
     void run(async () => {
       await call(session.token, path, { method: 'DELETE' });
       onChanged();
@@ -50,29 +51,29 @@ export function WebhookRow({ session, onExpired, webhook, onChanged }: Props) {
   return (
     <li data-testid="webhook-row" data-webhook={webhook.id}>
       <span>
-        <strong>{webhook.url}</strong> · {webhook.status}
+        <strong>{webhook.url}</strong> · {t('partners.webhook.status', { status: webhook.status })}
         {webhook.description ? ` · ${webhook.description}` : ''}
         <span class="hint">
-          {' '}
-          · {webhook.eventTypes.join(', ')} · delivered through event {webhook.deliveredThrough}
-          {webhook.failingSince ? ` · failing since ${date(webhook.failingSince)}` : ''}
+          {' · '}
+          {webhook.eventTypes.join(', ')} · {t('partners.webhook.through', { sequence: webhook.deliveredThrough })}
+          {webhook.failingSince ? ` · ${t('partners.webhook.failing', { date: date(webhook.failingSince) })}` : ''}
         </span>
       </span>
       <span class="actions">
         <button type="button" class="secondary" disabled={busy} onClick={() => void ping()}>
-          Send a test event
+          {t('partners.webhook.test')}
         </button>
         <button type="button" class="secondary" disabled={busy} onClick={() => void setStatus(webhook.status === 'active' ? 'disabled' : 'active')}>
-          {webhook.status === 'active' ? 'Pause' : 'Resume'}
+          {webhook.status === 'active' ? t('partners.webhook.pause') : t('partners.webhook.resume')}
         </button>
         <button type="button" class="secondary" aria-expanded={panel === 'edit'} onClick={() => toggle('edit')}>
-          Change
+          {t('partners.webhook.change')}
         </button>
         <button type="button" class="secondary" aria-expanded={panel === 'deliveries'} onClick={() => toggle('deliveries')}>
-          Deliveries
+          {t('partners.webhook.deliveries')}
         </button>
         <button type="button" class="secondary" disabled={busy} onClick={remove}>
-          Unsubscribe
+          {t('partners.webhook.unsubscribe')}
         </button>
       </span>
       <div class="editor">
@@ -96,18 +97,18 @@ function WebhookChange({ session, onExpired, webhook, onChanged }: Props) {
       const body = { ...(url !== webhook.url ? { url } : {}), eventTypes, ...(description !== (webhook.description ?? '') ? { description } : {}) };
       await json(session.token, `${baseOf(session)}/webhooks/${webhook.id}`, { method: 'PATCH', body });
       onChanged();
-      return 'Saved.';
+      return t('partners.webhook.saved');
     });
   };
   return (
-    <form onSubmit={submit} noValidate aria-label={`Change ${webhook.url}`}>
-      <Field id={`url-${webhook.id}`} label="URL" field="url" type="url" failure={failure} value={url} onInput={setUrl} />
+    <form onSubmit={submit} noValidate aria-label={t('partners.webhook.changeLabel', { url: webhook.url })}>
+      <Field id={`url-${webhook.id}`} label={t('partners.webhook.url')} field="url" type="url" failure={failure} value={url} onInput={setUrl} />
       <EventTypeChoice id={webhook.id} chosen={eventTypes} onChange={setEventTypes} failure={failure} />
-      <Field id={`description-${webhook.id}`} label="Description" field="description" failure={failure} value={description} onInput={setDescription} />
+      <Field id={`description-${webhook.id}`} label={t('partners.webhook.description')} field="description" failure={failure} value={description} onInput={setDescription} />
       <FailureMessage failure={failure} />
       <Done message={done} />
       <button type="submit" disabled={busy}>
-        Save the endpoint
+        {t('partners.webhook.save')}
       </button>
     </form>
   );
@@ -128,19 +129,19 @@ function Deliveries({ session, onExpired, path }: { session: Session; onExpired:
   }, [path]);
   const last = deliveries?.[deliveries.length - 1];
   return (
-    <section aria-label="Deliveries">
+    <section aria-label={t('partners.webhook.deliveries')}>
       <FailureMessage failure={failure} />
-      {deliveries && deliveries.length === 0 && <p>Nothing has been sent to it yet.</p>}
+      {deliveries && deliveries.length === 0 && <p>{t('partners.webhook.nothingSent')}</p>}
       {deliveries && deliveries.length > 0 && (
-        <div class="scroll">
+        <div class="scroll" role="group" aria-label={t('partners.webhook.deliveries')} tabIndex={0}>
           <table>
             <thead>
               <tr>
-                <th scope="col">Event</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last answer</th>
-                <th scope="col">Delivered</th>
-                <th scope="col">Next attempt</th>
+                <th scope="col">{t('partners.webhook.event')}</th>
+                <th scope="col">{t('partners.webhook.attempts')}</th>
+                <th scope="col">{t('partners.webhook.lastAnswer')}</th>
+                <th scope="col">{t('partners.webhook.deliveredAt')}</th>
+                <th scope="col">{t('partners.webhook.nextAttempt')}</th>
               </tr>
             </thead>
             <tbody>
@@ -151,8 +152,8 @@ function Deliveries({ session, onExpired, path }: { session: Session; onExpired:
                   </td>
                   <td class="number">{delivery.attempts}</td>
                   <td>{delivery.lastStatusCode ?? delivery.lastError ?? '—'}</td>
-                  <td>{delivery.deliveredAt ? new Date(delivery.deliveredAt).toLocaleString() : 'not yet'}</td>
-                  <td>{delivery.nextAttemptAt ? new Date(delivery.nextAttemptAt).toLocaleString() : '—'}</td>
+                  <td>{delivery.deliveredAt ? dateTime(delivery.deliveredAt) : t('partners.webhook.notYet')}</td>
+                  <td>{dateTime(delivery.nextAttemptAt)}</td>
                 </tr>
               ))}
             </tbody>
@@ -161,7 +162,7 @@ function Deliveries({ session, onExpired, path }: { session: Session; onExpired:
       )}
       {more && last && (
         <button type="button" class="secondary" onClick={() => void load(last.sequence)}>
-          Older deliveries
+          {t('partners.webhook.older')}
         </button>
       )}
     </section>

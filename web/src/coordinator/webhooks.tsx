@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { json, onFailure, type Session } from '../api.js';
 import { FailureMessage } from '../forms.js';
+import { t } from '../i18n.js';
 import type { PageProps } from '../pages.js';
 import { baseOf, Field, useAction } from './common.js';
 import { EventTypeChoice } from './event-types.js';
@@ -25,7 +26,7 @@ export function WebhooksPage({ session, onExpired }: PageProps) {
   const changed = () => setVersion((value) => value + 1);
   return (
     <main class="wide">
-      <h1>Webhooks</h1>
+      <h1>{t('app.page.webhooks')}</h1>
       {error && (
         <p class="error" role="alert">
           {error}
@@ -33,22 +34,22 @@ export function WebhooksPage({ session, onExpired }: PageProps) {
       )}
       {secret && (
         <section class="card secret" role="alert" aria-labelledby="webhook-secret-heading">
-          <h2 id="webhook-secret-heading">Copy the signing secret now</h2>
-          <p>It is shown only this once. The endpoint {secret.url} checks each delivery's signature with it.</p>
+          <h2 id="webhook-secret-heading">{t('partners.webhook.secretTitle')}</h2>
+          <p>{t('partners.webhook.secretOnce', { url: secret.url })}</p>
           <p>
             <code data-testid="webhook-secret">{secret.secret}</code>
           </p>
           <button type="button" class="secondary" onClick={() => setSecret(null)}>
-            I have stored it
+            {t('partners.stored')}
           </button>
         </section>
       )}
       {webhooks === null ? (
-        <p aria-busy="true">Loading…</p>
+        <p aria-busy="true">{t('partners.loading')}</p>
       ) : webhooks.length === 0 ? (
-        <p>No endpoint is subscribed.</p>
+        <p>{t('partners.webhook.none')}</p>
       ) : (
-        <ul class="items" aria-label="Webhooks">
+        <ul class="items" aria-label={t('app.page.webhooks')}>
           {webhooks.map((webhook) => (
             <WebhookRow key={webhook.id} session={session} onExpired={onExpired} webhook={webhook} onChanged={changed} />
           ))}
@@ -84,14 +85,14 @@ function NewWebhook({ session, onExpired, onCreated }: { session: Session; onExp
   };
   return (
     <section class="card" aria-labelledby="new-webhook-heading">
-      <h2 id="new-webhook-heading">Subscribe an endpoint</h2>
+      <h2 id="new-webhook-heading">{t('partners.webhook.subscribeTitle')}</h2>
       <form onSubmit={submit} noValidate>
-        <Field id="webhook-url" label="URL" field="url" type="url" failure={failure} value={url} onInput={setUrl} hint="https, reachable from the internet." />
+        <Field id="webhook-url" label={t('partners.webhook.url')} field="url" type="url" failure={failure} value={url} onInput={setUrl} hint={t('partners.webhook.urlHint')} />
         <EventTypeChoice id="new-webhook" chosen={eventTypes} onChange={setEventTypes} failure={failure} />
-        <Field id="webhook-description" label="Description (optional)" field="description" failure={failure} value={description} onInput={setDescription} />
+        <Field id="webhook-description" label={t('partners.webhook.descriptionOptional')} field="description" failure={failure} value={description} onInput={setDescription} />
         <FailureMessage failure={failure} />
         <button type="submit" disabled={busy}>
-          Subscribe
+          {t('partners.webhook.subscribe')}
         </button>
       </form>
     </section>

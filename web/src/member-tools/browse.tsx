@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { allPages, json, type Page } from '../api.js';
 import { FailureMessage } from '../forms.js';
+import { t } from '../i18n.js';
 import type { PageProps } from '../pages.js';
 import { categoryChoices, contactOf, distanceKm, plural, timebankPath, useCategories, useDirectory, useRun, type Listing, type ListingKind, type Person, type Point } from './common.js';
 import { CategorySelect, KindChoice, TextField } from './fields.js';
@@ -65,21 +66,21 @@ export function BrowsePage({ session, onExpired }: PageProps) {
   };
   return (
     <main>
-      <h1>Find offers and requests</h1>
-      <form onSubmit={submit} aria-label="Search">
-        <KindChoice name="browse-kind" legend="Looking for" kind={search.kind} labels={{ offer: 'Offers: people who can help', request: 'Requests: people who need help' }} onChange={set('kind')} />
-        <TextField id="browse-q" label="Words" field="q" type="search" value={search.q} onInput={set('q')} failure={failure} />
-        <CategorySelect id="browse-category" categories={categories} value={search.categoryId} emptyLabel="All categories" failure={failure} onChange={set('categoryId')} />
+      <h1>{t('tools.browse.title')}</h1>
+      <form onSubmit={submit} aria-label={t('tools.search')}>
+        <KindChoice name="browse-kind" legend={t('tools.lookingFor')} kind={search.kind} labels={{ offer: t('tools.lookingFor.offers'), request: t('tools.lookingFor.requests') }} onChange={set('kind')} />
+        <TextField id="browse-q" label={t('tools.words')} field="q" type="search" value={search.q} onInput={set('q')} failure={failure} />
+        <CategorySelect id="browse-category" categories={categories} value={search.categoryId} emptyLabel={t('tools.allCategories')} failure={failure} onChange={set('categoryId')} />
         <NearPoint search={search} places={places} failure={failure} onChange={(change) => setSearch((current) => ({ ...current, ...change }))} />
         <FailureMessage failure={failure} />
         <button type="submit" disabled={busy}>
-          Search
+          {t('tools.search')}
         </button>
       </form>
       <Results results={results} asked={asked} people={people} categoryNames={categoryNames} ownId={session.memberId} />
       {nextCursor && asked && (
         <button type="button" class="secondary" onClick={() => find(asked, nextCursor)} disabled={busy}>
-          Show more
+          {t('tools.showMore')}
         </button>
       )}
     </main>
@@ -93,13 +94,13 @@ function NearPoint({ search, places, failure, onChange }: NearProps) {
   const radius = Number(search.radiusKm);
   return (
     <fieldset>
-      <legend>Near a point (optional)</legend>
+      <legend>{t('tools.near')}</legend>
       <LocationInputs prefix="browse" lat={search.lat} lon={search.lon} failure={failure} fieldPrefix="" onChange={(lat, lon) => onChange({ lat, lon })} />
-      <TextField id="browse-radius" label="Within (km)" field="radiusKm" inputMode="decimal" value={search.radiusKm} onInput={(radiusKm) => onChange({ radiusKm })} failure={failure} />
+      <TextField id="browse-radius" label={t('tools.within')} field="radiusKm" inputMode="decimal" value={search.radiusKm} onInput={(radiusKm) => onChange({ radiusKm })} failure={failure} />
       <PointMap points={places} chosen={pointOf(search)} radiusKm={Number.isFinite(radius) ? radius : null} onChoose={(chosen) => onChange({ lat: degrees(chosen.lat), lon: degrees(chosen.lon) })} />
       {(search.lat || search.lon) && (
         <button type="button" class="secondary" onClick={() => onChange({ lat: '', lon: '' })}>
-          Anywhere
+          {t('tools.anywhere')}
         </button>
       )}
     </fieldset>
@@ -112,32 +113,32 @@ function Results({ results, asked, people, categoryNames, ownId }: ResultsProps)
   const from = asked ? pointOf(asked) : null;
   return (
     <section aria-labelledby="results-heading" aria-live="polite">
-      <h2 id="results-heading">{asked?.kind === 'request' ? 'Requests found' : 'Offers found'}</h2>
+      <h2 id="results-heading">{asked?.kind === 'request' ? t('tools.requestsFound') : t('tools.offersFound')}</h2>
       {results === null ? (
-        <p aria-busy="true">Searching…</p>
+        <p aria-busy="true">{t('tools.searching')}</p>
       ) : results.length === 0 ? (
-        <p>Nothing found. Try fewer words, another category or a larger distance.</p>
+        <p>{t('tools.nothingFound')}</p>
       ) : (
         <ul class="items">
           {results.map((listing) => {
             const owner = people.get(listing.memberId);
             const contact = contactOf(owner);
             const details = [
-              `by ${listing.memberId === ownId ? 'you' : (owner?.displayName ?? 'a member')}`,
+              listing.memberId === ownId ? t('tools.byYou') : t('tools.by', { name: owner?.displayName ?? t('tools.aMember') }),
               categoryNames.get(listing.categoryId),
-              listing.remote ? 'can be remote' : undefined,
-              from && listing.location ? `about ${Math.round(distanceKm(from, listing.location) * 10) / 10} km away` : undefined,
+              listing.remote ? t('tools.remote') : undefined,
+              from && listing.location ? t('tools.distance', { km: Math.round(distanceKm(from, listing.location) * 10) / 10 }) : undefined,
             ].filter(Boolean);
             return (
               <li key={listing.id} data-testid="listing-result" data-listing-id={listing.id}>
                 <div>
-                  <span class={`tag ${listing.kind}`}>{listing.kind === 'offer' ? 'Offer' : 'Request'}</span> <strong>{listing.title}</strong>
+                  <span class={`tag ${listing.kind}`}>{listing.kind === 'offer' ? t('tools.offer') : t('tools.request')}</span> <strong>{listing.title}</strong>
                   <p class="hint" data-testid="listing-owner">
                     {details.join(' · ')}
                   </p>
                   {listing.description && <p>{listing.description}</p>}
-                  {listing.tags.length > 0 && <p class="hint">Tags: {listing.tags.join(', ')}</p>}
-                  {contact && <p data-testid="listing-contact">Contact: {contact}</p>}
+                  {listing.tags.length > 0 && <p class="hint">{t('tools.tags', { tags: listing.tags.join(', ') })}</p>}
+                  {contact && <p data-testid="listing-contact">{t('tools.contact', { contact })}</p>}
                 </div>
               </li>
             );

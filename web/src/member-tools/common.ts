@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { allPages, ApiError, json, type Session } from '../api.js';
 import { messageId } from '../forms.js';
+import { formats } from '../i18n.js';
 
 /*
  * What the member's tools share: the API's shapes as the pages read them, and small hooks that
@@ -33,15 +34,11 @@ export type Category = { id: string; name: string; parentId: string | null };
 export type Person = { memberId: string; displayName: string; kind: string; accountId: string; email?: string; phone?: string };
 export type Match = { memberId: string; offerId?: string; requestId?: string; score: number; distanceKm: number | null };
 
-export const WEEKDAYS: Array<[Weekday, string]> = [
-  ['mon', 'Monday'],
-  ['tue', 'Tuesday'],
-  ['wed', 'Wednesday'],
-  ['thu', 'Thursday'],
-  ['fri', 'Friday'],
-  ['sat', 'Saturday'],
-  ['sun', 'Sunday'],
-];
+/** The days of the week, Monday first, each named by Intl in the member's language (1 January 2024 was a Monday). */
+export const WEEKDAYS: Array<[Weekday, string]> = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const).map((day, index) => [
+  day,
+  formats.date(new Date(Date.UTC(2024, 0, 1 + index)), { weekday: 'long', timeZone: 'UTC' }),
+]);
 
 export const plural = (kind: ListingKind) => (kind === 'offer' ? 'offers' : 'requests');
 export const timebankPath = (session: Session) => `/v1/timebanks/${session.timebankId}`;

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { downloadCsv, type Session } from '../api.js';
 import { FailureMessage, FieldMessage } from '../forms.js';
+import { t } from '../i18n.js';
 import { fieldAttributes, timebankPath, useRun } from './common.js';
 import { Saved, usePatch, type Profile } from './own-record.js';
 
@@ -13,8 +14,12 @@ type Props = { session: Session; profile: Profile; onSaved: (profile: Profile) =
 
 /** What other members of the time bank see, in words. */
 function shownToOthers(profile: Profile): string {
-  const shown = [profile.contactSharing.email ? `your email (${profile.email})` : null, profile.contactSharing.phone && profile.phone ? `your phone (${profile.phone})` : null].filter(Boolean);
-  return shown.length === 0 ? 'Other members see no contact details of yours.' : `Other members of your time bank see ${shown.join(' and ')}.`;
+  const email = profile.contactSharing.email;
+  const phone = profile.contactSharing.phone && profile.phone;
+  const values = { email: profile.email, phone: profile.phone ?? '' };
+  if (email && phone) return t('profile.shownBoth', values);
+  if (email) return t('profile.shownEmail', values);
+  return phone ? t('profile.shownPhone', values) : t('profile.shownNothing');
 }
 
 export function ContactDetails({ session, profile, onSaved, onExpired }: Props) {
@@ -24,35 +29,35 @@ export function ContactDetails({ session, profile, onSaved, onExpired }: Props) 
   const { failure, busy, done, patch } = usePatch(session, onExpired);
   const submit = (event: Event) => {
     event.preventDefault();
-    void patch(() => ({ phone: phone.trim() === '' ? null : phone, contactSharing: { email: shareEmail, phone: sharePhone } }), 'Your contact details are saved.', (changed) => {
+    void patch(() => ({ phone: phone.trim() === '' ? null : phone, contactSharing: { email: shareEmail, phone: sharePhone } }), t('profile.contactSaved'), (changed) => {
       setPhone(changed.phone ?? '');
       onSaved(changed);
     });
   };
   return (
     <section aria-labelledby="contact-heading">
-      <h2 id="contact-heading">Contact details</h2>
+      <h2 id="contact-heading">{t('profile.contact')}</h2>
       <p data-testid="shown-to-others">{shownToOthers(profile)}</p>
       <form onSubmit={submit}>
-        <label for="profile-phone">Phone (optional)</label>
+        <label for="profile-phone">{t('profile.phone')}</label>
         <input id="profile-phone" type="tel" value={phone} onInput={(event) => setPhone(event.currentTarget.value)} autocomplete="tel" {...fieldAttributes(failure, 'phone')} />
         <FieldMessage failure={failure} field="phone" />
         <fieldset>
-          <legend>Show to other members of the time bank</legend>
+          <legend>{t('profile.showTo')}</legend>
           <label class="inline">
-            <input type="checkbox" checked={shareEmail} onChange={(event) => setShareEmail(event.currentTarget.checked)} {...fieldAttributes(failure, 'contactSharing.email')} /> My email
+            <input type="checkbox" checked={shareEmail} onChange={(event) => setShareEmail(event.currentTarget.checked)} {...fieldAttributes(failure, 'contactSharing.email')} /> {t('profile.myEmail')}
           </label>
           <label class="inline">
-            <input type="checkbox" checked={sharePhone} onChange={(event) => setSharePhone(event.currentTarget.checked)} {...fieldAttributes(failure, 'contactSharing.phone')} /> My phone
+            <input type="checkbox" checked={sharePhone} onChange={(event) => setSharePhone(event.currentTarget.checked)} {...fieldAttributes(failure, 'contactSharing.phone')} /> {t('profile.myPhone')}
           </label>
           <FieldMessage failure={failure} field="contactSharing.email" />
           <FieldMessage failure={failure} field="contactSharing.phone" />
         </fieldset>
-        <p class="hint">Coordinators always see them. Other members see only what you tick, in the directory, searches and matches.</p>
+        <p class="hint">{t('profile.contactHint')}</p>
         <FailureMessage failure={failure} />
         <Saved done={done} />
         <button type="submit" disabled={busy}>
-          Save contact details
+          {t('profile.saveContact')}
         </button>
       </form>
     </section>
@@ -67,16 +72,16 @@ export function StatementDownload({ session, onExpired }: { session: Session; on
     run(async () => {
       setDone(null);
       await downloadCsv(session.token, `${timebankPath(session)}/accounts/${session.accountId}/statement`, 'statement.csv');
-      setDone('Downloaded statement.csv.');
+      setDone(t('profile.downloaded'));
     });
   return (
     <section aria-labelledby="statement-download-heading">
-      <h2 id="statement-download-heading">Statement</h2>
-      <p>Every exchange of your account, with the balance after each, as a spreadsheet file (CSV).</p>
+      <h2 id="statement-download-heading">{t('profile.statement')}</h2>
+      <p>{t('profile.statementAbout')}</p>
       <FailureMessage failure={failure} />
       <Saved done={done} />
       <button type="button" onClick={download} disabled={busy}>
-        Download my statement (CSV)
+        {t('profile.download')}
       </button>
     </section>
   );

@@ -1,4 +1,5 @@
 import { FieldMessage } from '../forms.js';
+import { t } from '../i18n.js';
 import { categoryChoices, fieldAttributes, fieldsUnder, type Category, type ListingKind } from './common.js';
 
 /* Form fields the member's tools share, each with the API's message beside it. */
@@ -51,7 +52,7 @@ type CategoryProps = { id: string; categories: Category[]; value: string; emptyL
 export function CategorySelect({ id, categories, value, emptyLabel, required, failure, onChange }: CategoryProps) {
   return (
     <>
-      <label for={id}>Category</label>
+      <label for={id}>{t('tools.category')}</label>
       <select id={id} required={required} value={value} onChange={(event) => onChange(event.currentTarget.value)} {...fieldAttributes(failure, 'categoryId')}>
         <option value="">{emptyLabel}</option>
         {categoryChoices(categories).map((choice) => (

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, json, type Session } from '../api.js';
 import { newKey } from '../format.js';
 import { FailureMessage, FieldMessage } from '../forms.js';
+import { t } from '../i18n.js';
 import { fieldAttributes, plural, timebankPath, useRun, WEEKDAYS, type AvailabilityWindow, type Category, type Listing, type ListingKind } from './common.js';
 import { CategorySelect, KindChoice, Messages, TextField } from './fields.js';
 import { LocationInputs } from './point-picker.js';
@@ -101,33 +102,33 @@ export function ListingForm({ session, categories, listing, onSaved, onCancel, o
   };
   const common = { failure };
   return (
-    <form onSubmit={submit} class="listing-form" aria-label={listing ? `Edit ${listing.title}` : 'Post an offer or a request'}>
-      {!listing && <KindChoice name={`${prefix}-kind`} legend="What is it?" kind={draft.kind} labels={{ offer: 'Something I can offer', request: 'Something I need' }} onChange={set('kind')} />}
-      <TextField {...common} id={`${prefix}-title`} label="Title" field="title" value={draft.title} onInput={set('title')} required />
-      <TextField {...common} id={`${prefix}-description`} label="Description (optional)" field="description" value={draft.description} onInput={set('description')} multiline />
-      <CategorySelect {...common} id={`${prefix}-category`} categories={categories} value={draft.categoryId} emptyLabel="Choose…" required onChange={set('categoryId')} />
-      <TextField {...common} id={`${prefix}-tags`} label="Tags (optional)" field="tags" value={draft.tags} onInput={set('tags')} hint="Separated by commas, e.g. bikes, repairs" />
+    <form onSubmit={submit} class="listing-form" aria-label={listing ? t('listings.editLabel', { title: listing.title }) : t('listings.post')}>
+      {!listing && <KindChoice name={`${prefix}-kind`} legend={t('listings.what')} kind={draft.kind} labels={{ offer: t('listings.canOffer'), request: t('listings.need') }} onChange={set('kind')} />}
+      <TextField {...common} id={`${prefix}-title`} label={t('listings.title')} field="title" value={draft.title} onInput={set('title')} required />
+      <TextField {...common} id={`${prefix}-description`} label={t('listings.description')} field="description" value={draft.description} onInput={set('description')} multiline />
+      <CategorySelect {...common} id={`${prefix}-category`} categories={categories} value={draft.categoryId} emptyLabel={t('listings.choose')} required onChange={set('categoryId')} />
+      <TextField {...common} id={`${prefix}-tags`} label={t('listings.tags')} field="tags" value={draft.tags} onInput={set('tags')} hint={t('listings.tagsHint')} />
       <fieldset>
-        <legend>Where (optional)</legend>
+        <legend>{t('listings.where')}</legend>
         <LocationInputs prefix={prefix} lat={draft.lat} lon={draft.lon} failure={failure} fieldPrefix="location." onChange={(lat, lon) => setDraft((current) => ({ ...current, lat, lon }))} />
-        <p class="hint">Other members see it rounded to about 1 km. Leave both empty for no place.</p>
+        <p class="hint">{t('listings.whereHint')}</p>
       </fieldset>
       <label class="inline">
-        <input type="checkbox" checked={draft.remote} onChange={(event) => set('remote')(event.currentTarget.checked)} /> Can happen remotely (phone, video, online)
+        <input type="checkbox" checked={draft.remote} onChange={(event) => set('remote')(event.currentTarget.checked)} /> {t('listings.remote')}
       </label>
       {draft.kind === 'request' && (
-        <TextField {...common} id={`${prefix}-distance`} label="How far away may help come from? (km, optional)" field="maxDistanceKm" value={draft.maxDistanceKm} onInput={set('maxDistanceKm')} inputMode="decimal" hint="25 km when left empty." />
+        <TextField {...common} id={`${prefix}-distance`} label={t('listings.distance')} field="maxDistanceKm" value={draft.maxDistanceKm} onInput={set('maxDistanceKm')} inputMode="decimal" hint={t('listings.distanceHint')} />
       )}
       <Availability prefix={prefix} windows={draft.availability} failure={failure} onChange={set('availability')} />
-      <TextField {...common} id={`${prefix}-ends`} label="Ends on (optional)" field="expiresAt" type="date" value={draft.endsOn} onInput={set('endsOn')} />
+      <TextField {...common} id={`${prefix}-ends`} label={t('listings.ends')} field="expiresAt" type="date" value={draft.endsOn} onInput={set('endsOn')} />
       <FailureMessage failure={failure} />
       <div class="actions">
         <button type="submit" disabled={busy}>
-          {listing ? 'Save changes' : draft.kind === 'offer' ? 'Post offer' : 'Post request'}
+          {listing ? t('listings.saveChanges') : draft.kind === 'offer' ? t('listings.postOffer') : t('listings.postRequest')}
         </button>
         {onCancel && (
           <button type="button" class="secondary" onClick={onCancel}>
-            Cancel
+            {t('listings.cancel')}
           </button>
         )}
       </div>
@@ -140,13 +141,13 @@ function Availability({ prefix, windows, failure, onChange }: { prefix: string; 
   const change = (index: number, field: keyof AvailabilityWindow, value: string) => onChange(windows.map((window, at) => (at === index ? { ...window, [field]: value } : window)));
   return (
     <fieldset>
-      <legend>When (optional, times in UTC)</legend>
-      {windows.length === 0 && <p class="hint">Any time. Add the times that suit you, if only some do.</p>}
+      <legend>{t('listings.when')}</legend>
+      {windows.length === 0 && <p class="hint">{t('listings.anyTime')}</p>}
       {windows.map((window, index) => (
         <div key={index} class="window">
           <div class="row3">
             <div>
-              <label for={`${prefix}-day-${index}`}>Day</label>
+              <label for={`${prefix}-day-${index}`}>{t('listings.day')}</label>
               <select id={`${prefix}-day-${index}`} value={window.day} onChange={(event) => change(index, 'day', event.currentTarget.value)}>
                 {WEEKDAYS.map(([day, name]) => (
                   <option key={day} value={day}>
@@ -156,22 +157,22 @@ function Availability({ prefix, windows, failure, onChange }: { prefix: string; 
               </select>
             </div>
             <div>
-              <label for={`${prefix}-from-${index}`}>From</label>
+              <label for={`${prefix}-from-${index}`}>{t('listings.from')}</label>
               <input id={`${prefix}-from-${index}`} type="time" value={window.from} onInput={(event) => change(index, 'from', event.currentTarget.value)} {...fieldAttributes(failure, `availability.${index}.from`)} />
             </div>
             <div>
-              <label for={`${prefix}-to-${index}`}>To</label>
+              <label for={`${prefix}-to-${index}`}>{t('listings.to')}</label>
               <input id={`${prefix}-to-${index}`} type="time" value={window.to} onInput={(event) => change(index, 'to', event.currentTarget.value)} {...fieldAttributes(failure, `availability.${index}.to`)} />
             </div>
           </div>
           <Messages failure={failure} field={`availability.${index}`} />
           <button type="button" class="secondary" onClick={() => onChange(windows.filter((_, at) => at !== index))}>
-            Remove this time
+            {t('listings.removeTime')}
           </button>
         </div>
       ))}
       <button type="button" class="secondary" onClick={() => onChange([...windows, { day: 'mon', from: '09:00', to: '12:00' }])}>
-        Add a time
+        {t('listings.addTime')}
       </button>
       <FieldMessage failure={failure} field="availability" />
     </fieldset>

@@ -1,8 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import { allPages, json } from '../api.js';
 import { FailureMessage } from '../forms.js';
+import { formats, t } from '../i18n.js';
 import type { PageProps } from '../pages.js';
+import { rich } from '../rich.js';
 import { contactOf, plural, timebankPath, useDirectory, useRun, type Listing, type Match } from './common.js';
+import { candidateOf, MatchMarks, type MarkedMatch, type MatchMark } from './match-marks.js';
 
 /*
  * For each of the member's open listings, the API's ranked matches: for a request, who could
@@ -10,7 +13,13 @@ import { contactOf, plural, timebankPath, useDirectory, useRun, type Listing, ty
  * the directory; the matched listing's title from the open listings of the other kind.
  */
 
-type Matched = { listing: Listing; matches: Match[] };
+type Matched = { listing: Listing; matches: MarkedMatch[] };
+
+/** "(87% match, 1.2 km away)", in the member's language. */
+function matchWords(match: Match): string {
+  const score = formats.number(match.score, { style: 'percent', maximumFractionDigits: 0 });
+  return match.distanceKm === null ? t('tools.matches.score', { score }) : t('tools.matches.scoreDistance', { score, km: Math.round(match.distanceKm * 10) / 10 });
+}
 
 export function MatchesPage({ session, onExpired }: PageProps) {
   const base = timebankPath(session);
@@ -18,6 +27,18 @@ export function MatchesPage({ session, onExpired }: PageProps) {
   const [titles, setTitles] = useState<Map<string, string>>(new Map());
   const { failure, run, fail } = useRun(onExpired);
   const people = useDirectory(session, fail);
+  const [notice, setNotice] = useState<string | null>(null);
+  // A match marked not suitable leaves the page; one marked contacted says so.
+  const marked = (listingId: string, candidate: string, mark: MatchMark) => {
+    setNotice(mark === 'notSuitable' ? t('needs.mark.hidden') : null);
+    setMatched((current) =>
+      (current ?? []).map((entry) =>
+        entry.listing.id !== listingId
+          ? entry
+          : { ...entry, matches: mark === 'notSuitable' ? entry.matches.filter((match) => candidateOf(match) !== candidate) : entry.matches.map((match) => (candidateOf(match) === candidate ? { ...match, mark } : match)) },
+      ),
+    );
+  };
 
   useEffect(() => {
     void run(async () => {
@@ -36,24 +57,27 @@ export function MatchesPage({ session, onExpired }: PageProps) {
 
   return (
     <main>
-      <h1>Matches</h1>
-      <p>
-        Who could help with what you need, and whom what you offer could help, best first. Post or change what you offer and need on <a href="#/listings">My offers and requests</a>.
-      </p>
+      <h1>{t('app.page.matches')}</h1>
+      <p>{rich('tools.matches.about', { link: <a href="#/listings">{t('app.page.listings')}</a> })}</p>
       <FailureMessage failure={failure} />
+      {notice && (
+        <p class="ok" role="status">
+          {notice}
+        </p>
+      )}
       {matched === null ? (
-        <p aria-busy="true">Looking for matches…</p>
+        <p aria-busy="true">{t('tools.matches.looking')}</p>
       ) : matched.length === 0 ? (
-        <p>You have no open offers or requests. Post one to see who matches it.</p>
+        <p>{t('tools.matches.noListings')}</p>
       ) : (
         matched.map(({ listing, matches }) => (
           <section key={listing.id} aria-labelledby={`matches-${listing.id}`} data-testid="listing-matches" data-listing-id={listing.id}>
             <h2 id={`matches-${listing.id}`}>
-              <span class={`tag ${listing.kind}`}>{listing.kind === 'offer' ? 'I offer' : 'I need'}</span> {listing.title}
+              <span class={`tag ${listing.kind}`}>{listing.kind === 'offer' ? t('tools.iOffer') : t('tools.iNeed')}</span> {listing.title}
             </h2>
-            <p class="hint">{listing.kind === 'request' ? 'Who could help:' : 'Whom it could help:'}</p>
+            <p class="hint">{listing.kind === 'request' ? t('tools.matches.couldHelp') : t('tools.matches.couldBeHelped')}</p>
             {matches.length === 0 ? (
-              <p>No one yet.</p>
+              <p>{t('tools.matches.noOne')}</p>
             ) : (
               <ol class="matches">
                 {matches.map((match) => {
@@ -62,10 +86,11 @@ export function MatchesPage({ session, onExpired }: PageProps) {
                   const contact = contactOf(person);
                   return (
                     <li key={`${match.memberId}-${match.offerId ?? match.requestId}`} data-testid="match" data-member-id={match.memberId}>
-                      <strong>{person?.displayName ?? 'A member'}</strong>
-                      {title ? ` — ${listing.kind === 'request' ? 'offers' : 'needs'} “${title}”` : ''} ({Math.round(match.score * 100)}% match
-                      {match.distanceKm === null ? '' : `, ${Math.round(match.distanceKm * 10) / 10} km away`})
-                      {contact && <span class="hint"> · Contact: {contact}</span>}
+                      <strong>{person?.displayName ?? t('tools.matches.someone')}</strong>
+                      {title ? t(listing.kind === 'request' ? 'tools.matches.offers' : 'tools.matches.needs', { title }) : ''}{' '}
+                      {matchWords(match)}
+                      {contact && <span class="hint"> · {t('tools.contact', { contact })}</span>}
+                      <MatchMarks session={session} listing={listing} match={match} run={run} onMarked={(mark) => marked(listing.id, candidateOf(match), mark)} />
                     </li>
                   );
                 })}

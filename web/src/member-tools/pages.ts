@@ -1,3 +1,4 @@
+import { t } from '../i18n.js';
 import type { PageDef } from '../pages.js';
 import { BrowsePage } from './browse.js';
 import { MatchesPage } from './matches.js';
@@ -6,8 +7,8 @@ import { ProfilePage } from './profile.js';
 
 /** The member's tools, after "My time" in the navigation. */
 export const memberPages: PageDef[] = [
-  { path: '/listings', label: 'My offers and requests', component: MyListingsPage },
-  { path: '/browse', label: 'Find help', component: BrowsePage },
-  { path: '/matches', label: 'Matches', component: MatchesPage },
-  { path: '/profile', label: 'My profile', component: ProfilePage },
+  { path: '/listings', label: t('app.page.listings'), component: MyListingsPage },
+  { path: '/browse', label: t('app.page.browse'), component: BrowsePage },
+  { path: '/matches', label: t('app.page.matches'), component: MatchesPage },
+  { path: '/profile', label: t('app.page.profile'), component: ProfilePage },
 ];

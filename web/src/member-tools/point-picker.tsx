@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { FieldMessage } from '../forms.js';
+import { t } from '../i18n.js';
 import { fieldAttributes, type Point } from './common.js';
 
 /*
@@ -35,7 +36,7 @@ export function LocationInputs({ prefix, lat, lon, failure, fieldPrefix, onChang
       },
       (error) => {
         setLocating(false);
-        setProblem(`Your location is not available (${error.message || 'permission denied'}). Type the coordinates instead.`);
+        setProblem(t('tools.locationUnavailable', { reason: error.message || t('tools.permissionDenied') }));
       },
       { timeout: 15_000 },
     );
@@ -44,20 +45,20 @@ export function LocationInputs({ prefix, lat, lon, failure, fieldPrefix, onChang
     <div class="location">
       <div class="row">
         <div>
-          <label for={`${prefix}-lat`}>Latitude</label>
-          <input id={`${prefix}-lat`} inputMode="decimal" placeholder="e.g. 51.5072" value={lat} onInput={(event) => onChange(event.currentTarget.value, lon)} {...fieldAttributes(failure, `${fieldPrefix}lat`)} />
+          <label for={`${prefix}-lat`}>{t('tools.latitude')}</label>
+          <input id={`${prefix}-lat`} inputMode="decimal" placeholder={t('tools.latitudeExample')} value={lat} onInput={(event) => onChange(event.currentTarget.value, lon)} {...fieldAttributes(failure, `${fieldPrefix}lat`)} />
           <FieldMessage failure={failure} field={`${fieldPrefix}lat`} />
         </div>
         <div>
-          <label for={`${prefix}-lon`}>Longitude</label>
-          <input id={`${prefix}-lon`} inputMode="decimal" placeholder="e.g. -0.1276" value={lon} onInput={(event) => onChange(lat, event.currentTarget.value)} {...fieldAttributes(failure, `${fieldPrefix}lon`)} />
+          <label for={`${prefix}-lon`}>{t('tools.longitude')}</label>
+          <input id={`${prefix}-lon`} inputMode="decimal" placeholder={t('tools.longitudeExample')} value={lon} onInput={(event) => onChange(lat, event.currentTarget.value)} {...fieldAttributes(failure, `${fieldPrefix}lon`)} />
           <FieldMessage failure={failure} field={`${fieldPrefix}lon`} />
         </div>
       </div>
       {fieldPrefix && <FieldMessage failure={failure} field={fieldPrefix.replace(/\.$/, '')} />}
       {'geolocation' in navigator && (
         <button type="button" class="secondary" onClick={locate} disabled={locating}>
-          {locating ? 'Finding your location…' : 'Use my location'}
+          {locating ? t('tools.locating') : t('tools.useLocation')}
         </button>
       )}
       {problem && (
@@ -107,7 +108,7 @@ function frameOf(points: Point[]) {
  * button (Tab, then Enter) that chooses its location.
  */
 export function PointMap({ points, chosen, radiusKm, onChoose }: MapProps) {
-  if (points.length === 0) return <p class="hint">No listing has a location yet, so there is no map: type coordinates or use your location.</p>;
+  if (points.length === 0) return <p class="hint">{t('tools.noMap')}</p>;
   const places = [...new Map(points.map((point) => [`${point.lat},${point.lon}`, point])).values()];
   const frame = frameOf(places);
   const click = (event: MouseEvent) => {
@@ -118,11 +119,11 @@ export function PointMap({ points, chosen, radiusKm, onChoose }: MapProps) {
   const inside = mark && mark.x >= 0 && mark.x <= SIZE && mark.y >= 0 && mark.y <= SIZE;
   return (
     <figure class="point-map">
-      <svg viewBox={`0 0 ${SIZE} ${SIZE}`} class="chart" onClick={click} data-testid="point-map" aria-label="Where listings are: choose a point by clicking, or a listing's place with Tab and Enter">
+      <svg viewBox={`0 0 ${SIZE} ${SIZE}`} class="chart" onClick={click} data-testid="point-map" aria-label={t('tools.mapLabel')}>
         <rect x="0" y="0" width={SIZE} height={SIZE} class="ground" />
         {places.map((place) => {
           const { x, y } = frame.toSvg(place);
-          const name = `Choose ${degrees(place.lat)}, ${degrees(place.lon)}`;
+          const name = t('tools.choosePlace', { lat: degrees(place.lat), lon: degrees(place.lon) });
           return (
             <circle
               key={`${place.lat},${place.lon}`}
@@ -154,7 +155,7 @@ export function PointMap({ points, chosen, radiusKm, onChoose }: MapProps) {
         {inside && <path d={`M ${mark.x - 8} ${mark.y} h 16 M ${mark.x} ${mark.y - 8} v 16`} class="chosen" />}
       </svg>
       <figcaption class="hint">
-        About {Math.round(frame.spanKm)} km across, north up. {chosen && !inside ? 'The chosen point is outside this drawing.' : ''}
+        {t('tools.mapScale', { km: Math.round(frame.spanKm) })} {chosen && !inside ? t('tools.outside') : ''}
       </figcaption>
     </figure>
   );

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { json, loadSession, saveSession, type Session } from '../api.js';
 import { FailureMessage, FieldMessage } from '../forms.js';
+import { t } from '../i18n.js';
 import type { PageProps } from '../pages.js';
 import { fieldAttributes, timebankPath, useRun } from './common.js';
 import { ContactDetails, StatementDownload } from './contact.js';
@@ -22,10 +23,10 @@ export function ProfilePage({ session, onExpired }: PageProps) {
   const props = profile && { session, profile, onSaved: setProfile, onExpired };
   return (
     <main>
-      <h1>My profile</h1>
+      <h1>{t('app.page.profile')}</h1>
       <FailureMessage failure={failure} />
       {!props ? (
-        <p aria-busy="true">Loading…</p>
+        <p aria-busy="true">{t('profile.loading')}</p>
       ) : (
         <>
           <NameForm {...props} />
@@ -44,7 +45,7 @@ function NameForm({ session, profile, onSaved, onExpired }: FormProps) {
   const { failure, busy, done, patch } = usePatch(session, onExpired);
   const submit = (event: Event) => {
     event.preventDefault();
-    void patch(() => ({ displayName: name }), 'Your name is saved.', (changed) => {
+    void patch(() => ({ displayName: name }), t('profile.nameSaved'), (changed) => {
       // The name at the top of the page comes from the session: shown from the next page load.
       const saved = loadSession();
       if (saved) saveSession({ ...saved, displayName: changed.displayName });
@@ -53,16 +54,16 @@ function NameForm({ session, profile, onSaved, onExpired }: FormProps) {
   };
   return (
     <section aria-labelledby="name-heading">
-      <h2 id="name-heading">Name</h2>
+      <h2 id="name-heading">{t('profile.name')}</h2>
       <form onSubmit={submit}>
-        <label for="profile-name">Display name</label>
+        <label for="profile-name">{t('profile.displayName')}</label>
         <input id="profile-name" required value={name} onInput={(event) => setName(event.currentTarget.value)} autocomplete="name" {...fieldAttributes(failure, 'displayName')} />
-        <p class="hint">What other members see.</p>
+        <p class="hint">{t('profile.displayNameHint')}</p>
         <FieldMessage failure={failure} field="displayName" />
         <FailureMessage failure={failure} />
         <Saved done={done} />
         <button type="submit" disabled={busy}>
-          Save name
+          {t('profile.saveName')}
         </button>
       </form>
     </section>
@@ -75,25 +76,25 @@ function EmailForm({ session, profile, onSaved, onExpired }: FormProps) {
   const { failure, busy, done, patch } = usePatch(session, onExpired);
   const submit = (event: Event) => {
     event.preventDefault();
-    void patch(() => ({ email, currentPassword: current }), 'Your email is changed: log in with it from now on.', (changed) => {
+    void patch(() => ({ email, currentPassword: current }), t('profile.emailChanged'), (changed) => {
       setCurrent('');
       onSaved(changed);
     });
   };
   return (
     <section aria-labelledby="email-change-heading">
-      <h2 id="email-change-heading">Email</h2>
+      <h2 id="email-change-heading">{t('profile.email')}</h2>
       <form onSubmit={submit}>
-        <label for="profile-email">Email</label>
+        <label for="profile-email">{t('profile.email')}</label>
         <input id="profile-email" type="email" required value={email} onInput={(event) => setEmail(event.currentTarget.value)} autocomplete="email" {...fieldAttributes(failure, 'email')} />
         <FieldMessage failure={failure} field="email" />
-        <label for="profile-email-current">Current password</label>
+        <label for="profile-email-current">{t('profile.currentPassword')}</label>
         <input id="profile-email-current" type="password" required value={current} onInput={(event) => setCurrent(event.currentTarget.value)} autocomplete="current-password" {...fieldAttributes(failure, 'currentPassword')} />
         <FieldMessage failure={failure} field="currentPassword" />
         <FailureMessage failure={failure} />
         <Saved done={done} />
         <button type="submit" disabled={busy}>
-          Change email
+          {t('profile.changeEmail')}
         </button>
       </form>
     </section>
@@ -109,10 +110,10 @@ function PasswordForm({ session, onExpired }: FormProps) {
     event.preventDefault();
     void patch(
       () => {
-        if (password !== repeated) throw new Error('The new password and its repetition differ: type the same password twice.');
+        if (password !== repeated) throw new Error(t('profile.passwordsDiffer'));
         return { password, currentPassword: current };
       },
-      'Your password is changed. Your other sessions have ended.',
+      t('profile.passwordChanged'),
       () => {
         setPassword('');
         setRepeated('');
@@ -122,21 +123,21 @@ function PasswordForm({ session, onExpired }: FormProps) {
   };
   return (
     <section aria-labelledby="password-heading">
-      <h2 id="password-heading">Password</h2>
+      <h2 id="password-heading">{t('profile.password')}</h2>
       <form onSubmit={submit}>
-        <label for="profile-password">New password</label>
+        <label for="profile-password">{t('profile.newPassword')}</label>
         <input id="profile-password" type="password" required value={password} onInput={(event) => setPassword(event.currentTarget.value)} autocomplete="new-password" {...fieldAttributes(failure, 'password')} />
-        <p class="hint">At least 10 characters.</p>
+        <p class="hint">{t('profile.passwordHint')}</p>
         <FieldMessage failure={failure} field="password" />
-        <label for="profile-password-repeat">New password again</label>
+        <label for="profile-password-repeat">{t('profile.newPasswordAgain')}</label>
         <input id="profile-password-repeat" type="password" required value={repeated} onInput={(event) => setRepeated(event.currentTarget.value)} autocomplete="new-password" />
-        <label for="profile-password-current">Current password</label>
+        <label for="profile-password-current">{t('profile.currentPassword')}</label>
         <input id="profile-password-current" type="password" required value={current} onInput={(event) => setCurrent(event.currentTarget.value)} autocomplete="current-password" {...fieldAttributes(failure, 'currentPassword')} />
         <FieldMessage failure={failure} field="currentPassword" />
         <FailureMessage failure={failure} />
         <Saved done={done} />
         <button type="submit" disabled={busy}>
-          Change password
+          {t('profile.changePassword')}
         </button>
       </form>
     </section>
