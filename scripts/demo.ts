@@ -10,6 +10,7 @@ import { createMember } from '../src/use-cases/members.js';
 import { createTimebank } from '../src/use-cases/timebanks.js';
 import { confirmTransfer, createTransfer, reverseTransfer } from '../src/use-cases/ledger-write.js';
 import type { WriteRequest } from '../src/use-cases/ledger-write.js';
+import { seedApplications, seedLoops, seedNeeds, type Community } from './demo-community.js';
 
 /*
  * `npm run demo`: a demo timebank with a year of realistic activity, created through the
@@ -165,6 +166,11 @@ async function seed(db: Db) {
     }
     bar.increment(1, { stage: 'exchanges' });
   }
+  const community: Community = { db, timebankId: tb, coordinator: coordinatorPrincipal, members, categories, now: new Date() };
+  bar.update(steps, { stage: 'loops, needs and applications' });
+  await seedLoops(community, 4);
+  await seedNeeds(community, 9);
+  await seedApplications(community);
   bar.stop();
 }
 
