@@ -28,8 +28,9 @@ const NUMBERS: Array<[key: string, label: MessageId, hint: MessageId]> = [
   ['defaultMaxBalanceMinutes', 'settings.defaultCap', 'settings.defaultCapHint'],
   ['autoConfirmAfterHours', 'settings.deadline', 'settings.deadlineHint'],
   ['maxOpenClaims', 'settings.maxClaims', 'settings.maxClaimsHint'],
+  ['stalledAfterDays', 'settings.stalledAfter', 'settings.stalledAfterHint'],
 ];
-const KNOWN = new Set([...NUMBERS.map(([key]) => key), 'confirmation', 'autoConfirmMemberClaims']);
+const KNOWN = new Set([...NUMBERS.map(([key]) => key), 'confirmation', 'autoConfirmMemberClaims', 'joinPolicy']);
 
 /** What a field holds as the API wants it: numbers as numbers (anything else as typed, for the API to refuse). */
 const asNumber = (text: string): number | string => (text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text);
@@ -88,6 +89,11 @@ function TimebankSettings({ session, onExpired }: PageProps) {
         <Choice id="setting-confirmation" label={t('settings.confirmation')} field="settings.confirmation" failure={failure} value={String(values.confirmation)} onChange={(value) => set('confirmation', value)}>
           <option value="counterparty">{t('settings.confirmation.counterparty')}</option>
           <option value="none">{t('settings.confirmation.none')}</option>
+        </Choice>
+        <Choice id="setting-joinPolicy" label={t('applications.policy.label')} field="settings.joinPolicy" failure={failure} value={String(values.joinPolicy)} onChange={(value) => set('joinPolicy', value)}>
+          <option value="closed">{t('applications.policy.closed')}</option>
+          <option value="application">{t('applications.policy.application')}</option>
+          <option value="open">{t('applications.policy.open')}</option>
         </Choice>
         {NUMBERS.map(([key, label, hint]) => (
           <Field key={key} id={`setting-${key}`} label={t(label)} field={`settings.${key}`} type="number" failure={failure} value={String(values[key] ?? '')} onInput={(value) => set(key, value)} hint={t(hint)} />
