@@ -105,7 +105,7 @@ export type LedgerWrite = {
    * Pending transfers being resolved: their new status and posting fields, and what a posted one
    * tells about the request it names.
    */
-  resolveTransfers: Array<Pick<TransferRecord, 'id' | 'status' | 'postedAt' | 'resolvedAt' | 'requestId' | 'reversesTransferId' | 'payeeAccountId'>>;
+  resolveTransfers: Array<Pick<TransferRecord, 'id' | 'status' | 'postedAt' | 'resolvedAt' | 'requestId' | 'reversesTransferId' | 'payerAccountId' | 'payeeAccountId'>>;
   entries: PostedEntry[];
   /** Accounts as they are after the write, with the version each had when locked. */
   accounts: Array<{ next: AccountState; lockedVersion: number }>;
@@ -123,8 +123,8 @@ export function outcomesOnly(timebankId: string, idempotency: LedgerWrite['idemp
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /**
- * The requests the write's posted transfers name, marked met in the same statement
- * (domain/needs.ts, requestsMetBy): closed, metAt the transfer's postedAt, and, when nobody had
+ * The requests the write's posted transfers name and their own members paid for, marked met in
+ * the same statement (domain/needs.ts, requestsMetBy): closed, metAt the transfer's postedAt, and, when nobody had
  * responded or agreed yet, the transfer as the response and its payee (the member who gave the
  * help) as the one it was agreed with. A request already met, unmet or withdrawn stays as it is.
  */
@@ -135,9 +135,12 @@ function metRequests(tb: string, met: ReturnType<typeof requestsMetBy>): SQL {
            agreed_with = coalesce(l.agreed_with, (SELECT a.member_id FROM accounts a
              WHERE a.timebank_id = ${tb} AND a.id = v.payee_account_id AND a.member_id <> l.member_id))
       FROM unnest(${column(met, 'uuid', (m) => m.requestId)}, ${column(met, 'timestamptz', (m) => iso(m.metAt))},
-        ${column(met, 'uuid', (m) => m.payeeAccountId)}) AS v(request_id, met_at, payee_account_id)
+        ${column(met, 'uuid', (m) => m.payerAccountId)}, ${column(met, 'uuid', (m) => m.payeeAccountId)}) AS v(request_id, met_at, payer_account_id, payee_account_id)
      WHERE l.timebank_id = ${tb} AND l.id = v.request_id AND l.kind = 'request'
        AND l.stage = ANY(${column(stagesMetByTransfer, 'text', (stage) => stage)})
+       -- Only the member who asked, paying for the help, meets the request: naming someone
+       -- else's request labels the transfer and changes nothing of that request.
+       AND EXISTS (SELECT 1 FROM accounts p WHERE p.timebank_id = ${tb} AND p.id = v.payer_account_id AND p.member_id = l.member_id)
     RETURNING 1)`;
 }
 

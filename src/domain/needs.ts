@@ -101,19 +101,24 @@ export function decideNeed(current: Need, change: NeedChange, now: Date): Need {
 }
 
 /** What a posted transfer tells about the requests it names. */
-export type NamingTransfer = { requestId: string | null; status: string; postedAt: Date | null; reversesTransferId: string | null; payeeAccountId: string };
+export type NamingTransfer = { requestId: string | null; status: string; postedAt: Date | null; reversesTransferId: string | null; payerAccountId: string; payeeAccountId: string };
+
+/** A request met by a transfer; persist meets it only when the payer is the request's own member (the one helped pays). */
+export type MetRequest = { requestId: string; metAt: Date; payerAccountId: string; payeeAccountId: string };
 
 /**
  * The requests a write's transfers meet: each posted transfer that names a request (a reversal
  * names none, and never meets or un-meets one), at the first of its postings. A pending
  * transfer meets its request when it posts, not before.
  */
-export function requestsMetBy(transfers: NamingTransfer[]): Array<{ requestId: string; metAt: Date; payeeAccountId: string }> {
-  const met = new Map<string, { requestId: string; metAt: Date; payeeAccountId: string }>();
+export function requestsMetBy(transfers: NamingTransfer[]): MetRequest[] {
+  const met = new Map<string, MetRequest>();
   for (const transfer of transfers) {
     if (transfer.status !== 'posted' || !transfer.requestId || !transfer.postedAt || transfer.reversesTransferId) continue;
     const earlier = met.get(transfer.requestId);
-    if (!earlier || transfer.postedAt < earlier.metAt) met.set(transfer.requestId, { requestId: transfer.requestId, metAt: transfer.postedAt, payeeAccountId: transfer.payeeAccountId });
+    if (!earlier || transfer.postedAt < earlier.metAt) {
+      met.set(transfer.requestId, { requestId: transfer.requestId, metAt: transfer.postedAt, payerAccountId: transfer.payerAccountId, payeeAccountId: transfer.payeeAccountId });
+    }
   }
   return [...met.values()];
 }

@@ -106,7 +106,7 @@ describe('the stages of a request', () => {
 });
 
 describe('the requests a ledger write meets', () => {
-  const posted = { status: 'posted', postedAt: now, reversesTransferId: null, payeeAccountId: 'payee-1' };
+  const posted = { status: 'posted', postedAt: now, reversesTransferId: null, payerAccountId: 'payer-1', payeeAccountId: 'payee-1' };
 
   it('are those its posted transfers name, each once at its first posting', () => {
     const met = requestsMetBy([
@@ -116,8 +116,8 @@ describe('the requests a ledger write meets', () => {
       { ...posted, requestId: null },
     ]);
     expect(met).toEqual([
-      { requestId: 'r1', metAt: earlier, payeeAccountId: 'payee-2' },
-      { requestId: 'r2', metAt: now, payeeAccountId: 'payee-1' },
+      { requestId: 'r1', metAt: earlier, payerAccountId: 'payer-1', payeeAccountId: 'payee-2' },
+      { requestId: 'r2', metAt: now, payerAccountId: 'payer-1', payeeAccountId: 'payee-1' },
     ]);
   });
 

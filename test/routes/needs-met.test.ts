@@ -148,6 +148,17 @@ describe('a transfer naming a request', () => {
     expect(rejected.statusCode, rejected.body).toBe(200);
     expect(await service.get(`${seed.base}/requests/${open.id}`, ann.token)).toMatchObject({ stage: 'open', metAt: null, firstResponseAt: null });
   });
+
+  it('is met only by a transfer its own member pays: naming someone else\'s request changes nothing of it', async () => {
+    const { seed, people, category } = await community(['Ann', 'Ben', 'Cy']);
+    const [ann, ben, cy] = people as [Person, Person, Person];
+    const need = await listing(seed, 'requests', ann, 'Fix the gate', category('Small repairs'));
+    // Ben pays Cy, naming Ann's request: a label on the transfer, not Ann's need met.
+    await exchange(seed, cy, ben, { requestId: need.id });
+    expect(await service.get(`${seed.base}/requests/${need.id}`, ann.token)).toMatchObject({ stage: 'open', status: 'open', metAt: null, agreedWith: null });
+    await exchange(seed, cy, ann, { requestId: need.id });
+    expect(await service.get(`${seed.base}/requests/${need.id}`, ann.token)).toMatchObject({ stage: 'met', agreedWith: cy.id });
+  });
 });
 
 describe('marks on matches', () => {
