@@ -1,5 +1,5 @@
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
@@ -15,7 +15,7 @@ import { normalizeIdentifier } from '../domain/identifier.js';
 export type LoginLimits = Config['loginRateLimit'];
 
 /** Entries each in-memory counter keeps; past it the least recently used are forgotten. */
-const MEMORY_COUNTERS = 20_000;
+export const MEMORY_COUNTERS = 20_000;
 /** A Redis that does not answer this fast is treated as down, not waited for. */
 const REDIS_COMMAND_TIMEOUT_MS = 500;
 /** While Redis is down, its warning is logged at most this often per process. */
@@ -69,7 +69,7 @@ function watchConnection(client: Redis, log: FastifyBaseLogger): void {
   });
 }
 
-type Counter = { name: string; check: ReturnType<FastifyInstance['createRateLimit']> };
+export type Counter = { name: string; check: ReturnType<FastifyInstance['createRateLimit']> };
 
 /**
  * The preHandler hook that charges a token request to its counters and refuses it with 429
@@ -115,25 +115,33 @@ export function loginLimiter(
     counter('pair', limits.max, (request) => `${address(request)}|${identifier(request)}`, named),
     counter('identifier', limits.perIdentifierMax, (request) => String(identifier(request)), named),
   ];
-  let lastOutageWarning = 0;
+  return enforce(counters, 'login', 'Too many login attempts.');
+}
 
+/**
+ * Charges a request to each counter in order and refuses it with 429 and Retry-After at the
+ * first one over its limit. Counters that cannot be read (Redis down) let it through, with a
+ * warning at most once a minute: a counter store's outage must not stop people logging in or
+ * applying.
+ */
+export function enforce(counters: Counter[], what: string, refusal: string): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  let lastOutageWarning = 0;
   return async (request, reply) => {
     for (const { name, check } of counters) {
       let outcome;
       try {
         outcome = await check(request);
       } catch (err) {
-        // Fail open: an unreachable counter store must not stop people logging in.
         if (Date.now() - lastOutageWarning > OUTAGE_WARNING_INTERVAL_MS) {
           lastOutageWarning = Date.now();
-          request.log.warn({ err }, 'login limit counters unavailable: request not limited');
+          request.log.warn({ err }, `${what} limit counters unavailable: request not limited`);
         }
         return;
       }
       if (!outcome.isAllowed && outcome.isExceeded) {
-        request.log.info({ limit: name }, 'login limit reached');
+        request.log.info({ limit: name }, `${what} limit reached`);
         reply.header('retry-after', String(Math.max(1, outcome.ttlInSeconds)));
-        throw Object.assign(new Error('Too many login attempts.'), { statusCode: 429 });
+        throw Object.assign(new Error(refusal), { statusCode: 429 });
       }
     }
   };
