@@ -27,6 +27,7 @@ import { accountRoutes } from './http/routes/accounts.js';
 import { auditRoutes } from './http/routes/audit.js';
 import { eventRoutes } from './http/routes/events.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { linkRoutes } from './http/routes/links.js';
 import { emailRoutes } from './http/routes/email.js';
 import { startMailer } from './use-cases/mail-transport.js';
 import { authRoutes } from './http/routes/auth.js';
@@ -237,6 +238,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'webhooks', description: 'Events pushed to partner endpoints, signed (Standard Webhooks)' },
         { name: 'imports', description: 'Members and transfer history brought from other timebank software' },
         { name: 'applications', description: 'Applications to join a timebank, and the coordinators\' decisions' },
+        { name: 'links', description: 'Links between timebanks: their limits, balances and linked members (DESIGN.md section 7)' },
       ],
     },
     transform: routeTransform,
@@ -295,6 +297,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     emailRoutes,
     importRoutes,
     applicationRoutes,
+    linkRoutes,
   ];
   for (const routes of routeGroups) {
     await app.register(routes, routeOptions);

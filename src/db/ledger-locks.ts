@@ -94,6 +94,31 @@ export async function lockAccounts(db: Db, timebankId: string, accountIds: strin
   return lockedAccountsOf(await rows(db, lockedAccountsSql(timebankId, accountIds)));
 }
 
+/**
+ * Accounts of several timebanks (both ledgers of a cross-timebank transfer) locked in one
+ * statement, in the one order everyone locks accounts in: ascending id, whichever timebank they
+ * are in, so that transfers crossing a link both ways cannot deadlock. Keyed by timebank.
+ */
+export async function lockAccountsAcross(db: Db, wanted: Array<{ timebankId: string; accountIds: string[] }>): Promise<Map<string, LockedAccounts>> {
+  const pairs = wanted.flatMap(({ timebankId, accountIds }) => accountIds.map((id) => ({ timebankId, id })));
+  const ids = column(pairs, 'uuid', (pair) => pair.id);
+  const found = await rows(
+    db,
+    sql`SELECT a.timebank_id, a.id, a.kind, a.member_id, a.balance_minutes,
+               (SELECT m.status FROM members m WHERE m.timebank_id = a.timebank_id AND m.id = a.member_id) AS holder_status,
+               a.pending_debit_minutes, a.pending_credit_minutes, a.min_balance_minutes,
+               a.max_balance_minutes, a.given_minutes, a.received_minutes, a.version,
+               a.open_claims, a.open_commons_claims, a.last_posted_at,
+               tb.confirmation, tb.auto_confirm_after_hours, tb.auto_confirm_member_claims, tb.max_open_claims
+          FROM accounts a JOIN timebanks tb ON tb.id = a.timebank_id
+         WHERE a.id = ANY(${ids})
+           AND (a.timebank_id, a.id) IN (SELECT * FROM unnest(${column(pairs, 'uuid', (pair) => pair.timebankId)}, ${ids}))
+         ORDER BY a.id
+           FOR UPDATE OF a`,
+  );
+  return new Map(wanted.map(({ timebankId }) => [timebankId, lockedAccountsOf(found.filter((row) => row.timebank_id === timebankId))]));
+}
+
 /** The keys' lock ids, distinct and in one order (so that two writes sharing keys cannot deadlock on them). */
 function keyLockIds(timebankId: string, callers: SQL, names: SQL): SQL {
   return sql`SELECT DISTINCT hashtextextended(${timebankId}::text || '/' || caller || '/' || key, 0) AS h

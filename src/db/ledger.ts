@@ -153,7 +153,8 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
     parts.push(sql`inserted_transfers AS (
       INSERT INTO transfers (timebank_id, id, payer_account_id, payee_account_id, minutes, status, description,
         category_id, request_id, offer_id, created_by_type, created_by_id, brokered, reverses_transfer_id, reason,
-        override_limits, external_id, metadata, created_at, auto_confirm_at, posted_at, resolved_at)
+        override_limits, external_id, metadata, created_at, auto_confirm_at, posted_at, resolved_at,
+        link_id, remote_timebank_id, remote_account_id, remote_transfer_id)
       SELECT ${tb}::uuid, t.* FROM unnest(
         ${column(transfers, 'uuid', (t) => t.id)}, ${column(transfers, 'uuid', (t) => t.payerAccountId)},
         ${column(transfers, 'uuid', (t) => t.payeeAccountId)}, ${column(transfers, 'int', (t) => t.minutes)},
@@ -165,7 +166,9 @@ export async function persist(db: Db, write: LedgerWrite): Promise<void> {
         ${column(transfers, 'boolean', (t) => t.overrideLimits)}, ${column(transfers, 'text', (t) => t.externalId)},
         ${column(transfers, 'jsonb', (t) => JSON.stringify(t.metadata))}, ${column(transfers, 'timestamptz', (t) => iso(t.createdAt))},
         ${column(transfers, 'timestamptz', (t) => iso(t.autoConfirmAt))}, ${column(transfers, 'timestamptz', (t) => iso(t.postedAt))},
-        ${column(transfers, 'timestamptz', (t) => iso(t.resolvedAt))}) AS t
+        ${column(transfers, 'timestamptz', (t) => iso(t.resolvedAt))}, ${column(transfers, 'uuid', (t) => t.linkId)},
+        ${column(transfers, 'uuid', (t) => t.remoteTimebankId)}, ${column(transfers, 'uuid', (t) => t.remoteAccountId)},
+        ${column(transfers, 'uuid', (t) => t.remoteTransferId)}) AS t
       RETURNING 1)`);
   }
   const resolved = write.resolveTransfers;

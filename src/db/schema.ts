@@ -108,6 +108,8 @@ export const members = pgTable(
     shareEmail: boolean('share_email').notNull().default(false),
     /** Whether other members of the timebank see this member's phone in the directory. */
     sharePhone: boolean('share_phone').notNull().default(false),
+    /** Whether members of linked timebanks may see this member (display name, shared listings) and pay it. */
+    federationVisible: boolean('federation_visible').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
@@ -134,7 +136,8 @@ export const accounts = pgTable(
       .references(() => timebanks.id),
     id: uuid('id').notNull(),
     memberId: uuid('member_id'),
-    kind: text('kind', { enum: ['member', 'commons'] }).notNull(),
+    /** A `link` account is a link's clearing account (schema-federation.ts): the peer timebank on this ledger. */
+    kind: text('kind', { enum: ['member', 'commons', 'link'] }).notNull(),
     balanceMinutes: bigint('balance_minutes', { mode: 'number' }).notNull().default(0),
     pendingDebitMinutes: bigint('pending_debit_minutes', { mode: 'number' }).notNull().default(0),
     pendingCreditMinutes: bigint('pending_credit_minutes', { mode: 'number' })
@@ -169,10 +172,10 @@ export const accounts = pgTable(
       columns: [table.timebankId, table.memberId],
       foreignColumns: [members.timebankId, members.id],
     }),
-    check('accounts_kind_check', sql`${table.kind} IN ('member', 'commons')`),
+    check('accounts_kind_check', sql`${table.kind} IN ('member', 'commons', 'link')`),
     check(
       'accounts_owner_check',
-      sql`(${table.kind} = 'commons') = (${table.memberId} IS NULL)`,
+      sql`(${table.kind} <> 'member') = (${table.memberId} IS NULL)`,
     ),
     check(
       'accounts_limits_check',
@@ -357,9 +360,25 @@ export const transfers = pgTable(
     autoConfirmAt: timestamp('auto_confirm_at', { withTimezone: true, mode: 'date' }),
     postedAt: timestamp('posted_at', { withTimezone: true, mode: 'date' }),
     resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * A cross-timebank transfer's leg (DESIGN.md section 7): the link it crosses, and the other
+     * leg on the peer's ledger, with the account it pays or is paid by there. Null for a local one.
+     */
+    linkId: uuid('link_id'),
+    remoteTimebankId: uuid('remote_timebank_id'),
+    remoteAccountId: uuid('remote_account_id'),
+    remoteTransferId: uuid('remote_transfer_id'),
   },
   (table) => [
     primaryKey({ name: 'transfers_pkey', columns: [table.timebankId, table.id] }),
+    // GET .../transfers/{id} finds the local leg by the other leg's id too.
+    uniqueIndex('transfers_remote_transfer_key')
+      .on(table.timebankId, table.remoteTransferId)
+      .where(sql`${table.remoteTransferId} IS NOT NULL`),
+    check(
+      'transfers_link_check',
+      sql`(${table.linkId} IS NULL) = (${table.remoteTransferId} IS NULL) AND (${table.linkId} IS NULL) = (${table.remoteAccountId} IS NULL) AND (${table.linkId} IS NULL) = (${table.remoteTimebankId} IS NULL)`,
+    ),
     uniqueIndex('transfers_reversed_once')
       .on(table.timebankId, table.reversesTransferId)
       .where(sql`${table.reversesTransferId} IS NOT NULL`),
@@ -591,3 +610,4 @@ export type TransferRow = typeof transfers.$inferSelect;
 export * from './schema-events.js';
 export * from './schema-onboarding.js';
 export * from './schema-joining.js';
+export * from './schema-federation.js';

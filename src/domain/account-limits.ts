@@ -13,7 +13,7 @@ export type LimitsChange = { minBalanceMinutes?: number | undefined; maxBalanceM
 
 /** What the decision reads of the account, as it stands under its row lock. */
 export type LimitedAccount = {
-  kind: 'member' | 'commons';
+  kind: 'member' | 'commons' | 'link';
   memberId: string | null;
   balanceMinutes: number;
   /** Held by brokered pending transfers from the account: room already promised to them. */
@@ -32,7 +32,11 @@ export type DecidedLimits = { minBalanceMinutes: number; maxBalanceMinutes: numb
  * account does not exist (404) about another member's, as when it tries to read one.
  */
 export function checkLimitsChanger(principal: Principal, timebankId: string, account: Pick<LimitedAccount, 'kind' | 'memberId'>): void {
-  if (isCoordinatorOf(principal, timebankId)) return;
+  if (isCoordinatorOf(principal, timebankId)) {
+    // Agreed with the peer timebank as the link's limits, and changed only as those.
+    if (account.kind === 'link') throw new Rejection('forbidden', 'A clearing account takes its limits from its link: PATCH the link instead.', { field: 'accountId' });
+    return;
+  }
   if (principal.type === 'member' && account.kind !== 'commons' && account.memberId !== principal.id) {
     throw notFound('Account');
   }

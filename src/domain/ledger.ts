@@ -10,9 +10,10 @@ export type HolderStatus = 'active' | 'suspended' | 'left';
 
 export type AccountState = {
   id: string;
-  kind: 'member' | 'commons';
+  /** `link`: a link's clearing account, standing for the peer timebank on this ledger. */
+  kind: 'member' | 'commons' | 'link';
   memberId: string | null;
-  /** null for the commons account, which has no holder. */
+  /** null for the commons and clearing accounts, which have no holder. */
   holderStatus: HolderStatus | null;
   balanceMinutes: number;
   pendingDebitMinutes: number;

@@ -27,6 +27,8 @@ export type MemberChange = {
   phone?: string | null | undefined;
   /** Which contact details other members see: the member's own choice (or a coordinator's), never a partner app's. */
   contactSharing?: { email?: boolean | undefined; phone?: boolean | undefined } | undefined;
+  /** Whether members of linked timebanks see this member and may pay it: the member's own choice (or a coordinator's). */
+  federationVisible?: boolean | undefined;
 };
 
 /*
@@ -38,7 +40,7 @@ export type MemberChange = {
  * see are that person's own choices: a partner app may record a phone number, never share it.
  */
 const fieldsAllowed: Record<'self' | 'client', ReadonlyArray<keyof MemberChange>> = {
-  self: ['displayName', 'email', 'password', 'kind', 'notifications', 'phone', 'contactSharing'],
+  self: ['displayName', 'email', 'password', 'kind', 'notifications', 'phone', 'contactSharing', 'federationVisible'],
   client: ['displayName', 'email', 'kind', 'status', 'externalId', 'metadata', 'phone'],
 };
 

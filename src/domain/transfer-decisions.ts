@@ -69,7 +69,15 @@ export type TransferRecord = {
   autoConfirmAt: Date | null;
   postedAt: Date | null;
   resolvedAt: Date | null;
+  /** A cross-timebank leg: the link, the peer's ledger, the account paid or paying there, and the other leg. */
+  linkId: string | null;
+  remoteTimebankId: string | null;
+  remoteAccountId: string | null;
+  remoteTransferId: string | null;
 };
+
+/** A local transfer crosses no link. */
+export const NO_LINK = { linkId: null, remoteTimebankId: null, remoteAccountId: null, remoteTransferId: null } as const;
 
 export type PostedEntry = Entry & { transferId: string; postedAt: Date };
 
@@ -113,7 +121,7 @@ function postingTime(payer: AccountState, payee: AccountState, now: Date): Date 
   return [payer.lastPostedAt, payee.lastPostedAt].reduce<Date>((latest, at) => (at && at > latest ? at : latest), now);
 }
 
-function posted(payer: AccountState, payee: AccountState, transferId: string, minutes: number, now: Date, options: Parameters<typeof post>[3] = {}) {
+export function posted(payer: AccountState, payee: AccountState, transferId: string, minutes: number, now: Date, options: Parameters<typeof post>[3] = {}) {
   const postedAt = postingTime(payer, payee, now);
   const posting = post(payer, payee, minutes, options);
   return {
@@ -138,7 +146,7 @@ function openClaimsOf(payer: AccountState, payee: AccountState): number {
   return payer.kind === 'commons' ? payee.openCommonsClaims : payer.openClaims;
 }
 
-function decideOne(state: LedgerState, request: TransferRequest, now: Date): { transfer: TransferRecord; entries: PostedEntry[]; accounts: AccountState[] } {
+export function decideOne(state: LedgerState, request: TransferRequest, now: Date): { transfer: TransferRecord; entries: PostedEntry[]; accounts: AccountState[] } {
   const { input, principal } = request;
   checkReferences(input, state.references);
   const payer = state.accounts.get(input.payerAccountId, 'payerAccountId');
@@ -183,6 +191,7 @@ function decideOne(state: LedgerState, request: TransferRequest, now: Date): { t
     autoConfirmAt: null,
     postedAt: null,
     resolvedAt: null,
+    ...NO_LINK,
   };
   if (pending) {
     const held = reserve(payer, payee, reservationOf(base));
@@ -319,7 +328,7 @@ export function decideReversal(
   return settle(state, () => reverseOne(state, input, id, now));
 }
 
-function settle(state: LedgerState, decide: () => { transfer: TransferRecord; entries: PostedEntry[]; accounts: AccountState[] }): Decided {
+export function settle(state: LedgerState, decide: () => { transfer: TransferRecord; entries: PostedEntry[]; accounts: AccountState[] }): Decided {
   try {
     const decided = decide();
     state.accounts.set(...decided.accounts);

@@ -88,7 +88,7 @@ export const memberExample = {
   metadata: { volunteerPlatformProfile: 'https://volunteers.example/p/4821' },
   notifications: { claims: true, digest: true },
   phone: '+44 20 7946 0321',
-  contactSharing: { email: false, phone: true },
+  contactSharing: { email: false, phone: true }, federationVisible: false,
   createdAt: '2026-03-02T09:05:00.000Z',
 };
 
@@ -141,6 +141,8 @@ export const transferExample = {
   externalId: null,
   metadata: {},
   recordedBy: { type: 'member', id: ids.mo },
+  link: null,
+  remoteTransferId: null,
 };
 
 export const categoryExample = { id: ids.category, name: 'Gardening', parentId: null };

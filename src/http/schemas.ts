@@ -213,6 +213,7 @@ export const memberSchema = z
         phone: z.boolean().describe('Other members of the timebank see this member\'s phone in the directory'),
       })
       .describe('Which contact details other members see: the member\'s own choice (or a coordinator\'s), both false by default'),
+    federationVisible: z.boolean().describe('Members of linked timebanks see this member (display name and open listings) and may pay it: the member\'s own choice (or a coordinator\'s), false by default'),
     createdAt: timestamp,
   })
   .meta({ id: 'Member', examples: [memberExample] });
@@ -314,6 +315,11 @@ export const transferSchema = z
         id: id.nullable().describe('The member (coordinators included), partner client or admin; null for system'),
       })
       .describe('Who recorded it: a member, a partner client, a platform admin, or the service itself (system). Confirming, rejecting or expiring it does not change this; a reversal is recorded by the coordinator who reversed.'),
+    link: z
+      .object({ linkId: id, peerTimebankId: id, remoteAccountId: id.describe('The account paid, or paying, on the peer timebank\'s ledger') })
+      .nullable()
+      .describe('A cross-timebank transfer\'s leg: this ledger\'s side runs between a member and the link\'s clearing account. Null for a local transfer'),
+    remoteTransferId: id.nullable().describe('The other leg, on the peer timebank\'s ledger (GET .../transfers/{id} there, or here: either id finds this leg)'),
   })
   .meta({ id: 'Transfer', examples: [transferExample] });
 
@@ -322,7 +328,7 @@ export const accountSchema = z
     id,
     timebankId: id,
     memberId: id.nullable(),
-    kind: z.enum(['member', 'commons']),
+    kind: z.enum(['member', 'commons', 'link']).describe('link: a link\'s clearing account, the peer timebank on this ledger (DESIGN.md section 7)'),
     balanceMinutes: z.int(),
     pendingDebitMinutes: z.int().describe("Held by brokered pending transfers from this account (a member's claim on it holds nothing)"),
     pendingCreditMinutes: z.int().describe('Held by pending transfers to this account, claims included'),

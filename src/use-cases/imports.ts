@@ -18,7 +18,7 @@ import {
   type TransferRow,
 } from '../domain/imports.js';
 import { AccountChanges, post, type AccountState } from '../domain/ledger.js';
-import type { PostedEntry, TransferRecord } from '../domain/transfer-decisions.js';
+import { NO_LINK, type PostedEntry, type TransferRecord } from '../domain/transfer-decisions.js';
 import type { Db } from '../db/client.js';
 import { persist } from '../db/ledger.js';
 import { lockAccounts } from '../db/ledger-locks.js';
@@ -227,7 +227,7 @@ async function apply(tx: Db, run: Apply): Promise<Map<string, AccountIds>> {
       newEvent(
         'member.created',
         [member.memberId],
-        presentMember({ id: member.memberId, timebankId, accountId: member.accountId, displayName: member.displayName, email: member.email, kind: member.kind, role: 'member', status: 'active', externalId: member.externalId, metadata: {}, notifyClaims: true, notifyDigest: true, phone: member.phone, shareEmail: false, sharePhone: false, createdAt: member.joinedAt ?? now }),
+        presentMember({ id: member.memberId, timebankId, accountId: member.accountId, displayName: member.displayName, email: member.email, kind: member.kind, role: 'member', status: 'active', externalId: member.externalId, metadata: {}, notifyClaims: true, notifyDigest: true, phone: member.phone, shareEmail: false, sharePhone: false, federationVisible: false, createdAt: member.joinedAt ?? now }),
         now,
       ),
     ),
@@ -291,6 +291,7 @@ async function apply(tx: Db, run: Apply): Promise<Map<string, AccountIds>> {
       autoConfirmAt: null,
       postedAt: row.postedAt,
       resolvedAt: null,
+      ...NO_LINK,
     };
     transfers.push(transfer);
     entries.push(...posting.entries.map((entry) => ({ ...entry, transferId: id, postedAt: row.postedAt })));

@@ -455,7 +455,7 @@ export interface paths {
         put?: never;
         /**
          * Record a transfer of time credits
-         * @description The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank's confirmation is counterparty (and always when the payer is the commons). Such a claim holds none of the payer's room (only the claimant's headroom under its cap); the payer's limits are checked when it is confirmed, and unconfirmed at its deadline it expires unless the timebank's autoConfirmMemberClaims is true. At most maxOpenClaims claims wait on one payer (422 too_many_open_claims). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true; a pending one holds the payer's room). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded; a member is told figures and holder status of its own account only, and gets 422 transfer_refused when the other account refuses. Idempotency-Key is required. An externalId the same recorder gave a transfer of the timebank already is 409 external_id_taken, and nothing is recorded; externalId and metadata are kept as given and never change.
+         * @description The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank's confirmation is counterparty (and always when the payer is the commons). Such a claim holds none of the payer's room (only the claimant's headroom under its cap); the payer's limits are checked when it is confirmed, and unconfirmed at its deadline it expires unless the timebank's autoConfirmMemberClaims is true. At most maxOpenClaims claims wait on one payer (422 too_many_open_claims). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true; a pending one holds the payer's room). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded; a member is told figures and holder status of its own account only, and gets 422 transfer_refused when the other account refuses. To pay a member of a linked timebank, give payee { linkId, accountId } instead of payeeAccountId: both legs (payer to the link's clearing account here, the peer's clearing account to the payee there) are written in one transaction, or neither, and the answer is this ledger's leg with link and remoteTransferId. A pending one (pending: true, brokers only) is confirmed by the payee's side, and may be withdrawn (rejected) from this side. A payee not visible to linked timebanks is 404; 422 link_not_active or link_limit_reached when the link refuses. Idempotency-Key is required. An externalId the same recorder gave a transfer of the timebank already is 409 external_id_taken, and nothing is recorded; externalId and metadata are kept as given and never change.
          */
         post: operations["createTransfer"];
         delete?: never;
@@ -573,7 +573,7 @@ export interface paths {
         };
         /**
          * Recompute the ledger's invariants and hash chain (coordinator)
-         * @description Checks that balances sum to zero, that each balance equals the sum of its entries, that each posted transfer has two entries that cancel, that every posted transfer is sealed or waiting for its seal, and that the hash chain is unbroken. Lists every mismatch found, and how much of the ledger waits for its seal.
+         * @description Checks that balances sum to zero, that each balance equals the sum of its entries, that each posted transfer has two entries that cancel, that every posted transfer is sealed or waiting for its seal, that the hash chain is unbroken, and that each link with a timebank of this deployment has clearing balances that are exact opposites on the two ledgers. Lists every mismatch found, and how much of the ledger waits for its seal.
          */
         get: operations["verifyLedger"];
         put?: never;
@@ -1160,6 +1160,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/timebanks/{timebankId}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The timebank's links, with their balances and limits
+         * @description Members and coordinators of the timebank, and partners with ledger:read.
+         */
+        get: operations["listLinks"];
+        put?: never;
+        /**
+         * Propose a link with another timebank of this deployment (coordinator)
+         * @description Both sides are written as proposed, each with its own id and clearing account; the peer's limits are these seen from there. The peer's coordinators accept it (POST .../links/{linkId}/accept on their side). 409 link_exists when the two are linked already or one has proposed it.
+         */
+        post: operations["proposeLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/timebanks/{timebankId}/links/{linkId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a link
+         * @description Members and coordinators of the timebank, and partners with ledger:read.
+         */
+        get: operations["getLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change this side's limits, or suspend or reactivate the link (coordinator)
+         * @description Each side sets its own limits: its clearing account's cap is maxOwedByUsMinutes and its floor -maxOwedToUsMinutes, checked by every cross transfer. A tighter limit that what the link owes (with pending transfers) already breaks is 422 limit_breaks_balance. A suspended side stops cross transfers both ways; pending ones can still be rejected or expire.
+         */
+        patch: operations["updateLink"];
+        trace?: never;
+    };
+    "/v1/timebanks/{timebankId}/links/{linkId}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept the peer's proposal (coordinator of the side that did not propose)
+         * @description Both sides become active. 409 link_not_proposed when it is active or suspended already; 403 on the side that proposed it.
+         */
+        post: operations["acceptLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/timebanks/{timebankId}/links/{linkId}/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Both sides' view of the link's balance (coordinator, or partner with ledger:read)
+         * @description Read in one snapshot; agree is true when the two clearing balances are exact opposites, as they always must be.
+         */
+        get: operations["reconcileLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/timebanks/{timebankId}/links/{linkId}/directory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The linked timebank's members who chose to be visible, and their open listings
+         * @description Only members with federationVisible: a display name and an account id to pay (payee { linkId, accountId }), and their open offers and requests, all marked remote. Members and coordinators of this timebank, and partners with members:read. 422 link_not_active unless both sides are active.
+         */
+        get: operations["getLinkedDirectory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1209,6 +1317,23 @@ export interface components {
              * @enum {string}
              */
             status?: "active" | "disabled";
+        };
+        LinkProposalInput: {
+            /** @description The timebank to link with, in this deployment */
+            peerTimebankId: string & (unknown & unknown);
+            /** @description How far this timebank may owe the other (default 6,000) */
+            maxOwedByUsMinutes?: number;
+            /** @description How far the other timebank may owe this one (default 6,000) */
+            maxOwedToUsMinutes?: number;
+        };
+        LinkChangeInput: {
+            /**
+             * @description suspended: no hours cross the link either way until this side makes it active again
+             * @enum {string}
+             */
+            status?: "active" | "suspended";
+            maxOwedByUsMinutes?: number;
+            maxOwedToUsMinutes?: number;
         };
         /**
          * @example {
@@ -1426,15 +1551,7 @@ export interface components {
              */
             mark: "contacted" | "notSuitable";
         };
-        /**
-         * @example {
-         *       "payerAccountId": "019a1f2e-7c65-7e43-96f7-8091a2b3c4d5",
-         *       "payeeAccountId": "019a1f2e-7c53-7c21-b4d5-6e7f8091a2b3",
-         *       "minutes": 60,
-         *       "description": "Help in the garden"
-         *     }
-         */
-        TransferInput: {
+        BatchTransferInput: {
             /** @description The account that spends: the one who received help */
             payerAccountId: string & (unknown & unknown);
             /** @description The account that earns: the one who gave help */
@@ -1453,6 +1570,42 @@ export interface components {
             metadata?: {
                 [key: string]: string;
             };
+        };
+        CrossTimebankPayeeInput: {
+            /** @description One of this timebank's links (GET .../links) */
+            linkId: string & (unknown & unknown);
+            /** @description The payee's account in the linked timebank (GET .../links/{linkId}/directory) */
+            accountId: string & (unknown & unknown);
+        };
+        /**
+         * @example {
+         *       "payerAccountId": "019a1f2e-7c65-7e43-96f7-8091a2b3c4d5",
+         *       "payeeAccountId": "019a1f2e-7c53-7c21-b4d5-6e7f8091a2b3",
+         *       "minutes": 60,
+         *       "description": "Help in the garden"
+         *     }
+         */
+        TransferInput: {
+            /** @description The account that spends: the one who received help */
+            payerAccountId: string & (unknown & unknown);
+            /** @description The account that earns: the one who gave help */
+            payeeAccountId?: string & (unknown & unknown);
+            /** @description Whole minutes, 1 to 1,000,000 */
+            minutes: number;
+            description?: string;
+            categoryId?: string & (unknown & unknown);
+            requestId?: string & (unknown & unknown);
+            offerId?: string & (unknown & unknown);
+            /** @description Coordinators and partners only: wait for the payer to confirm (default false) */
+            pending?: boolean;
+            /** @description Your own id for the transfer, 1 to 255 characters: a second transfer you record with it is 409 external_id_taken (a durable guard against double entry beside Idempotency-Key). Never changes. */
+            externalId?: string;
+            /** @description Your own string fields: at most 20 keys of 1 to 40 characters, values of at most 500 characters */
+            metadata?: {
+                [key: string]: string;
+            };
+            /** @description A member of a linked timebank, instead of payeeAccountId (DESIGN.md section 7) */
+            payee?: components["schemas"]["CrossTimebankPayeeInput"];
         };
         /**
          * @example {
@@ -1573,6 +1726,8 @@ export interface components {
                 /** @description true: other members see this member's phone in the directory */
                 phone?: boolean;
             };
+            /** @description Be visible to linked timebanks (display name and open listings) and payable from them: the member's own choice, or a coordinator's, never a partner app's */
+            federationVisible?: boolean;
         };
         /**
          * @example {
@@ -1649,7 +1804,7 @@ export interface components {
          *     }
          */
         TransferBatchInput: {
-            transfers: components["schemas"]["TransferInput"][];
+            transfers: components["schemas"]["BatchTransferInput"][];
         };
         /**
          * @example {
@@ -1791,7 +1946,7 @@ export interface components {
              * @description Stable machine-readable error code: its meaning never changes, and new codes are only added
              * @enum {string}
              */
-            code: "validation_failed" | "not_found" | "forbidden" | "insufficient_scope" | "email_taken" | "external_id_taken" | "slug_taken" | "category_exists" | "invalid_parent_category" | "invalid_settings" | "invalid_request" | "invalid_grant" | "invalid_client" | "invalid_scope" | "unsupported_grant_type" | "unsupported_token_type" | "setup_token_invalid" | "setup_done" | "token_revoked" | "current_password_wrong" | "member_inactive" | "same_account" | "account_inactive" | "insufficient_balance" | "limit_exceeded" | "limit_breaks_balance" | "transfer_refused" | "too_many_open_claims" | "transfer_not_pending" | "already_reversed" | "not_reversible" | "idempotency_key_reused" | "idempotency_key_in_use" | "invalid_stage_transition" | "invalid_agreed_with" | "unknown_category" | "import_invalid" | "precondition_failed" | "joining_closed" | "application_exists" | "application_not_open" | "bad_request" | "bad_url" | "malformed_body" | "unauthorized" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "not_ready" | "web_client_not_built";
+            code: "validation_failed" | "not_found" | "forbidden" | "insufficient_scope" | "email_taken" | "external_id_taken" | "slug_taken" | "category_exists" | "invalid_parent_category" | "invalid_settings" | "invalid_request" | "invalid_grant" | "invalid_client" | "invalid_scope" | "unsupported_grant_type" | "unsupported_token_type" | "setup_token_invalid" | "setup_done" | "token_revoked" | "current_password_wrong" | "member_inactive" | "same_account" | "account_inactive" | "insufficient_balance" | "limit_exceeded" | "limit_breaks_balance" | "transfer_refused" | "too_many_open_claims" | "link_exists" | "link_not_proposed" | "link_not_active" | "link_limit_reached" | "transfer_not_pending" | "already_reversed" | "not_reversible" | "idempotency_key_reused" | "idempotency_key_in_use" | "invalid_stage_transition" | "invalid_agreed_with" | "unknown_category" | "import_invalid" | "precondition_failed" | "joining_closed" | "application_exists" | "application_not_open" | "bad_request" | "bad_url" | "malformed_body" | "unauthorized" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "not_ready" | "web_client_not_built";
             /** @description Per-field errors, for code validation_failed: at most 20 */
             errors?: {
                 field: string;
@@ -1928,6 +2083,7 @@ export interface components {
          *         "email": false,
          *         "phone": true
          *       },
+         *       "federationVisible": false,
          *       "createdAt": "2026-03-02T09:05:00.000Z"
          *     }
          */
@@ -1965,6 +2121,8 @@ export interface components {
                 /** @description Other members of the timebank see this member's phone in the directory */
                 phone: boolean;
             };
+            /** @description Members of linked timebanks see this member (display name and open listings) and may pay it: the member's own choice (or a coordinator's), false by default */
+            federationVisible: boolean;
             /** Format: date-time */
             createdAt: string;
         };
@@ -2042,7 +2200,9 @@ export interface components {
          *       "recordedBy": {
          *         "type": "member",
          *         "id": "019a1f2e-7c64-7d32-85e6-7f8091a2b3c4"
-         *       }
+         *       },
+         *       "link": null,
+         *       "remoteTransferId": null
          *     }
          */
         Transfer: {
@@ -2093,6 +2253,15 @@ export interface components {
                 /** @description The member (coordinators included), partner client or admin; null for system */
                 id: (string & (unknown & unknown)) | null;
             };
+            /** @description A cross-timebank transfer's leg: this ledger's side runs between a member and the link's clearing account. Null for a local transfer */
+            link: {
+                linkId: string & (unknown & unknown);
+                peerTimebankId: string & (unknown & unknown);
+                /** @description The account paid, or paying, on the peer timebank's ledger */
+                remoteAccountId: string & (unknown & unknown);
+            } | null;
+            /** @description The other leg, on the peer timebank's ledger (GET .../transfers/{id} there, or here: either id finds this leg) */
+            remoteTransferId: (string & (unknown & unknown)) | null;
         };
         /**
          * @example {
@@ -2115,8 +2284,11 @@ export interface components {
             id: string & (unknown & unknown);
             timebankId: string & (unknown & unknown);
             memberId: (string & (unknown & unknown)) | null;
-            /** @enum {string} */
-            kind: "member" | "commons";
+            /**
+             * @description link: a link's clearing account, the peer timebank on this ledger (DESIGN.md section 7)
+             * @enum {string}
+             */
+            kind: "member" | "commons" | "link";
             balanceMinutes: number;
             /** @description Held by brokered pending transfers from this account (a member's claim on it holds nothing) */
             pendingDebitMinutes: number;
@@ -2281,7 +2453,9 @@ export interface components {
          *         "recordedBy": {
          *           "type": "member",
          *           "id": "019a1f2e-7c64-7d32-85e6-7f8091a2b3c4"
-         *         }
+         *         },
+         *         "link": null,
+         *         "remoteTransferId": null
          *       }
          *     }
          */
@@ -2337,7 +2511,9 @@ export interface components {
          *             "recordedBy": {
          *               "type": "member",
          *               "id": "019a1f2e-7c64-7d32-85e6-7f8091a2b3c4"
-         *             }
+         *             },
+         *             "link": null,
+         *             "remoteTransferId": null
          *           }
          *         }
          *       ],
@@ -2497,6 +2673,64 @@ export interface components {
             error: string | null;
             durationMs: number;
         };
+        Link: {
+            id: string & (unknown & unknown);
+            timebankId: string & (unknown & unknown);
+            peerTimebankId: string & (unknown & unknown);
+            peerTimebankName: string;
+            /** @description The peer deployment; null when both timebanks are in this one */
+            peerUrl: string | null;
+            /**
+             * @description This side's status
+             * @enum {string}
+             */
+            status: "proposed" | "active" | "suspended";
+            /** @description The peer side's status: hours cross only when both are active */
+            peerStatus: ("proposed" | "active" | "suspended") | null;
+            /** @description This side proposed it: the peer accepts */
+            proposedByUs: boolean;
+            /** @description The account standing for the peer timebank on this ledger (kind link) */
+            clearingAccountId: string & (unknown & unknown);
+            /** @description The clearing balance: positive, this timebank owes the peer; negative, the peer owes this one */
+            balanceMinutes: number;
+            maxOwedByUsMinutes: number;
+            maxOwedToUsMinutes: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        LinkReconciliation: {
+            linkId: string & (unknown & unknown);
+            /** @description This side's clearing balance */
+            localBalanceMinutes: number;
+            /** @description The peer side's clearing balance (null when the peer cannot be read) */
+            peerBalanceMinutes: number | null;
+            /** @description The two are exact opposites */
+            agree: boolean;
+        };
+        LinkedDirectory: {
+            members: {
+                accountId: string & (unknown & unknown);
+                displayName: string;
+                /** @constant */
+                remote: true;
+            }[];
+            listings: {
+                id: string & (unknown & unknown);
+                /** @enum {string} */
+                kind: "offer" | "request";
+                title: string;
+                description: string;
+                /** @description The member's account in the linked timebank: pay it with payee { linkId, accountId } */
+                accountId: string & (unknown & unknown);
+                displayName: string;
+                /** Format: date-time */
+                createdAt: string;
+                /** @constant */
+                remote: true;
+            }[];
+        };
         /**
          * @example {
          *       "unsubscribed": "digest"
@@ -2554,6 +2788,7 @@ export interface components {
          *           "email": false,
          *           "phone": true
          *         },
+         *         "federationVisible": false,
          *         "createdAt": "2026-03-02T09:05:00.000Z"
          *       }
          *     }
@@ -3451,6 +3686,9 @@ export interface components {
          */
         WebhookDeliveryPage: {
             items: components["schemas"]["WebhookDelivery"][];
+        };
+        LinkList: {
+            items: components["schemas"]["Link"][];
         };
         /** @description A person logs in: the answer carries a refresh_token */
         PasswordGrant: {
@@ -4540,6 +4778,7 @@ export interface operations {
                      *             "email": false,
                      *             "phone": true
                      *           },
+                     *           "federationVisible": false,
                      *           "createdAt": "2026-03-02T09:05:00.000Z"
                      *         }
                      *       ],
@@ -6719,7 +6958,9 @@ export interface operations {
                      *           "recordedBy": {
                      *             "type": "member",
                      *             "id": "019a1f2e-7c64-7d32-85e6-7f8091a2b3c4"
-                     *           }
+                     *           },
+                     *           "link": null,
+                     *           "remoteTransferId": null
                      *         }
                      *       ],
                      *       "nextCursor": null
@@ -7026,7 +7267,9 @@ export interface operations {
                      *           "recordedBy": {
                      *             "type": "member",
                      *             "id": "019a1f2e-7c64-7d32-85e6-7f8091a2b3c4"
-                     *           }
+                     *           },
+                     *           "link": null,
+                     *           "remoteTransferId": null
                      *         }
                      *       ]
                      *     }
@@ -12126,6 +12369,779 @@ export interface operations {
                     "X-Request-Id"?: string;
                     /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
                     "Idempotency-Replayed"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkList"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proposeLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkProposalInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Where the new resource lives: /v1/timebanks/{timebankId}/links/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+                linkId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+                linkId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkChangeInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acceptLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+                linkId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Link"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reconcileLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+                linkId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkReconciliation"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLinkedDirectory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                timebankId: string & (unknown & unknown);
+                linkId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkedDirectory"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {

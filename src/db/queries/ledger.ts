@@ -18,6 +18,8 @@ export type Mismatch =
   | { kind: 'head_differs'; headSequence: number; headHash: string; chainSequence: number; chainHash: string }
   /** Posted but neither sealed nor waiting for a seal (or sealed but not posted): outside the chain. */
   | { kind: 'outside_chain'; transferId: string; status: string }
+  /** A link within this deployment whose two clearing balances are not exact opposites. */
+  | { kind: 'link_balances_differ'; linkId: string; localBalanceMinutes: number; peerBalanceMinutes: number }
   | ChainMismatch;
 
 const CHAIN_PAGE = 5000;
@@ -96,6 +98,15 @@ export async function verifyLedger(db: Db, timebankId: string, now: Date) {
          AND (t.status = 'posted') <> (EXISTS (SELECT 1 FROM transfer_seals s WHERE s.timebank_id = t.timebank_id AND s.transfer_id = t.id)
                                        OR EXISTS (SELECT 1 FROM unsealed_transfers u WHERE u.timebank_id = t.timebank_id AND u.transfer_id = t.id))`)) {
     mismatches.push({ kind: 'outside_chain', transferId: String(row.id), status: String(row.status) });
+  }
+  for (const row of await rows(db, sql`
+      SELECT l.id, a.balance_minutes AS local, pa.balance_minutes AS peer
+        FROM timebank_links l
+        JOIN accounts a ON a.timebank_id = l.timebank_id AND a.id = l.clearing_account_id
+        JOIN timebank_links p ON p.timebank_id = l.peer_timebank_id AND p.id = l.peer_link_id
+        JOIN accounts pa ON pa.timebank_id = p.timebank_id AND pa.id = p.clearing_account_id
+       WHERE l.timebank_id = ${timebankId} AND l.peer_url IS NULL AND a.balance_minutes + pa.balance_minutes <> 0`)) {
+    mismatches.push({ kind: 'link_balances_differ', linkId: String(row.id), localBalanceMinutes: Number(row.local), peerBalanceMinutes: Number(row.peer) });
   }
   const [head] = await db.select().from(ledgerHeads).where(eq(ledgerHeads.timebankId, timebankId));
   if (head && (head.lastSequence !== previous.sequence || head.lastHash !== previous.hash)) {

@@ -21,9 +21,10 @@ function selectWithReversal(db: Db) {
 const reversalOf = (row: { reversedById: string | null; reversedAt: Date | null }) =>
   row.reversedById !== null && row.reversedAt !== null ? { id: row.reversedById, createdAt: row.reversedAt } : null;
 
+/** A transfer of the timebank by its id, or a cross transfer's leg here by the other leg's id. */
 export async function findTransfer(db: Db, timebankId: string, transferId: string) {
   const [row] = await selectWithReversal(db).where(
-    and(eq(transfers.timebankId, timebankId), eq(transfers.id, transferId)),
+    and(eq(transfers.timebankId, timebankId), or(eq(transfers.id, transferId), eq(transfers.remoteTransferId, transferId))),
   );
   return row ? { row: row.transfer, transfer: presentTransfer(row.transfer, row.seal, reversalOf(row)) } : undefined;
 }

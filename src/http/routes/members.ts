@@ -179,6 +179,7 @@ export const memberRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
             .describe('The member itself or a coordinator: which emails it gets (each given kind is set, the other kept)'),
           phone: phone.nullable().optional().describe('A contact phone number (null removes it): an optional leading +, then digits, spaces and ( ) - . /; 3 to 40 characters with at least 3 digits. Other members see it only when contactSharing.phone is true'),
           contactSharing: contactSharingChange.optional(),
+          federationVisible: z.boolean().optional().describe('Be visible to linked timebanks (display name and open listings) and payable from them: the member\'s own choice, or a coordinator\'s, never a partner app\'s'),
         }).meta({ id: 'MemberChangeBody' }),
         response: { 200: memberSchema, ...problems(...writeProblems, 409, 412) },
       },

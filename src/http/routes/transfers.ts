@@ -19,6 +19,7 @@ import {
   type GroupedTransfer,
 } from '../../use-cases/ledger-write.js';
 import { TransferGroups } from '../../use-cases/transfer-groups.js';
+import { createCrossTransfer } from '../../use-cases/cross-write.js';
 import { PROBLEM_CONTENT_TYPE, problemFromRejection } from '../errors.js';
 import type { LedgerMetrics } from '../metrics.js';
 import type { RouteOptions } from '../options.js';
@@ -41,7 +42,7 @@ import {
   writeProblems,
 } from '../schemas.js';
 
-const transferInput = z.strictObject({
+const transferFields = {
   payerAccountId: id.describe('The account that spends: the one who received help'),
   payeeAccountId: id.describe('The account that earns: the one who gave help'),
   minutes,
@@ -57,7 +58,29 @@ const transferInput = z.strictObject({
     .optional()
     .describe('Your own id for the transfer, 1 to 255 characters: a second transfer you record with it is 409 external_id_taken (a durable guard against double entry beside Idempotency-Key). Never changes.'),
   metadata: metadata.optional(),
-}).meta({ id: 'TransferBody' });
+};
+
+/** A transfer of a batch: between two accounts of this timebank. */
+const localTransferInput = z.strictObject(transferFields).meta({ id: 'BatchTransferBody' });
+
+const crossPayee = z
+  .strictObject({ linkId: id.describe("One of this timebank's links (GET .../links)"), accountId: id.describe("The payee's account in the linked timebank (GET .../links/{linkId}/directory)") })
+  .meta({ id: 'CrossTimebankPayee' });
+
+/** One transfer: to an account of this timebank (payeeAccountId), or of a linked one (payee). */
+const transferInput = z
+  .strictObject({ ...transferFields, payeeAccountId: transferFields.payeeAccountId.optional(), payee: crossPayee.optional().describe('A member of a linked timebank, instead of payeeAccountId (DESIGN.md section 7)') })
+  .superRefine((body, context) => {
+    if ((body.payeeAccountId === undefined) === (body.payee === undefined)) {
+      context.addIssue({ code: 'custom', path: ['payeeAccountId'], message: 'give exactly one of payeeAccountId and payee' });
+    }
+    if (body.payee !== undefined) {
+      for (const field of ['categoryId', 'requestId', 'offerId'] as const) {
+        if (body[field] !== undefined) context.addIssue({ code: 'custom', path: [field], message: 'a cross-timebank transfer names no category, request or offer' });
+      }
+    }
+  })
+  .meta({ id: 'TransferBody' });
 
 const transferParams = z.strictObject({ timebankId: id, transferId: id });
 const writeErrors = problems(...writeProblems, 409, 422);
@@ -130,7 +153,7 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
         operationId: 'createTransfer',
         summary: 'Record a transfer of time credits',
         description:
-          'The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank\'s confirmation is counterparty (and always when the payer is the commons). Such a claim holds none of the payer\'s room (only the claimant\'s headroom under its cap); the payer\'s limits are checked when it is confirmed, and unconfirmed at its deadline it expires unless the timebank\'s autoConfirmMemberClaims is true. At most maxOpenClaims claims wait on one payer (422 too_many_open_claims). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true; a pending one holds the payer\'s room). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded; a member is told figures and holder status of its own account only, and gets 422 transfer_refused when the other account refuses. Idempotency-Key is required. An externalId the same recorder gave a transfer of the timebank already is 409 external_id_taken, and nothing is recorded; externalId and metadata are kept as given and never change.',
+          'The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank\'s confirmation is counterparty (and always when the payer is the commons). Such a claim holds none of the payer\'s room (only the claimant\'s headroom under its cap); the payer\'s limits are checked when it is confirmed, and unconfirmed at its deadline it expires unless the timebank\'s autoConfirmMemberClaims is true. At most maxOpenClaims claims wait on one payer (422 too_many_open_claims). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true; a pending one holds the payer\'s room). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded; a member is told figures and holder status of its own account only, and gets 422 transfer_refused when the other account refuses. To pay a member of a linked timebank, give payee { linkId, accountId } instead of payeeAccountId: both legs (payer to the link\'s clearing account here, the peer\'s clearing account to the payee there) are written in one transaction, or neither, and the answer is this ledger\'s leg with link and remoteTransferId. A pending one (pending: true, brokers only) is confirmed by the payee\'s side, and may be withdrawn (rejected) from this side. A payee not visible to linked timebanks is 404; 422 link_not_active or link_limit_reached when the link refuses. Idempotency-Key is required. An externalId the same recorder gave a transfer of the timebank already is 409 external_id_taken, and nothing is recorded; externalId and metadata are kept as given and never change.',
         tags,
         security: oauth('ledger:write'),
         params: timebankParams,
@@ -143,8 +166,11 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       const { timebankId } = request.params;
       requireTransferWriter(request.principal, timebankId);
       const write = writeRequest(request, timebankId, request.body);
+      const { payee, payeeAccountId, ...rest } = request.body;
+      if (payee) return send(reply, await createCrossTransfer(write, { ...rest, payee }));
+      const input = { ...rest, payeeAccountId: payeeAccountId! };
       // Written with whatever other transfers of the timebank arrive meanwhile (group commit).
-      return send(reply, transferGroupMax > 1 ? await groups.submit({ request: write as GroupedTransfer['request'], input: request.body }) : await createTransfer(write, request.body));
+      return send(reply, transferGroupMax > 1 ? await groups.submit({ request: write as GroupedTransfer['request'], input }) : await createTransfer(write, input));
     },
   );
 
@@ -160,7 +186,7 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
         security: oauth('ledger:write'),
         params: timebankParams,
         headers: idempotencyHeaders,
-        body: z.strictObject({ transfers: z.array(transferInput).min(1).max(1000) }).meta({ id: 'TransferBatchBody' }),
+        body: z.strictObject({ transfers: z.array(localTransferInput).min(1).max(1000) }).meta({ id: 'TransferBatchBody' }),
         response: { 201: z.object({ items: z.array(transferSchema) }), ...writeErrors },
       },
     },

@@ -3,7 +3,7 @@ export type AccountRecord = {
   id: string;
   timebankId: string;
   memberId: string | null;
-  kind: 'member' | 'commons';
+  kind: 'member' | 'commons' | 'link';
   minBalanceMinutes: number;
   maxBalanceMinutes: number;
 };

@@ -18,6 +18,7 @@ export type MemberRecord = {
   phone: string | null;
   shareEmail: boolean;
   sharePhone: boolean;
+  federationVisible: boolean;
   createdAt: Date;
 };
 
@@ -59,6 +60,7 @@ export function presentMember(row: MemberRecord): Member {
     notifications: { claims: row.notifyClaims, digest: row.notifyDigest },
     phone: row.phone,
     contactSharing: { email: row.shareEmail, phone: row.sharePhone },
+    federationVisible: row.federationVisible,
     createdAt: row.createdAt.toISOString(),
   };
 }

@@ -31,6 +31,10 @@ export type Transfer = {
   externalId: string | null;
   metadata: Record<string, string>;
   recordedBy: RecordedBy;
+  /** A cross-timebank leg: the link it crosses and the account on the other ledger; null for a local transfer. */
+  link: { linkId: string; peerTimebankId: string; remoteAccountId: string } | null;
+  /** The other leg's id, on the peer timebank's ledger. */
+  remoteTransferId: string | null;
 };
 
 
@@ -82,5 +86,7 @@ export function presentTransfer(
     externalId: row.externalId,
     metadata: row.metadata,
     recordedBy: recordedByOf(row),
+    link: row.linkId && row.remoteTimebankId && row.remoteAccountId ? { linkId: row.linkId, peerTimebankId: row.remoteTimebankId, remoteAccountId: row.remoteAccountId } : null,
+    remoteTransferId: row.remoteTransferId,
   };
 }

@@ -1,0 +1,47 @@
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, check, pgTable, primaryKey, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+/*
+ * Federation (DESIGN.md section 7). Re-exported by schema.ts, so that drizzle-kit and the
+ * queries see one schema.
+ */
+
+/**
+ * A timebank's side of a link with another timebank: each side has its own row, its own id and
+ * its own clearing account (an account of kind `link`, whose limits are this side's limits).
+ * A positive clearing balance is what this timebank owes the peer: its members received more
+ * hours from the peer's members than they gave them.
+ */
+export const timebankLinks = pgTable(
+  'timebank_links',
+  {
+    timebankId: uuid('timebank_id').notNull(),
+    id: uuid('id').notNull(),
+    peerTimebankId: uuid('peer_timebank_id').notNull(),
+    /** The peer side's link id (in one deployment, known when the link is proposed). */
+    peerLinkId: uuid('peer_link_id'),
+    /** The peer deployment's base URL; null when both timebanks are in this deployment. */
+    peerUrl: text('peer_url'),
+    status: text('status', { enum: ['proposed', 'active', 'suspended'] }).notNull(),
+    /** This side proposed the link: only the other side may accept it. */
+    proposedByUs: boolean('proposed_by_us').notNull(),
+    clearingAccountId: uuid('clearing_account_id').notNull(),
+    maxOwedByUsMinutes: bigint('max_owed_by_us_minutes', { mode: 'number' }).notNull(),
+    maxOwedToUsMinutes: bigint('max_owed_to_us_minutes', { mode: 'number' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (table) => [
+    primaryKey({ name: 'timebank_links_pkey', columns: [table.timebankId, table.id] }),
+    // One link per peer timebank (per deployment).
+    unique('timebank_links_peer_key').on(table.timebankId, table.peerTimebankId, table.peerUrl).nullsNotDistinct(),
+    uniqueIndex('timebank_links_clearing_key').on(table.timebankId, table.clearingAccountId),
+    // The clearing account's key to accounts (timebank_links_clearing_fkey) is in the migration:
+    // accounts is declared in schema.ts, which re-exports this module.
+    check('timebank_links_status_check', sql`${table.status} IN ('proposed', 'active', 'suspended')`),
+    check('timebank_links_limits_check', sql`${table.maxOwedByUsMinutes} >= 0 AND ${table.maxOwedToUsMinutes} >= 0`),
+    check('timebank_links_not_self_check', sql`${table.peerUrl} IS NOT NULL OR ${table.peerTimebankId} <> ${table.timebankId}`),
+  ],
+);
+
+export type LinkRow = typeof timebankLinks.$inferSelect;

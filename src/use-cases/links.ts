@@ -1,0 +1,187 @@
+import { and, eq } from 'drizzle-orm';
+import { changedFields, type Acting } from '../domain/audit.js';
+import { notFound, Rejection } from '../domain/errors.js';
+import { acceptLink, changeLink, checkLinkActive, clearingLimits, DEFAULT_LINK_LIMIT_MINUTES, proposeLink, type LinkChange, type LinkSide } from '../domain/links.js';
+import type { Db } from '../db/client.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { lockAccounts } from '../db/ledger-locks.js';
+import { retryContention } from '../db/retry.js';
+import { findLink, linkBalances, linkToPeerExists, listLinks, lockLinkPair, visibleListings, visibleMembers, type LinkPair } from '../db/queries/links.js';
+import { findTimebank } from '../db/queries/timebanks.js';
+import { accounts, timebankLinks } from '../db/schema.js';
+import { appendAudit } from './audit.js';
+import { newId } from './ids.js';
+
+/*
+ * Links between timebanks of this deployment (DESIGN.md section 7): proposed by one side's
+ * coordinators, accepted by the other's, limited and suspended by each side for itself, every
+ * change audited on the side that made it (and a proposal or acceptance on both).
+ */
+
+export type Link = {
+  id: string;
+  timebankId: string;
+  peerTimebankId: string;
+  peerTimebankName: string;
+  peerUrl: string | null;
+  status: LinkSide['status'];
+  peerStatus: LinkSide['status'] | null;
+  proposedByUs: boolean;
+  clearingAccountId: string;
+  balanceMinutes: number;
+  maxOwedByUsMinutes: number;
+  maxOwedToUsMinutes: number;
+  createdAt: string;
+  updatedAt: string;
+};
+
+type Listed = Awaited<ReturnType<typeof listLinks>>[number];
+
+function presentLink(row: Listed): Link {
+  const { link } = row;
+  return {
+    id: link.id,
+    timebankId: link.timebankId,
+    peerTimebankId: link.peerTimebankId,
+    peerTimebankName: row.peerTimebankName,
+    peerUrl: link.peerUrl,
+    status: link.status,
+    peerStatus: row.peerStatus,
+    proposedByUs: link.proposedByUs,
+    clearingAccountId: link.clearingAccountId,
+    balanceMinutes: row.balanceMinutes,
+    maxOwedByUsMinutes: link.maxOwedByUsMinutes,
+    maxOwedToUsMinutes: link.maxOwedToUsMinutes,
+    createdAt: link.createdAt.toISOString(),
+    updatedAt: link.updatedAt.toISOString(),
+  };
+}
+
+export async function getLinks(db: Db, timebankId: string): Promise<Link[]> {
+  return (await listLinks(db, timebankId)).map(presentLink);
+}
+
+export async function getLink(db: Db, timebankId: string, linkId: string): Promise<Link> {
+  const row = await findLink(db, timebankId, linkId);
+  if (!row) throw notFound('Link');
+  return presentLink(row);
+}
+
+export type LinkProposal = { peerTimebankId: string; maxOwedByUsMinutes?: number | undefined; maxOwedToUsMinutes?: number | undefined };
+
+const limitsOf = (link: LinkSide) => ({ peerTimebankId: link.peerTimebankId, status: link.status, maxOwedByUsMinutes: link.maxOwedByUsMinutes, maxOwedToUsMinutes: link.maxOwedToUsMinutes });
+
+async function writeSide(tx: Db, link: LinkSide): Promise<void> {
+  await tx.insert(accounts).values({ timebankId: link.timebankId, id: link.clearingAccountId, memberId: null, kind: 'link', ...clearingLimits(link), createdAt: link.createdAt });
+  await tx.insert(timebankLinks).values(link);
+}
+
+/** Proposes a link with another timebank of this deployment: both sides are written, proposed. */
+export async function proposeLinkWith(db: Db, acting: Acting, timebankId: string, input: LinkProposal, now: Date): Promise<Link> {
+  const decided = proposeLink({
+    timebankId,
+    peerTimebankId: input.peerTimebankId,
+    ids: { local: newId(), peer: newId(), localClearing: newId(), peerClearing: newId() },
+    maxOwedByUsMinutes: input.maxOwedByUsMinutes ?? DEFAULT_LINK_LIMIT_MINUTES,
+    maxOwedToUsMinutes: input.maxOwedToUsMinutes ?? DEFAULT_LINK_LIMIT_MINUTES,
+    now,
+  });
+  try {
+    await db.transaction(async (tx) => {
+      if (!(await findTimebank(tx, input.peerTimebankId))) throw new Rejection('not_found', 'There is no timebank with that id in this deployment.', { field: 'peerTimebankId' });
+      if ((await linkToPeerExists(tx, timebankId, input.peerTimebankId)) || (await linkToPeerExists(tx, input.peerTimebankId, timebankId))) throw linkExists();
+      for (const side of [decided.local, decided.peer]) {
+        await writeSide(tx, side);
+        await appendAudit(tx, acting, { timebankId: side.timebankId, action: 'link.proposed', target: { type: 'link', id: side.id }, changes: changedFields({}, limitsOf(side)) }, now);
+      }
+    });
+  } catch (error) {
+    // Two proposals at once, from either side: the unique key on (timebank, peer) keeps one.
+    if (isUniqueViolation(error, 'timebank_links_peer_key')) throw linkExists();
+    throw error;
+  }
+  return getLink(db, timebankId, decided.local.id);
+}
+
+function linkExists(): Rejection {
+  return new Rejection('link_exists', 'This timebank and that one are linked already, or one has proposed it.', { field: 'peerTimebankId' });
+}
+
+async function updateSide(tx: Db, link: LinkSide): Promise<void> {
+  await tx
+    .update(timebankLinks)
+    .set({ status: link.status, maxOwedByUsMinutes: link.maxOwedByUsMinutes, maxOwedToUsMinutes: link.maxOwedToUsMinutes, updatedAt: link.updatedAt })
+    .where(and(eq(timebankLinks.timebankId, link.timebankId), eq(timebankLinks.id, link.id)));
+}
+
+async function lockedPair(tx: Db, timebankId: string, linkId: string): Promise<LinkPair> {
+  const pair = await lockLinkPair(tx, timebankId, linkId, 'update');
+  if (!pair) throw notFound('Link');
+  return pair;
+}
+
+/** The peer's coordinators accept a proposal: both sides become active. */
+export async function acceptLinkProposal(db: Db, acting: Acting, timebankId: string, linkId: string, now: Date): Promise<Link> {
+  await retryContention(() =>
+    db.transaction(async (tx) => {
+      const pair = await lockedPair(tx, timebankId, linkId);
+      const accepted = acceptLink(pair.link, pair.peer, now);
+      for (const [before, after] of [[pair.link, accepted.local], [pair.peer, accepted.peer]] as const) {
+        await updateSide(tx, after);
+        await appendAudit(tx, acting, { timebankId: after.timebankId, action: 'link.accepted', target: { type: 'link', id: after.id }, changes: changedFields({ status: before.status }, { status: after.status }) }, now);
+      }
+    }),
+  );
+  return getLink(db, timebankId, linkId);
+}
+
+/**
+ * This side's limits or status, under the lock transfers take on its clearing account, so that a
+ * tighter limit is checked against what the link owes and holds at that moment.
+ */
+export async function changeLinkSide(db: Db, acting: Acting, timebankId: string, linkId: string, change: LinkChange, now: Date): Promise<Link> {
+  await retryContention(() =>
+    db.transaction(async (tx) => {
+      const pair = await lockedPair(tx, timebankId, linkId);
+      const clearing = (await lockAccounts(tx, timebankId, [pair.link.clearingAccountId])).accounts.get(pair.link.clearingAccountId)!;
+      const decided = changeLink(pair.link, clearing, change, now);
+      if (Object.keys(decided.changes).length === 0) return;
+      await updateSide(tx, decided.link);
+      await tx.update(accounts).set(clearingLimits(decided.link)).where(and(eq(accounts.timebankId, timebankId), eq(accounts.id, pair.link.clearingAccountId)));
+      await appendAudit(tx, acting, { timebankId, action: 'link.changed', target: { type: 'link', id: linkId }, changes: decided.changes }, now);
+    }),
+  );
+  return getLink(db, timebankId, linkId);
+}
+
+/** Both sides' view of the link's balance, read in one snapshot: they must be exact opposites. */
+export async function reconcileLink(db: Db, timebankId: string, linkId: string) {
+  return db.transaction(
+    async (tx) => {
+      const row = await findLink(tx, timebankId, linkId);
+      if (!row) throw notFound('Link');
+      const pair = await lockLinkPair(tx, timebankId, linkId, 'none');
+      const balances = pair ? await linkBalances(tx, pair) : { local: row.balanceMinutes, peer: null };
+      const agree = balances.peer !== null && balances.local + balances.peer === 0;
+      return { linkId, localBalanceMinutes: balances.local, peerBalanceMinutes: balances.peer, agree };
+    },
+    { isolationLevel: 'repeatable read' },
+  );
+}
+
+/** What members of this timebank may see of a linked timebank: only its members who chose to be visible. */
+export async function linkedDirectory(db: Db, timebankId: string, linkId: string) {
+  const pair = await lockLinkPairForRead(db, timebankId, linkId);
+  const [members, listings] = await Promise.all([visibleMembers(db, pair.peer.timebankId), visibleListings(db, pair.peer.timebankId)]);
+  return {
+    members: members.map((member) => ({ ...member, remote: true as const })),
+    listings: listings.map((listing) => ({ ...listing, createdAt: listing.createdAt.toISOString(), remote: true as const })),
+  };
+}
+
+async function lockLinkPairForRead(db: Db, timebankId: string, linkId: string): Promise<LinkPair> {
+  const pair = await lockLinkPair(db, timebankId, linkId, 'none');
+  if (!pair) throw notFound('Link');
+  checkLinkActive(pair.link, pair.peer);
+  return pair;
+}
