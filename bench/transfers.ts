@@ -8,6 +8,7 @@ import { rows } from '../src/db/rows.js';
 import { createMember } from '../src/use-cases/members.js';
 import { createTimebank } from '../src/use-cases/timebanks.js';
 import { freePort, startReadyService, type ReadyService } from '../test/helpers/process.js';
+import { measureCross, printCross, type CrossContext } from './cross.js';
 import { drain, startReceiver, subscribe } from './webhooks.js';
 import { awaitSealing, benchDatabase, cpuMeter, exactlyOnce, load, peakRssMegabytes, pgbench, picker, seedMembers, writeResults, type Load, type LoadOptions, type Verification } from './support.js';
 
@@ -23,6 +24,8 @@ import { awaitSealing, benchDatabase, cpuMeter, exactlyOnce, load, peakRssMegaby
  * - baselines: pgbench running the bare SQL transaction of the same shape (lock two accounts in
  *   id order, update both balances, insert a transfer and two entries, commit) with the same
  *   number of clients and accounts, and a Fastify route returning a constant JSON body;
+ * - cross-timebank transfers within the deployment (bench/cross.ts) against the uniform load,
+ *   alternated round by round (`npm run bench -- cross` runs this section alone);
  * - two service processes on one database: the load split between them, and every idempotency
  *   key sent to both at once; afterwards, ledger/verify polled until the sealer (when the chain
  *   is sealed after commit) has caught up, transfers counted exactly and the ledger verified.
@@ -54,6 +57,7 @@ type Bench = {
   db: Db;
   databaseUrl: string;
   tb: string;
+  coordinatorId: string;
   commons: string;
   accounts: string[];
   base: string;
@@ -96,7 +100,7 @@ async function seed(db: Db) {
   // autovacuum would and this server (autovacuum off) does not. Never analysed, the planner
   // sizes them from their pages.
   await db.execute(sql`ANALYZE members, accounts, bare_accounts`);
-  return { tb, commons: timebank.commonsAccountId, accounts };
+  return { tb, coordinatorId: coordinator.id, commons: timebank.commonsAccountId, accounts };
 }
 
 /** The first service process, as `npm start` runs it, and a coordinator's token for it. */
@@ -115,17 +119,27 @@ async function startService(db: Db, databaseUrl: string, seeded: Awaited<ReturnT
   return { db, databaseUrl, ...seeded, base, headers: { authorization: `Bearer ${token}` }, pid: services[0]!.child.pid!, environment, logFile };
 }
 
+/**
+ * A timebank that exists has a ledger: before the first measurement, history is imported in
+ * batches for longer than a database connection lives (30 s), so that no connection measured
+ * still holds plans it made while the ledger was empty (docs/configuration.md, Running on PostgreSQL).
+ */
+async function importHistory(bench: Bench) {
+  const { pair } = picker(bench.accounts);
+  console.log(`history: ${HISTORY_SECONDS} s of batches of 100 ...`);
+  const batchPath = `${transfersPath(bench.tb)}/batch`;
+  await load({ url: bench.base, method: 'POST', headers: bench.headers, connections: 1, seconds: HISTORY_SECONDS, path: () => batchPath, body: batchBody(pair), acknowledged: acknowledgedIds });
+}
+
+const crossContext = (bench: Bench): CrossContext => ({ db: bench.db, base: bench.base, headers: bench.headers, tb: bench.tb, coordinatorId: bench.coordinatorId, accounts: bench.accounts, connections: CONNECTIONS, acknowledged: acknowledgedIds });
+
 /** Every load on the service, one after another, and its peak RSS after them. */
 async function measureService(bench: Bench) {
   const { pick, pair } = picker(bench.accounts);
   const few = picker(bench.accounts.slice(0, FIRST_LOAD.accounts));
   const transfers = transfersPath(bench.tb);
   const post = { url: bench.base, method: 'POST' as const, headers: bench.headers, path: () => transfers };
-  // A timebank that exists has a ledger: before the first measurement, history is imported in
-  // batches for longer than a database connection lives (30 s), so that no connection measured
-  // still holds plans it made while the ledger was empty (docs/configuration.md, Running on PostgreSQL).
-  console.log(`history: ${HISTORY_SECONDS} s of batches of 100 ...`);
-  await load({ ...post, connections: 1, seconds: HISTORY_SECONDS, path: () => `${transfers}/batch`, body: batchBody(pair), acknowledged: acknowledgedIds });
+  await importHistory(bench);
   const cpu = cpuMeter(bench.pid);
   const uniform = await measure('transfers', { ...post, connections: CONNECTIONS, seconds: SECONDS, body: () => JSON.stringify({ ...pair(), minutes: 30 }), onStart: cpu.onStart, onEnd: cpu.onEnd });
   const webhook = await measureWithWebhook(bench, { ...post, connections: CONNECTIONS, seconds: SECONDS, body: () => JSON.stringify({ ...pair(), minutes: 30 }) });
@@ -240,7 +254,9 @@ async function checkAfterLoads(bench: Bench, two: Awaited<ReturnType<typeof load
   };
 }
 
-function assemble(service: Awaited<ReturnType<typeof measureService>>, baselines: Awaited<ReturnType<typeof measureBaselines>>, checks: Awaited<ReturnType<typeof checkAfterLoads>>, environment: Record<string, string>) {
+type Cross = Awaited<ReturnType<typeof measureCross>>;
+
+function assemble(service: Awaited<ReturnType<typeof measureService>>, cross: Cross, baselines: Awaited<ReturnType<typeof measureBaselines>>, checks: Awaited<ReturnType<typeof checkAfterLoads>>, environment: Record<string, string>) {
   const { transfers, webhook, firstLoad, hot, batch, reads } = service;
   const { bare, bareFirstLoad, constantRoute, queryRoute } = baselines;
   return {
@@ -252,6 +268,7 @@ function assemble(service: Awaited<ReturnType<typeof measureService>>, baselines
     hotAccount: hot,
     batch,
     balanceReads: reads,
+    crossTimebank: cross,
     baselines: { bareSqlPgbench: bare, bareSqlPgbench32x300: bareFirstLoad, constantRoute, queryRoute },
     ratios: {
       transfersOverBareSql: ratio(transfers.transfersPerSecond, bare.tps),
@@ -262,6 +279,7 @@ function assemble(service: Awaited<ReturnType<typeof measureService>>, baselines
       readsOverConstantRoute: ratio(reads.requestsPerSecond, constantRoute.requestsPerSecond),
       readsOverQueryRoute: ratio(reads.requestsPerSecond, queryRoute.requestsPerSecond),
       queryRouteOverConstantRoute: ratio(queryRoute.requestsPerSecond, constantRoute.requestsPerSecond),
+      crossTimebankOverLocal: cross.crossOverLocal,
     },
     peakRssMegabytes: service.rss,
     ...checks,
@@ -343,6 +361,7 @@ function printChecks(results: Results) {
   );
   console.log(`two processes: ${twoProcesses.transfersPerSecond} transfers/s; acknowledged ${twoProcesses.acknowledged}, stored ${twoProcesses.stored}; ${twoProcesses.racedKeys} keys sent to both at once, ${twoProcesses.racedKeysWithOneTransfer} with one transfer; balances sum ${twoProcesses.balancesSum}`);
   printSealing(results);
+  printCross(results.crossTimebank);
   const { lag } = results.transfersWithWebhook;
   console.log(
     `webhook deliveries: ${lag.delivered} delivered, lag from the event to its delivery p50 ${lag.lagP50Ms} ms, p99 ${lag.lagP99Ms} ms; ${lag.caughtUp ? `caught up ${lag.drainMs} ms after the load` : `NOT caught up ${lag.drainMs} ms after the load`}`,
@@ -364,9 +383,10 @@ export async function runTransfersBench() {
     const seeded = await seed(database.db);
     const bench = await startService(database.db, databaseUrl, seeded, services);
     const service = await measureService(bench);
+    const cross = await measureCross(crossContext(bench), false);
     const baselines = await measureBaselines(bench);
     const checks = await checkAfterLoads(bench, await loadTwoProcesses(bench, services));
-    const measured = assemble(service, baselines, checks, bench.environment);
+    const measured = assemble(service, cross, baselines, checks, bench.environment);
     const results = { ...measured, targets: evaluateTargets(measured) };
     printLoads(results);
     printTargets(results, results.targets);
@@ -374,10 +394,33 @@ export async function runTransfersBench() {
     console.log(`written to ${writeResults('transfers', results)}`);
     return results;
   } finally {
-    for (const service of services) {
-      service.child.kill('SIGTERM');
-      await service.exited;
-    }
-    await finish();
+    await stopAll(services, finish);
+  }
+}
+
+async function stopAll(services: ReadyService[], finish: () => Promise<void>) {
+  for (const service of services) {
+    service.child.kill('SIGTERM');
+    await service.exited;
+  }
+  await finish();
+}
+
+/** `npm run bench -- cross`: the cross-timebank section alone, on the same service and history. */
+export async function runCrossBench() {
+  const { database, finish, url: databaseUrl } = await benchDatabase();
+  const services: ReadyService[] = [];
+  try {
+    console.log('building (npm run build) ...');
+    execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
+    const bench = await startService(database.db, databaseUrl, await seed(database.db), services);
+    await importHistory(bench);
+    const cross = await measureCross(crossContext(bench), true);
+    printCross(cross);
+    const results = { machine: { cpus: cpus().length, node: process.version, date: new Date().toISOString() }, settings: { members: MEMBERS, connections: CONNECTIONS }, crossTimebank: cross };
+    console.log(`written to ${writeResults('cross', results)}`);
+    return results;
+  } finally {
+    await stopAll(services, finish);
   }
 }

@@ -16,6 +16,7 @@ import { isCoordinatorOf, SYSTEM_PRINCIPAL_ID, type Principal } from './principa
 import {
   decideOne,
   decideReversal,
+  partyOf,
   posted,
   type LedgerState,
   type PostedEntry,
@@ -63,15 +64,32 @@ function checkLinkRoom(payerClearing: AccountState, payeeClearing: AccountState,
   }
 }
 
-/** The payee must exist there and have chosen to be visible to linked timebanks: anything else is not found. */
+/**
+ * The payee must be a member there who chose to be visible to linked timebanks: anything else,
+ * an unknown account included, is the same not found, so that nobody learns which ids exist.
+ */
+export function payeeNotFound(): Rejection {
+  return new Rejection('not_found', 'No member of the linked timebank with that account can be paid across this link.', { field: 'payee.accountId' });
+}
+
 function payeeOf(state: LedgerState, accountId: string, visible: boolean): AccountState {
-  const account = state.accounts.get(accountId, 'payee.accountId');
-  if (account.kind !== 'member' || !visible) throw notFound('Account');
+  let account: AccountState;
+  try {
+    account = state.accounts.get(accountId, 'payee.accountId');
+  } catch {
+    throw payeeNotFound();
+  }
+  if (account.kind !== 'member' || !visible) throw payeeNotFound();
   return account;
 }
 
 function decideCross(state: CrossState, request: { principal: Principal; input: CrossTransferInput; ids: { payerLeg: string; payeeLeg: string }; payeeVisible: boolean }, now: Date): { payerLeg: Leg; payeeLeg: Leg; accounts: [AccountState[], AccountState[]] } {
   const { input } = request;
+  // Who asks comes first, as for any transfer: nothing of the link is told to a member paying from another's account.
+  const payer = state.payerSide.accounts.get(input.payerAccountId, 'payerAccountId');
+  if (!partyOf(request.principal, state.payerSide.timebankId, payer, payer)) {
+    throw new Rejection('forbidden', 'A member may only pay from its own account.');
+  }
   checkLinkActive(state.link, state.peer);
   const payee = payeeOf(state.payeeSide, input.payee.accountId, request.payeeVisible);
   const payerClearing = state.payerSide.accounts.get(state.link.clearingAccountId, 'payee.linkId');
@@ -80,7 +98,7 @@ function decideCross(state: CrossState, request: { principal: Principal; input: 
   checkLinkRoom(payerClearing, payeeClearing, input.minutes);
   // Leg 1 is an ordinary transfer to the clearing account, by whoever asks, under the payer's rules.
   const local = { payerAccountId: input.payerAccountId, payeeAccountId: payerClearing.id, minutes: input.minutes, description: input.description, pending: input.pending, externalId: input.externalId, metadata: input.metadata };
-  const first = decideOne(state.payerSide, { principal: request.principal, input: local, id: request.ids.payerLeg }, now);
+  const first = decideOne(state.payerSide, { principal: request.principal, input: local, id: request.ids.payerLeg }, now, true);
   // Leg 2: the payee's side answers a member of another timebank only for the link, never for its own member.
   checkNewTransfer(payeeClearing, payee, input.minutes, { viewer: 'payer', claim: false });
   const link = (leg: 'payer' | 'payee') =>
@@ -174,6 +192,8 @@ export function decideCrossResolution(state: CrossState & { principal: Principal
     const to = resolution === 'confirm' ? 'posted' : resolution === 'reject' ? 'rejected' : 'expired';
     const status = resolvePending(legs.payerLeg.status, to);
     resolvePending(legs.payeeLeg.status, to);
+    // No hours cross a suspended link, pending ones included; it can still be withdrawn or expire.
+    if (status === 'posted') checkLinkActive(state.link, state.peer);
     const settled = (transfer: TransferRecord) => ({ ...transfer, status, resolvedAt: now });
     // Each ledger tells a caller from the other timebank about the link only, never about its member.
     const viewerOn = (leg: 'payer' | 'payee'): Party => (legs.addressed === leg ? party : leg === 'payer' ? 'payee' : 'payer');
@@ -195,11 +215,32 @@ export function decideCrossReversal(
   now: Date,
 ): CrossDecided {
   const payerIsCaller = legs.addressed === 'payer';
-  const first = decideReversal({ ...state.payerSide, principal: payerIsCaller ? state.principal : LINK_RECORDER, original: legs.payerLeg, reversedBy: state.reversedBy }, input, ids.payerLeg, now);
+  // The payer's ledger is decided first: should the payee's refuse, its accounts are put back, so
+  // that a refusal changes neither ledger (an account not loaded is the first decision's refusal).
+  const payerAccounts = state.payerSide.accounts;
+  const before = [legs.payerLeg.payerAccountId, legs.payerLeg.payeeAccountId].flatMap((id) => {
+    try {
+      return [payerAccounts.get(id, 'accountId')];
+    } catch {
+      return [];
+    }
+  });
+  // A coordinator overrides the limits of its own ledger only, and hears of the other's members
+  // nothing but a refusal: each timebank's credit policy is its own.
+  const own = { ...input };
+  const theirs = { ...input, overrideLimits: false };
+  const first = payerIsCaller
+    ? decideReversal({ ...state.payerSide, principal: state.principal, original: legs.payerLeg, reversedBy: state.reversedBy }, own, ids.payerLeg, now)
+    : decideReversal({ ...state.payerSide, principal: LINK_RECORDER, original: legs.payerLeg, reversedBy: state.reversedBy }, theirs, ids.payerLeg, now, 'payer');
   if (!first.ok) return first;
-  const second = decideReversal({ ...state.payeeSide, principal: payerIsCaller ? LINK_RECORDER : state.principal, original: legs.payeeLeg, reversedBy: state.reversedBy }, input, ids.payeeLeg, now);
+  const second = payerIsCaller
+    ? decideReversal({ ...state.payeeSide, principal: LINK_RECORDER, original: legs.payeeLeg, reversedBy: state.reversedBy }, theirs, ids.payeeLeg, now, 'payee')
+    : decideReversal({ ...state.payeeSide, principal: state.principal, original: legs.payeeLeg, reversedBy: state.reversedBy }, own, ids.payeeLeg, now);
   // A refusal of either is the answer, and the shell writes nothing of the other.
-  if (!second.ok) return second;
+  if (!second.ok) {
+    payerAccounts.set(...before);
+    return second;
+  }
   return {
     ok: true,
     payerLeg: { transfer: { ...first.transfer, remoteTransferId: ids.payeeLeg }, entries: first.entries },

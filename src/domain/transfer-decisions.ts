@@ -109,7 +109,7 @@ function isBroker(principal: Principal, timebankId: string): boolean {
  * Who is asking, in the terms of the transfer: payer, payee or broker. A coordinator who is
  * itself a party is that party, so that nobody confirms hours paid to themselves.
  */
-function partyOf(principal: Principal, timebankId: string, payer: AccountState, payee: AccountState): Party | undefined {
+export function partyOf(principal: Principal, timebankId: string, payer: AccountState, payee: AccountState): Party | undefined {
   if (principal.type === 'member' && payer.memberId === principal.id) return 'payer';
   if (principal.type === 'member' && payee.memberId === principal.id) return 'payee';
   if (isBroker(principal, timebankId)) return 'broker';
@@ -146,7 +146,12 @@ function openClaimsOf(payer: AccountState, payee: AccountState): number {
   return payer.kind === 'commons' ? payee.openCommonsClaims : payer.openClaims;
 }
 
-export function decideOne(state: LedgerState, request: TransferRequest, now: Date): { transfer: TransferRecord; entries: PostedEntry[]; accounts: AccountState[] } {
+/**
+ * `toClearing`: the payer's leg of a cross-timebank transfer (cross-transfers.ts), whose payee is
+ * the link's clearing account. No other transfer touches a clearing account: its balance must stay
+ * the exact opposite of the peer's, which moves only with the other leg.
+ */
+export function decideOne(state: LedgerState, request: TransferRequest, now: Date, toClearing = false): { transfer: TransferRecord; entries: PostedEntry[]; accounts: AccountState[] } {
   const { input, principal } = request;
   checkReferences(input, state.references);
   const payer = state.accounts.get(input.payerAccountId, 'payerAccountId');
@@ -155,6 +160,10 @@ export function decideOne(state: LedgerState, request: TransferRequest, now: Dat
   const party = partyOf(principal, state.timebankId, payer, payee);
   if (!party) {
     throw new Rejection('forbidden', 'A member may only record transfers to or from its own account.');
+  }
+  if (payer.kind === 'link' || (payee.kind === 'link') !== toClearing) {
+    const field = payer.kind === 'link' ? 'payerAccountId' : 'payeeAccountId';
+    throw new Rejection('validation_failed', 'A link\'s clearing account moves only with cross-timebank transfers: pay a member of the linked timebank with payee { linkId, accountId }.', { field });
   }
   if (party !== 'broker' && input.pending !== undefined) {
     throw new Rejection('forbidden', 'Only coordinators and partner apps choose whether a transfer waits.', { field: 'pending' });
@@ -275,6 +284,7 @@ function reverseOne(
   input: ReversalInput,
   id: string,
   now: Date,
+  viewer: Party,
 ) {
   const original = state.original;
   if (!original) throw notFound('Transfer');
@@ -291,7 +301,7 @@ function reverseOne(
   const payer = state.accounts.get(original.payeeAccountId, 'payeeAccountId');
   const payee = state.accounts.get(original.payerAccountId, 'payerAccountId');
   const overrideLimits = input.overrideLimits === true;
-  if (!overrideLimits) checkLimits(payer, payee, original.minutes, 'broker');
+  if (!overrideLimits) checkLimits(payer, payee, original.minutes, viewer);
   const posting = posted(payer, payee, id, original.minutes, now, { reversal: true });
   const transfer: TransferRecord = {
     ...original,
@@ -319,13 +329,18 @@ function reverseOne(
 }
 
 /** The only correction of a posted transfer: a new one in the opposite direction. */
+/**
+ * `viewer`: who the refusals are told to. The coordinator reversing is a broker on its own
+ * ledger; on the other ledger of a cross transfer it learns only about the link (cross-transfers.ts).
+ */
 export function decideReversal(
   state: LedgerState & { principal: Principal; original: TransferRecord | undefined; reversedBy: string | undefined },
   input: ReversalInput,
   id: string,
   now: Date,
+  viewer: Party = 'broker',
 ): Decided {
-  return settle(state, () => reverseOne(state, input, id, now));
+  return settle(state, () => reverseOne(state, input, id, now, viewer));
 }
 
 export function settle(state: LedgerState, decide: () => { transfer: TransferRecord; entries: PostedEntry[]; accounts: AccountState[] }): Decided {

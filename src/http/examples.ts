@@ -160,6 +160,23 @@ export const clientExample = {
 };
 
 const at = (day: number, time = '10:00') => `2026-03-${String(day).padStart(2, '0')}T${time}:00.000Z`;
+
+const linkExample = {
+  id: '019a1f30-1000-7a01-8b02-c3d4e5f60718',
+  timebankId: ids.timebank,
+  peerTimebankId: '019a1f30-0f00-7b12-9c23-d4e5f6071829',
+  peerTimebankName: 'Hillside Time Bank',
+  peerUrl: null,
+  status: 'active',
+  peerStatus: 'active',
+  proposedByUs: true,
+  clearingAccountId: '019a1f30-1001-7c23-ad34-e5f60718293a',
+  balanceMinutes: 30,
+  maxOwedByUsMinutes: 6000,
+  maxOwedToUsMinutes: 6000,
+  createdAt: at(5, '10:00'),
+  updatedAt: at(5, '11:30'),
+};
 const ratio = (numerator: number, denominator: number) => ({ value: denominator === 0 ? null : numerator / denominator, numerator, denominator });
 const moAndCora = { members: [ids.cora, ids.mo], legs: [
   { giverMemberId: ids.cora, receiverMemberId: ids.mo, offerId: ids.offer, requestId: ids.request, score: 0.82 },
@@ -199,6 +216,7 @@ const matchExample = {
   components: { categoryFit: 1, textSimilarity: 0.41, distance: 0.9, availability: 1, rebalance: 0.5, closesLoop: 1, newTie: 0, load: 0.8 },
   distanceKm: 1.2,
   mark: 'contacted',
+  remote: false,
 };
 
 /** Examples of the named schemas that do not carry their own (by component name). */
@@ -237,6 +255,13 @@ export const componentExamples: Record<string, unknown> = {
     ],
     nextCursor: null,
   },
+  Link: linkExample,
+  LinkList: { items: [linkExample] },
+  LinkedDirectory: {
+    members: [{ accountId: '019a1f30-1101-7d34-be45-f60718293a4b', displayName: 'Ana', remote: true }],
+    listings: [{ id: '019a1f30-1201-7e45-8f56-0718293a4b5c', kind: 'offer', title: 'Bike repairs', description: 'Brakes, gears and punctures', accountId: '019a1f30-1101-7d34-be45-f60718293a4b', displayName: 'Ana', createdAt: at(4), remote: true }],
+  },
+  LinkReconciliation: { linkId: linkExample.id, localBalanceMinutes: 30, peerBalanceMinutes: -30, agree: true },
   LedgerVerification: { ok: true, transferCount: 2, sumMinutes: 0, chainHead: { sequence: 2, hash: transferExample.hash }, unsealedCount: 0, oldestUnsealedSeconds: null, mismatches: [] },
   Listing: listingExample,
   Match: matchExample,
@@ -284,15 +309,39 @@ export const componentExamples: Record<string, unknown> = {
       unmetByCategory: [{ categoryId: ids.category, name: 'Gardening', requests: 1, markedUnmet: 0, stillOpen: 1 }],
       idleOffersByCategory: [{ categoryId: ids.category, name: 'Gardening', offers: 2 }],
     },
+    federation: {
+      exchangesOut: 1,
+      minutesOut: 60,
+      exchangesIn: 0,
+      minutesIn: 0,
+      members: 1,
+      membersOut: 1,
+      membersIn: 0,
+      links: [
+        {
+          linkId: '019a1f30-1a00-7b21-8c32-4d5e6f708192',
+          peerTimebankId: '019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e71',
+          peerTimebankName: 'Hillside Time Bank',
+          status: 'active',
+          balanceMinutes: 60,
+          exchangesOut: 1,
+          minutesOut: 60,
+          exchangesIn: 0,
+          minutesIn: 0,
+          maxOwedByUsMinutes: 6000,
+          maxOwedToUsMinutes: 6000,
+        },
+      ],
+    },
     ledgerCheck: {
       sumOfBalancesMinutes: 0,
-      totalDebitMinutes: 150,
-      totalCreditMinutes: 150,
+      totalDebitMinutes: 210,
+      totalCreditMinutes: 210,
       balancesSumToZero: true,
       debitsEqualCredits: true,
       windowAddsUp: true,
-      window: { postedMinutes: 150, exchangeMinutes: 150, commonsMinutes: 0, reversalMinutes: 0, reversedMinutes: 0 },
-      chainHead: { sequence: 2, hash: transferExample.hash },
+      window: { postedMinutes: 210, exchangeMinutes: 150, commonsMinutes: 0, reversalMinutes: 0, reversedMinutes: 0, crossTimebankMinutes: 60 },
+      chainHead: { sequence: 3, hash: transferExample.hash },
     },
   },
 };
@@ -337,7 +386,7 @@ export const answerExamples: Record<string, unknown> = {
   listCategories: { items: [categoryExample, { id: '019a1f2e-7c71-7287-9b3c-c4d5e6f7081a', name: 'Vegetable beds', parentId: ids.category }] },
   listDirectory: { items: [componentExamples.DirectoryEntry], nextCursor: null },
   createTransferBatch: { items: [transferExample] },
-  matchOffer: { items: [{ memberId: ids.mo, requestId: ids.request, score: matchExample.score, components: matchExample.components, distanceKm: matchExample.distanceKm, mark: null }] },
+  matchOffer: { items: [{ memberId: ids.mo, requestId: ids.request, score: matchExample.score, components: matchExample.components, distanceKm: matchExample.distanceKm, mark: null, remote: false }] },
   matchRequest: { items: [matchExample] },
   suggestCycles: { items: [moAndCora], truncated: false, cyclesFound: 1 },
   getMembersReport: { items: [componentExamples.MemberReportRow], throughSequence: 2, nextCursor: null },

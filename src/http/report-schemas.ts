@@ -28,6 +28,35 @@ const needsMetSchema = z
   })
   .describe('How well the window\'s requests were met (docs/reports.md): metShare is the requests created in the window that are met now over those requests');
 
+const federationSchema = z
+  .object({
+    exchangesOut: z.int().describe("Cross-timebank exchanges in which this timebank's members paid linked timebanks' members"),
+    minutesOut: z.int(),
+    exchangesIn: z.int().describe("Cross-timebank exchanges in which this timebank's members were paid by linked timebanks' members"),
+    minutesIn: z.int(),
+    members: z.int().describe('Distinct members of this timebank with a cross-timebank exchange in the window, either way'),
+    membersOut: z.int().describe('Of them, those who paid'),
+    membersIn: z.int().describe('Of them, those who were paid'),
+    links: z
+      .array(
+        z.object({
+          linkId: id,
+          peerTimebankId: id,
+          peerTimebankName: z.string().nullable().describe('Null for a peer in another deployment'),
+          status: z.enum(['proposed', 'active', 'suspended']).describe('As it is now'),
+          balanceMinutes: z.int().describe("The link's clearing balance at the window's end: positive, this timebank owes the peer"),
+          exchangesOut: z.int(),
+          minutesOut: z.int(),
+          exchangesIn: z.int(),
+          minutesIn: z.int(),
+          maxOwedByUsMinutes: z.int().describe('As it is now'),
+          maxOwedToUsMinutes: z.int().describe('As it is now'),
+        }),
+      )
+      .describe("The timebank's links created before the window's end, oldest first; empty without links"),
+  })
+  .describe("Exchanges across the timebank's links in the window (docs/reports.md): legs between a member and a link's clearing account, neither reversals nor reversed, as exchanges between members are counted. Clearing accounts are not members: no other figure counts them.");
+
 export const mutualitySchema = z
   .object({
     window: z.object({ from: timestamp, to: timestamp }),
@@ -68,6 +97,7 @@ export const mutualitySchema = z
       z.object({ categoryId: id.nullable(), name: z.string(), exchanges: z.int(), minutes: z.int(), openOffers: z.int(), openRequests: z.int() }),
     ),
     needsMet: needsMetSchema,
+    federation: federationSchema,
     ledgerCheck: z.object({
       sumOfBalancesMinutes: z.int(),
       totalDebitMinutes: z
@@ -77,7 +107,14 @@ export const mutualitySchema = z
       balancesSumToZero: z.boolean(),
       debitsEqualCredits: z.boolean(),
       windowAddsUp: z.boolean(),
-      window: z.object({ postedMinutes: z.int(), exchangeMinutes: z.int(), commonsMinutes: z.int(), reversalMinutes: z.int(), reversedMinutes: z.int() }),
+      window: z.object({
+        postedMinutes: z.int(),
+        exchangeMinutes: z.int(),
+        commonsMinutes: z.int(),
+        reversalMinutes: z.int(),
+        reversedMinutes: z.int(),
+        crossTimebankMinutes: z.int().describe("Legs to or from a link's clearing account, neither reversals nor reversed: federation.minutesOut + federation.minutesIn"),
+      }),
       chainHead: z
         .object({ sequence: z.int(), hash: z.string() })
         .describe("The ledger as this report read it: its last sealed transfer's sequence and hash (as ledger/verify gives them). The exchanges export over the same from and to, with throughSequence set to this sequence, lists exactly the exchanges counted here."),

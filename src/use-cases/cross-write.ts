@@ -3,6 +3,7 @@ import {
   decideCrossResolution,
   decideCrossReversal,
   decideCrossTransfer,
+  payeeNotFound,
   type CrossDecided,
   type CrossLegs,
   type CrossState,
@@ -63,6 +64,8 @@ export function createCrossTransfer(request: WriteRequest, input: CrossTransferI
     const pair = await lockLinkPair(tx, request.timebankId, input.payee.linkId, 'share');
     if (!pair) throw linkNotFound();
     const payeeVisible = await isFederationVisible(tx, pair.peer.timebankId, input.payee.accountId);
+    // Nobody else of the peer's is locked, nor told apart from an id that exists nowhere.
+    if (!payeeVisible) throw payeeNotFound();
     const references = await existingReferences(tx, request.timebankId, input.externalId === undefined ? [] : [{ externalId: input.externalId, recorderId: request.principal.id }]);
     const state = await loadBoth(tx, pair, { accountIds: [input.payerAccountId, pair.link.clearingAccountId], references }, [pair.peer.clearingAccountId, input.payee.accountId]);
     const decided = decideCrossTransfer(state, { principal: request.principal, input, ids: { payerLeg: newId(), payeeLeg: newId() }, payeeVisible }, request.now);

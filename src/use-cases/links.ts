@@ -87,14 +87,16 @@ export async function proposeLinkWith(db: Db, acting: Acting, timebankId: string
     now,
   });
   try {
-    await db.transaction(async (tx) => {
+    await retryContention(() => db.transaction(async (tx) => {
       if (!(await findTimebank(tx, input.peerTimebankId))) throw new Rejection('not_found', 'There is no timebank with that id in this deployment.', { field: 'peerTimebankId' });
       if ((await linkToPeerExists(tx, timebankId, input.peerTimebankId)) || (await linkToPeerExists(tx, input.peerTimebankId, timebankId))) throw linkExists();
-      for (const side of [decided.local, decided.peer]) {
+      // Both sides in one order (by timebank id): two proposals between the same pair, made at
+      // once from either end, meet on the first row, and the second is told the link exists.
+      for (const side of [decided.local, decided.peer].sort((a, b) => a.timebankId.localeCompare(b.timebankId))) {
         await writeSide(tx, side);
         await appendAudit(tx, acting, { timebankId: side.timebankId, action: 'link.proposed', target: { type: 'link', id: side.id }, changes: changedFields({}, limitsOf(side)) }, now);
       }
-    });
+    }));
   } catch (error) {
     // Two proposals at once, from either side: the unique key on (timebank, peer) keeps one.
     if (isUniqueViolation(error, 'timebank_links_peer_key')) throw linkExists();

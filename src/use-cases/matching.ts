@@ -11,15 +11,19 @@ import {
   type Cycle,
   type MatchComponents,
 } from '../domain/matching.js';
+import { remoteOfferComponents } from '../domain/remote-matching.js';
 import type { Db } from '../db/client.js';
+import type { ListingRow } from '../db/schema.js';
 import { memberAccountId } from '../db/queries/accounts.js';
+import { linkedOfferCandidates } from '../db/queries/linked-offers.js';
 import { findListing } from '../db/queries/listings.js';
 import { DEFAULT_MAX_DISTANCE_KM, findCandidates, graphFacts, openListingsForCycles } from '../db/queries/matches.js';
 import { marksOf, unsuitablePairs } from '../db/queries/needs.js';
 import type { ListingKind } from './present/listing.js';
 
 export type Match = {
-  memberId: string;
+  /** Null for a linked timebank's offer: its member is known here by accountId and displayName only. */
+  memberId: string | null;
   offerId?: string;
   requestId?: string;
   score: number;
@@ -27,7 +31,16 @@ export type Match = {
   distanceKm: number | null;
   /** The listing's member marked this match contacted (notSuitable ones are not matches). */
   mark: 'contacted' | null;
+  /** An offer of a linked timebank's member (include=linked); the fields below only then. */
+  remote: boolean;
+  linkId?: string;
+  peerTimebankId?: string;
+  /** The payee's account in the linked timebank: payee { linkId, accountId } of a cross transfer. */
+  accountId?: string;
+  displayName?: string;
 };
+
+type Ranked = Match & { tieBreak: string };
 
 const round = (value: number) => Math.round(value * 1e6) / 1e6;
 
@@ -36,7 +49,15 @@ const round = (value: number) => Math.round(value * 1e6) / 1e6;
  * meet): hard filters and pre-ranking in SQL, then every component and the weighted score.
  * Ties are broken by the candidate listing's id, so the order is deterministic.
  */
-export async function findMatches(db: Db, timebankId: string, kind: ListingKind, listingId: string, limit: number, now: Date): Promise<Match[]> {
+export async function findMatches(
+  db: Db,
+  timebankId: string,
+  kind: ListingKind,
+  listingId: string,
+  limit: number,
+  now: Date,
+  options: { includeLinked?: boolean } = {},
+): Promise<Match[]> {
   const source = await findListing(db, timebankId, kind, listingId);
   if (!source) {
     throw notFound(kind === 'request' ? 'Request' : 'Offer');
@@ -46,7 +67,7 @@ export async function findMatches(db: Db, timebankId: string, kind: ListingKind,
   const sourceRole = kind === 'request' ? 'receiver' : 'giver';
   const facts = await graphFacts(db, timebankId, sourceAccountId!, sourceRole, candidates.map((candidate) => candidate.accountId), now);
   const candidateRole = sourceRole === 'receiver' ? 'giver' : 'receiver';
-  const matches = candidates.map((candidate): Match & { tieBreak: string } => {
+  const matches = candidates.map((candidate): Ranked => {
     const components: MatchComponents = {
       categoryFit: round(candidate.categoryFit),
       textSimilarity: round(candidate.textSimilarity),
@@ -64,11 +85,39 @@ export async function findMatches(db: Db, timebankId: string, kind: ListingKind,
       components,
       distanceKm: candidate.distanceKm === null ? null : Math.round(candidate.distanceKm * 100) / 100,
       mark: marks.get(candidate.listing.id) === 'contacted' ? 'contacted' : null,
+      remote: false,
       tieBreak: candidate.listing.id,
     };
   });
+  // Only a request is matched with linked timebanks' offers: an offer's matches stay local.
+  if (options.includeLinked && kind === 'request') matches.push(...(await linkedMatches(db, source, now)));
   matches.sort((left, right) => right.score - left.score || (left.tieBreak < right.tieBreak ? -1 : 1));
   return matches.slice(0, limit).map(({ tieBreak: _tieBreak, ...match }) => match);
+}
+
+/**
+ * A request's candidates among linked timebanks' offers, scored on what the link shares
+ * (domain/remote-matching.ts). Marks are this timebank's, on its own listings: none applies.
+ */
+async function linkedMatches(db: Db, request: ListingRow, now: Date): Promise<Ranked[]> {
+  const candidates = await linkedOfferCandidates(db, request, now);
+  return candidates.map((candidate) => {
+    const components = remoteOfferComponents(candidate);
+    return {
+      memberId: null,
+      offerId: candidate.offerId,
+      score: matchScore(components),
+      components,
+      distanceKm: null,
+      mark: null,
+      remote: true,
+      linkId: candidate.linkId,
+      peerTimebankId: candidate.peerTimebankId,
+      accountId: candidate.accountId,
+      displayName: candidate.displayName,
+      tieBreak: candidate.offerId,
+    };
+  });
 }
 
 /** Offers taken per open request, and examined at most, when building the cycle graph. */

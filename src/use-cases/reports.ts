@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { balanceIndex } from '../domain/matching.js';
+import { computeFederation } from '../domain/federation-report.js';
 import { computeMutuality, ratio } from '../domain/mutuality.js';
 import { computeNeedsMet } from '../domain/needs-met.js';
+import { crossFlows, linkFacts } from '../db/queries/federation-reports.js';
 import { categoryNames, idleOffers, requestFacts, stalledAfterDaysOf } from '../db/queries/needs.js';
 import type { Db } from '../db/client.js';
 import { decodePinnedCursor, encodePinnedCursor, invalidCursor } from '../db/pagination.js';
@@ -39,11 +41,13 @@ export async function mutualityReport(
 ) {
   // Every read sees the same state of the ledger, so that the figures agree with each other
   // (and ledgerCheck compares them) even while transfers are being written.
-  const [[everyone, listings, ledger], scan, needs] = await inOneSnapshot(db, (read) =>
+  const [[everyone, listings, ledger], scan, needs, federation] = await inOneSnapshot(db, (read) =>
     Promise.all([
       read(async (tx) => [await membersWithAccounts(tx, timebankId, options.to), await categoryListings(tx, timebankId, options.now), await ledgerTotals(tx, timebankId, options.throughSequence)] as const),
       scanForReport(read, timebankId, options.from, options.to, options.throughSequence),
       read((tx) => needsFacts(tx, timebankId, options)),
+      // Small reads through the clearing accounts' indexes: one connection for both.
+      read(async (tx) => computeFederation(await linkFacts(tx, timebankId, options.to, options.throughSequence), await crossFlows(tx, timebankId, options.from, options.to, options.throughSequence))),
     ]),
   );
   const memberOf = new Map(everyone.map((member) => [member.accountId, member.id]));
@@ -73,20 +77,26 @@ export async function mutualityReport(
     commonsMinutes: scan.minutesByKind.commons,
     reversalMinutes: scan.minutesByKind.reversal,
     reversedMinutes: scan.minutesByKind.reversed,
+    crossTimebankMinutes: scan.minutesByKind.crossTimebank,
   };
   return {
     ...figures,
     byCategory,
     needsMet: computeNeedsMet({ ...needs, now: options.now }),
+    federation,
     ledgerCheck: {
       ...ledger,
       window,
       balancesSumToZero: ledger.sumOfBalancesMinutes === 0,
       debitsEqualCredits: ledger.totalDebitMinutes === ledger.totalCreditMinutes,
       // Two reads of one snapshot agree: the exchanges' minutes in the figures (summed over the
-      // pairs) are the window's posted minutes less commons transfers, reversals and reversed
-      // transfers (counted by kind).
-      windowAddsUp: window.exchangeMinutes === figures.minutes && window.postedMinutes === window.exchangeMinutes + window.commonsMinutes + window.reversalMinutes + window.reversedMinutes,
+      // pairs) are the window's posted minutes less commons transfers, reversals, reversed
+      // transfers and cross-timebank legs (counted by kind); and those legs are the federation
+      // figures' minutes, both ways.
+      windowAddsUp:
+        window.exchangeMinutes === figures.minutes &&
+        window.crossTimebankMinutes === federation.minutesOut + federation.minutesIn &&
+        window.postedMinutes === window.exchangeMinutes + window.commonsMinutes + window.reversalMinutes + window.reversedMinutes + window.crossTimebankMinutes,
     },
   };
 }

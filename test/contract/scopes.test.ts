@@ -55,7 +55,9 @@ beforeAll(async () => {
   const request = await service.send('POST', `${seed.base}/requests`, { title: 'A lift', categoryId }, seed.memberToken);
   const transfer = (await postWithKey(service, `${seed.base}/transfers`, { payerAccountId: seed.member.accountId, payeeAccountId: seed.coordinator.accountId, minutes: 30 }, seed.memberToken)).json();
   const webhook = await service.send('POST', `${seed.base}/webhooks`, { url: 'https://partner.example.org/hooks', eventTypes: ['listing.created'] }, seed.coordinatorToken);
-  ids = { timebankId: seed.timebank.id, accountId: seed.member.accountId, memberId: seed.member.id, transferId: transfer.id, offer: offer.id, request: request.id, webhookId: webhook.id };
+  const peer = await service.send('POST', '/v1/timebanks', { name: `Peer ${randomUUID()}` }, seed.admin);
+  const link = await service.send('POST', `${seed.base}/links`, { peerTimebankId: peer.id }, seed.coordinatorToken);
+  ids = { timebankId: seed.timebank.id, accountId: seed.member.accountId, memberId: seed.member.id, transferId: transfer.id, offer: offer.id, request: request.id, webhookId: webhook.id, linkId: link.id };
 });
 
 afterAll(async () => {

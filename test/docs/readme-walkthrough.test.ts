@@ -162,6 +162,9 @@ describe('the README walkthrough', () => {
     // 10. The two-way exchange as a cycle of two legs.
     expect(stdout).toMatch(/"members":\["[0-9a-f-]{36}","[0-9a-f-]{36}"\]/);
     expect(stdout.match(/"giverMemberId"/g)).toHaveLength(2);
+    // 13-14. Mo's payment to Ana crosses the link, and both ledgers agree on it.
+    expect(stdout).toMatch(/"link":\{"linkId":"[0-9a-f-]{36}","peerTimebankId":"[0-9a-f-]{36}","remoteAccountId":"[0-9a-f-]{36}"\},"remoteTransferId":"[0-9a-f-]{36}"/);
+    expect(stdout).toMatch(/"localBalanceMinutes":30,"peerBalanceMinutes":-30,"agree":true/);
   }, 120_000);
 
   it('shows the problem a wrong password gets', async () => {

@@ -49,6 +49,7 @@ describe('POST /v1/timebanks/{id}/members', () => {
       notifications: { claims: true, digest: true },
       phone: null,
       contactSharing: { email: false, phone: false },
+      federationVisible: false,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     expect(created.accountId).not.toBe(created.id);

@@ -98,7 +98,7 @@ describe('the mutuality report through the API', () => {
 
     const report = await service.get(`${seed.base}/reports/mutuality?${windowQuery}`, seed.coordinatorToken);
     expect(report).toMatchObject({ exchanges: 1, minutes: 30, activeMembers: 2 });
-    expect(report.ledgerCheck.window).toEqual({ postedMinutes: 30 + 45 + 45 + 20, exchangeMinutes: 30, commonsMinutes: 20, reversalMinutes: 45, reversedMinutes: 45 });
+    expect(report.ledgerCheck.window).toEqual({ postedMinutes: 30 + 45 + 45 + 20, exchangeMinutes: 30, commonsMinutes: 20, reversalMinutes: 45, reversedMinutes: 45, crossTimebankMinutes: 0 });
     expect(report.ledgerCheck.windowAddsUp).toBe(true);
     const later = await service.get(`${seed.base}/reports/mutuality?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00.001Z`, seed.coordinatorToken);
     expect(later.exchanges).toBe(2);
@@ -164,7 +164,7 @@ describe('the mutuality report through the API', () => {
       { categoryId: rides, name: 'Rides to appointments', exchanges: 1, minutes: 45, openOffers: 0, openRequests: 0 },
       { categoryId: null, name: 'Uncategorised', exchanges: 1, minutes: 60, openOffers: 0, openRequests: 0 },
     ]);
-    expect(report.ledgerCheck.window).toEqual({ postedMinutes: 225 + 240 + 240 + 120, exchangeMinutes: 225, commonsMinutes: 120, reversalMinutes: 240, reversedMinutes: 240 });
+    expect(report.ledgerCheck.window).toEqual({ postedMinutes: 225 + 240 + 240 + 120, exchangeMinutes: 225, commonsMinutes: 120, reversalMinutes: 240, reversedMinutes: 240, crossTimebankMinutes: 0 });
     expect(report.ledgerCheck.windowAddsUp).toBe(true);
   });
 

@@ -22,6 +22,7 @@ type Transfer = { id: string; payerAccountId: string; payeeAccountId: string; mi
 type StatementItem = { transferId: string; minutes: number; balanceAfterMinutes: number; postedAt: string; description: string | null; counterpartyAccountId: string };
 type Statement = { items: StatementItem[]; nextCursor: string | null };
 type Person = { memberId: string; displayName: string; accountId: string; kind: string };
+type Link = { clearingAccountId: string; peerTimebankName: string };
 
 type Props = { session: Session; onExpired: () => void };
 
@@ -59,8 +60,11 @@ export function MemberHome({ session, onExpired }: Props) {
       setStatement([...lines.items].reverse());
     });
   }, [version]);
+  const [links, setLinks] = useState<Link[]>([]);
   useEffect(() => {
     void run(async () => setPeople(await allPages<Person>(session.token, `${base}/directory`)));
+    // A payment to or from a linked time bank runs through that link's clearing account here.
+    void run(async () => setLinks((await json<{ items: Link[] }>(session.token, `${base}/links`)).items));
   }, []);
   // Live: a claim arriving, confirmed or rejected, or any other change to the member's
   // transfers, reloads what they show; nudges go to the inbox.
@@ -81,7 +85,10 @@ export function MemberHome({ session, onExpired }: Props) {
       stop();
     };
   }, []);
-  const names = useMemo(() => new Map(people.map((person) => [person.accountId, person.displayName])), [people]);
+  const names = useMemo(
+    () => new Map([...people.map((person) => [person.accountId, person.displayName] as const), ...links.map((link) => [link.clearingAccountId, t('member.linkedTimebank', { name: link.peerTimebankName })] as const)]),
+    [people, links],
+  );
   const nameOf = (accountId: string) => names.get(accountId) ?? t('member.commons');
 
   if (!session.accountId) return <main><p>{t('member.noAccount')}</p></main>;

@@ -573,7 +573,7 @@ export interface paths {
         };
         /**
          * Recompute the ledger's invariants and hash chain (coordinator)
-         * @description Checks that balances sum to zero, that each balance equals the sum of its entries, that each posted transfer has two entries that cancel, that every posted transfer is sealed or waiting for its seal, that the hash chain is unbroken, and that each link with a timebank of this deployment has clearing balances that are exact opposites on the two ledgers. Lists every mismatch found, and how much of the ledger waits for its seal.
+         * @description Checks that balances sum to zero, that each balance equals the sum of its entries, that each posted transfer has two entries that cancel, that every posted transfer is sealed or waiting for its seal, that the hash chain is unbroken, and, for each link with a timebank of this deployment, that the two clearing balances are exact opposites and that every cross transfer's two legs match (minutes, status, and each naming the other). Lists every mismatch found, and how much of the ledger waits for its seal.
          */
         get: operations["verifyLedger"];
         put?: never;
@@ -729,7 +729,7 @@ export interface paths {
         };
         /**
          * Offers that could meet this request, ranked
-         * @description Hard filters first (another member, active, skill fits by category or text, within the request's distance unless both are remote, overlapping availability when both give it), then a score in [0, 1] from the weighted components, each returned. Ties are broken by listing id.
+         * @description Hard filters first (another member, active, skill fits by category or text, within the request's distance unless both are remote, overlapping availability when both give it), then a score in [0, 1] from the weighted components, each returned. Ties are broken by listing id. With include=linked, also the open offers of linked timebanks' members who chose to be visible, over links active on both sides, marked remote with the link, the peer timebank, the member's account (to pay with payee { linkId, accountId }) and display name; memberId is null. A remote offer's category fits by name; its location is not shared, so it is not filtered by distance, and distance is 1 when both can happen remotely, 0.5 otherwise; rebalance, closesLoop, newTie and load are 0.5 (docs/federation.md).
          */
         get: operations["matchRequest"];
         put?: never;
@@ -809,7 +809,7 @@ export interface paths {
         };
         /**
          * Mutuality and reciprocity figures (coordinator, or partner with reports:read)
-         * @description Every figure of mutuality-metrics.md over the UTC window [from, to). Ratios carry numerator and denominator; an undefined ratio is null. membersToContact is for coordinators only. CSV (Accept: text/csv) has one row per figure.
+         * @description Every figure of mutuality-metrics.md over the UTC window [from, to), and what crossed the timebank's links (federation). Ratios carry numerator and denominator; an undefined ratio is null. membersToContact is for coordinators only. CSV (Accept: text/csv) has one row per figure; a link's rows are named federation.links.{linkId}.
          */
         get: operations["getMutualityReport"];
         put?: never;
@@ -2673,6 +2673,24 @@ export interface components {
             error: string | null;
             durationMs: number;
         };
+        /**
+         * @example {
+         *       "id": "019a1f30-1000-7a01-8b02-c3d4e5f60718",
+         *       "timebankId": "019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e70",
+         *       "peerTimebankId": "019a1f30-0f00-7b12-9c23-d4e5f6071829",
+         *       "peerTimebankName": "Hillside Time Bank",
+         *       "peerUrl": null,
+         *       "status": "active",
+         *       "peerStatus": "active",
+         *       "proposedByUs": true,
+         *       "clearingAccountId": "019a1f30-1001-7c23-ad34-e5f60718293a",
+         *       "balanceMinutes": 30,
+         *       "maxOwedByUsMinutes": 6000,
+         *       "maxOwedToUsMinutes": 6000,
+         *       "createdAt": "2026-03-05T10:00:00.000Z",
+         *       "updatedAt": "2026-03-05T11:30:00.000Z"
+         *     }
+         */
         Link: {
             id: string & (unknown & unknown);
             timebankId: string & (unknown & unknown);
@@ -2700,6 +2718,14 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /**
+         * @example {
+         *       "linkId": "019a1f30-1000-7a01-8b02-c3d4e5f60718",
+         *       "localBalanceMinutes": 30,
+         *       "peerBalanceMinutes": -30,
+         *       "agree": true
+         *     }
+         */
         LinkReconciliation: {
             linkId: string & (unknown & unknown);
             /** @description This side's clearing balance */
@@ -2709,6 +2735,29 @@ export interface components {
             /** @description The two are exact opposites */
             agree: boolean;
         };
+        /**
+         * @example {
+         *       "members": [
+         *         {
+         *           "accountId": "019a1f30-1101-7d34-be45-f60718293a4b",
+         *           "displayName": "Ana",
+         *           "remote": true
+         *         }
+         *       ],
+         *       "listings": [
+         *         {
+         *           "id": "019a1f30-1201-7e45-8f56-0718293a4b5c",
+         *           "kind": "offer",
+         *           "title": "Bike repairs",
+         *           "description": "Brakes, gears and punctures",
+         *           "accountId": "019a1f30-1101-7d34-be45-f60718293a4b",
+         *           "displayName": "Ana",
+         *           "createdAt": "2026-03-04T10:00:00.000Z",
+         *           "remote": true
+         *         }
+         *       ]
+         *     }
+         */
         LinkedDirectory: {
             members: {
                 accountId: string & (unknown & unknown);
@@ -3147,18 +3196,30 @@ export interface components {
          *         "load": 0.8
          *       },
          *       "distanceKm": 1.2,
-         *       "mark": "contacted"
+         *       "mark": "contacted",
+         *       "remote": false
          *     }
          */
         Match: {
-            memberId: string & (unknown & unknown);
+            /** @description Null for a remote offer: a linked timebank's member is known by accountId and displayName only */
+            memberId: (string & (unknown & unknown)) | null;
             offerId?: string & (unknown & unknown);
             requestId?: string & (unknown & unknown);
             score: number;
             components: components["schemas"]["MatchComponents"];
+            /** @description Null when either location is unknown, and always for a remote offer */
             distanceKm: number | null;
-            /** @description The listing's member marked this match contacted (a match marked notSuitable is left out) */
+            /** @description The listing's member marked this match contacted (a match marked notSuitable is left out); always null for a remote offer */
             mark: "contacted" | null;
+            /** @description true for an offer of a linked timebank's member (include=linked); linkId, peerTimebankId, accountId and displayName appear only then */
+            remote: boolean;
+            /** @description This timebank's link to the offer's timebank */
+            linkId?: string & (unknown & unknown);
+            peerTimebankId?: string & (unknown & unknown);
+            /** @description The offering member's account in the linked timebank: pay it with payee { linkId, accountId } */
+            accountId?: string & (unknown & unknown);
+            /** @description The offering member's display name, as the link directory shows it */
+            displayName?: string;
         };
         /**
          * @example {
@@ -3432,22 +3493,47 @@ export interface components {
          *           }
          *         ]
          *       },
+         *       "federation": {
+         *         "exchangesOut": 1,
+         *         "minutesOut": 60,
+         *         "exchangesIn": 0,
+         *         "minutesIn": 0,
+         *         "members": 1,
+         *         "membersOut": 1,
+         *         "membersIn": 0,
+         *         "links": [
+         *           {
+         *             "linkId": "019a1f30-1a00-7b21-8c32-4d5e6f708192",
+         *             "peerTimebankId": "019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e71",
+         *             "peerTimebankName": "Hillside Time Bank",
+         *             "status": "active",
+         *             "balanceMinutes": 60,
+         *             "exchangesOut": 1,
+         *             "minutesOut": 60,
+         *             "exchangesIn": 0,
+         *             "minutesIn": 0,
+         *             "maxOwedByUsMinutes": 6000,
+         *             "maxOwedToUsMinutes": 6000
+         *           }
+         *         ]
+         *       },
          *       "ledgerCheck": {
          *         "sumOfBalancesMinutes": 0,
-         *         "totalDebitMinutes": 150,
-         *         "totalCreditMinutes": 150,
+         *         "totalDebitMinutes": 210,
+         *         "totalCreditMinutes": 210,
          *         "balancesSumToZero": true,
          *         "debitsEqualCredits": true,
          *         "windowAddsUp": true,
          *         "window": {
-         *           "postedMinutes": 150,
+         *           "postedMinutes": 210,
          *           "exchangeMinutes": 150,
          *           "commonsMinutes": 0,
          *           "reversalMinutes": 0,
-         *           "reversedMinutes": 0
+         *           "reversedMinutes": 0,
+         *           "crossTimebankMinutes": 60
          *         },
          *         "chainHead": {
-         *           "sequence": 2,
+         *           "sequence": 3,
          *           "hash": "9c1d6f0b3a8e4f27b5d2c6a1e0f9b8d7c6a5e4f3b2c1d0e9f8a7b6c5d4e3f2a1"
          *         }
          *       }
@@ -3542,6 +3628,43 @@ export interface components {
                     offers: number;
                 }[];
             };
+            /** @description Exchanges across the timebank's links in the window (docs/reports.md): legs between a member and a link's clearing account, neither reversals nor reversed, as exchanges between members are counted. Clearing accounts are not members: no other figure counts them. */
+            federation: {
+                /** @description Cross-timebank exchanges in which this timebank's members paid linked timebanks' members */
+                exchangesOut: number;
+                minutesOut: number;
+                /** @description Cross-timebank exchanges in which this timebank's members were paid by linked timebanks' members */
+                exchangesIn: number;
+                minutesIn: number;
+                /** @description Distinct members of this timebank with a cross-timebank exchange in the window, either way */
+                members: number;
+                /** @description Of them, those who paid */
+                membersOut: number;
+                /** @description Of them, those who were paid */
+                membersIn: number;
+                /** @description The timebank's links created before the window's end, oldest first; empty without links */
+                links: {
+                    linkId: string & (unknown & unknown);
+                    peerTimebankId: string & (unknown & unknown);
+                    /** @description Null for a peer in another deployment */
+                    peerTimebankName: string | null;
+                    /**
+                     * @description As it is now
+                     * @enum {string}
+                     */
+                    status: "proposed" | "active" | "suspended";
+                    /** @description The link's clearing balance at the window's end: positive, this timebank owes the peer */
+                    balanceMinutes: number;
+                    exchangesOut: number;
+                    minutesOut: number;
+                    exchangesIn: number;
+                    minutesIn: number;
+                    /** @description As it is now */
+                    maxOwedByUsMinutes: number;
+                    /** @description As it is now */
+                    maxOwedToUsMinutes: number;
+                }[];
+            };
             ledgerCheck: {
                 sumOfBalancesMinutes: number;
                 /** @description The minutes of every debit entry through chainHead.sequence: the latest ledger checkpoint's total (maintenance writes one every 1,000 transfers; entries are append-only) plus the entries since. ledger/verify sums every entry. */
@@ -3557,6 +3680,8 @@ export interface components {
                     commonsMinutes: number;
                     reversalMinutes: number;
                     reversedMinutes: number;
+                    /** @description Legs to or from a link's clearing account, neither reversals nor reversed: federation.minutesOut + federation.minutesIn */
+                    crossTimebankMinutes: number;
                 };
                 /** @description The ledger as this report read it: its last sealed transfer's sequence and hash (as ledger/verify gives them). The exchanges export over the same from and to, with throughSequence set to this sequence, lists exactly the exchanges counted here. */
                 chainHead: {
@@ -3687,6 +3812,28 @@ export interface components {
         WebhookDeliveryPage: {
             items: components["schemas"]["WebhookDelivery"][];
         };
+        /**
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": "019a1f30-1000-7a01-8b02-c3d4e5f60718",
+         *           "timebankId": "019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e70",
+         *           "peerTimebankId": "019a1f30-0f00-7b12-9c23-d4e5f6071829",
+         *           "peerTimebankName": "Hillside Time Bank",
+         *           "peerUrl": null,
+         *           "status": "active",
+         *           "peerStatus": "active",
+         *           "proposedByUs": true,
+         *           "clearingAccountId": "019a1f30-1001-7c23-ad34-e5f60718293a",
+         *           "balanceMinutes": 30,
+         *           "maxOwedByUsMinutes": 6000,
+         *           "maxOwedToUsMinutes": 6000,
+         *           "createdAt": "2026-03-05T10:00:00.000Z",
+         *           "updatedAt": "2026-03-05T11:30:00.000Z"
+         *         }
+         *       ]
+         *     }
+         */
         LinkList: {
             items: components["schemas"]["Link"][];
         };
@@ -8771,7 +8918,8 @@ export interface operations {
                      *             "load": 0.8
                      *           },
                      *           "distanceKm": 1.2,
-                     *           "mark": null
+                     *           "mark": null,
+                     *           "remote": false
                      *         }
                      *       ]
                      *     }
@@ -9410,6 +9558,8 @@ export interface operations {
             query?: {
                 /** @description 1 to 50 (default 10) */
                 limit?: number;
+                /** @description linked: also offers of linked timebanks' visible members (links active on both sides), marked remote. Partner clients also need members:read */
+                include?: "linked";
             };
             header?: never;
             path: {
@@ -9446,7 +9596,8 @@ export interface operations {
                      *             "load": 0.8
                      *           },
                      *           "distanceKm": 1.2,
-                     *           "mark": "contacted"
+                     *           "mark": "contacted",
+                     *           "remote": false
                      *         }
                      *       ]
                      *     }

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { GENESIS_HASH, verifyChain, type ChainMismatch } from '../../domain/chain.js';
 import type { Db } from '../client.js';
 import { accounts, ledgerHeads, members, transferSeals, transfers, timebanks } from '../schema.js';
+import { listLinks } from './links.js';
 import { unsealedSummary } from './seals.js';
 import { rows } from '../rows.js';
 
@@ -20,6 +21,8 @@ export type Mismatch =
   | { kind: 'outside_chain'; transferId: string; status: string }
   /** A link within this deployment whose two clearing balances are not exact opposites. */
   | { kind: 'link_balances_differ'; linkId: string; localBalanceMinutes: number; peerBalanceMinutes: number }
+  /** A cross leg whose other leg is missing, or differs in minutes or status, or names another. */
+  | { kind: 'legs_differ'; transferId: string; remoteTransferId: string }
   | ChainMismatch;
 
 const CHAIN_PAGE = 5000;
@@ -108,6 +111,15 @@ export async function verifyLedger(db: Db, timebankId: string, now: Date) {
        WHERE l.timebank_id = ${timebankId} AND l.peer_url IS NULL AND a.balance_minutes + pa.balance_minutes <> 0`)) {
     mismatches.push({ kind: 'link_balances_differ', linkId: String(row.id), localBalanceMinutes: Number(row.local), peerBalanceMinutes: Number(row.peer) });
   }
+  // Each cross leg here has its other leg there, the same minutes, the same status, naming it back.
+  for (const row of await rows(db, sql`
+      SELECT t.id, t.remote_transfer_id FROM transfers t
+        JOIN timebank_links l ON l.timebank_id = t.timebank_id AND l.id = t.link_id AND l.peer_url IS NULL
+        LEFT JOIN transfers r ON r.timebank_id = t.remote_timebank_id AND r.id = t.remote_transfer_id
+       WHERE t.timebank_id = ${timebankId} AND t.link_id IS NOT NULL
+         AND (r.id IS NULL OR r.minutes <> t.minutes OR r.status <> t.status OR r.remote_transfer_id IS DISTINCT FROM t.id)`)) {
+    mismatches.push({ kind: 'legs_differ', transferId: String(row.id), remoteTransferId: String(row.remote_transfer_id) });
+  }
   const [head] = await db.select().from(ledgerHeads).where(eq(ledgerHeads.timebankId, timebankId));
   if (head && (head.lastSequence !== previous.sequence || head.lastHash !== previous.hash)) {
     mismatches.push({ kind: 'head_differs', headSequence: head.lastSequence, headHash: head.lastHash, chainSequence: previous.sequence, chainHash: previous.hash });
@@ -138,12 +150,14 @@ export async function* journalLines(db: Db, timebankId: string): AsyncGenerator<
     .from(accounts)
     .leftJoin(members, and(eq(members.timebankId, accounts.timebankId), eq(members.id, accounts.memberId)))
     .where(eq(accounts.timebankId, timebankId));
-  const names = new Map(
-    holders.map((holder) => [
-      holder.accountId,
-      holder.kind === 'commons' ? 'commons' : `members:${journalName(holder.displayName ?? 'member')} ${holder.accountId.slice(-8)}`,
-    ]),
-  );
+  // A clearing account is the linked timebank on this ledger: named after it, not after a member.
+  const peers = new Map((await listLinks(db, timebankId)).map((row) => [row.link.clearingAccountId, row.peerTimebankName]));
+  const nameOf = (holder: (typeof holders)[number]) => {
+    if (holder.kind === 'commons') return 'commons';
+    const label = holder.kind === 'link' ? `links:${journalName(peers.get(holder.accountId) ?? 'linked timebank')}` : `members:${journalName(holder.displayName ?? 'member')}`;
+    return `${label} ${holder.accountId.slice(-8)}`;
+  };
+  const names = new Map(holders.map((holder) => [holder.accountId, nameOf(holder)]));
   yield `; Time credits of ${journalName(timebank?.name ?? timebankId)} (timebank ${timebankId}), in minutes.\n\n`;
   let after = 0;
   for (;;) {

@@ -37,7 +37,7 @@ export function postedThrough(alias: string, timebankId: string, throughSequence
  * ledger sequence leaves out (laterTransfers): what it takes back out of balances and totals,
  * which hold every posted transfer.
  */
-function entriesAfter(timebankId: string, throughSequence: number): SQL {
+export function entriesAfter(timebankId: string, throughSequence: number): SQL {
   return sql`FROM entries e
              JOIN (${laterTransfers(timebankId, throughSequence)}) later_transfers ON e.transfer_id = later_transfers.transfer_id
             WHERE e.timebank_id = ${timebankId}`;
@@ -88,7 +88,7 @@ export async function chainHeadSequence(db: Db, timebankId: string): Promise<num
 export async function memberRows(db: Db, timebankId: string, from: Date, to: Date, page: { limit: number; afterId: string | undefined; throughSequence: number }) {
   const through = page.throughSequence;
   // The page member's side of an exchange: the page member is the payee (gave) or the payer
-  // (received), and the other side is a member (not the commons).
+  // (received), and the other side is a member (not the commons, nor a link's clearing account).
   const side = (own: 'payee_account_id' | 'payer_account_id', other: 'payee_account_id' | 'payer_account_id', name: 'given' | 'received') =>
     sql`SELECT p.id AS member_id, t.${sql.raw(other)} AS partner, t.minutes, ${name} AS side, t.posted_at
           FROM page p
@@ -323,8 +323,8 @@ export type ReportScan = {
   categories: Map<string | null, { exchanges: number; minutes: number }>;
   /** How many exchanges in the window had each duration. */
   durations: Map<number, number>;
-  /** Posted minutes in the window by kind: exchange, commons, reversal, reversed. */
-  minutesByKind: Record<'exchange' | 'commons' | 'reversal' | 'reversed', number>;
+  /** Posted minutes in the window by kind: exchange, commons, reversal, reversed, cross-timebank leg. */
+  minutesByKind: Record<'exchange' | 'commons' | 'reversal' | 'reversed' | 'crossTimebank', number>;
 };
 
 /**
@@ -336,23 +336,34 @@ function commonsAccount(timebankId: string): SQL {
 }
 
 /**
+ * The clearing accounts of the timebank's links (accounts of kind `link`), as a subquery: a
+ * handful, from the links' own index, hashed once for a scan rather than a join per transfer.
+ */
+export function clearingAccounts(timebankId: string): SQL {
+  return sql`SELECT clearing_account_id FROM timebank_links WHERE timebank_id = ${timebankId}`;
+}
+
+/**
  * What makes the transfer `t` an exchange (mutuality-metrics.md), short of not having been
  * reversed, which each query checks in the form its plan needs (an anti-join to the few
  * reversed ids for a scan, or their minutes subtracted from the pairs they belong to, NOT
  * EXISTS for a walk): posted (through a ledger sequence, if
  * given), not itself a reversal, and between two member accounts, neither being the commons
- * (accounts are members' or the commons). exchangesSql says the same by joining both accounts
- * as members', whose member ids it returns.
+ * nor a link's clearing account (accounts are members', the commons or clearing accounts: a
+ * cross-timebank leg runs between a member and a clearing account, and the report counts it
+ * in its federation figures instead). exchangesSql says the same by joining both accounts as
+ * members', whose member ids it returns.
  */
 function memberExchange(timebankId: string, throughSequence: number | undefined): SQL {
   return sql`t.status = 'posted' AND t.reverses_transfer_id IS NULL ${postedThrough('t', timebankId, throughSequence)}
-             AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}`;
+             AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}
+             AND t.payee_account_id NOT IN (${clearingAccounts(timebankId)}) AND t.payer_account_id NOT IN (${clearingAccounts(timebankId)})`;
 }
 
 /**
  * The window's exchanges between member accounts, as `FROM transfers t ... WHERE ...` for an
  * aggregate over them (per pair of accounts): posted in [from, to) (through a ledger sequence,
- * if given), not a reversal, not reversed, neither side the commons.
+ * if given), not a reversal, not reversed, neither side the commons nor a clearing account.
  */
 function memberExchangesFrom(timebankId: string, from: Date, to: Date, throughSequence: number | undefined): SQL {
   return sql`FROM transfers t
@@ -399,7 +410,8 @@ async function forLargeScans(tx: Db): Promise<void> {
  *   who joined in the window, its first exchange in it (days to a first exchange), found
  *   through the entries' (account, time) index: a pair's first and last exchange, written out
  *   for every pair, cost the pair aggregate more than a third of its time;
- * - the window's posted transfers per (category, duration), and the few that are not exchanges (reversals, reversed transfers, commons transfers), found through
+ * - the window's posted transfers per (category, duration), and the few that are not exchanges
+ *   (reversals, reversed transfers, commons transfers, cross-timebank legs), found through
  *   their indexes. The difference is the exchanges.
  * Accounts map to members one to one, so nothing is joined per transfer.
  */
@@ -456,18 +468,22 @@ export async function scanForReport(read: SnapshotReader, timebankId: string, fr
       return Promise.all([
         rows(tx, sql`SELECT t.category_id, t.minutes, count(*) AS transfers FROM transfers t WHERE ${inWindow} GROUP BY t.category_id, t.minutes`),
         // Classified as mutuality-metrics.md says, in this order: a reversal, a reversed
-        // transfer, a transfer to or from the commons.
+        // transfer, a transfer to or from the commons, a cross-timebank leg (to or from a
+        // link's clearing account).
         rows(
           tx,
           sql`SELECT t.category_id, t.minutes,
                      CASE WHEN t.reverses_transfer_id IS NOT NULL THEN 'reversal'
                           WHEN EXISTS (SELECT 1 FROM transfers x WHERE x.timebank_id = t.timebank_id AND x.reverses_transfer_id = t.id ${through('x')}) THEN 'reversed'
-                          ELSE 'commons' END AS kind,
+                          WHEN t.payee_account_id = ${commonsAccount(timebankId)} OR t.payer_account_id = ${commonsAccount(timebankId)} THEN 'commons'
+                          ELSE 'crossTimebank' END AS kind,
                      count(*) AS transfers
                 FROM (SELECT id FROM transfers v WHERE timebank_id = ${timebankId} AND reverses_transfer_id IS NOT NULL ${through('v')}
                       UNION SELECT reverses_transfer_id FROM transfers v WHERE timebank_id = ${timebankId} AND reverses_transfer_id IS NOT NULL ${through('v')}
                       UNION SELECT id FROM transfers t WHERE ${inWindow} AND t.payee_account_id = ${commonsAccount(timebankId)}
-                      UNION SELECT id FROM transfers t WHERE ${inWindow} AND t.payer_account_id = ${commonsAccount(timebankId)}) s
+                      UNION SELECT id FROM transfers t WHERE ${inWindow} AND t.payer_account_id = ${commonsAccount(timebankId)}
+                      UNION SELECT id FROM transfers t WHERE ${inWindow} AND t.payee_account_id IN (${clearingAccounts(timebankId)})
+                      UNION SELECT id FROM transfers t WHERE ${inWindow} AND t.payer_account_id IN (${clearingAccounts(timebankId)})) s
                 JOIN transfers t ON t.timebank_id = ${timebankId} AND t.id = s.id
                WHERE ${inWindow}
                GROUP BY 1, 2, 3`,
@@ -476,7 +492,7 @@ export async function scanForReport(read: SnapshotReader, timebankId: string, fr
     }),
   ]);
   const graph = adjacencyGraph(pairs.accounts, pairs.givers);
-  const scan: ReportScan = { graph, spans: new Map(), categories: new Map(), durations: new Map(), minutesByKind: { exchange: 0, commons: 0, reversal: 0, reversed: 0 } };
+  const scan: ReportScan = { graph, spans: new Map(), categories: new Map(), durations: new Map(), minutesByKind: { exchange: 0, commons: 0, reversal: 0, reversed: 0, crossTimebank: 0 } };
   for (const row of dated) {
     if (row.last_at === null) continue;
     scan.spans.set(String(row.id), { firstInWindow: row.first_at === null ? null : new Date(Number(row.first_at)), last: new Date(Number(row.last_at)) });
@@ -485,7 +501,7 @@ export async function scanForReport(read: SnapshotReader, timebankId: string, fr
   const notExchanges = new Map<string, number>();
   for (const row of special) {
     const count = Number(row.transfers);
-    scan.minutesByKind[row.kind as 'reversal' | 'reversed' | 'commons'] += count * Number(row.minutes);
+    scan.minutesByKind[row.kind as 'reversal' | 'reversed' | 'commons' | 'crossTimebank'] += count * Number(row.minutes);
     notExchanges.set(key(row), (notExchanges.get(key(row)) ?? 0) + count);
   }
   for (const row of posted) {

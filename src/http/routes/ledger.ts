@@ -27,7 +27,7 @@ export const ledgerRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { r
         operationId: 'verifyLedger',
         summary: 'Recompute the ledger\'s invariants and hash chain (coordinator)',
         description:
-          'Checks that balances sum to zero, that each balance equals the sum of its entries, that each posted transfer has two entries that cancel, that every posted transfer is sealed or waiting for its seal, that the hash chain is unbroken, and that each link with a timebank of this deployment has clearing balances that are exact opposites on the two ledgers. Lists every mismatch found, and how much of the ledger waits for its seal.',
+          'Checks that balances sum to zero, that each balance equals the sum of its entries, that each posted transfer has two entries that cancel, that every posted transfer is sealed or waiting for its seal, that the hash chain is unbroken, and, for each link with a timebank of this deployment, that the two clearing balances are exact opposites and that every cross transfer\'s two legs match (minutes, status, and each naming the other). Lists every mismatch found, and how much of the ledger waits for its seal.',
         tags,
         security: oauth(),
         params: timebankParams,

@@ -59,15 +59,27 @@ const componentsSchema = z
 
 export const matchSchema = z
   .object({
-    memberId: id,
+    memberId: id.nullable().describe("Null for a remote offer: a linked timebank's member is known by accountId and displayName only"),
     offerId: id.optional(),
     requestId: id.optional(),
     score: z.number().min(0).max(1),
     components: componentsSchema,
-    distanceKm: z.number().nullable(),
-    mark: z.enum(['contacted']).nullable().describe("The listing's member marked this match contacted (a match marked notSuitable is left out)"),
+    distanceKm: z.number().nullable().describe('Null when either location is unknown, and always for a remote offer'),
+    mark: z.enum(['contacted']).nullable().describe("The listing's member marked this match contacted (a match marked notSuitable is left out); always null for a remote offer"),
+    remote: z.boolean().describe("true for an offer of a linked timebank's member (include=linked); linkId, peerTimebankId, accountId and displayName appear only then"),
+    linkId: id.optional().describe("This timebank's link to the offer's timebank"),
+    peerTimebankId: id.optional(),
+    accountId: id.optional().describe("The offering member's account in the linked timebank: pay it with payee { linkId, accountId }"),
+    displayName: z.string().optional().describe("The offering member's display name, as the link directory shows it"),
   })
   .meta({ id: 'Match' });
+
+export const requestMatchesQuery = {
+  include: z
+    .enum(['linked'])
+    .optional()
+    .describe("linked: also offers of linked timebanks' visible members (links active on both sides), marked remote. Partner clients also need members:read"),
+};
 
 export const cycleSchema = z
   .object({

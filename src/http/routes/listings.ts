@@ -15,7 +15,7 @@ import { findMatches, suggestCycles } from '../../use-cases/matching.js';
 import type { Listing, ListingKind } from '../../use-cases/present/listing.js';
 import { ifMatchHeaders, ifMatchOf } from '../etag.js';
 import type { RouteOptions } from '../options.js';
-import { cycleSchema, listingChange, listingInput, listingSchema, matchSchema, requestChange, stalledQuery } from './listings-schemas.js';
+import { cycleSchema, listingChange, listingInput, listingSchema, matchSchema, requestChange, requestMatchesQuery, stalledQuery } from './listings-schemas.js';
 import {
   oauth,
   DEFAULT_PAGE_SIZE,
@@ -49,6 +49,9 @@ function actingMemberId(principal: Principal, timebankId: string, requested: str
   }
   return requested;
 }
+
+const linkedMatchesDescription =
+  " With include=linked, also the open offers of linked timebanks' members who chose to be visible, over links active on both sides, marked remote with the link, the peer timebank, the member's account (to pay with payee { linkId, accountId }) and display name; memberId is null. A remote offer's category fits by name; its location is not shared, so it is not filtered by distance, and distance is 1 when both can happen remotely, 0.5 otherwise; rebalance, closesLoop, newTie and load are 0.5 (docs/federation.md).";
 
 function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions> {
   const plural = kind === 'offer' ? 'offers' : 'requests';
@@ -199,12 +202,14 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
           operationId: `match${Noun}`,
           summary: kind === 'request' ? 'Offers that could meet this request, ranked' : 'Requests this offer could meet, ranked',
           description:
-            'Hard filters first (another member, active, skill fits by category or text, within the request\'s distance unless both are remote, overlapping availability when both give it), then a score in [0, 1] from the weighted components, each returned. Ties are broken by listing id.',
+            'Hard filters first (another member, active, skill fits by category or text, within the request\'s distance unless both are remote, overlapping availability when both give it), then a score in [0, 1] from the weighted components, each returned. Ties are broken by listing id.' +
+            (kind === 'request' ? linkedMatchesDescription : ''),
           tags: ['matching'],
           security: oauth('listings:write'),
           params,
           querystring: z.strictObject({
             limit: queryInteger(1, 50).optional().describe('1 to 50 (default 10)'),
+            ...(kind === 'request' ? requestMatchesQuery : {}),
           }),
           response: { 200: z.object({ items: z.array(matchSchema) }), ...problems(...readProblems) },
         },
@@ -217,7 +222,10 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
         if (!found) throw notFound(Noun);
         // Matches describe other members' standing: for the listing's owner and coordinators.
         actingMemberId(principal, timebankId, found.memberId);
-        return { items: await findMatches(database.db, timebankId, kind, listingId, request.query.limit ?? 10, clock()) };
+        const includeLinked = (request.query as { include?: 'linked' }).include === 'linked';
+        // Linked members' names and accounts are the link directory's, which partners read with members:read.
+        if (includeLinked && principal.type === 'client') requireScope(principal, 'members:read');
+        return { items: await findMatches(database.db, timebankId, kind, listingId, request.query.limit ?? 10, clock(), { includeLinked }) };
       },
     );
   };

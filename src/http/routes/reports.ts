@@ -58,10 +58,14 @@ function figureRows(value: unknown, path: string, rows: Array<Record<string, unk
   }
   if (Array.isArray(value)) {
     value.forEach((inner, index) => {
-      // Categories are labelled by name; their ids and names are labels, not figures.
+      // Categories are labelled by name; their ids and names are labels, not figures. Links are
+      // labelled by id (a peer's name may be missing or shared), their peer named in rows of its own.
       if (inner && typeof inner === 'object' && 'name' in inner) {
         const { name, categoryId: _categoryId, ...figures } = inner as { name: unknown; categoryId?: unknown };
         figureRows(figures, `${path}.${String(name)}`, rows);
+      } else if (inner && typeof inner === 'object' && 'linkId' in inner) {
+        const { linkId, ...figures } = inner as { linkId: unknown };
+        figureRows(figures, `${path}.${String(linkId)}`, rows);
       } else {
         figureRows(inner, `${path}.${index}`, rows);
       }
@@ -84,7 +88,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { d
         operationId: 'getMutualityReport',
         summary: 'Mutuality and reciprocity figures (coordinator, or partner with reports:read)',
         description:
-          'Every figure of mutuality-metrics.md over the UTC window [from, to). Ratios carry numerator and denominator; an undefined ratio is null. membersToContact is for coordinators only. CSV (Accept: text/csv) has one row per figure.',
+          'Every figure of mutuality-metrics.md over the UTC window [from, to), and what crossed the timebank\'s links (federation). Ratios carry numerator and denominator; an undefined ratio is null. membersToContact is for coordinators only. CSV (Accept: text/csv) has one row per figure; a link\'s rows are named federation.links.{linkId}.',
         tags,
         security: oauth('reports:read'),
         params: timebankParams,

@@ -4,6 +4,7 @@ import { ApplicationsPage } from './applications.js';
 import { AuditPage } from './audit.js';
 import { ClientsPage } from './clients.js';
 import { ImportPage } from './import.js';
+import { LinksPage } from './links.js';
 import { MembersPage } from './members.js';
 import { PendingPage } from './pending.js';
 import { RecordingPage } from './recording.js';
@@ -21,6 +22,7 @@ export const coordinatorPages: PageDef[] = [
   { path: '/settings', label: t('app.page.settings'), coordinatorOnly: true, component: SettingsPage },
   { path: '/partners', label: t('app.page.partners'), coordinatorOnly: true, component: ClientsPage },
   { path: '/webhooks', label: t('app.page.webhooks'), coordinatorOnly: true, component: WebhooksPage },
+  { path: '/links', label: t('links.nav'), coordinatorOnly: true, component: LinksPage },
   { path: '/audit', label: t('app.page.audit'), coordinatorOnly: true, component: AuditPage },
   { path: '/import', label: t('app.page.import'), coordinatorOnly: true, component: ImportPage },
 ];

@@ -6,8 +6,8 @@ import { fieldAttributes, timebankPath, useRun } from './common.js';
 import { Saved, usePatch, type Profile } from './own-record.js';
 
 /*
- * Which contact details other members see (nothing, unless the member says so), and the
- * member's statement as a CSV file.
+ * Which contact details other members see (nothing, unless the member says so), whether
+ * members of linked time banks see the member at all, and the member's statement as a CSV file.
  */
 
 type Props = { session: Session; profile: Profile; onSaved: (profile: Profile) => void; onExpired: () => void };
@@ -58,6 +58,35 @@ export function ContactDetails({ session, profile, onSaved, onExpired }: Props) 
         <Saved done={done} />
         <button type="submit" disabled={busy}>
           {t('profile.saveContact')}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+/** Visible to linked time banks or not: the member's own choice, off until they tick it. */
+export function LinkedVisibility({ session, profile, onSaved, onExpired }: Props) {
+  const [visible, setVisible] = useState(profile.federationVisible);
+  const { failure, busy, done, patch } = usePatch(session, onExpired);
+  const submit = (event: Event) => {
+    event.preventDefault();
+    void patch(() => ({ federationVisible: visible }), t(visible ? 'links.visible.on' : 'links.visible.off'), onSaved);
+  };
+  return (
+    <section aria-labelledby="linked-visibility-heading">
+      <h2 id="linked-visibility-heading">{t('links.visible.title')}</h2>
+      <form onSubmit={submit}>
+        <label class="inline">
+          <input type="checkbox" checked={visible} onChange={(event) => setVisible(event.currentTarget.checked)} aria-describedby="linked-visibility-hint" {...fieldAttributes(failure, 'federationVisible')} /> {t('links.visible.label')}
+        </label>
+        <p id="linked-visibility-hint" class="hint">
+          {t('links.visible.hint')}
+        </p>
+        <FieldMessage failure={failure} field="federationVisible" />
+        <FailureMessage failure={failure} />
+        <Saved done={done} />
+        <button type="submit" disabled={busy}>
+          {t('links.visible.save')}
         </button>
       </form>
     </section>

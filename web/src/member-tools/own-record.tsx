@@ -4,7 +4,7 @@ import { timebankPath, useRun } from './common.js';
 
 /* The member's own record as the profile forms read and change it. */
 
-export type Profile = { displayName: string; email: string; phone: string | null; contactSharing: { email: boolean; phone: boolean } };
+export type Profile = { displayName: string; email: string; phone: string | null; contactSharing: { email: boolean; phone: boolean }; federationVisible: boolean };
 
 /** A PATCH of the member's own record, with the API's answer or refusal kept for the form. */
 export function usePatch(session: Session, onExpired: () => void) {

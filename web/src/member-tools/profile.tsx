@@ -4,12 +4,13 @@ import { FailureMessage, FieldMessage } from '../forms.js';
 import { t } from '../i18n.js';
 import type { PageProps } from '../pages.js';
 import { fieldAttributes, timebankPath, useRun } from './common.js';
-import { ContactDetails, StatementDownload } from './contact.js';
+import { ContactDetails, LinkedVisibility, StatementDownload } from './contact.js';
 import { Saved, usePatch, type Profile } from './own-record.js';
 
 /*
  * The member's own record: its name, its email and password (both need the current password,
- * as the API asks), which contact details other members see, and its statement as a file.
+ * as the API asks), which contact details other members see, whether members of linked time
+ * banks see it, and its statement as a file.
  */
 
 type FormProps = { session: Session; profile: Profile; onSaved: (profile: Profile) => void; onExpired: () => void };
@@ -33,6 +34,7 @@ export function ProfilePage({ session, onExpired }: PageProps) {
           <EmailForm {...props} />
           <PasswordForm {...props} />
           <ContactDetails {...props} />
+          <LinkedVisibility {...props} />
         </>
       )}
       <StatementDownload session={session} onExpired={onExpired} />

@@ -8,6 +8,7 @@ import { dashboard } from './dashboard.js';
 import { format } from './format.js';
 import { imports } from './import.js';
 import { ledger } from './ledger.js';
+import { links } from './links.js';
 import { listings } from './listings.js';
 import { member } from './member.js';
 import { needs } from './needs.js';
@@ -23,7 +24,7 @@ import { tools } from './tools.js';
  * language lacks an id English has, or uses a placeholder English does not.
  */
 
-export const areas = [common, app, format, problems, member, dashboard, activity, admin, applications, coordinator, ledger, settings, partners, imports, tools, listings, profile, needs] as const;
+export const areas = [common, app, format, problems, member, dashboard, activity, admin, applications, coordinator, ledger, settings, partners, imports, tools, listings, profile, needs, links] as const;
 
 type Language = 'en' | 'es' | 'ca' | 'fr';
 const merge = (language: Language): Record<string, string> => Object.assign({}, ...areas.map((each) => each[language]));

@@ -5,6 +5,7 @@ import { area } from './area.js';
 export const member = area({
   en: {
     'member.commons': 'the community pot',
+    'member.linkedTimebank': '{name} (a linked time bank)',
     'member.noAccount': 'This login has no account.',
     'member.statement.title': 'Statement',
     'member.statement.empty': 'No exchanges yet.',
@@ -67,6 +68,7 @@ export const member = area({
   },
   es: {
     'member.commons': 'el fondo común',
+    'member.linkedTimebank': '{name} (un banco de tiempo enlazado)',
     'member.noAccount': 'Este acceso no tiene cuenta de tiempo.',
     'member.statement.title': 'Extracto',
     'member.statement.empty': 'Aún no hay intercambios.',
@@ -129,6 +131,7 @@ export const member = area({
   },
   ca: {
     'member.commons': 'el fons comú',
+    'member.linkedTimebank': '{name} (un banc de temps enllaçat)',
     'member.noAccount': 'Aquest accés no té cap compte de temps.',
     'member.statement.title': 'Extracte',
     'member.statement.empty': 'Encara no hi ha intercanvis.',
@@ -191,6 +194,7 @@ export const member = area({
   },
   fr: {
     'member.commons': 'le pot commun',
+    'member.linkedTimebank': '{name} (une banque de temps liée)',
     'member.noAccount': 'Cet identifiant n’a pas de compte de temps.',
     'member.statement.title': 'Relevé',
     'member.statement.empty': 'Aucun échange pour l’instant.',
