@@ -11,6 +11,9 @@ export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_U
 
 export async function withAdmin<T>(url: string, action: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
+  // A restart of PostgreSQL (one of the faults) ends this connection too: the query in flight
+  // fails and the caller handles that; the client's own error event must not end the run.
+  client.on('error', () => {});
   await client.connect();
   try {
     return await action(client);
