@@ -28,6 +28,8 @@ import { auditRoutes } from './http/routes/audit.js';
 import { eventRoutes } from './http/routes/events.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { linkRoutes } from './http/routes/links.js';
+import { federationRoutes } from './http/routes/federation.js';
+import { startFederation } from './use-cases/federation/client.js';
 import { emailRoutes } from './http/routes/email.js';
 import { startMailer } from './use-cases/mail-transport.js';
 import { authRoutes } from './http/routes/auth.js';
@@ -56,7 +58,7 @@ import { Periodic } from './use-cases/periodic.js';
 import { SecretBox } from './use-cases/secret-box.js';
 import { webhookWorker } from './use-cases/webhook-delivery.js';
 
-export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins' | 'transferGroupMax' | 'sealIntervalMs' | 'checkResponses' | 'sessionTtlSeconds' | 'metricsToken' | 'redis' | 'webhookAllowHosts' | 'webhookRetrySchedule' | 'mail' | 'dataDir'>>;
+export type AppConfig = Pick<Config, 'jwtSecret' | 'tokenTtlSeconds' | 'logLevel' | 'loginRateLimit'> & Partial<Pick<Config, 'corsOrigins' | 'transferGroupMax' | 'sealIntervalMs' | 'checkResponses' | 'sessionTtlSeconds' | 'metricsToken' | 'redis' | 'webhookAllowHosts' | 'webhookRetrySchedule' | 'mail' | 'dataDir' | 'federation'>>;
 
 export type BuildOptions = {
   config: AppConfig;
@@ -87,6 +89,7 @@ export const redactedLogPaths = [
   '*.secret',
   '*.secretSealed',
   '*.smtpUrl',
+  '*.privateKeyPem',
 ];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
@@ -239,6 +242,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'imports', description: 'Members and transfer history brought from other timebank software' },
         { name: 'applications', description: 'Applications to join a timebank, and the coordinators\' decisions' },
         { name: 'links', description: 'Links between timebanks: their limits, balances and linked members (DESIGN.md section 7)' },
+        { name: 'federation', description: 'What deployments ask each other about the links between their timebanks: signed requests, no access token' },
       ],
     },
     transform: routeTransform,
@@ -263,6 +267,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     webhooks: webhookSettings,
     mailKey,
     dataDir: config.dataDir,
+    federation: await startFederation(config.federation, config.dataDir),
     applicationMail: config.mail ? applicationMailer(config.mail, (err) => app.log.error({ err }, 'emailing an applicant failed')) : undefined,
     sessions: {
       ttlSeconds: config.sessionTtlSeconds ?? 14 * 86_400,
@@ -298,6 +303,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     importRoutes,
     applicationRoutes,
     linkRoutes,
+    federationRoutes,
   ];
   for (const routes of routeGroups) {
     await app.register(routes, routeOptions);

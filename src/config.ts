@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -22,6 +22,19 @@ const integerText = (fallback: number, min: number, max: number) =>
     .pipe(z.number().int().min(min).max(max))
     .optional()
     .transform((value) => value ?? fallback);
+
+/** A comma-separated list of host names or addresses, lower-case, IPv6 without brackets. */
+function hostList(value: string | undefined): string[] {
+  return value ? value.split(',').map((host) => host.trim().toLowerCase().replace(/^\[|\]$/g, '')).filter(Boolean) : [];
+}
+
+function isEd25519PrivateKey(pem: string): boolean {
+  try {
+    return createPrivateKey({ key: pem, format: 'pem' }).asymmetricKeyType === 'ed25519';
+  } catch {
+    return false;
+  }
+}
 
 const environmentSchema = z
   .object({
@@ -66,9 +79,7 @@ const environmentSchema = z
       .pipe(z.enum(['true', 'false'], 'must be true or false'))
       .transform((value) => value === 'true'),
     // Hosts webhooks may reach although private or loopback (and over http): for local work and tests.
-    WEBHOOK_ALLOW_HOSTS: optionalText.transform((value) =>
-      value ? value.split(',').map((host) => host.trim().toLowerCase().replace(/^\[|\]$/g, '')).filter(Boolean) : [],
-    ),
+    WEBHOOK_ALLOW_HOSTS: optionalText.transform(hostList),
     // Seconds between a webhook delivery's failed attempts; the last repeats until the endpoint is disabled.
     WEBHOOK_RETRY_SCHEDULE: optionalText.pipe(
       z
@@ -82,6 +93,16 @@ const environmentSchema = z
     MAIL_FROM: optionalText.transform((value) => value ?? 'Timebank <timebank@localhost>').pipe(z.string().max(300)),
     // Where people reach this service: the links in emails start with it.
     PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+    // This deployment's Ed25519 key for federation requests, PKCS#8 PEM or its base64; absent: kept in DATA_DIR.
+    FEDERATION_PRIVATE_KEY: optionalText.pipe(
+      z
+        .string()
+        .transform((value) => (value.startsWith('-----BEGIN') ? value : Buffer.from(value, 'base64').toString('utf8')).replace(/\\n/g, '\n'))
+        .refine(isEd25519PrivateKey, 'must be an Ed25519 private key in PKCS#8 PEM (-----BEGIN PRIVATE KEY-----), or its base64')
+        .optional(),
+    ),
+    // Hosts a linked deployment may be at although private or loopback (and over http): for local work and tests.
+    FEDERATION_ALLOW_HOSTS: optionalText.transform(hostList),
     CORS_ORIGINS: optionalText
       .transform((value) => (value ? value.split(',').map((origin) => origin.trim()).filter(Boolean) : []))
       .pipe(
@@ -153,6 +174,11 @@ export type Config = {
   mail: { smtpUrl: string; from: string; publicUrl: string } | undefined;
   /** Where people reach the service (PUBLIC_URL), for the links it prints; absent: localhost and the port it listens on. */
   publicUrl: string | undefined;
+  /**
+   * Links with timebanks of other deployments: this deployment's URL as peers reach it, its
+   * private key (absent: the one kept in dataDir), and hosts exempt from the address rules.
+   */
+  federation: { publicUrl: string; privateKeyPem: string | undefined; allowHosts: string[] };
 };
 
 const publicUrlOf = (env: { PUBLIC_URL?: string | undefined; PORT: number }) => (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
@@ -204,6 +230,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       ? { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, publicUrl: publicUrlOf(env) }
       : undefined,
     publicUrl: env.PUBLIC_URL?.replace(/\/$/, ''),
+    federation: { publicUrl: publicUrlOf(env), privateKeyPem: env.FEDERATION_PRIVATE_KEY, allowHosts: env.FEDERATION_ALLOW_HOSTS },
   };
 }
 

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, pgTable, primaryKey, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { PeerPublicKey } from '../domain/federation.js';
+import { bigint, boolean, check, index, jsonb, pgTable, primaryKey, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /*
  * Federation (DESIGN.md section 7). Re-exported by schema.ts, so that drizzle-kit and the
@@ -22,6 +23,15 @@ export const timebankLinks = pgTable(
     peerLinkId: uuid('peer_link_id'),
     /** The peer deployment's base URL; null when both timebanks are in this deployment. */
     peerUrl: text('peer_url'),
+    /*
+     * A peer in another deployment: its timebank's name, its side's status as it last told us, and
+     * its Ed25519 public key (a JWK), which every message it sends on this link is verified with.
+     * All null for a peer in this deployment, whose row is read instead.
+     */
+    peerTimebankName: text('peer_timebank_name'),
+    peerStatus: text('peer_status', { enum: ['proposed', 'active', 'suspended'] }),
+    peerPublicKey: jsonb('peer_public_key').$type<PeerPublicKey>(),
+    peerKeyId: text('peer_key_id'),
     status: text('status', { enum: ['proposed', 'active', 'suspended'] }).notNull(),
     /** This side proposed the link: only the other side may accept it. */
     proposedByUs: boolean('proposed_by_us').notNull(),
@@ -39,9 +49,26 @@ export const timebankLinks = pgTable(
     // The clearing account's key to accounts (timebank_links_clearing_fkey) is in the migration:
     // accounts is declared in schema.ts, which re-exports this module.
     check('timebank_links_status_check', sql`${table.status} IN ('proposed', 'active', 'suspended')`),
+    check('timebank_links_peer_status_check', sql`${table.peerStatus} IN ('proposed', 'active', 'suspended')`),
+    // A remote peer's messages are found by the link id they name.
+    index('timebank_links_remote_idx').on(table.id).where(sql`${table.peerUrl} IS NOT NULL`),
     check('timebank_links_limits_check', sql`${table.maxOwedByUsMinutes} >= 0 AND ${table.maxOwedToUsMinutes} >= 0`),
     check('timebank_links_not_self_check', sql`${table.peerUrl} IS NOT NULL OR ${table.peerTimebankId} <> ${table.timebankId}`),
   ],
 );
 
 export type LinkRow = typeof timebankLinks.$inferSelect;
+
+/**
+ * Nonces of the signed federation requests received, each kept until no message carrying it
+ * could pass the timestamp check any more: a message seen twice is a replay.
+ */
+export const federationNonces = pgTable(
+  'federation_nonces',
+  {
+    keyId: text('key_id').notNull(),
+    nonce: text('nonce').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (table) => [primaryKey({ name: 'federation_nonces_pkey', columns: [table.keyId, table.nonce] }), index('federation_nonces_expires_idx').on(table.expiresAt)],
+);

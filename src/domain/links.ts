@@ -75,13 +75,18 @@ export function proposeLink(input: {
 
 /** Only the side that did not propose accepts, and only a proposed link: both sides become active. */
 export function acceptLink(local: LinkSide, peer: LinkSide, now: Date): { local: LinkSide; peer: LinkSide } {
+  return { local: acceptSide(local, now), peer: { ...peer, status: 'active', updatedAt: now } };
+}
+
+/** The accepting side's row, active: only a proposed link, and only on the side that did not propose it. */
+export function acceptSide(local: LinkSide, now: Date): LinkSide {
   if (local.status !== 'proposed') {
     throw new Rejection('link_not_proposed', `This link is ${local.status}: only a proposed link is accepted.`);
   }
   if (local.proposedByUs) {
     throw new Rejection('forbidden', 'This timebank proposed the link: the peer timebank\'s coordinators accept it.');
   }
-  return { local: { ...local, status: 'active', updatedAt: now }, peer: { ...peer, status: 'active', updatedAt: now } };
+  return { ...local, status: 'active', updatedAt: now };
 }
 
 export type LinkChange = {

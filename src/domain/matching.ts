@@ -191,7 +191,7 @@ export function findCycles(
  * first (a 2-cycle beats a 3-cycle of equal score: fewer people must agree), then by the
  * members' ids, so that the choice is deterministic.
  */
-export function chooseDisjointCycles(cycles: Cycle[]): Cycle[] {
+export function chooseDisjointCycles<Chosen extends Cycle>(cycles: Chosen[]): Chosen[] {
   const ordered = [...cycles].sort(
     (left, right) =>
       right.score - left.score ||
@@ -199,7 +199,7 @@ export function chooseDisjointCycles(cycles: Cycle[]): Cycle[] {
       compareIds(left.members.join(','), right.members.join(',')),
   );
   const used = new Set<string>();
-  const chosen: Cycle[] = [];
+  const chosen: Chosen[] = [];
   for (const cycle of ordered) {
     if (cycle.members.some((member) => used.has(member))) continue;
     cycle.members.forEach((member) => used.add(member));

@@ -45,10 +45,11 @@ export function isPublicAddress(address: string): boolean {
 
 /**
  * A webhook URL as given: absolute https without credentials, to a host that is not a private,
- * loopback or link-local address. Hosts in `allowed` may use http and any address. Names are
- * checked again at each delivery, once resolved (checkResolved).
+ * loopback or link-local address. Hosts in `allowed` may use http and any address (a refusal
+ * names `allowList`, the setting that lists them). Names are checked again at each delivery,
+ * once resolved (checkResolved).
  */
-export function checkWebhookUrl(value: string, allowed: AllowedHosts, field = 'url'): URL {
+export function checkWebhookUrl(value: string, allowed: AllowedHosts, field = 'url', allowList = 'WEBHOOK_ALLOW_HOSTS'): URL {
   let url: URL;
   try {
     url = new URL(value);
@@ -58,7 +59,7 @@ export function checkWebhookUrl(value: string, allowed: AllowedHosts, field = 'u
   const host = bareHost(url.hostname);
   const exempt = allowed.has(host);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && exempt)) {
-    throw invalidField('body', field, exempt ? 'must be http or https' : 'must be https (http only for hosts in WEBHOOK_ALLOW_HOSTS)');
+    throw invalidField('body', field, exempt ? 'must be http or https' : `must be https (http only for hosts in ${allowList})`);
   }
   if (url.username !== '' || url.password !== '') throw invalidField('body', field, 'must not carry credentials');
   if (url.hash !== '') throw invalidField('body', field, 'must not have a fragment');

@@ -179,8 +179,8 @@ const linkExample = {
 };
 const ratio = (numerator: number, denominator: number) => ({ value: denominator === 0 ? null : numerator / denominator, numerator, denominator });
 const moAndCora = { members: [ids.cora, ids.mo], legs: [
-  { giverMemberId: ids.cora, receiverMemberId: ids.mo, offerId: ids.offer, requestId: ids.request, score: 0.82 },
-  { giverMemberId: ids.mo, receiverMemberId: ids.cora, offerId: '019a1f2e-9f00-74a9-bd5e-e6f708192a3c', requestId: '019a1f2e-9f10-75ba-8e6f-f708192a3b4d', score: 0.64 },
+  { giverMemberId: ids.cora, receiverMemberId: ids.mo, offerId: ids.offer, requestId: ids.request, score: 0.82, remote: false },
+  { giverMemberId: ids.mo, receiverMemberId: ids.cora, offerId: '019a1f2e-9f00-74a9-bd5e-e6f708192a3c', requestId: '019a1f2e-9f10-75ba-8e6f-f708192a3b4d', score: 0.64, remote: false },
 ], score: 0.73 };
 
 export const listingExample = {

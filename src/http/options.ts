@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { ApplicationMail } from '../use-cases/application-mail.js';
+import type { Federation } from '../use-cases/federation/client.js';
 import type { FeedSignal } from '../use-cases/events.js';
 import type { DeliverySettings } from '../use-cases/webhook-delivery.js';
 import type { Reads } from '../use-cases/reads.js';
@@ -29,6 +30,8 @@ export type RouteOptions = {
   mailKey: Buffer;
   /** Where the first-run setup token is kept (DATA_DIR); without it, no setup link works. */
   dataDir: string | undefined;
+  /** This deployment as a party to links with other deployments: its key, its URL and the hosts it may reach. */
+  federation: Federation;
   /** Emails applicants the coordinators' decision; absent without SMTP_URL. */
   applicationMail?: ApplicationMail | undefined;
 };

@@ -46,6 +46,10 @@ export const problemSchema = z
     reversedByTransferId: id.optional().describe('already_reversed: the reversal'),
     stage: z.enum(requestStages).optional().describe('invalid_stage_transition: the request\'s stage now'),
     memberId: id.optional().describe('email_taken, when approving an application: the member who has that email already'),
+    peerProblem: z
+      .object({ status: z.int(), code: z.string(), detail: z.string() })
+      .optional()
+      .describe('peer_refused: the problem the linked deployment answered with'),
     applicationStatus: z.enum(['open', 'approved', 'declined']).optional().describe('application_not_open: the application\'s status now'),
     problems: z
       .array(importProblemSchema)
@@ -70,6 +74,7 @@ export const problemDescriptions: Record<number, string> = {
   415: 'The body is not JSON (or a form, at the token endpoint)',
   422: 'Refused by a business rule',
   429: 'Too many requests: retry after Retry-After seconds',
+  502: 'The linked deployment did not answer, or not as the federation protocol says (peer_unreachable)',
   503: 'The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key',
 };
 

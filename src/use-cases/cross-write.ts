@@ -10,11 +10,12 @@ import {
   type CrossTransferInput,
 } from '../domain/cross-transfers.js';
 import { Rejection } from '../domain/errors.js';
+import { remoteTransfersNotAvailable } from '../domain/remote-links.js';
 import type { ReversalInput, ResolutionAction, TransferRecord } from '../domain/transfer-decisions.js';
 import type { Db } from '../db/client.js';
 import { existingReferences } from '../db/ledger.js';
 import { lockAccountsAcross } from '../db/ledger-locks.js';
-import { isFederationVisible, lockLinkPair, type LinkPair } from '../db/queries/links.js';
+import { findLink, isFederationVisible, lockLinkPair, type LinkPair } from '../db/queries/links.js';
 import { findReversalOf, findTransfer, lockTransfer } from '../db/queries/transfers.js';
 import { appendAudit } from './audit.js';
 import { newId } from './ids.js';
@@ -62,6 +63,7 @@ function decisionOf(state: CrossState, decided: Extract<CrossDecided, { ok: true
 export function createCrossTransfer(request: WriteRequest, input: CrossTransferInput): Promise<WriteResult> {
   return write(request, async (tx) => {
     const pair = await lockLinkPair(tx, request.timebankId, input.payee.linkId, 'share');
+    if (!pair && (await findLink(tx, request.timebankId, input.payee.linkId))?.link.peerUrl) throw remoteTransfersNotAvailable();
     if (!pair) throw linkNotFound();
     const payeeVisible = await isFederationVisible(tx, pair.peer.timebankId, input.payee.accountId);
     // Nobody else of the peer's is locked, nor told apart from an id that exists nowhere.

@@ -1,21 +1,26 @@
-import { and, eq } from 'drizzle-orm';
 import { changedFields, type Acting } from '../domain/audit.js';
 import { notFound, Rejection } from '../domain/errors.js';
-import { acceptLink, changeLink, checkLinkActive, clearingLimits, DEFAULT_LINK_LIMIT_MINUTES, proposeLink, type LinkChange, type LinkSide } from '../domain/links.js';
+import { acceptLink, changeLink, checkLinkActive, DEFAULT_LINK_LIMIT_MINUTES, proposeLink, type LinkChange, type LinkSide } from '../domain/links.js';
+import { remoteTransfersNotAvailable } from '../domain/remote-links.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
+import { lockRemoteSide } from '../db/queries/federation.js';
 import { lockAccounts } from '../db/ledger-locks.js';
 import { retryContention } from '../db/retry.js';
 import { findLink, linkBalances, linkToPeerExists, listLinks, lockLinkPair, visibleListings, visibleMembers, type LinkPair } from '../db/queries/links.js';
 import { findTimebank } from '../db/queries/timebanks.js';
-import { accounts, timebankLinks } from '../db/schema.js';
 import { appendAudit } from './audit.js';
+import type { Federation } from './federation/client.js';
+import { acceptRemote, peerBalance, proposeRemote } from './federation/remote-links.js';
 import { newId } from './ids.js';
+import { limitsOf, linkExists, updateClearingLimits, updateSide, writeSide } from './link-rows.js';
 
 /*
- * Links between timebanks of this deployment (DESIGN.md section 7): proposed by one side's
- * coordinators, accepted by the other's, limited and suspended by each side for itself, every
- * change audited on the side that made it (and a proposal or acceptance on both).
+ * Links between timebanks (DESIGN.md section 7): proposed by one side's coordinators, accepted
+ * by the other's, limited and suspended by each side for itself, every change audited on the
+ * side that made it (and a proposal or acceptance on both). Both sides are written here when
+ * both timebanks are in this deployment; with a timebank of another deployment, this side is,
+ * and federation/remote-links.ts tells the other.
  */
 
 export type Link = {
@@ -67,17 +72,22 @@ export async function getLink(db: Db, timebankId: string, linkId: string): Promi
   return presentLink(row);
 }
 
-export type LinkProposal = { peerTimebankId: string; maxOwedByUsMinutes?: number | undefined; maxOwedToUsMinutes?: number | undefined };
-
-const limitsOf = (link: LinkSide) => ({ peerTimebankId: link.peerTimebankId, status: link.status, maxOwedByUsMinutes: link.maxOwedByUsMinutes, maxOwedToUsMinutes: link.maxOwedToUsMinutes });
-
-async function writeSide(tx: Db, link: LinkSide): Promise<void> {
-  await tx.insert(accounts).values({ timebankId: link.timebankId, id: link.clearingAccountId, memberId: null, kind: 'link', ...clearingLimits(link), createdAt: link.createdAt });
-  await tx.insert(timebankLinks).values(link);
+/** A link with a peer elsewhere needs this deployment's federation settings, which every route has. */
+function needed(federation: Federation | undefined): Federation {
+  if (!federation) throw new Error('a link with another deployment needs the federation settings');
+  return federation;
 }
 
-/** Proposes a link with another timebank of this deployment: both sides are written, proposed. */
-export async function proposeLinkWith(db: Db, acting: Acting, timebankId: string, input: LinkProposal, now: Date): Promise<Link> {
+export type LinkProposal = { peerTimebankId: string; peerUrl?: string | undefined; maxOwedByUsMinutes?: number | undefined; maxOwedToUsMinutes?: number | undefined };
+
+/**
+ * Proposes a link: with another timebank of this deployment, both sides are written, proposed;
+ * with one at `peerUrl`, this side is, once that deployment has written its own.
+ */
+export async function proposeLinkWith(db: Db, acting: Acting, timebankId: string, input: LinkProposal, now: Date, federation?: Federation): Promise<Link> {
+  if (input.peerUrl !== undefined) {
+    return getLink(db, timebankId, await proposeRemote(db, needed(federation), acting, timebankId, { ...input, peerUrl: input.peerUrl }, now));
+  }
   const decided = proposeLink({
     timebankId,
     peerTimebankId: input.peerTimebankId,
@@ -105,25 +115,18 @@ export async function proposeLinkWith(db: Db, acting: Acting, timebankId: string
   return getLink(db, timebankId, decided.local.id);
 }
 
-function linkExists(): Rejection {
-  return new Rejection('link_exists', 'This timebank and that one are linked already, or one has proposed it.', { field: 'peerTimebankId' });
-}
-
-async function updateSide(tx: Db, link: LinkSide): Promise<void> {
-  await tx
-    .update(timebankLinks)
-    .set({ status: link.status, maxOwedByUsMinutes: link.maxOwedByUsMinutes, maxOwedToUsMinutes: link.maxOwedToUsMinutes, updatedAt: link.updatedAt })
-    .where(and(eq(timebankLinks.timebankId, link.timebankId), eq(timebankLinks.id, link.id)));
-}
-
 async function lockedPair(tx: Db, timebankId: string, linkId: string): Promise<LinkPair> {
   const pair = await lockLinkPair(tx, timebankId, linkId, 'update');
   if (!pair) throw notFound('Link');
   return pair;
 }
 
-/** The peer's coordinators accept a proposal: both sides become active. */
-export async function acceptLinkProposal(db: Db, acting: Acting, timebankId: string, linkId: string, now: Date): Promise<Link> {
+/** The peer's coordinators accept a proposal: both sides become active (with a peer elsewhere, once it has confirmed). */
+export async function acceptLinkProposal(db: Db, acting: Acting, timebankId: string, linkId: string, now: Date, federation?: Federation): Promise<Link> {
+  if ((await getLink(db, timebankId, linkId)).peerUrl !== null) {
+    await acceptRemote(db, needed(federation), acting, timebankId, linkId, now);
+    return getLink(db, timebankId, linkId);
+  }
   await retryContention(() =>
     db.transaction(async (tx) => {
       const pair = await lockedPair(tx, timebankId, linkId);
@@ -137,27 +140,47 @@ export async function acceptLinkProposal(db: Db, acting: Acting, timebankId: str
   return getLink(db, timebankId, linkId);
 }
 
+/** This side's row, locked for a change: with the peer's row when it is in this deployment. */
+async function lockedSide(tx: Db, timebankId: string, linkId: string): Promise<LinkSide> {
+  const pair = await lockLinkPair(tx, timebankId, linkId, 'update');
+  const side = pair?.link ?? (await lockRemoteSide(tx, timebankId, linkId));
+  if (!side) throw notFound('Link');
+  return side;
+}
+
 /**
  * This side's limits or status, under the lock transfers take on its clearing account, so that a
- * tighter limit is checked against what the link owes and holds at that moment.
+ * tighter limit is checked against what the link owes and holds at that moment. A new status is
+ * passed to `statusChanged` once committed (to tell a peer elsewhere); limits stay this side's.
  */
-export async function changeLinkSide(db: Db, acting: Acting, timebankId: string, linkId: string, change: LinkChange, now: Date): Promise<Link> {
+export async function changeLinkSide(db: Db, acting: Acting, timebankId: string, linkId: string, change: LinkChange, now: Date, statusChanged?: (link: LinkSide) => Promise<void>): Promise<Link> {
+  let changed: LinkSide | undefined;
   await retryContention(() =>
     db.transaction(async (tx) => {
-      const pair = await lockedPair(tx, timebankId, linkId);
-      const clearing = (await lockAccounts(tx, timebankId, [pair.link.clearingAccountId])).accounts.get(pair.link.clearingAccountId)!;
-      const decided = changeLink(pair.link, clearing, change, now);
+      const link = await lockedSide(tx, timebankId, linkId);
+      const clearing = (await lockAccounts(tx, timebankId, [link.clearingAccountId])).accounts.get(link.clearingAccountId)!;
+      const decided = changeLink(link, clearing, change, now);
+      changed = decided.changes.status ? decided.link : undefined;
       if (Object.keys(decided.changes).length === 0) return;
       await updateSide(tx, decided.link);
-      await tx.update(accounts).set(clearingLimits(decided.link)).where(and(eq(accounts.timebankId, timebankId), eq(accounts.id, pair.link.clearingAccountId)));
+      await updateClearingLimits(tx, decided.link);
       await appendAudit(tx, acting, { timebankId, action: 'link.changed', target: { type: 'link', id: linkId }, changes: decided.changes }, now);
     }),
   );
+  if (changed && statusChanged) await statusChanged(changed);
   return getLink(db, timebankId, linkId);
 }
 
-/** Both sides' view of the link's balance, read in one snapshot: they must be exact opposites. */
-export async function reconcileLink(db: Db, timebankId: string, linkId: string) {
+/**
+ * Both sides' view of the link's balance, read in one snapshot: they must be exact opposites.
+ * A peer elsewhere is asked for its own (null, and agree false, when it cannot be).
+ */
+export async function reconcileLink(db: Db, timebankId: string, linkId: string, federation?: Federation, now = new Date()) {
+  const remote = await findLink(db, timebankId, linkId);
+  if (remote?.link.peerUrl) {
+    const peer = await peerBalance(needed(federation), remote.link, now);
+    return { linkId, localBalanceMinutes: remote.balanceMinutes, peerBalanceMinutes: peer, agree: peer !== null && remote.balanceMinutes + peer === 0 };
+  }
   return db.transaction(
     async (tx) => {
       const row = await findLink(tx, timebankId, linkId);
@@ -183,6 +206,7 @@ export async function linkedDirectory(db: Db, timebankId: string, linkId: string
 
 async function lockLinkPairForRead(db: Db, timebankId: string, linkId: string): Promise<LinkPair> {
   const pair = await lockLinkPair(db, timebankId, linkId, 'none');
+  if (!pair && (await findLink(db, timebankId, linkId))?.link.peerUrl) throw remoteTransfersNotAvailable('linkId');
   if (!pair) throw notFound('Link');
   checkLinkActive(pair.link, pair.peer);
   return pair;

@@ -1,5 +1,6 @@
 import { lt, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { pruneNonces } from '../db/queries/federation.js';
 import { checkpointsDue, writeCheckpoint } from '../db/queries/reports.js';
 import { idempotencyKeys, sessions } from '../db/schema.js';
 import { Rejection } from '../domain/errors.js';
@@ -24,17 +25,18 @@ export const ENDED_SESSION_RETENTION_HOURS = 24;
 /**
  * The periodic work every API process runs: pending transfers past their deadline post or
  * expire (a member's claim nobody confirmed expires unless the timebank lets claims post by
- * themselves), old idempotency keys and ended sessions go, ledgers that have moved on get a new checkpoint, and
- * nudges go out for what waits on someone (nudges.ts). Safe
- * to run in several processes at once: each resolution locks its transfer and re-checks that
- * it is still pending, and a checkpoint another process wrote first is left as it is (the
- * totals would be the same).
+ * themselves), old idempotency keys, ended sessions and federation nonces past their time go,
+ * ledgers that have moved on get a new checkpoint, and nudges go out for what waits on someone
+ * (nudges.ts). Safe to run in several processes at once: each resolution locks its transfer and
+ * re-checks that it is still pending, and a checkpoint another process wrote first is left as
+ * it is (the totals would be the same).
  */
 export async function runMaintenance(db: Db, now: Date) {
   const resolved = await resolveDue(db, now);
   const cutoff = new Date(now.getTime() - IDEMPOTENCY_RETENTION_HOURS * 3_600_000);
   await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, cutoff));
   await pruneEndedSessions(db, now);
+  await pruneNonces(db, now);
   await checkpointLedgers(db, now);
   await sendNudges(db, now);
   return resolved;

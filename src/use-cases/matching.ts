@@ -8,13 +8,15 @@ import {
   loadComponent,
   matchScore,
   rebalanceComponent,
-  type Cycle,
+  type CycleListing,
   type MatchComponents,
 } from '../domain/matching.js';
+import { categoriesByName, placeLinkedListing, presentCycle, scoreLinkedCycles, type RemoteParty, type SuggestedCycle } from '../domain/linked-cycles.js';
 import { remoteOfferComponents } from '../domain/remote-matching.js';
 import type { Db } from '../db/client.js';
 import type { ListingRow } from '../db/schema.js';
 import { memberAccountId } from '../db/queries/accounts.js';
+import { linkBalanceMinutes, linkedListingsForCycles, localCategories } from '../db/queries/linked-listings.js';
 import { linkedOfferCandidates } from '../db/queries/linked-offers.js';
 import { findListing } from '../db/queries/listings.js';
 import { DEFAULT_MAX_DISTANCE_KM, findCandidates, graphFacts, openListingsForCycles } from '../db/queries/matches.js';
@@ -124,14 +126,48 @@ async function linkedMatches(db: Db, request: ListingRow, now: Date): Promise<Ra
 const CYCLE_GRAPH = { offersPerRequest: 3, walkLimit: 24 };
 const CYCLE_LIMITS = { maxCycles: 20_000, milliseconds: 2_000 };
 
-export async function suggestCycles(db: Db, timebankId: string, maxLength: number, now: Date): Promise<{ items: Cycle[]; truncated: boolean; cyclesFound: number }> {
+/**
+ * Exchange cycles among open listings, chosen so that no member is in two. With includeLinked,
+ * linked timebanks' visible members take part too (domain/linked-cycles.ts): their offers may
+ * meet local requests and their requests may be met by local offers, never each other.
+ */
+export async function suggestCycles(
+  db: Db,
+  timebankId: string,
+  maxLength: number,
+  now: Date,
+  options: { includeLinked?: boolean } = {},
+): Promise<{ items: SuggestedCycle[]; truncated: boolean; cyclesFound: number }> {
   const [{ requests, offers }, unsuitable] = await Promise.all([openListingsForCycles(db, timebankId, now), unsuitablePairs(db, timebankId)]);
-  const edges = buildCycleEdges(requests, offers, { ...CYCLE_GRAPH, defaultMaxDistanceKm: DEFAULT_MAX_DISTANCE_KM, unsuitable });
+  const graph = { ...CYCLE_GRAPH, defaultMaxDistanceKm: DEFAULT_MAX_DISTANCE_KM, unsuitable };
+  const linked = options.includeLinked ? await linkedGraph(db, timebankId, now) : undefined;
+  const edges = linked
+    ? [...buildCycleEdges(requests, [...offers, ...linked.offers], graph), ...buildCycleEdges(linked.requests, offers, graph)]
+    : buildCycleEdges(requests, offers, graph);
   const started = Date.now();
   const { cycles, truncated } = findCycles(edges, maxLength, {
     maxCycles: CYCLE_LIMITS.maxCycles,
     deadline: started + CYCLE_LIMITS.milliseconds,
     now: Date.now,
   });
-  return { items: chooseDisjointCycles(cycles), truncated, cyclesFound: cycles.length };
+  const parties = linked?.parties ?? new Map<string, RemoteParty>();
+  const scored = linked ? scoreLinkedCycles(cycles, parties, linked.balances) : cycles;
+  return { items: chooseDisjointCycles(scored).map((cycle) => presentCycle(cycle, parties)), truncated, cyclesFound: scored.length };
+}
+
+/** Linked timebanks' listings placed in the local categories by name, their members, and this timebank's link balances. */
+async function linkedGraph(db: Db, timebankId: string, now: Date) {
+  const [listings, categories, balances] = await Promise.all([linkedListingsForCycles(db, timebankId, now), localCategories(db, timebankId), linkBalanceMinutes(db, timebankId)]);
+  const byName = categoriesByName(categories);
+  const parties = new Map<string, RemoteParty>();
+  const requests: CycleListing[] = [];
+  const offers: CycleListing[] = [];
+  for (const listing of listings) {
+    const placed = placeLinkedListing(listing, byName);
+    if (!placed) continue;
+    const { linkId, peerTimebankId, accountId, displayName } = listing;
+    parties.set(placed.memberId, { linkId, peerTimebankId, accountId, displayName });
+    (listing.kind === 'request' ? requests : offers).push(placed);
+  }
+  return { requests, offers, parties, balances };
 }

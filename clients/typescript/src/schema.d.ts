@@ -749,7 +749,7 @@ export interface paths {
         };
         /**
          * Multi-party exchange suggestions (coordinator)
-         * @description The graph has an edge A -> B when one of A's open offers can meet one of B's open requests: the best three (by leg score) of up to 24 offers of its category or a child of it that pass the matching hard filters, the 24 taken from a request-dependent point so that large categories spread over their offerers; each leg is scored on skill, distance and availability. Simple cycles of 2 to maxLength members are enumerated (bounded: truncated says when a cap stopped it), then chosen greedily by mean leg score, shorter first on ties, so that no member is in two cycles. Each leg, once agreed, is recorded as an ordinary transfer; every member ends even.
+         * @description The graph has an edge A -> B when one of A's open offers can meet one of B's open requests: the best three (by leg score) of up to 24 offers of its category or a child of it that pass the matching hard filters, the 24 taken from a request-dependent point so that large categories spread over their offerers; each leg is scored on skill, distance and availability. Simple cycles of 2 to maxLength members are enumerated (bounded: truncated says when a cap stopped it), then chosen greedily by mean leg score, shorter first on ties, so that no member is in two cycles. Each leg, once agreed, is recorded as an ordinary transfer; every member ends even. With include=linked, linked timebanks' visible members (over links active on both sides) take part too: their open offers may meet this timebank's requests and their open requests may be met by its offers, categories fitting by name, their location not shared (distance 1 when both can happen remotely, 0.5 otherwise). Every leg has a member of this timebank; a leg with a linked member is marked remote, with linkId, peerTimebankId, the member's accountId and displayName, and the member's id null (in members too). A cycle that crosses a link has a clearing component: with each leg taken as 60 minutes, and a link balance positive when this timebank owes the peer, the reduction is the sum over the links crossed of |balance| - |balance after the cycle|; clearing is 0.5 + 0.5 x reduction / the cycle's minutes when the reduction is not negative, 0 otherwise, and the cycle's score is its mean leg score + 0.2 x (clearing - 0.5). A cycle that crosses a link both ways with the same minutes is neutral (clearing 0.5): since every leg has a member of this timebank, every cycle suggested crosses each link as often each way, so its clearing is 0.5. Local-only cycles keep their mean leg score and have no clearing (docs/federation.md).
          */
         get: operations["suggestCycles"];
         put?: never;
@@ -1174,8 +1174,8 @@ export interface paths {
         get: operations["listLinks"];
         put?: never;
         /**
-         * Propose a link with another timebank of this deployment (coordinator)
-         * @description Both sides are written as proposed, each with its own id and clearing account; the peer's limits are these seen from there. The peer's coordinators accept it (POST .../links/{linkId}/accept on their side). 409 link_exists when the two are linked already or one has proposed it.
+         * Propose a link with another timebank, of this deployment or of another (coordinator)
+         * @description Both sides are written as proposed, each with its own id and clearing account; the peer's limits are these seen from there. The peer's coordinators accept it (POST .../links/{linkId}/accept on their side). 409 link_exists when the two are linked already or one has proposed it. With peerUrl, the timebank is in the deployment there: this side is written once that deployment has written its own, from a signed proposal; 502 peer_unreachable when it does not answer, 422 peer_refused (with its problem in peerProblem) when it refuses, and then nothing is written here.
          */
         post: operations["proposeLink"];
         delete?: never;
@@ -1203,7 +1203,7 @@ export interface paths {
         head?: never;
         /**
          * Change this side's limits, or suspend or reactivate the link (coordinator)
-         * @description Each side sets its own limits: its clearing account's cap is maxOwedByUsMinutes and its floor -maxOwedToUsMinutes, checked by every cross transfer. A tighter limit that what the link owes (with pending transfers) already breaks is 422 limit_breaks_balance. A suspended side stops cross transfers both ways; pending ones can still be rejected or expire.
+         * @description Each side sets its own limits: its clearing account's cap is maxOwedByUsMinutes and its floor -maxOwedToUsMinutes, checked by every cross transfer. A tighter limit that what the link owes (with pending transfers) already breaks is 422 limit_breaks_balance. A suspended side stops cross transfers both ways; pending ones can still be rejected or expire. A new status is sent, signed, to a peer in another deployment, which keeps it as its peerStatus; the change stands here even when the peer cannot be told.
          */
         patch: operations["updateLink"];
         trace?: never;
@@ -1219,7 +1219,7 @@ export interface paths {
         put?: never;
         /**
          * Accept the peer's proposal (coordinator of the side that did not propose)
-         * @description Both sides become active. 409 link_not_proposed when it is active or suspended already; 403 on the side that proposed it.
+         * @description Both sides become active. 409 link_not_proposed when it is active or suspended already; 403 on the side that proposed it. With a peer in another deployment, the acceptance is sent to it, signed, and this side becomes active once it has confirmed; 502 peer_unreachable or 422 peer_refused otherwise, and this side stays proposed.
          */
         post: operations["acceptLink"];
         delete?: never;
@@ -1237,7 +1237,7 @@ export interface paths {
         };
         /**
          * Both sides' view of the link's balance (coordinator, or partner with ledger:read)
-         * @description Read in one snapshot; agree is true when the two clearing balances are exact opposites, as they always must be.
+         * @description Read in one snapshot; agree is true when the two clearing balances are exact opposites, as they always must be. A peer in another deployment is asked for its balance (signed); when it cannot be, peerBalanceMinutes is null and agree false.
          */
         get: operations["reconcileLink"];
         put?: never;
@@ -1260,6 +1260,106 @@ export interface paths {
          * @description Only members with federationVisible: a display name and an account id to pay (payee { linkId, accountId }), and their open offers and requests, all marked remote. Members and coordinators of this timebank, and partners with members:read. 422 link_not_active unless both sides are active.
          */
         get: operations["getLinkedDirectory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/federation/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This deployment's public key, which verifies the federation requests it sends
+         * @description Open to anyone. A deployment receiving a link proposal reads the proposer's key here, and refuses a proposal signed with any other.
+         */
+        get: operations["getFederationKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/federation/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A link proposal from a timebank of another deployment
+         * @description Signed by the sending deployment (Federation-Signature header): 401 signature_invalid for a signature that does not verify or was made for another request, 400 timestamp_out_of_range for one made more than 5 minutes away from this clock, 409 nonce_replayed for a request received already. The proposal is verified with the key it carries, which must be the key the sender publishes at its URL (GET /v1/federation/key there). The named timebank's side is written as proposed, and its coordinators accept it. 404 when there is no such timebank here; 409 link_exists when the two timebanks are linked already.
+         */
+        post: operations["receiveLinkProposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/federation/links/{linkId}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The peer accepted this side's proposal
+         * @description Signed by the sending deployment (Federation-Signature header): 401 signature_invalid for a signature that does not verify or was made for another request, 400 timestamp_out_of_range for one made more than 5 minutes away from this clock, 409 nonce_replayed for a request received already. Verified with the key kept for the link's peer. This side becomes active; an acceptance repeated is answered the same. 404 for a link this deployment does not have with the sender.
+         */
+        post: operations["receiveLinkAcceptance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/federation/links/{linkId}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The peer's side was suspended or made active again
+         * @description Signed by the sending deployment (Federation-Signature header): 401 signature_invalid for a signature that does not verify or was made for another request, 400 timestamp_out_of_range for one made more than 5 minutes away from this clock, 409 nonce_replayed for a request received already. Kept as this side's peerStatus; this side's own status and limits do not change. Answers this side's status.
+         */
+        post: operations["receiveLinkStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/federation/links/{linkId}/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This side's clearing balance, for the peer's reconciliation
+         * @description Signed by the sending deployment (Federation-Signature header): 401 signature_invalid for a signature that does not verify or was made for another request, 400 timestamp_out_of_range for one made more than 5 minutes away from this clock, 409 nonce_replayed for a request received already. The two sides' balances must be exact opposites.
+         */
+        get: operations["getLinkBalanceForPeer"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1319,8 +1419,10 @@ export interface components {
             status?: "active" | "disabled";
         };
         LinkProposalInput: {
-            /** @description The timebank to link with, in this deployment */
+            /** @description The timebank to link with: in this deployment, or in the one at peerUrl */
             peerTimebankId: string & (unknown & unknown);
+            /** @description The base URL of the peer timebank's deployment, when it is another one: https, and not a private, loopback or link-local address unless FEDERATION_ALLOW_HOSTS names its host */
+            peerUrl?: string;
             /** @description How far this timebank may owe the other (default 6,000) */
             maxOwedByUsMinutes?: number;
             /** @description How far the other timebank may owe this one (default 6,000) */
@@ -1334,6 +1436,75 @@ export interface components {
             status?: "active" | "suspended";
             maxOwedByUsMinutes?: number;
             maxOwedToUsMinutes?: number;
+        };
+        /**
+         * @description An Ed25519 public key as a JWK (RFC 8037)
+         * @example {
+         *       "kty": "OKP",
+         *       "crv": "Ed25519",
+         *       "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+         *     }
+         */
+        FederationPublicKeyInput: {
+            /** @constant */
+            kty: "OKP";
+            /** @constant */
+            crv: "Ed25519";
+            x: string;
+        };
+        /**
+         * @example {
+         *       "timebankId": "019a1f2e-7c31-7a01-9b3c-0d1e2f3a4b5c",
+         *       "timebankName": "Riverside Time Bank",
+         *       "linkId": "019a1f30-1000-7a01-8b02-c3d4e5f60718",
+         *       "peerTimebankId": "019a1f30-0f00-7b12-9c23-d4e5f6071829",
+         *       "peerUrl": "https://timebank.hillside.example",
+         *       "publicKeyJwk": {
+         *         "kty": "OKP",
+         *         "crv": "Ed25519",
+         *         "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+         *       },
+         *       "maxOwedByUsMinutes": 6000,
+         *       "maxOwedToUsMinutes": 6000
+         *     }
+         */
+        FederationLinkProposalInput: {
+            /** @description The proposing timebank, in the sender's deployment */
+            timebankId: string & (unknown & unknown);
+            timebankName: string;
+            /** @description The proposer's link id */
+            linkId: string & (unknown & unknown);
+            /** @description The timebank of this deployment to link with */
+            peerTimebankId: string & (unknown & unknown);
+            /** @description The URL the proposer sent this to, which must be this deployment's PUBLIC_URL: the one its messages on the link will be signed as coming from */
+            peerUrl: string;
+            /** @description The proposer's public key: the one the proposal is signed with, and that its deployment publishes */
+            publicKeyJwk: components["schemas"]["FederationPublicKeyInput"];
+            /** @description How far the proposer may owe this timebank */
+            maxOwedByUsMinutes: number;
+            /** @description How far this timebank may owe the proposer */
+            maxOwedToUsMinutes: number;
+        };
+        /**
+         * @example {
+         *       "linkId": "019a1f31-1000-7a01-8b02-c3d4e5f60718"
+         *     }
+         */
+        FederationLinkAcceptanceInput: {
+            /** @description The accepting side's link id */
+            linkId: string & (unknown & unknown);
+        };
+        /**
+         * @example {
+         *       "linkId": "019a1f31-1000-7a01-8b02-c3d4e5f60718",
+         *       "status": "suspended"
+         *     }
+         */
+        FederationLinkStatusInput: {
+            /** @description The sender's link id */
+            linkId: string & (unknown & unknown);
+            /** @enum {string} */
+            status: "active" | "suspended";
         };
         /**
          * @example {
@@ -1946,7 +2117,7 @@ export interface components {
              * @description Stable machine-readable error code: its meaning never changes, and new codes are only added
              * @enum {string}
              */
-            code: "validation_failed" | "not_found" | "forbidden" | "insufficient_scope" | "email_taken" | "external_id_taken" | "slug_taken" | "category_exists" | "invalid_parent_category" | "invalid_settings" | "invalid_request" | "invalid_grant" | "invalid_client" | "invalid_scope" | "unsupported_grant_type" | "unsupported_token_type" | "setup_token_invalid" | "setup_done" | "token_revoked" | "current_password_wrong" | "member_inactive" | "same_account" | "account_inactive" | "insufficient_balance" | "limit_exceeded" | "limit_breaks_balance" | "transfer_refused" | "too_many_open_claims" | "link_exists" | "link_not_proposed" | "link_not_active" | "link_limit_reached" | "transfer_not_pending" | "already_reversed" | "not_reversible" | "idempotency_key_reused" | "idempotency_key_in_use" | "invalid_stage_transition" | "invalid_agreed_with" | "unknown_category" | "import_invalid" | "precondition_failed" | "joining_closed" | "application_exists" | "application_not_open" | "bad_request" | "bad_url" | "malformed_body" | "unauthorized" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "not_ready" | "web_client_not_built";
+            code: "validation_failed" | "not_found" | "forbidden" | "insufficient_scope" | "email_taken" | "external_id_taken" | "slug_taken" | "category_exists" | "invalid_parent_category" | "invalid_settings" | "invalid_request" | "invalid_grant" | "invalid_client" | "invalid_scope" | "unsupported_grant_type" | "unsupported_token_type" | "setup_token_invalid" | "setup_done" | "token_revoked" | "current_password_wrong" | "member_inactive" | "same_account" | "account_inactive" | "insufficient_balance" | "limit_exceeded" | "limit_breaks_balance" | "transfer_refused" | "too_many_open_claims" | "link_exists" | "link_not_proposed" | "link_not_active" | "link_limit_reached" | "signature_invalid" | "timestamp_out_of_range" | "nonce_replayed" | "peer_unreachable" | "peer_refused" | "transfer_not_pending" | "already_reversed" | "not_reversible" | "idempotency_key_reused" | "idempotency_key_in_use" | "invalid_stage_transition" | "invalid_agreed_with" | "unknown_category" | "import_invalid" | "precondition_failed" | "joining_closed" | "application_exists" | "application_not_open" | "bad_request" | "bad_url" | "malformed_body" | "unauthorized" | "payload_too_large" | "uri_too_long" | "unsupported_media_type" | "rate_limited" | "internal_error" | "service_unavailable" | "not_ready" | "web_client_not_built";
             /** @description Per-field errors, for code validation_failed: at most 20 */
             errors?: {
                 field: string;
@@ -1992,6 +2163,12 @@ export interface components {
              * @description email_taken, when approving an application: the member who has that email already
              */
             memberId?: string;
+            /** @description peer_refused: the problem the linked deployment answered with */
+            peerProblem?: {
+                status: number;
+                code: string;
+                detail: string;
+            };
             /**
              * @description application_not_open: the application's status now
              * @enum {string}
@@ -2781,6 +2958,81 @@ export interface components {
             }[];
         };
         /**
+         * @description An Ed25519 public key as a JWK (RFC 8037)
+         * @example {
+         *       "kty": "OKP",
+         *       "crv": "Ed25519",
+         *       "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+         *     }
+         */
+        FederationPublicKey: {
+            /** @constant */
+            kty: "OKP";
+            /** @constant */
+            crv: "Ed25519";
+            x: string;
+        };
+        /**
+         * @example {
+         *       "keyId": "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k",
+         *       "publicKeyJwk": {
+         *         "kty": "OKP",
+         *         "crv": "Ed25519",
+         *         "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+         *       }
+         *     }
+         */
+        FederationKey: {
+            /** @description The JWK thumbprint of the key (RFC 7638) */
+            keyId: string;
+            publicKeyJwk: components["schemas"]["FederationPublicKey"];
+        };
+        /**
+         * @example {
+         *       "linkId": "019a1f31-1000-7a01-8b02-c3d4e5f60718",
+         *       "timebankName": "Hillside Time Bank",
+         *       "publicKeyJwk": {
+         *         "kty": "OKP",
+         *         "crv": "Ed25519",
+         *         "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+         *       }
+         *     }
+         */
+        FederationLinkProposalAnswer: {
+            /** @description This deployment's side of the link */
+            linkId: string & (unknown & unknown);
+            timebankName: string;
+            publicKeyJwk: components["schemas"]["FederationPublicKey"];
+        };
+        /**
+         * @example {
+         *       "linkId": "019a1f30-1000-7a01-8b02-c3d4e5f60718",
+         *       "status": "active"
+         *     }
+         */
+        FederationLinkSide: {
+            linkId: string & (unknown & unknown);
+            /**
+             * @description The receiving side's own status
+             * @enum {string}
+             */
+            status: "proposed" | "active" | "suspended";
+        };
+        /**
+         * @example {
+         *       "linkId": "019a1f30-1000-7a01-8b02-c3d4e5f60718",
+         *       "balanceMinutes": -30,
+         *       "status": "active"
+         *     }
+         */
+        FederationLinkBalance: {
+            linkId: string & (unknown & unknown);
+            /** @description The receiving side's clearing balance */
+            balanceMinutes: number;
+            /** @enum {string} */
+            status: "proposed" | "active" | "suspended";
+        };
+        /**
          * @example {
          *       "unsubscribed": "digest"
          *     }
@@ -3221,6 +3473,24 @@ export interface components {
             /** @description The offering member's display name, as the link directory shows it */
             displayName?: string;
         };
+        CycleLeg: {
+            /** @description Null when the giver is a linked timebank's member (remote) */
+            giverMemberId: (string & (unknown & unknown)) | null;
+            /** @description Null when the receiver is a linked timebank's member (remote) */
+            receiverMemberId: (string & (unknown & unknown)) | null;
+            offerId: string & (unknown & unknown);
+            requestId: string & (unknown & unknown);
+            score: number;
+            /** @description true when a linked timebank's member takes part (include=linked; the other party is always local): linkId, peerTimebankId, accountId and displayName name them, and appear only then */
+            remote: boolean;
+            /** @description This timebank's link to the member's timebank */
+            linkId?: string & (unknown & unknown);
+            peerTimebankId?: string & (unknown & unknown);
+            /** @description The linked member's account: pay it with payee { linkId, accountId } */
+            accountId?: string & (unknown & unknown);
+            /** @description The linked member's display name, as the link directory shows it */
+            displayName?: string;
+        };
         /**
          * @example {
          *       "members": [
@@ -3233,30 +3503,29 @@ export interface components {
          *           "receiverMemberId": "019a1f2e-7c64-7d32-85e6-7f8091a2b3c4",
          *           "offerId": "019a1f2e-9e00-7398-ac4d-d5e6f708192a",
          *           "requestId": "019a1f2e-9d00-7287-9b3c-c4d5e6f70819",
-         *           "score": 0.82
+         *           "score": 0.82,
+         *           "remote": false
          *         },
          *         {
          *           "giverMemberId": "019a1f2e-7c64-7d32-85e6-7f8091a2b3c4",
          *           "receiverMemberId": "019a1f2e-7c52-7b10-a3c4-5d6e7f8091a2",
          *           "offerId": "019a1f2e-9f00-74a9-bd5e-e6f708192a3c",
          *           "requestId": "019a1f2e-9f10-75ba-8e6f-f708192a3b4d",
-         *           "score": 0.64
+         *           "score": 0.64,
+         *           "remote": false
          *         }
          *       ],
          *       "score": 0.73
          *     }
          */
         Cycle: {
-            members: (string & (unknown & unknown))[];
-            legs: {
-                giverMemberId: string & (unknown & unknown);
-                receiverMemberId: string & (unknown & unknown);
-                offerId: string & (unknown & unknown);
-                requestId: string & (unknown & unknown);
-                score: number;
-            }[];
-            /** @description Mean leg score */
+            /** @description Each leg's giver, in cycle order; null for a linked timebank's member */
+            members: ((string & (unknown & unknown)) | null)[];
+            legs: components["schemas"]["CycleLeg"][];
+            /** @description Mean leg score; for a cycle that crosses a link, plus 0.2 x (clearing - 0.5) */
             score: number;
+            /** @description Only for a cycle that crosses a link: 0.5 when it leaves every link balance as it is, up to 1 as it brings them toward zero, 0 when it pushes them away (docs/federation.md) */
+            clearing?: number;
         };
         /**
          * @example {
@@ -9682,6 +9951,8 @@ export interface operations {
             query?: {
                 /** @description 2 to 4 (default 3) */
                 maxLength?: number;
+                /** @description linked: linked timebanks' visible members take part too (links active on both sides), marked remote; every leg has a member of this timebank */
+                include?: "linked";
             };
             header?: never;
             path: {
@@ -9713,14 +9984,16 @@ export interface operations {
                      *               "receiverMemberId": "019a1f2e-7c64-7d32-85e6-7f8091a2b3c4",
                      *               "offerId": "019a1f2e-9e00-7398-ac4d-d5e6f708192a",
                      *               "requestId": "019a1f2e-9d00-7287-9b3c-c4d5e6f70819",
-                     *               "score": 0.82
+                     *               "score": 0.82,
+                     *               "remote": false
                      *             },
                      *             {
                      *               "giverMemberId": "019a1f2e-7c64-7d32-85e6-7f8091a2b3c4",
                      *               "receiverMemberId": "019a1f2e-7c52-7b10-a3c4-5d6e7f8091a2",
                      *               "offerId": "019a1f2e-9f00-74a9-bd5e-e6f708192a3c",
                      *               "requestId": "019a1f2e-9f10-75ba-8e6f-f708192a3b4d",
-                     *               "score": 0.64
+                     *               "score": 0.64,
+                     *               "remote": false
                      *             }
                      *           ],
                      *           "score": 0.73
@@ -12749,6 +13022,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The linked deployment did not answer, or not as the federation protocol says (peer_unreachable) */
+            502: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
             503: {
                 headers: {
@@ -13102,6 +13397,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The linked deployment did not answer, or not as the federation protocol says (peer_unreachable) */
+            502: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
             503: {
                 headers: {
@@ -13290,6 +13607,500 @@ export interface operations {
             };
             /** @description Refused by a business rule */
             422: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFederationKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FederationKey"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveLinkProposal: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A compact JWS (EdDSA) by the sending deployment's key over the request's method, path, body SHA-256, timestamp, nonce and sender URL */
+                "federation-signature"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FederationLinkProposalInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FederationLinkProposalAnswer"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveLinkAcceptance: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A compact JWS (EdDSA) by the sending deployment's key over the request's method, path, body SHA-256, timestamp, nonce and sender URL */
+                "federation-signature"?: string;
+            };
+            path: {
+                /** @description The receiving deployment's link id */
+                linkId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FederationLinkAcceptanceInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FederationLinkSide"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveLinkStatus: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A compact JWS (EdDSA) by the sending deployment's key over the request's method, path, body SHA-256, timestamp, nonce and sender URL */
+                "federation-signature"?: string;
+            };
+            path: {
+                /** @description The receiving deployment's link id */
+                linkId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FederationLinkStatusInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FederationLinkSide"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLinkBalanceForPeer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A compact JWS (EdDSA) by the sending deployment's key over the request's method, path, body SHA-256, timestamp, nonce and sender URL */
+                "federation-signature"?: string;
+            };
+            path: {
+                /** @description The receiving deployment's link id */
+                linkId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FederationLinkBalance"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;

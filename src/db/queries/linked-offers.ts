@@ -28,6 +28,13 @@ export type LinkedOfferCandidate = {
   smallerHours: number | null;
 };
 
+/** The timebanks linked to this one by a link active on both sides (in this deployment): link_id, peer_timebank_id. */
+export const linkedPeersSql = (timebankId: string) =>
+  sql`SELECT l.id AS link_id, l.peer_timebank_id
+        FROM timebank_links l
+        JOIN timebank_links p ON p.timebank_id = l.peer_timebank_id AND p.id = l.peer_link_id
+       WHERE l.timebank_id = ${timebankId} AND l.peer_url IS NULL AND l.status = 'active' AND p.status = 'active'`;
+
 /**
  * The offers of members who chose to be visible (active, federationVisible) in every timebank
  * linked to the request's timebank by a link active on both sides, that fit the request: by
@@ -40,12 +47,7 @@ export async function linkedOfferCandidates(db: Db, request: ListingRow, now: Da
   const nameFits = sql`CASE WHEN lower(btrim(oc.name)) = ${wanted} THEN 1.0 WHEN lower(btrim(pc.name)) = ${wanted} THEN 0.7 ELSE 0 END`;
   const found = await rows(
     db,
-    sql`WITH peers AS (
-          SELECT l.id AS link_id, l.peer_timebank_id
-            FROM timebank_links l
-            JOIN timebank_links p ON p.timebank_id = l.peer_timebank_id AND p.id = l.peer_link_id
-           WHERE l.timebank_id = ${request.timebankId} AND l.peer_url IS NULL AND l.status = 'active' AND p.status = 'active'
-        ),
+    sql`WITH peers AS (${linkedPeersSql(request.timebankId)}),
         wanted AS (SELECT name, lower(btrim(name)) AS key FROM categories WHERE timebank_id = ${request.timebankId} AND id = ${request.categoryId}),
         fitting AS (
           SELECT c.timebank_id, c.id FROM peers

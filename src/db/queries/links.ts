@@ -1,11 +1,13 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import type { LinkSide } from '../../domain/links.js';
+import type { LinkSide, LinkStatus } from '../../domain/links.js';
 import type { Db } from '../client.js';
 import { accounts, listings, members, timebankLinks, timebanks } from '../schema.js';
 
 /*
- * Links between timebanks of this deployment: each side's row, read or locked with the other's.
+ * Links between timebanks: each side's row, read or locked with the other's when both are in
+ * this deployment. A side whose peer is in another deployment (peer_url set) has no peer row
+ * here: what it knows of the peer is on its own row.
  */
 
 const peers = alias(timebankLinks, 'peer_links');
@@ -20,20 +22,25 @@ export async function lockLinkPair(db: Db, timebankId: string, linkId: string, m
   const query = db
     .select({ link: timebankLinks, peer: peers })
     .from(timebankLinks)
-    .innerJoin(peers, and(eq(peers.timebankId, timebankLinks.peerTimebankId), eq(peers.id, timebankLinks.peerLinkId)))
+    .innerJoin(peers, and(isNull(timebankLinks.peerUrl), eq(peers.timebankId, timebankLinks.peerTimebankId), eq(peers.id, timebankLinks.peerLinkId)))
     .where(and(eq(timebankLinks.timebankId, timebankId), eq(timebankLinks.id, linkId)));
   const [row] = mode === 'none' ? await query : await query.for(mode);
   return row;
 }
 
-/** This timebank's links (or one), with the peer's name and status and the clearing account's balance. */
+/** This timebank's links (or one), with the peer's name and status (as last told, for a peer elsewhere) and the clearing account's balance. */
 export async function listLinks(db: Db, timebankId: string, linkId?: string) {
   return db
-    .select({ link: timebankLinks, peerTimebankName: timebanks.name, peerStatus: peers.status, balanceMinutes: accounts.balanceMinutes })
+    .select({
+      link: timebankLinks,
+      peerTimebankName: sql<string>`coalesce(${timebanks.name}, ${timebankLinks.peerTimebankName}, '')`,
+      peerStatus: sql<LinkStatus | null>`coalesce(${peers.status}, ${timebankLinks.peerStatus})`,
+      balanceMinutes: accounts.balanceMinutes,
+    })
     .from(timebankLinks)
-    .innerJoin(timebanks, eq(timebanks.id, timebankLinks.peerTimebankId))
+    .leftJoin(timebanks, and(isNull(timebankLinks.peerUrl), eq(timebanks.id, timebankLinks.peerTimebankId)))
     .innerJoin(accounts, and(eq(accounts.timebankId, timebankLinks.timebankId), eq(accounts.id, timebankLinks.clearingAccountId)))
-    .leftJoin(peers, and(eq(peers.timebankId, timebankLinks.peerTimebankId), eq(peers.id, timebankLinks.peerLinkId)))
+    .leftJoin(peers, and(isNull(timebankLinks.peerUrl), eq(peers.timebankId, timebankLinks.peerTimebankId), eq(peers.id, timebankLinks.peerLinkId)))
     .where(and(eq(timebankLinks.timebankId, timebankId), linkId === undefined ? undefined : eq(timebankLinks.id, linkId)))
     .orderBy(asc(timebankLinks.createdAt), asc(timebankLinks.id));
 }

@@ -4,13 +4,18 @@ import { id, timestamp } from '../schemas.js';
 
 /* Shapes of the link routes (DESIGN.md section 7). */
 
-const limit = z.int().min(0).max(MAX_TRANSFER_MINUTES * 100);
+export const limit = z.int().min(0).max(MAX_TRANSFER_MINUTES * 100);
 
 export const linkParams = z.strictObject({ timebankId: id, linkId: id });
 
 export const linkProposal = z
   .strictObject({
-    peerTimebankId: id.describe('The timebank to link with, in this deployment'),
+    peerTimebankId: id.describe('The timebank to link with: in this deployment, or in the one at peerUrl'),
+    peerUrl: z
+      .string()
+      .max(2000)
+      .optional()
+      .describe("The base URL of the peer timebank's deployment, when it is another one: https, and not a private, loopback or link-local address unless FEDERATION_ALLOW_HOSTS names its host"),
     maxOwedByUsMinutes: limit.optional().describe('How far this timebank may owe the other (default 6,000)'),
     maxOwedToUsMinutes: limit.optional().describe('How far the other timebank may owe this one (default 6,000)'),
   })

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireCoordinator, requireCoordinatorOrScope, requireScope, requireTimebankAccess } from '../../domain/principal.js';
+import { notifyPeerStatus } from '../../use-cases/federation/remote-links.js';
 import { acceptLinkProposal, changeLinkSide, getLink, getLinks, linkedDirectory, proposeLinkWith, reconcileLink } from '../../use-cases/links.js';
 import { acting } from '../acting.js';
 import type { RouteOptions } from '../options.js';
@@ -8,7 +9,7 @@ import { oauth, problems, readProblems, timebankParams, writeProblems } from '..
 import { linkChange, linkedDirectorySchema, linkParams, linkProposal, linkSchema, reconciliationSchema } from './links-schemas.js';
 
 /** Links between timebanks (DESIGN.md section 7): coordinators make them; members and partners read them. */
-export const linkRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
+export const linkRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock, federation }) => {
   app.addHook('onRequest', app.authenticate);
   const tags = ['links'];
   const db = database.db;
@@ -19,20 +20,20 @@ export const linkRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dat
       config: { location: '/v1/timebanks/:timebankId/links/:id' },
       schema: {
         operationId: 'proposeLink',
-        summary: 'Propose a link with another timebank of this deployment (coordinator)',
+        summary: 'Propose a link with another timebank, of this deployment or of another (coordinator)',
         description:
-          'Both sides are written as proposed, each with its own id and clearing account; the peer\'s limits are these seen from there. The peer\'s coordinators accept it (POST .../links/{linkId}/accept on their side). 409 link_exists when the two are linked already or one has proposed it.',
+          'Both sides are written as proposed, each with its own id and clearing account; the peer\'s limits are these seen from there. The peer\'s coordinators accept it (POST .../links/{linkId}/accept on their side). 409 link_exists when the two are linked already or one has proposed it. With peerUrl, the timebank is in the deployment there: this side is written once that deployment has written its own, from a signed proposal; 502 peer_unreachable when it does not answer, 422 peer_refused (with its problem in peerProblem) when it refuses, and then nothing is written here.',
         tags,
         security: oauth(),
         params: timebankParams,
         body: linkProposal,
-        response: { 201: linkSchema, ...problems(...writeProblems, 409) },
+        response: { 201: linkSchema, ...problems(...writeProblems, 409, 422, 502) },
       },
     },
     async (request, reply) => {
       requireCoordinator(request.principal, request.params.timebankId);
       reply.code(201);
-      return proposeLinkWith(db, acting(request), request.params.timebankId, request.body, clock());
+      return proposeLinkWith(db, acting(request), request.params.timebankId, request.body, clock(), federation);
     },
   );
 
@@ -80,17 +81,17 @@ export const linkRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dat
       schema: {
         operationId: 'acceptLink',
         summary: "Accept the peer's proposal (coordinator of the side that did not propose)",
-        description: 'Both sides become active. 409 link_not_proposed when it is active or suspended already; 403 on the side that proposed it.',
+        description: 'Both sides become active. 409 link_not_proposed when it is active or suspended already; 403 on the side that proposed it. With a peer in another deployment, the acceptance is sent to it, signed, and this side becomes active once it has confirmed; 502 peer_unreachable or 422 peer_refused otherwise, and this side stays proposed.',
         tags,
         security: oauth(),
         params: linkParams,
         body: z.strictObject({}).nullish(),
-        response: { 200: linkSchema, ...problems(...writeProblems, 409) },
+        response: { 200: linkSchema, ...problems(...writeProblems, 409, 422, 502) },
       },
     },
     async (request) => {
       requireCoordinator(request.principal, request.params.timebankId);
-      return acceptLinkProposal(db, acting(request), request.params.timebankId, request.params.linkId, clock());
+      return acceptLinkProposal(db, acting(request), request.params.timebankId, request.params.linkId, clock(), federation);
     },
   );
 
@@ -101,7 +102,7 @@ export const linkRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dat
         operationId: 'updateLink',
         summary: "Change this side's limits, or suspend or reactivate the link (coordinator)",
         description:
-          "Each side sets its own limits: its clearing account's cap is maxOwedByUsMinutes and its floor -maxOwedToUsMinutes, checked by every cross transfer. A tighter limit that what the link owes (with pending transfers) already breaks is 422 limit_breaks_balance. A suspended side stops cross transfers both ways; pending ones can still be rejected or expire.",
+          "Each side sets its own limits: its clearing account's cap is maxOwedByUsMinutes and its floor -maxOwedToUsMinutes, checked by every cross transfer. A tighter limit that what the link owes (with pending transfers) already breaks is 422 limit_breaks_balance. A suspended side stops cross transfers both ways; pending ones can still be rejected or expire. A new status is sent, signed, to a peer in another deployment, which keeps it as its peerStatus; the change stands here even when the peer cannot be told.",
         tags,
         security: oauth(),
         params: linkParams,
@@ -111,7 +112,9 @@ export const linkRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dat
     },
     async (request) => {
       requireCoordinator(request.principal, request.params.timebankId);
-      return changeLinkSide(db, acting(request), request.params.timebankId, request.params.linkId, request.body, clock());
+      const tellPeer = (link: Parameters<typeof notifyPeerStatus>[1]) =>
+        notifyPeerStatus(federation, link, clock()).catch((err: unknown) => request.log.warn({ err, linkId: link.id }, 'the linked deployment could not be told of the status change'));
+      return changeLinkSide(db, acting(request), request.params.timebankId, request.params.linkId, request.body, clock(), tellPeer);
     },
   );
 
@@ -121,7 +124,7 @@ export const linkRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dat
       schema: {
         operationId: 'reconcileLink',
         summary: "Both sides' view of the link's balance (coordinator, or partner with ledger:read)",
-        description: 'Read in one snapshot; agree is true when the two clearing balances are exact opposites, as they always must be.',
+        description: 'Read in one snapshot; agree is true when the two clearing balances are exact opposites, as they always must be. A peer in another deployment is asked for its balance (signed); when it cannot be, peerBalanceMinutes is null and agree false.',
         tags,
         security: oauth('ledger:read'),
         params: linkParams,
@@ -130,7 +133,7 @@ export const linkRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dat
     },
     async (request) => {
       requireCoordinatorOrScope(request.principal, request.params.timebankId, 'ledger:read');
-      return reconcileLink(db, request.params.timebankId, request.params.linkId);
+      return reconcileLink(db, request.params.timebankId, request.params.linkId, federation, clock());
     },
   );
 

@@ -81,13 +81,41 @@ export const requestMatchesQuery = {
     .describe("linked: also offers of linked timebanks' visible members (links active on both sides), marked remote. Partner clients also need members:read"),
 };
 
+const cycleLegSchema = z
+  .object({
+    giverMemberId: id.nullable().describe("Null when the giver is a linked timebank's member (remote)"),
+    receiverMemberId: id.nullable().describe("Null when the receiver is a linked timebank's member (remote)"),
+    offerId: id,
+    requestId: id,
+    score: z.number(),
+    remote: z.boolean().describe("true when a linked timebank's member takes part (include=linked; the other party is always local): linkId, peerTimebankId, accountId and displayName name them, and appear only then"),
+    linkId: id.optional().describe("This timebank's link to the member's timebank"),
+    peerTimebankId: id.optional(),
+    accountId: id.optional().describe("The linked member's account: pay it with payee { linkId, accountId }"),
+    displayName: z.string().optional().describe("The linked member's display name, as the link directory shows it"),
+  })
+  .meta({ id: 'CycleLeg' });
+
 export const cycleSchema = z
   .object({
-    members: z.array(id),
-    legs: z.array(z.object({ giverMemberId: id, receiverMemberId: id, offerId: id, requestId: id, score: z.number() })),
-    score: z.number().describe('Mean leg score'),
+    members: z.array(id.nullable()).describe("Each leg's giver, in cycle order; null for a linked timebank's member"),
+    legs: z.array(cycleLegSchema),
+    score: z.number().describe('Mean leg score; for a cycle that crosses a link, plus 0.2 x (clearing - 0.5)'),
+    clearing: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe("Only for a cycle that crosses a link: 0.5 when it leaves every link balance as it is, up to 1 as it brings them toward zero, 0 when it pushes them away (docs/federation.md)"),
   })
   .meta({ id: 'Cycle' });
+
+export const cyclesQuery = {
+  include: z
+    .enum(['linked'])
+    .optional()
+    .describe("linked: linked timebanks' visible members take part too (links active on both sides), marked remote; every leg has a member of this timebank"),
+};
 
 // One body schema each for offers and requests, which share their fields.
 export const listingInput = z.strictObject({ ...listingFields, memberId: id.optional() }).meta({ id: 'ListingBody' });

@@ -15,7 +15,7 @@ import { findMatches, suggestCycles } from '../../use-cases/matching.js';
 import type { Listing, ListingKind } from '../../use-cases/present/listing.js';
 import { ifMatchHeaders, ifMatchOf } from '../etag.js';
 import type { RouteOptions } from '../options.js';
-import { cycleSchema, listingChange, listingInput, listingSchema, matchSchema, requestChange, requestMatchesQuery, stalledQuery } from './listings-schemas.js';
+import { cycleSchema, cyclesQuery, listingChange, listingInput, listingSchema, matchSchema, requestChange, requestMatchesQuery, stalledQuery } from './listings-schemas.js';
 import {
   oauth,
   DEFAULT_PAGE_SIZE,
@@ -234,6 +234,9 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
 export const offerRoutes = listingRoutesOf('offer');
 export const requestRoutes = listingRoutesOf('request');
 
+const linkedCyclesDescription =
+  " With include=linked, linked timebanks' visible members (over links active on both sides) take part too: their open offers may meet this timebank's requests and their open requests may be met by its offers, categories fitting by name, their location not shared (distance 1 when both can happen remotely, 0.5 otherwise). Every leg has a member of this timebank; a leg with a linked member is marked remote, with linkId, peerTimebankId, the member's accountId and displayName, and the member's id null (in members too). A cycle that crosses a link has a clearing component: with each leg taken as 60 minutes, and a link balance positive when this timebank owes the peer, the reduction is the sum over the links crossed of |balance| - |balance after the cycle|; clearing is 0.5 + 0.5 x reduction / the cycle's minutes when the reduction is not negative, 0 otherwise, and the cycle's score is its mean leg score + 0.2 x (clearing - 0.5). A cycle that crosses a link both ways with the same minutes is neutral (clearing 0.5): since every leg has a member of this timebank, every cycle suggested crosses each link as often each way, so its clearing is 0.5. Local-only cycles keep their mean leg score and have no clearing (docs/federation.md).";
+
 export const cycleRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
   app.addHook('onRequest', app.authenticate);
   app.get(
@@ -243,12 +246,14 @@ export const cycleRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { da
         operationId: 'suggestCycles',
         summary: 'Multi-party exchange suggestions (coordinator)',
         description:
-          'The graph has an edge A -> B when one of A\'s open offers can meet one of B\'s open requests: the best three (by leg score) of up to 24 offers of its category or a child of it that pass the matching hard filters, the 24 taken from a request-dependent point so that large categories spread over their offerers; each leg is scored on skill, distance and availability. Simple cycles of 2 to maxLength members are enumerated (bounded: truncated says when a cap stopped it), then chosen greedily by mean leg score, shorter first on ties, so that no member is in two cycles. Each leg, once agreed, is recorded as an ordinary transfer; every member ends even.',
+          'The graph has an edge A -> B when one of A\'s open offers can meet one of B\'s open requests: the best three (by leg score) of up to 24 offers of its category or a child of it that pass the matching hard filters, the 24 taken from a request-dependent point so that large categories spread over their offerers; each leg is scored on skill, distance and availability. Simple cycles of 2 to maxLength members are enumerated (bounded: truncated says when a cap stopped it), then chosen greedily by mean leg score, shorter first on ties, so that no member is in two cycles. Each leg, once agreed, is recorded as an ordinary transfer; every member ends even.' +
+          linkedCyclesDescription,
         tags: ['matching'],
         security: oauth(),
         params: timebankParams,
         querystring: z.strictObject({
           maxLength: queryInteger(2, 4, 'must be 2, 3 or 4').optional().describe('2 to 4 (default 3)'),
+          ...cyclesQuery,
         }),
         response: {
           200: z.object({ items: z.array(cycleSchema), truncated: z.boolean(), cyclesFound: z.int() }),
@@ -258,7 +263,8 @@ export const cycleRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { da
     },
     async (request) => {
       requireCoordinator(request.principal, request.params.timebankId);
-      return suggestCycles(database.db, request.params.timebankId, request.query.maxLength ?? 3, clock());
+      const includeLinked = request.query.include === 'linked';
+      return suggestCycles(database.db, request.params.timebankId, request.query.maxLength ?? 3, clock(), { includeLinked });
     },
   );
 };
