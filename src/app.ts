@@ -30,6 +30,7 @@ import { webhookRoutes } from './http/routes/webhooks.js';
 import { linkRoutes } from './http/routes/links.js';
 import { federationRoutes } from './http/routes/federation.js';
 import { startFederation } from './use-cases/federation/client.js';
+import { recoverLegs } from './use-cases/federation/recovery.js';
 import { emailRoutes } from './http/routes/email.js';
 import { startMailer } from './use-cases/mail-transport.js';
 import { authRoutes } from './http/routes/auth.js';
@@ -161,6 +162,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     await deliverer.stop();
     await worker.stop();
   });
+  // Cross transfers with other deployments still in flight, resumed by every process from its
+  // start (each leg leased by one process at a time) until they end on both sides.
+  const federation = await startFederation(config.federation, config.dataDir);
+  const onRecoveryError = (err: unknown) => app.log.error({ err }, 'resuming a cross transfer failed');
+  const recovery = new Periodic(() => recoverLegs(database.db, federation, options.clock ?? (() => new Date()), onRecoveryError), { intervalMs: 1000, onError: onRecoveryError });
+  app.addHook('onReady', async () => recovery.start());
+  app.addHook('preClose', async () => recovery.stop());
   // Email, when SMTP_URL is set: claim-waiting emails from the feed, and the weekly digest.
   const mailKey = createHmac('sha256', config.jwtSecret).update('unsubscribe-links').digest();
   if (config.mail) {
@@ -267,7 +275,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     webhooks: webhookSettings,
     mailKey,
     dataDir: config.dataDir,
-    federation: await startFederation(config.federation, config.dataDir),
+    federation,
     applicationMail: config.mail ? applicationMailer(config.mail, (err) => app.log.error({ err }, 'emailing an applicant failed')) : undefined,
     sessions: {
       ttlSeconds: config.sessionTtlSeconds ?? 14 * 86_400,

@@ -103,6 +103,8 @@ const environmentSchema = z
     ),
     // Hosts a linked deployment may be at although private or loopback (and over http): for local work and tests.
     FEDERATION_ALLOW_HOSTS: optionalText.transform(hostList),
+    // How long a cross transfer with another deployment may stay prepared before both sides cancel it.
+    FEDERATION_PREPARE_TIMEOUT_MINUTES: integerText(10, 1, 1440),
     CORS_ORIGINS: optionalText
       .transform((value) => (value ? value.split(',').map((origin) => origin.trim()).filter(Boolean) : []))
       .pipe(
@@ -178,7 +180,7 @@ export type Config = {
    * Links with timebanks of other deployments: this deployment's URL as peers reach it, its
    * private key (absent: the one kept in dataDir), and hosts exempt from the address rules.
    */
-  federation: { publicUrl: string; privateKeyPem: string | undefined; allowHosts: string[] };
+  federation: { publicUrl: string; privateKeyPem: string | undefined; allowHosts: string[]; prepareTimeoutMinutes: number };
 };
 
 const publicUrlOf = (env: { PUBLIC_URL?: string | undefined; PORT: number }) => (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, '');
@@ -230,7 +232,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       ? { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, publicUrl: publicUrlOf(env) }
       : undefined,
     publicUrl: env.PUBLIC_URL?.replace(/\/$/, ''),
-    federation: { publicUrl: publicUrlOf(env), privateKeyPem: env.FEDERATION_PRIVATE_KEY, allowHosts: env.FEDERATION_ALLOW_HOSTS },
+    federation: { publicUrl: publicUrlOf(env), privateKeyPem: env.FEDERATION_PRIVATE_KEY, allowHosts: env.FEDERATION_ALLOW_HOSTS, prepareTimeoutMinutes: env.FEDERATION_PREPARE_TIMEOUT_MINUTES },
   };
 }
 

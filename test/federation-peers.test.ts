@@ -167,14 +167,6 @@ describe('links between two deployments', () => {
     expect(await links(hillside)).toEqual([expect.objectContaining({ status: 'active', peerStatus: 'active' })]);
   });
 
-  it('refuses a transfer across deployments, which is not available yet', async () => {
-    const payer = (await call(riverside, 'GET', `/v1/timebanks/${riverside.timebankId}/members`)).body.items![0]!.accountId;
-    const transfer = { payerAccountId: payer, payee: { linkId: riversideLink, accountId: randomUUID() }, minutes: 30 };
-    const answer = await call(riverside, 'POST', `/v1/timebanks/${riverside.timebankId}/transfers`, transfer, { 'idempotency-key': randomUUID() });
-    expect(answer.status).toBe(422);
-    expect(answer.body).toMatchObject({ code: 'link_not_active', detail: expect.stringContaining('across deployments are not available yet') });
-  });
-
   it('refuses a forged, replayed, stale or misdirected request, and changes nothing', async () => {
     const riversideKey = await loadFederationKey({ dataDir: riverside.dataDir });
     const statusRoute = `/v1/federation/links/${hillsideLink}/status`;
@@ -225,16 +217,260 @@ describe('links between two deployments', () => {
     expect(await links(hillside)).toEqual([expect.objectContaining({ id: hillsideLink, peerTimebankName: 'Riverside Time Bank', status: 'active', peerStatus: 'active', maxOwedByUsMinutes: 300 })]);
   });
 
+  describe('cross transfers between the two deployments', () => {
+    type Member = { id: string; accountId: string };
+    const member = async (deployment: Deployment, visible: boolean): Promise<Member> => {
+      const created = await call(deployment, 'POST', `/v1/timebanks/${deployment.timebankId}/members`, { displayName: `Member ${randomUUID().slice(0, 8)}`, email: `m-${randomUUID()}@example.org`, password: 'a-long-enough-password' });
+      expect(created.status).toBe(201);
+      if (visible) expect((await call(deployment, 'PATCH', `/v1/timebanks/${deployment.timebankId}/members/${created.body.id as string}`, { federationVisible: true })).status).toBe(200);
+      return created.body as unknown as Member;
+    };
+    const pay = (payer: Member, payee: Member, minutes: number, extra: Record<string, unknown> = {}, key = randomUUID()) =>
+      call(riverside, 'POST', `/v1/timebanks/${riverside.timebankId}/transfers`, { payerAccountId: payer.accountId, payee: { linkId: riversideLink, accountId: payee.accountId }, minutes, ...extra }, { 'idempotency-key': key });
+    const transfer = async (deployment: Deployment, id: string) => (await call(deployment, 'GET', `/v1/timebanks/${deployment.timebankId}/transfers/${id}`)).body;
+    const balance = async (deployment: Deployment, who: Member) => (await call(deployment, 'GET', `/v1/timebanks/${deployment.timebankId}/accounts/${who.accountId}`)).body.balanceMinutes;
+    const reconciled = async () => (await call(riverside, 'GET', `/v1/timebanks/${riverside.timebankId}/links/${riversideLink}/reconcile`)).body;
+    const verified = async (deployment: Deployment) => (await call(deployment, 'GET', `/v1/timebanks/${deployment.timebankId}/ledger/verify`)).body;
+    let mo: Member;
+    let ana: Member;
+
+    beforeAll(async () => {
+      mo = await member(riverside, false);
+      ana = await member(hillside, true);
+    });
+
+    it('pays a visible member there: both legs posted, naming each other, the link balances opposite; a retry gets the same answer', async () => {
+      const key = randomUUID();
+      const paid = await pay(mo, ana, 30, { description: 'Garden help' }, key);
+      expect(paid.status).toBe(201);
+      expect(paid.body).toMatchObject({ status: 'posted', minutes: 30, payerAccountId: mo.accountId, link: { linkId: riversideLink, peerTimebankId: hillside.timebankId, remoteAccountId: ana.accountId } });
+      const there = await transfer(hillside, paid.body.remoteTransferId as string);
+      expect(there).toMatchObject({ id: paid.body.remoteTransferId, status: 'posted', minutes: 30, payeeAccountId: ana.accountId, description: 'Garden help', remoteTransferId: paid.body.id, link: { linkId: hillsideLink, peerTimebankId: riverside.timebankId, remoteAccountId: mo.accountId } });
+      expect(await transfer(hillside, paid.body.id as string)).toMatchObject({ id: there.id });
+      const retried = await pay(mo, ana, 30, { description: 'Garden help' }, key);
+      expect([retried.status, retried.body]).toEqual([201, paid.body]);
+      expect([await balance(riverside, mo), await balance(hillside, ana)]).toEqual([-30, 30]);
+      expect(await reconciled()).toEqual({ linkId: riversideLink, localBalanceMinutes: 30, peerBalanceMinutes: -30, agree: true });
+      for (const deployment of [riverside, hillside]) expect(await verified(deployment)).toMatchObject({ ok: true, mismatches: [] });
+    });
+
+    it('refuses a hidden member, the link\'s limit on either side and a transfer that waits, and posts nothing on either side', async () => {
+      const hidden = await member(hillside, false);
+      const notFound = await pay(mo, hidden, 10);
+      expect([notFound.status, notFound.body.code]).toEqual([404, 'not_found']);
+      // Riverside may owe 120, and owes 30.
+      const overOurs = await pay(mo, ana, 91);
+      expect(overOurs.body).toMatchObject({ code: 'link_limit_reached', availableMinutes: 90 });
+      // Hillside lets Riverside owe it 40 only: its side refuses, and this side hears it.
+      const route = `/v1/timebanks/${hillside.timebankId}/links/${hillsideLink}`;
+      expect((await call(hillside, 'PATCH', route, { maxOwedToUsMinutes: 40 })).status).toBe(200);
+      const overTheirs = await pay(mo, ana, 20);
+      expect([overTheirs.status, overTheirs.body.code]).toEqual([422, 'link_limit_reached']);
+      expect((await call(hillside, 'PATCH', route, { maxOwedToUsMinutes: 600 })).status).toBe(200);
+      const waiting = await pay(mo, ana, 10, { pending: true });
+      expect([waiting.status, waiting.body.code]).toEqual([400, 'validation_failed']);
+      expect([await balance(riverside, mo), await balance(hillside, ana)]).toEqual([-30, 30]);
+      expect(await reconciled()).toMatchObject({ localBalanceMinutes: 30, agree: true });
+      // The leg this side wrote before the peer refused is rejected, and holds nothing.
+      const account = (await call(riverside, 'GET', `/v1/timebanks/${riverside.timebankId}/accounts/${mo.accountId}`)).body;
+      expect(account).toMatchObject({ pendingDebitMinutes: 0 });
+      for (const deployment of [riverside, hillside]) expect(await verified(deployment)).toMatchObject({ ok: true });
+    });
+
+    it('answers 202 while the payee\'s deployment is down, then posts both legs once it is back', async () => {
+      await stop(hillside);
+      const paid = await pay(mo, ana, 15);
+      expect(paid.status).toBe(202);
+      expect(paid.body).toMatchObject({ status: 'pending', remoteTransferId: expect.any(String) });
+      const refused = await call(riverside, 'POST', `/v1/timebanks/${riverside.timebankId}/transfers/${paid.body.id as string}/reject`, undefined, { 'idempotency-key': randomUUID() });
+      expect(refused.status).toBe(403);
+      await start(hillside);
+      let leg = paid.body;
+      for (const deadline = Date.now() + 40_000; leg.status === 'pending' && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        leg = await transfer(riverside, paid.body.id as string);
+      }
+      expect(leg.status).toBe('posted');
+      expect(await transfer(hillside, paid.body.remoteTransferId as string)).toMatchObject({ status: 'posted', minutes: 15 });
+      expect(await reconciled()).toMatchObject({ localBalanceMinutes: 45, peerBalanceMinutes: -45, agree: true });
+    }, 90_000);
+    it('refuses bad transfer messages from a peer, and changes neither ledger', async () => {
+      const riversideKey = await loadFederationKey({ dataDir: riverside.dataDir });
+      const stranger = await loadFederationKey({});
+      const prepareRoute = `/v1/federation/links/${hillsideLink}/transfers`;
+      const send = async (key: FederationKey, route: string, body: unknown, signature?: string) => {
+        const text = JSON.stringify(body);
+        const signed = signature ?? (await signRequest(key, { method: 'POST', path: route, body: text, senderUrl: riverside.baseUrl, now: new Date() }));
+        return { answer: await call(hillside, 'POST', route, text, { [SIGNATURE_HEADER]: signed }), signed };
+      };
+      const prepare = (extra: Record<string, unknown> = {}) => ({
+        linkId: riversideLink,
+        transferId: randomUUID(),
+        payeeTransferId: randomUUID(),
+        payerAccountId: mo.accountId,
+        payeeAccountId: ana.accountId,
+        minutes: 10,
+        description: null,
+        deadline: new Date(Date.now() + 60_000).toISOString(),
+        ...extra,
+      });
+      const before = { ana: await balance(hillside, ana), link: await reconciled(), transfers: (await call(hillside, 'GET', `/v1/timebanks/${hillside.timebankId}/transfers`)).body.items!.length };
+      const overBody = prepare({ minutes: 5000 });
+      const overLimit = await send(riversideKey, prepareRoute, overBody);
+      const refusals = [
+        [overLimit, 422, 'link_limit_reached'],
+        [await send(riversideKey, prepareRoute, overBody, overLimit.signed), 409, 'nonce_replayed'],
+        [await send(stranger, prepareRoute, prepare()), 401, 'signature_invalid'],
+        [await send(riversideKey, `/v1/federation/links/${randomUUID()}/transfers`, prepare()), 404, 'not_found'],
+        [await send(riversideKey, prepareRoute, prepare({ linkId: randomUUID() })), 404, 'not_found'],
+        [await send(riversideKey, prepareRoute, prepare({ minutes: 0 })), 400, 'validation_failed'],
+        [await send(riversideKey, prepareRoute, prepare({ minutes: 1_000_001 })), 400, 'validation_failed'],
+        [await send(riversideKey, prepareRoute, prepare({ deadline: new Date(Date.now() + 25 * 3_600_000).toISOString() })), 400, 'validation_failed'],
+        [await send(riversideKey, prepareRoute, prepare({ payeeAccountId: mo.accountId })), 404, 'not_found'],
+        [await send(riversideKey, `${prepareRoute}/${randomUUID()}/commit`, { linkId: riversideLink }), 404, 'not_found'],
+      ] as const;
+      for (const [{ answer }, status, code] of refusals) expect([answer.status, answer.body.code], code).toEqual([status, code]);
+      // A deadline already past prepares nothing, and says so.
+      const late = prepare({ deadline: new Date(Date.now() - 1000).toISOString() });
+      expect((await send(riversideKey, prepareRoute, late)).answer.body).toEqual({ transferId: late.transferId, payeeTransferId: late.payeeTransferId, state: 'cancelled' });
+      const after = { ana: await balance(hillside, ana), link: await reconciled(), transfers: (await call(hillside, 'GET', `/v1/timebanks/${hillside.timebankId}/transfers`)).body.items!.length };
+      expect(after).toEqual(before);
+      expect(await verified(hillside)).toMatchObject({ ok: true });
+    });
+  });
+
+  describe('the link directory and matching across the two deployments', () => {
+    type Person = { id: string; accountId: string; displayName: string };
+    const person = async (deployment: Deployment, visible: boolean): Promise<Person> => {
+      const created = await call(deployment, 'POST', `/v1/timebanks/${deployment.timebankId}/members`, { displayName: `Person ${randomUUID().slice(0, 8)}`, email: `p-${randomUUID()}@example.org`, password: 'a-long-enough-password' });
+      expect(created.status).toBe(201);
+      if (visible) expect((await call(deployment, 'PATCH', `/v1/timebanks/${deployment.timebankId}/members/${created.body.id as string}`, { federationVisible: true })).status).toBe(200);
+      return created.body as unknown as Person;
+    };
+    const categoryId = async (deployment: Deployment, name: string) => (await call(deployment, 'GET', `/v1/timebanks/${deployment.timebankId}/categories`)).body.items!.find((category) => category.name === name)!.id as string;
+    const list = async (deployment: Deployment, kind: 'offers' | 'requests', who: Person, category: string, fields: Record<string, unknown>) => {
+      const created = await call(deployment, 'POST', `/v1/timebanks/${deployment.timebankId}/${kind}`, { memberId: who.id, categoryId: await categoryId(deployment, category), ...fields });
+      expect(created.status).toBe(201);
+      return created.body.id as string;
+    };
+    const directory = () => call(riverside, 'GET', `/v1/timebanks/${riverside.timebankId}/links/${riversideLink}/directory`);
+    const remoteMatches = async (requestId: string, query = '?include=linked') => {
+      const answer = await call(riverside, 'GET', `/v1/timebanks/${riverside.timebankId}/requests/${requestId}/matches${query}`);
+      expect(answer.status).toBe(200);
+      return answer.body.items!.filter((match) => match.remote === true);
+    };
+    const signedDirectory = async () => {
+      const route = `/v1/federation/links/${hillsideLink}/directory`;
+      const signature = await signRequest(await loadFederationKey({ dataDir: riverside.dataDir }), { method: 'GET', path: route, body: '', senderUrl: riverside.baseUrl, now: new Date() });
+      return call(hillside, 'GET', route, undefined, { [SIGNATURE_HEADER]: signature });
+    };
+    let gardener: Person;
+    let hidden: Person;
+    let gardenOffer: string;
+    let pianoOffer: string;
+    let hiddenOffer: string;
+    let request: string;
+
+    beforeAll(async () => {
+      [gardener, hidden] = [await person(hillside, true), await person(hillside, false)];
+      const asker = await person(riverside, false);
+      const saturday = (from: string, to: string) => [{ day: 'sat', from, to }];
+      gardenOffer = await list(hillside, 'offers', gardener, 'Gardening', { title: 'Garden help', description: 'Weeding and planting', tags: ['weeding'], remote: true, availability: saturday('10:00', '13:00'), location: { lat: 51.5, lon: -0.12 } });
+      pianoOffer = await list(hillside, 'offers', gardener, 'Music lessons', { title: 'Piano lessons' });
+      hiddenOffer = await list(hillside, 'offers', hidden, 'Gardening', { title: 'Garden help', tags: ['weeding'] });
+      request = await list(riverside, 'requests', asker, 'Gardening', { title: 'Help in my garden', tags: ['weeding'], remote: true, availability: saturday('09:00', '12:00') });
+    });
+
+    it('shows the visible members there and their open listings, category by name and without a location; never a hidden member', async () => {
+      const answer = await directory();
+      expect(answer.status).toBe(200);
+      const members = answer.body.members as Array<Record<string, unknown>>;
+      expect(members).toContainEqual({ accountId: gardener.accountId, displayName: gardener.displayName, remote: true });
+      expect(members.map((member) => member.accountId)).not.toContain(hidden.accountId);
+      const listings = answer.body.listings as Array<Record<string, unknown>>;
+      expect(listings.find((listing) => listing.id === gardenOffer)).toEqual({
+        id: gardenOffer,
+        kind: 'offer',
+        title: 'Garden help',
+        description: 'Weeding and planting',
+        tags: ['weeding'],
+        categoryName: 'Gardening',
+        parentCategoryName: 'Home and garden',
+        canBeRemote: true,
+        availability: [{ day: 'sat', from: '10:00', to: '13:00' }],
+        accountId: gardener.accountId,
+        displayName: gardener.displayName,
+        createdAt: expect.stringMatching(/Z$/),
+        remote: true,
+      });
+      expect(listings.map((listing) => listing.id)).toContain(pianoOffer);
+      expect(listings.map((listing) => listing.id)).not.toContain(hiddenOffer);
+    });
+
+    it('ranks an offer there among a request\'s matches with include=linked, marked remote and scored on what the link shares', async () => {
+      expect(await remoteMatches(request, '')).toEqual([]);
+      const matches = await remoteMatches(request);
+      expect(matches.map((match) => match.offerId)).toEqual([gardenOffer]);
+      expect(matches[0]).toMatchObject({
+        memberId: null,
+        remote: true,
+        linkId: riversideLink,
+        peerTimebankId: hillside.timebankId,
+        accountId: gardener.accountId,
+        displayName: gardener.displayName,
+        distanceKm: null,
+        mark: null,
+        // Same category name, both remote, 2 of the smaller 3 hours shared; the member's records are not shared.
+        components: { categoryFit: 1, distance: 1, availability: 0.666667, rebalance: 0.5, closesLoop: 0.5, newTie: 0.5, load: 0.5 },
+      });
+      expect((matches[0]!.components as { textSimilarity: number }).textSimilarity).toBeGreaterThan(0);
+    });
+
+    it('is signed: an unsigned request is refused, and a link either side holds suspended is read by neither', async () => {
+      const unsigned = await call(hillside, 'GET', `/v1/federation/links/${hillsideLink}/directory`);
+      expect([unsigned.status, unsigned.body.code]).toEqual([401, 'signature_invalid']);
+      const signed = await signedDirectory();
+      expect(signed.status).toBe(200);
+      expect((signed.body.listings as Array<{ id: string }>).map((listing) => listing.id)).toContain(gardenOffer);
+
+      const route = `/v1/timebanks/${hillside.timebankId}/links/${hillsideLink}`;
+      expect((await call(hillside, 'PATCH', route, { status: 'suspended' })).status).toBe(200);
+      try {
+        const there = await signedDirectory();
+        expect([there.status, there.body.code]).toEqual([422, 'link_not_active']);
+        const here = await directory();
+        expect([here.status, here.body.code]).toEqual([422, 'link_not_active']);
+        expect(await remoteMatches(request)).toEqual([]);
+      } finally {
+        expect((await call(hillside, 'PATCH', route, { status: 'active' })).status).toBe(200);
+      }
+      expect((await directory()).status).toBe(200);
+    });
+
+    it('answers 502 while the deployment there is down, and matches leave its offers out', async () => {
+      await stop(hillside);
+      try {
+        const down = await directory();
+        expect([down.status, down.body.code]).toEqual([502, 'peer_unreachable']);
+        expect(await remoteMatches(request)).toEqual([]);
+      } finally {
+        await start(hillside);
+      }
+      expect((await remoteMatches(request)).map((match) => match.offerId)).toEqual([gardenOffer]);
+    }, 90_000);
+  });
+
   it('keeps each deployment\'s key across a restart, so that the link still verifies both ways', async () => {
     const before = (await call(riverside, 'GET', '/v1/federation/key')).body.keyId;
+    const owed = (await call(riverside, 'GET', `/v1/timebanks/${riverside.timebankId}/links/${riversideLink}/reconcile`)).body.localBalanceMinutes as number;
     await stop(riverside);
     const whileDown = await call(hillside, 'GET', `/v1/timebanks/${hillside.timebankId}/links/${hillsideLink}/reconcile`);
-    expect(whileDown.body).toEqual({ linkId: hillsideLink, localBalanceMinutes: 0, peerBalanceMinutes: null, agree: false });
+    expect(whileDown.body).toEqual({ linkId: hillsideLink, localBalanceMinutes: -owed, peerBalanceMinutes: null, agree: false });
     await start(riverside);
     expect((await call(riverside, 'GET', '/v1/federation/key')).body.keyId).toBe(before);
-    for (const [deployment, linkId] of [[riverside, riversideLink], [hillside, hillsideLink]] as const) {
+    for (const [deployment, linkId, balance] of [[riverside, riversideLink, owed], [hillside, hillsideLink, -owed]] as const) {
       const reconciled = await call(deployment, 'GET', `/v1/timebanks/${deployment.timebankId}/links/${linkId}/reconcile`);
-      expect(reconciled.body).toEqual({ linkId, localBalanceMinutes: 0, peerBalanceMinutes: 0, agree: true });
+      expect(reconciled.body).toEqual({ linkId, localBalanceMinutes: balance, peerBalanceMinutes: -balance, agree: true });
     }
   }, 120_000);
 });

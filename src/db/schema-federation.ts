@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { PeerPublicKey } from '../domain/federation.js';
-import { bigint, boolean, check, index, jsonb, pgTable, primaryKey, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /*
  * Federation (DESIGN.md section 7). Re-exported by schema.ts, so that drizzle-kit and the
@@ -72,3 +72,32 @@ export const federationNonces = pgTable(
   },
   (table) => [primaryKey({ name: 'federation_nonces_pkey', columns: [table.keyId, table.nonce] }), index('federation_nonces_expires_idx').on(table.expiresAt)],
 );
+
+/**
+ * Cross transfers with another deployment still in flight (docs/federation.md, "Transfer
+ * messages"): one row per leg on this side, written in the transaction that writes the leg and
+ * removed in the one that posts or cancels it. The recovery loop of every process takes the
+ * rows that are due (a lease: next_attempt_at moves forward as it takes them), so that each is
+ * resumed by one process at a time until it ends.
+ */
+export const federationLegs = pgTable(
+  'federation_legs',
+  {
+    timebankId: uuid('timebank_id').notNull(),
+    /** This side's leg. */
+    transferId: uuid('transfer_id').notNull(),
+    linkId: uuid('link_id').notNull(),
+    /** payer: this side sends PREPARE and COMMIT; payee: this side cancels the leg at the deadline. */
+    role: text('role', { enum: ['payer', 'payee'] }).notNull(),
+    deadline: timestamp('deadline', { withTimezone: true, mode: 'date' }).notNull(),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+  },
+  (table) => [
+    primaryKey({ name: 'federation_legs_pkey', columns: [table.timebankId, table.transferId] }),
+    index('federation_legs_due_idx').on(table.nextAttemptAt),
+    check('federation_legs_role_check', sql`${table.role} IN ('payer', 'payee')`),
+  ],
+);
+
+export type FederationLegRow = typeof federationLegs.$inferSelect;

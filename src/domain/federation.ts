@@ -40,6 +40,8 @@ export const federationPaths = {
   accept: (linkId: string) => `/v1/federation/links/${linkId}/accept`,
   status: (linkId: string) => `/v1/federation/links/${linkId}/status`,
   balance: (linkId: string) => `/v1/federation/links/${linkId}/balance`,
+  prepare: (linkId: string) => `/v1/federation/links/${linkId}/transfers`,
+  commit: (linkId: string, transferId: string) => `/v1/federation/links/${linkId}/transfers/${transferId}/commit`,
 };
 
 const CLAIM_ORDER = ['method', 'path', 'bodySha256', 'timestamp', 'nonce', 'senderUrl'] as const;

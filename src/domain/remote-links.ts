@@ -97,8 +97,3 @@ export function confirmRemoteAcceptance(local: LinkSide, peerLinkId: string, now
   if (local.status !== 'proposed') return { link: local, changed: false };
   return { link: { ...local, status: 'active', updatedAt: now }, changed: true };
 }
-
-/** A cross transfer over a link to another deployment: refused until the prepare/commit exchange is built. */
-export function remoteTransfersNotAvailable(field = 'payee.linkId'): Rejection {
-  return new Rejection('link_not_active', 'This link is with a timebank of another deployment: transfers and the linked directory across deployments are not available yet.', { field });
-}

@@ -220,6 +220,23 @@ const matchExample = {
 };
 
 /** Examples of the named schemas that do not carry their own (by component name). */
+const linkedMemberExample = { accountId: '019a1f30-1101-7d34-be45-f60718293a4b', displayName: 'Ana', remote: true };
+const linkedListingExample = {
+  id: '019a1f30-1201-7e45-8f56-0718293a4b5c',
+  kind: 'offer',
+  title: 'Bike repairs',
+  description: 'Brakes, gears and punctures',
+  tags: ['bikes'],
+  categoryName: 'Repairs',
+  parentCategoryName: null,
+  canBeRemote: false,
+  availability: [{ day: 'sat', from: '10:00', to: '13:00' }],
+  accountId: linkedMemberExample.accountId,
+  displayName: 'Ana',
+  createdAt: at(4),
+  remote: true,
+};
+
 export const componentExamples: Record<string, unknown> = {
   ImportResult: {
     id: null,
@@ -257,10 +274,9 @@ export const componentExamples: Record<string, unknown> = {
   },
   Link: linkExample,
   LinkList: { items: [linkExample] },
-  LinkedDirectory: {
-    members: [{ accountId: '019a1f30-1101-7d34-be45-f60718293a4b', displayName: 'Ana', remote: true }],
-    listings: [{ id: '019a1f30-1201-7e45-8f56-0718293a4b5c', kind: 'offer', title: 'Bike repairs', description: 'Brakes, gears and punctures', accountId: '019a1f30-1101-7d34-be45-f60718293a4b', displayName: 'Ana', createdAt: at(4), remote: true }],
-  },
+  LinkedMember: linkedMemberExample,
+  LinkedListing: linkedListingExample,
+  LinkedDirectory: { members: [linkedMemberExample], listings: [linkedListingExample] },
   LinkReconciliation: { linkId: linkExample.id, localBalanceMinutes: 30, peerBalanceMinutes: -30, agree: true },
   LedgerVerification: { ok: true, transferCount: 2, sumMinutes: 0, chainHead: { sequence: 2, hash: transferExample.hash }, unsealedCount: 0, oldestUnsealedSeconds: null, mismatches: [] },
   Listing: listingExample,

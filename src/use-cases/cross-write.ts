@@ -10,16 +10,18 @@ import {
   type CrossTransferInput,
 } from '../domain/cross-transfers.js';
 import { Rejection } from '../domain/errors.js';
-import { remoteTransfersNotAvailable } from '../domain/remote-links.js';
 import type { ReversalInput, ResolutionAction, TransferRecord } from '../domain/transfer-decisions.js';
 import type { Db } from '../db/client.js';
 import { existingReferences } from '../db/ledger.js';
 import { lockAccountsAcross } from '../db/ledger-locks.js';
-import { findLink, isFederationVisible, lockLinkPair, type LinkPair } from '../db/queries/links.js';
+import { findRemoteLink } from '../db/queries/federation.js';
+import { isFederationVisible, lockLinkPair, type LinkPair } from '../db/queries/links.js';
 import { findReversalOf, findTransfer, lockTransfer } from '../db/queries/transfers.js';
 import { appendAudit } from './audit.js';
 import { newId } from './ids.js';
 import { changesOf, noReferences, stateOf, transferEvent, write, type Changes, type Decision, type WriteRequest, type WriteResult } from './ledger-shell.js';
+import type { Federation } from './federation/client.js';
+import { createRemoteTransfer } from './federation/remote-transfers.js';
 import { presentTransfer } from './present/transfer.js';
 
 /*
@@ -59,11 +61,17 @@ function decisionOf(state: CrossState, decided: Extract<CrossDecided, { ok: true
   return { statusCode, body: addressed === 'payer' ? payer : payee, changes: mine, elsewhere: [theirs] };
 }
 
-/** Pays a member of a linked timebank: both legs posted (or both pending) in one transaction, or neither. */
+/** Pays a member of a linked timebank, in this deployment or another (the link says which). */
+export async function createLinkedTransfer(request: WriteRequest, federation: Federation, input: CrossTransferInput): Promise<WriteResult> {
+  const remote = await findRemoteLink(request.db, input.payee.linkId);
+  if (remote?.timebankId === request.timebankId) return createRemoteTransfer(request, federation, input);
+  return createCrossTransfer(request, input);
+}
+
+/** Pays a member of a timebank of this deployment: both legs posted (or both pending) in one transaction, or neither. */
 export function createCrossTransfer(request: WriteRequest, input: CrossTransferInput): Promise<WriteResult> {
   return write(request, async (tx) => {
     const pair = await lockLinkPair(tx, request.timebankId, input.payee.linkId, 'share');
-    if (!pair && (await findLink(tx, request.timebankId, input.payee.linkId))?.link.peerUrl) throw remoteTransfersNotAvailable();
     if (!pair) throw linkNotFound();
     const payeeVisible = await isFederationVisible(tx, pair.peer.timebankId, input.payee.accountId);
     // Nobody else of the peer's is locked, nor told apart from an id that exists nowhere.
@@ -77,7 +85,9 @@ export function createCrossTransfer(request: WriteRequest, input: CrossTransferI
 }
 
 /** The other leg, locked, and which leg the caller named; the link as seen from the payer's side. */
-async function loadLegs(tx: Db, request: WriteRequest, transfer: TransferRecord): Promise<{ pair: LinkPair; legs: CrossLegs }> {
+async function loadLegs(tx: Db, request: WriteRequest, transfer: TransferRecord, refusal: Rejection): Promise<{ pair: LinkPair; legs: CrossLegs }> {
+  // A leg with another deployment: its other leg is not here, and the two services end it.
+  if ((await findRemoteLink(tx, transfer.linkId!))?.timebankId === request.timebankId) throw refusal;
   const other = await lockTransfer(tx, transfer.remoteTimebankId!, transfer.remoteTransferId!);
   const mine = await lockLinkPair(tx, request.timebankId, transfer.linkId!, 'share');
   if (!other || !mine) throw new Error(`cross transfer ${transfer.id} has lost its other leg or its link`);
@@ -91,7 +101,7 @@ const accountsOf = (leg: TransferRecord) => [leg.payerAccountId, leg.payeeAccoun
 
 /** Confirms, rejects or expires both legs of a pending cross transfer (called with the named leg locked). */
 export async function resolveCross(tx: Db, request: WriteRequest, transfer: TransferRecord, action: ResolutionAction): Promise<Decision> {
-  const { pair, legs } = await loadLegs(tx, request, transfer);
+  const { pair, legs } = await loadLegs(tx, request, transfer, new Rejection('forbidden', 'A transfer with a timebank of another deployment is committed or cancelled by the two services, never by hand.'));
   const state = await loadBoth(tx, pair, { accountIds: accountsOf(legs.payerLeg) }, accountsOf(legs.payeeLeg));
   const decided = decideCrossResolution({ ...state, principal: request.principal }, legs, action, request.now);
   if (!decided.ok) throw decided.rejection;
@@ -106,7 +116,7 @@ async function reversedData(tx: Db, leg: TransferRecord, reversalId: string, now
 
 /** Reverses both legs of a posted cross transfer, each on its own ledger, audited on both. */
 export async function reverseCross(tx: Db, request: WriteRequest, original: TransferRecord, input: ReversalInput): Promise<Decision> {
-  const { pair, legs } = await loadLegs(tx, request, original);
+  const { pair, legs } = await loadLegs(tx, request, original, new Rejection('not_reversible', 'Reversing a transfer with a timebank of another deployment is not available yet.'));
   const reversedBy = await findReversalOf(tx, request.timebankId, original.id);
   const state = await loadBoth(tx, pair, { accountIds: accountsOf(legs.payerLeg) }, accountsOf(legs.payeeLeg));
   const ids = { payerLeg: newId(), payeeLeg: newId() };

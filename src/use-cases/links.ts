@@ -1,13 +1,12 @@
 import { changedFields, type Acting } from '../domain/audit.js';
 import { notFound, Rejection } from '../domain/errors.js';
-import { acceptLink, changeLink, checkLinkActive, DEFAULT_LINK_LIMIT_MINUTES, proposeLink, type LinkChange, type LinkSide } from '../domain/links.js';
-import { remoteTransfersNotAvailable } from '../domain/remote-links.js';
+import { acceptLink, changeLink, DEFAULT_LINK_LIMIT_MINUTES, proposeLink, type LinkChange, type LinkSide } from '../domain/links.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { lockRemoteSide } from '../db/queries/federation.js';
 import { lockAccounts } from '../db/ledger-locks.js';
 import { retryContention } from '../db/retry.js';
-import { findLink, linkBalances, linkToPeerExists, listLinks, lockLinkPair, visibleListings, visibleMembers, type LinkPair } from '../db/queries/links.js';
+import { findLink, linkBalances, linkToPeerExists, listLinks, lockLinkPair, type LinkPair } from '../db/queries/links.js';
 import { findTimebank } from '../db/queries/timebanks.js';
 import { appendAudit } from './audit.js';
 import type { Federation } from './federation/client.js';
@@ -192,22 +191,4 @@ export async function reconcileLink(db: Db, timebankId: string, linkId: string, 
     },
     { isolationLevel: 'repeatable read' },
   );
-}
-
-/** What members of this timebank may see of a linked timebank: only its members who chose to be visible. */
-export async function linkedDirectory(db: Db, timebankId: string, linkId: string) {
-  const pair = await lockLinkPairForRead(db, timebankId, linkId);
-  const [members, listings] = await Promise.all([visibleMembers(db, pair.peer.timebankId), visibleListings(db, pair.peer.timebankId)]);
-  return {
-    members: members.map((member) => ({ ...member, remote: true as const })),
-    listings: listings.map((listing) => ({ ...listing, createdAt: listing.createdAt.toISOString(), remote: true as const })),
-  };
-}
-
-async function lockLinkPairForRead(db: Db, timebankId: string, linkId: string): Promise<LinkPair> {
-  const pair = await lockLinkPair(db, timebankId, linkId, 'none');
-  if (!pair && (await findLink(db, timebankId, linkId))?.link.peerUrl) throw remoteTransfersNotAvailable('linkId');
-  if (!pair) throw notFound('Link');
-  checkLinkActive(pair.link, pair.peer);
-  return pair;
 }

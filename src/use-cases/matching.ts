@@ -18,6 +18,8 @@ import type { ListingRow } from '../db/schema.js';
 import { memberAccountId } from '../db/queries/accounts.js';
 import { linkBalanceMinutes, linkedListingsForCycles, localCategories } from '../db/queries/linked-listings.js';
 import { linkedOfferCandidates } from '../db/queries/linked-offers.js';
+import type { Federation } from './federation/client.js';
+import { remoteOfferCandidates } from './federation/remote-offers.js';
 import { findListing } from '../db/queries/listings.js';
 import { DEFAULT_MAX_DISTANCE_KM, findCandidates, graphFacts, openListingsForCycles } from '../db/queries/matches.js';
 import { marksOf, unsuitablePairs } from '../db/queries/needs.js';
@@ -58,7 +60,7 @@ export async function findMatches(
   listingId: string,
   limit: number,
   now: Date,
-  options: { includeLinked?: boolean } = {},
+  options: { includeLinked?: boolean; federation?: Federation | undefined } = {},
 ): Promise<Match[]> {
   const source = await findListing(db, timebankId, kind, listingId);
   if (!source) {
@@ -92,18 +94,19 @@ export async function findMatches(
     };
   });
   // Only a request is matched with linked timebanks' offers: an offer's matches stay local.
-  if (options.includeLinked && kind === 'request') matches.push(...(await linkedMatches(db, source, now)));
+  if (options.includeLinked && kind === 'request') matches.push(...(await linkedMatches(db, source, now, options.federation)));
   matches.sort((left, right) => right.score - left.score || (left.tieBreak < right.tieBreak ? -1 : 1));
   return matches.slice(0, limit).map(({ tieBreak: _tieBreak, ...match }) => match);
 }
 
 /**
- * A request's candidates among linked timebanks' offers, scored on what the link shares
- * (domain/remote-matching.ts). Marks are this timebank's, on its own listings: none applies.
+ * A request's candidates among linked timebanks' offers, in this deployment and (asked of their
+ * deployments) in others, scored alike on what the link shares (domain/remote-matching.ts).
+ * Marks are this timebank's, on its own listings: none applies.
  */
-async function linkedMatches(db: Db, request: ListingRow, now: Date): Promise<Ranked[]> {
-  const candidates = await linkedOfferCandidates(db, request, now);
-  return candidates.map((candidate) => {
+async function linkedMatches(db: Db, request: ListingRow, now: Date, federation: Federation | undefined): Promise<Ranked[]> {
+  const [here, elsewhere] = await Promise.all([linkedOfferCandidates(db, request, now), federation ? remoteOfferCandidates(db, federation, request, now) : []]);
+  return [...here, ...elsewhere].map((candidate) => {
     const components = remoteOfferComponents(candidate);
     return {
       memberId: null,

@@ -455,7 +455,7 @@ export interface paths {
         put?: never;
         /**
          * Record a transfer of time credits
-         * @description The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank's confirmation is counterparty (and always when the payer is the commons). Such a claim holds none of the payer's room (only the claimant's headroom under its cap); the payer's limits are checked when it is confirmed, and unconfirmed at its deadline it expires unless the timebank's autoConfirmMemberClaims is true. At most maxOpenClaims claims wait on one payer (422 too_many_open_claims). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true; a pending one holds the payer's room). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded; a member is told figures and holder status of its own account only, and gets 422 transfer_refused when the other account refuses. To pay a member of a linked timebank, give payee { linkId, accountId } instead of payeeAccountId: both legs (payer to the link's clearing account here, the peer's clearing account to the payee there) are written in one transaction, or neither, and the answer is this ledger's leg with link and remoteTransferId. A pending one (pending: true, brokers only) is confirmed by the payee's side, and may be withdrawn (rejected) from this side. A payee not visible to linked timebanks is 404; 422 link_not_active or link_limit_reached when the link refuses. Idempotency-Key is required. An externalId the same recorder gave a transfer of the timebank already is 409 external_id_taken, and nothing is recorded; externalId and metadata are kept as given and never change.
+         * @description The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank's confirmation is counterparty (and always when the payer is the commons). Such a claim holds none of the payer's room (only the claimant's headroom under its cap); the payer's limits are checked when it is confirmed, and unconfirmed at its deadline it expires unless the timebank's autoConfirmMemberClaims is true. At most maxOpenClaims claims wait on one payer (422 too_many_open_claims). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true; a pending one holds the payer's room). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded; a member is told figures and holder status of its own account only, and gets 422 transfer_refused when the other account refuses. To pay a member of a linked timebank, give payee { linkId, accountId } instead of payeeAccountId: both legs (payer to the link's clearing account here, the peer's clearing account to the payee there) are written in one transaction, or neither, and the answer is this ledger's leg with link and remoteTransferId. A pending one (pending: true, brokers only) is confirmed by the payee's side, and may be withdrawn (rejected) from this side. A payee not visible to linked timebanks is 404; 422 link_not_active or link_limit_reached when the link refuses. Over a link to another deployment, this leg is written pending and the payee's deployment is asked to prepare and commit its leg: 201 with this leg posted when both have, the payee side's refusal as this answer's problem, or 202 with this leg pending when the peer has not answered within a few seconds (the service carries on, and the transfer ends posted on both sides or on neither; pending: true is refused there). Idempotency-Key is required. An externalId the same recorder gave a transfer of the timebank already is 409 external_id_taken, and nothing is recorded; externalId and metadata are kept as given and never change.
          */
         post: operations["createTransfer"];
         delete?: never;
@@ -729,7 +729,7 @@ export interface paths {
         };
         /**
          * Offers that could meet this request, ranked
-         * @description Hard filters first (another member, active, skill fits by category or text, within the request's distance unless both are remote, overlapping availability when both give it), then a score in [0, 1] from the weighted components, each returned. Ties are broken by listing id. With include=linked, also the open offers of linked timebanks' members who chose to be visible, over links active on both sides, marked remote with the link, the peer timebank, the member's account (to pay with payee { linkId, accountId }) and display name; memberId is null. A remote offer's category fits by name; its location is not shared, so it is not filtered by distance, and distance is 1 when both can happen remotely, 0.5 otherwise; rebalance, closesLoop, newTie and load are 0.5 (docs/federation.md).
+         * @description Hard filters first (another member, active, skill fits by category or text, within the request's distance unless both are remote, overlapping availability when both give it), then a score in [0, 1] from the weighted components, each returned. Ties are broken by listing id. With include=linked, also the open offers of linked timebanks' members who chose to be visible, over links active on both sides (a timebank of another deployment is asked for its link directory, signed; one that cannot be asked, or refuses, is left out), marked remote with the link, the peer timebank, the member's account (to pay with payee { linkId, accountId }) and display name; memberId is null. A remote offer's category fits by name; its location is not shared, so it is not filtered by distance, and distance is 1 when both can happen remotely, 0.5 otherwise; rebalance, closesLoop, newTie and load are 0.5 (docs/federation.md).
          */
         get: operations["matchRequest"];
         put?: never;
@@ -1257,7 +1257,7 @@ export interface paths {
         };
         /**
          * The linked timebank's members who chose to be visible, and their open listings
-         * @description Only members with federationVisible: a display name and an account id to pay (payee { linkId, accountId }), and their open offers and requests, all marked remote. Members and coordinators of this timebank, and partners with members:read. 422 link_not_active unless both sides are active.
+         * @description Only members with federationVisible: a display name and an account id to pay (payee { linkId, accountId }), and their open, unexpired offers and requests (with their category's name, tags, whether they can happen remotely and weekly hours; never a location), all marked remote. Members and coordinators of this timebank, and partners with members:read. 422 link_not_active unless both sides are active. With a timebank of another deployment, that deployment is asked for its directory (signed): 502 peer_unreachable when it cannot be reached, 422 peer_refused (its problem in peerProblem) when it refuses.
          */
         get: operations["getLinkedDirectory"];
         put?: never;
@@ -1360,6 +1360,66 @@ export interface paths {
          * @description Signed by the sending deployment (Federation-Signature header): 401 signature_invalid for a signature that does not verify or was made for another request, 400 timestamp_out_of_range for one made more than 5 minutes away from this clock, 409 nonce_replayed for a request received already. The two sides' balances must be exact opposites.
          */
         get: operations["getLinkBalanceForPeer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/federation/links/{linkId}/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * PREPARE: the payer side asks this side to reserve its leg of a cross transfer
+         * @description Signed by the sending deployment (Federation-Signature header): 401 signature_invalid for a signature that does not verify or was made for another request, 400 timestamp_out_of_range for one made more than 5 minutes away from this clock, 409 nonce_replayed for a request received already. Writes this side's leg (the link's clearing account to the payee) pending, holding its room until the deadline, and answers prepared; answered from the leg when it exists already (a message repeated), and cancelled when the deadline has passed. Refusals change nothing: 404 for a payee who is not a visible active member, 422 link_not_active or link_limit_reached, 422 transfer_refused when the payee's account refuses.
+         */
+        post: operations["prepareTransferForPeer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/federation/links/{linkId}/transfers/{transferId}/commit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * COMMIT: the payer side asks this side to post its prepared leg
+         * @description Signed by the sending deployment (Federation-Signature header): 401 signature_invalid for a signature that does not verify or was made for another request, 400 timestamp_out_of_range for one made more than 5 minutes away from this clock, 409 nonce_replayed for a request received already. Posts the leg prepared for this transfer if its deadline has not passed (committed), else cancels it (cancelled); a leg that ended already is answered as it ended. 404 when no leg was prepared for this transfer on this link.
+         */
+        post: operations["commitTransferForPeer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/federation/links/{linkId}/directory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This side's visible members and their open listings, for the peer's members and matching
+         * @description Signed by the sending deployment (Federation-Signature header): 401 signature_invalid for a signature that does not verify or was made for another request, 400 timestamp_out_of_range for one made more than 5 minutes away from this clock, 409 nonce_replayed for a request received already. What GET .../links/{linkId}/directory shows of this side in this deployment, in the same shape: members who chose to be visible (display name and account), and their open, unexpired listings with their category's name, tags, whether they can happen remotely and weekly hours; never a location or an email. 422 link_not_active unless both sides are active.
+         */
+        get: operations["getLinkedDirectoryForPeer"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1505,6 +1565,47 @@ export interface components {
             linkId: string & (unknown & unknown);
             /** @enum {string} */
             status: "active" | "suspended";
+        };
+        /**
+         * @example {
+         *       "linkId": "019a1f30-1000-7a01-8b02-c3d4e5f60718",
+         *       "transferId": "019a1f40-2000-7a01-8b02-c3d4e5f60718",
+         *       "payeeTransferId": "019a1f40-2001-7a01-8b02-c3d4e5f60718",
+         *       "payerAccountId": "019a1f2e-7c32-7a01-9b3c-0d1e2f3a4b5c",
+         *       "payeeAccountId": "019a1f30-0f01-7b12-9c23-d4e5f6071829",
+         *       "minutes": 90,
+         *       "description": "Garden help",
+         *       "deadline": "2026-12-05T10:10:00Z"
+         *     }
+         */
+        FederationPrepareInput: {
+            /** @description The sender's link id */
+            linkId: string & (unknown & unknown);
+            /** @description The payer side's leg: the id every message about this transfer names */
+            transferId: string & (unknown & unknown);
+            /** @description The id the payee side's leg is to have, chosen by the payer's side */
+            payeeTransferId: string & (unknown & unknown);
+            /** @description The paying account, on the sender's ledger */
+            payerAccountId: string & (unknown & unknown);
+            /** @description The account paid, on the receiver's ledger: a member visible to linked timebanks */
+            payeeAccountId: string & (unknown & unknown);
+            /** @description Whole minutes, 1 to 1,000,000 */
+            minutes: number;
+            description: string | null;
+            /**
+             * Format: date-time
+             * @description Until when the prepared leg waits for its commit; then both sides cancel it
+             */
+            deadline: string;
+        };
+        /**
+         * @example {
+         *       "linkId": "019a1f30-1000-7a01-8b02-c3d4e5f60718"
+         *     }
+         */
+        FederationCommitInput: {
+            /** @description The sender's link id */
+            linkId: string & (unknown & unknown);
         };
         /**
          * @example {
@@ -2914,6 +3015,75 @@ export interface components {
         };
         /**
          * @example {
+         *       "accountId": "019a1f30-1101-7d34-be45-f60718293a4b",
+         *       "displayName": "Ana",
+         *       "remote": true
+         *     }
+         */
+        LinkedMember: {
+            accountId: string & (unknown & unknown);
+            displayName: string;
+            /** @constant */
+            remote: true;
+        };
+        /**
+         * @example {
+         *       "id": "019a1f30-1201-7e45-8f56-0718293a4b5c",
+         *       "kind": "offer",
+         *       "title": "Bike repairs",
+         *       "description": "Brakes, gears and punctures",
+         *       "tags": [
+         *         "bikes"
+         *       ],
+         *       "categoryName": "Repairs",
+         *       "parentCategoryName": null,
+         *       "canBeRemote": false,
+         *       "availability": [
+         *         {
+         *           "day": "sat",
+         *           "from": "10:00",
+         *           "to": "13:00"
+         *         }
+         *       ],
+         *       "accountId": "019a1f30-1101-7d34-be45-f60718293a4b",
+         *       "displayName": "Ana",
+         *       "createdAt": "2026-03-04T10:00:00.000Z",
+         *       "remote": true
+         *     }
+         */
+        LinkedListing: {
+            id: string & (unknown & unknown);
+            /** @enum {string} */
+            kind: "offer" | "request";
+            title: string;
+            description: string;
+            tags: string[];
+            /** @description The name of its category in the linked timebank (each timebank has its own categories: matching compares them by name) */
+            categoryName: string;
+            /** @description The name of that category's parent, if it has one */
+            parentCategoryName: string | null;
+            /** @description The exchange can happen remotely (phone, video, online): the listing's own remote */
+            canBeRemote: boolean;
+            /** @description Weekly windows, UTC */
+            availability: {
+                /** @enum {string} */
+                day: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+                from: string;
+                to: string;
+            }[] | null;
+            /** @description The member's account in the linked timebank: pay it with payee { linkId, accountId } */
+            accountId: string & (unknown & unknown);
+            displayName: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * @description Of a linked timebank's member
+             * @constant
+             */
+            remote: true;
+        };
+        /**
+         * @example {
          *       "members": [
          *         {
          *           "accountId": "019a1f30-1101-7d34-be45-f60718293a4b",
@@ -2927,6 +3097,19 @@ export interface components {
          *           "kind": "offer",
          *           "title": "Bike repairs",
          *           "description": "Brakes, gears and punctures",
+         *           "tags": [
+         *             "bikes"
+         *           ],
+         *           "categoryName": "Repairs",
+         *           "parentCategoryName": null,
+         *           "canBeRemote": false,
+         *           "availability": [
+         *             {
+         *               "day": "sat",
+         *               "from": "10:00",
+         *               "to": "13:00"
+         *             }
+         *           ],
          *           "accountId": "019a1f30-1101-7d34-be45-f60718293a4b",
          *           "displayName": "Ana",
          *           "createdAt": "2026-03-04T10:00:00.000Z",
@@ -2936,26 +3119,8 @@ export interface components {
          *     }
          */
         LinkedDirectory: {
-            members: {
-                accountId: string & (unknown & unknown);
-                displayName: string;
-                /** @constant */
-                remote: true;
-            }[];
-            listings: {
-                id: string & (unknown & unknown);
-                /** @enum {string} */
-                kind: "offer" | "request";
-                title: string;
-                description: string;
-                /** @description The member's account in the linked timebank: pay it with payee { linkId, accountId } */
-                accountId: string & (unknown & unknown);
-                displayName: string;
-                /** Format: date-time */
-                createdAt: string;
-                /** @constant */
-                remote: true;
-            }[];
+            members: components["schemas"]["LinkedMember"][];
+            listings: components["schemas"]["LinkedListing"][];
         };
         /**
          * @description An Ed25519 public key as a JWK (RFC 8037)
@@ -3031,6 +3196,60 @@ export interface components {
             balanceMinutes: number;
             /** @enum {string} */
             status: "proposed" | "active" | "suspended";
+        };
+        /**
+         * @example {
+         *       "transferId": "019a1f40-2000-7a01-8b02-c3d4e5f60718",
+         *       "payeeTransferId": "019a1f40-2001-7a01-8b02-c3d4e5f60718",
+         *       "state": "committed"
+         *     }
+         */
+        FederationLegState: {
+            /** @description The payer side's leg */
+            transferId: string & (unknown & unknown);
+            /** @description The receiver's leg */
+            payeeTransferId: string & (unknown & unknown);
+            /**
+             * @description The receiver's leg: prepared (holding its room), committed (posted) or cancelled
+             * @enum {string}
+             */
+            state: "prepared" | "committed" | "cancelled";
+        };
+        /**
+         * @example {
+         *       "members": [
+         *         {
+         *           "accountId": "019a1f31-1101-7d34-be45-f60718293a4b",
+         *           "displayName": "Ana",
+         *           "remote": true
+         *         }
+         *       ],
+         *       "listings": [
+         *         {
+         *           "id": "019a1f31-1201-7e45-8f56-0718293a4b5c",
+         *           "kind": "offer",
+         *           "title": "Garden help",
+         *           "description": "Weeding and planting",
+         *           "tags": [
+         *             "gardening"
+         *           ],
+         *           "categoryName": "Gardening",
+         *           "parentCategoryName": "Outdoors",
+         *           "canBeRemote": false,
+         *           "availability": null,
+         *           "accountId": "019a1f31-1101-7d34-be45-f60718293a4b",
+         *           "displayName": "Ana",
+         *           "createdAt": "2026-03-04T10:00:00.000Z",
+         *           "remote": true
+         *         }
+         *       ]
+         *     }
+         */
+        FederationDirectory: {
+            /** @description The members of the receiving side who chose to be visible to linked timebanks: display name and account only */
+            members: components["schemas"]["LinkedMember"][];
+            /** @description Their open, unexpired listings: never a location */
+            listings: components["schemas"]["LinkedListing"][];
         };
         /**
          * @example {
@@ -7486,6 +7705,19 @@ export interface operations {
                     "Idempotency-Replayed"?: string;
                     /** @description Where the new resource lives: /v1/timebanks/{timebankId}/transfers/{id} */
                     Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Transfer"];
+                };
+            };
+            /** @description A transfer to another deployment still in flight: this leg, pending */
+            202: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description "true" when this answer is the stored answer of an earlier request with the same Idempotency-Key */
+                    "Idempotency-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13616,6 +13848,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The linked deployment did not answer, or not as the federation protocol says (peer_unreachable) */
+            502: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
             503: {
                 headers: {
@@ -14101,6 +14344,370 @@ export interface operations {
             };
             /** @description A path segment is too long */
             414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    prepareTransferForPeer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A compact JWS (EdDSA) by the sending deployment's key over the request's method, path, body SHA-256, timestamp, nonce and sender URL */
+                "federation-signature"?: string;
+            };
+            path: {
+                /** @description The receiving deployment's link id */
+                linkId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FederationPrepareInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FederationLegState"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    commitTransferForPeer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A compact JWS (EdDSA) by the sending deployment's key over the request's method, path, body SHA-256, timestamp, nonce and sender URL */
+                "federation-signature"?: string;
+            };
+            path: {
+                /** @description The receiving deployment's link id */
+                linkId: string & (unknown & unknown);
+                /** @description The payer side's leg */
+                transferId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FederationCommitInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FederationLegState"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (1 MiB; 16 KiB at the token endpoint, 20 MiB for imports) */
+            413: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not JSON (or a form, at the token endpoint) */
+            415: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is busy or unreachable (or, at /readyz, not ready): retry after Retry-After seconds, with the same Idempotency-Key */
+            503: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLinkedDirectoryForPeer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A compact JWS (EdDSA) by the sending deployment's key over the request's method, path, body SHA-256, timestamp, nonce and sender URL */
+                "federation-signature"?: string;
+            };
+            path: {
+                /** @description The receiving deployment's link id */
+                linkId: string & (unknown & unknown);
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FederationDirectory"];
+                };
+            };
+            /** @description Invalid request (validation_failed, malformed_body, ...) */
+            400: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired access token */
+            401: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to this caller */
+            404: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path segment is too long */
+            414: {
+                headers: {
+                    /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused by a business rule */
+            422: {
                 headers: {
                     /** @description The request's id, also in the logs: quote it when reporting a problem. A request may send its own X-Request-Id (1 to 100 letters, digits, dots, hyphens and underscores). */
                     "X-Request-Id"?: string;

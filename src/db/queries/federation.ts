@@ -23,13 +23,16 @@ export async function findRemoteLink(db: Db, linkId: string): Promise<LinkRow | 
   return row;
 }
 
-/** A timebank's side of a link with a peer elsewhere, locked for a change. */
-export async function lockRemoteSide(db: Db, timebankId: string, linkId: string): Promise<LinkRow | undefined> {
+/**
+ * A timebank's side of a link with a peer elsewhere, locked: `update` for a change of the side,
+ * `share` for a transfer crossing it (many at once, while a change waits for them).
+ */
+export async function lockRemoteSide(db: Db, timebankId: string, linkId: string, mode: 'update' | 'share' = 'update'): Promise<LinkRow | undefined> {
   const [row] = await db
     .select()
     .from(timebankLinks)
     .where(and(eq(timebankLinks.timebankId, timebankId), eq(timebankLinks.id, linkId), isNotNull(timebankLinks.peerUrl)))
-    .for('update');
+    .for(mode);
   return row;
 }
 

@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import type { ListingRow } from '../schema.js';
+import { categories, timebankLinks, type ListingRow } from '../schema.js';
 import { rows } from '../rows.js';
 import { isOpenSql } from './listings.js';
 import { PRE_RANKED_CANDIDATES } from './matches.js';
@@ -100,4 +100,19 @@ export async function linkedOfferCandidates(db: Db, request: ListingRow, now: Da
     overlapHours: row.overlap_hours === null ? null : Number(row.overlap_hours),
     smallerHours: row.smaller_hours === null ? null : Number(row.smaller_hours),
   }));
+}
+
+/** This timebank's links to timebanks of other deployments, active on this side and on the peer's as it last told. */
+export async function activeRemoteLinks(db: Db, timebankId: string) {
+  return db
+    .select()
+    .from(timebankLinks)
+    .where(and(eq(timebankLinks.timebankId, timebankId), isNotNull(timebankLinks.peerUrl), isNotNull(timebankLinks.peerLinkId), eq(timebankLinks.status, 'active'), eq(timebankLinks.peerStatus, 'active')))
+    .orderBy(asc(timebankLinks.createdAt), asc(timebankLinks.id));
+}
+
+/** The name of a listing's category: what a linked timebank's categories are compared with. */
+export async function categoryName(db: Db, timebankId: string, categoryId: string): Promise<string | undefined> {
+  const [row] = await db.select({ name: categories.name }).from(categories).where(and(eq(categories.timebankId, timebankId), eq(categories.id, categoryId)));
+  return row?.name;
 }

@@ -1,8 +1,8 @@
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { LinkSide, LinkStatus } from '../../domain/links.js';
 import type { Db } from '../client.js';
-import { accounts, listings, members, timebankLinks, timebanks } from '../schema.js';
+import { accounts, categories, listings, members, timebankLinks, timebanks } from '../schema.js';
 
 /*
  * Links between timebanks: each side's row, read or locked with the other's when both are in
@@ -11,6 +11,7 @@ import { accounts, listings, members, timebankLinks, timebanks } from '../schema
  */
 
 const peers = alias(timebankLinks, 'peer_links');
+const parentCategories = alias(categories, 'parent_categories');
 
 export type LinkPair = { link: LinkSide; peer: LinkSide };
 
@@ -79,24 +80,37 @@ export async function isFederationVisible(db: Db, timebankId: string, accountId:
   return found[0]?.visible === true;
 }
 
-/** The peer's members who chose to be visible to linked timebanks: display name and account only. */
-export async function visibleMembers(db: Db, peerTimebankId: string) {
+/** At most this many members and listings are shown of a linked timebank. */
+export const DIRECTORY_LIMITS = { members: 1000, listings: 500 } as const;
+
+/** The timebank's members who chose to be visible to linked timebanks: display name and account only. */
+export async function visibleMembers(db: Db, timebankId: string) {
   return db
     .select({ accountId: accounts.id, displayName: members.displayName })
     .from(members)
     .innerJoin(accounts, and(eq(accounts.timebankId, members.timebankId), eq(accounts.memberId, members.id)))
-    .where(and(eq(members.timebankId, peerTimebankId), eq(members.federationVisible, true), eq(members.status, 'active')))
-    .orderBy(asc(members.displayName), asc(accounts.id));
+    .where(and(eq(members.timebankId, timebankId), eq(members.federationVisible, true), eq(members.status, 'active')))
+    .orderBy(asc(members.displayName), asc(accounts.id))
+    .limit(DIRECTORY_LIMITS.members);
 }
 
-/** The open listings of those members: what a linked timebank's members may see of them. */
-export async function visibleListings(db: Db, peerTimebankId: string) {
+/**
+ * The open, unexpired listings of those members: what a linked timebank's members may see of
+ * them, and what matching there compares (category by name, title and tags, whether it can
+ * happen remotely, weekly hours). Never a location.
+ */
+export async function visibleListings(db: Db, timebankId: string, now: Date) {
   return db
     .select({
       id: listings.id,
       kind: listings.kind,
       title: listings.title,
       description: listings.description,
+      tags: listings.tags,
+      categoryName: categories.name,
+      parentCategoryName: parentCategories.name,
+      remote: listings.remote,
+      availability: listings.availability,
       accountId: accounts.id,
       displayName: members.displayName,
       createdAt: listings.createdAt,
@@ -104,7 +118,17 @@ export async function visibleListings(db: Db, peerTimebankId: string) {
     .from(listings)
     .innerJoin(members, and(eq(members.timebankId, listings.timebankId), eq(members.id, listings.memberId)))
     .innerJoin(accounts, and(eq(accounts.timebankId, members.timebankId), eq(accounts.memberId, members.id)))
-    .where(and(eq(listings.timebankId, peerTimebankId), eq(listings.status, 'open'), eq(members.federationVisible, true), eq(members.status, 'active')))
+    .innerJoin(categories, and(eq(categories.timebankId, listings.timebankId), eq(categories.id, listings.categoryId)))
+    .leftJoin(parentCategories, and(eq(parentCategories.timebankId, categories.timebankId), eq(parentCategories.id, categories.parentId)))
+    .where(
+      and(
+        eq(listings.timebankId, timebankId),
+        eq(listings.status, 'open'),
+        or(isNull(listings.expiresAt), gt(listings.expiresAt, now)),
+        eq(members.federationVisible, true),
+        eq(members.status, 'active'),
+      ),
+    )
     .orderBy(asc(listings.createdAt), asc(listings.id))
-    .limit(500);
+    .limit(DIRECTORY_LIMITS.listings);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { id } from '../schemas.js';
-import { limit } from './links-schemas.js';
+import { id, minutes } from '../schemas.js';
+import { limit, linkedListingSchema, linkedMemberSchema } from './links-schemas.js';
 
 /* Shapes of the federation routes: the messages one deployment sends another (docs/federation.md). */
 
@@ -56,3 +56,63 @@ export const sideStatusSchema = z
 export const balanceSchema = z
   .object({ linkId: id, balanceMinutes: z.int().describe("The receiving side's clearing balance"), status: z.enum(['proposed', 'active', 'suspended']) })
   .meta({ id: 'FederationLinkBalance', examples: [{ linkId: ids.link, balanceMinutes: -30, status: 'active' }] });
+
+const transferIds = { payerLeg: '019a1f40-2000-7a01-8b02-c3d4e5f60718', payeeLeg: '019a1f40-2001-7a01-8b02-c3d4e5f60718', payer: '019a1f2e-7c32-7a01-9b3c-0d1e2f3a4b5c', payee: '019a1f30-0f01-7b12-9c23-d4e5f6071829' };
+
+export const prepareSchema = z
+  .strictObject({
+    linkId: id.describe("The sender's link id"),
+    transferId: id.describe("The payer side's leg: the id every message about this transfer names"),
+    payeeTransferId: id.describe("The id the payee side's leg is to have, chosen by the payer's side"),
+    payerAccountId: id.describe('The paying account, on the sender\'s ledger'),
+    payeeAccountId: id.describe("The account paid, on the receiver's ledger: a member visible to linked timebanks"),
+    minutes,
+    description: z.string().max(2000).nullable(),
+    deadline: z.iso.datetime({ offset: true }).describe('Until when the prepared leg waits for its commit; then both sides cancel it'),
+  })
+  .meta({ id: 'FederationPrepare', examples: [{ linkId: ids.link, transferId: transferIds.payerLeg, payeeTransferId: transferIds.payeeLeg, payerAccountId: transferIds.payer, payeeAccountId: transferIds.payee, minutes: 90, description: 'Garden help', deadline: '2026-12-05T10:10:00Z' }] });
+
+export const commitSchema = z.strictObject({ linkId: id.describe("The sender's link id") }).meta({ id: 'FederationCommit', examples: [{ linkId: ids.link }] });
+
+export const federationTransferParams = z.strictObject({ linkId: id.describe("The receiving deployment's link id"), transferId: id.describe("The payer side's leg") });
+
+export const legAnswerSchema = z
+  .object({
+    transferId: id.describe("The payer side's leg"),
+    payeeTransferId: id.describe("The receiver's leg"),
+    state: z.enum(['prepared', 'committed', 'cancelled']).describe("The receiver's leg: prepared (holding its room), committed (posted) or cancelled"),
+  })
+  .meta({ id: 'FederationLegState', examples: [{ transferId: transferIds.payerLeg, payeeTransferId: transferIds.payeeLeg, state: 'committed' }] });
+
+const directoryIds = { account: '019a1f31-1101-7d34-be45-f60718293a4b', listing: '019a1f31-1201-7e45-8f56-0718293a4b5c' };
+
+export const peerDirectorySchema = z
+  .object({
+    members: z.array(linkedMemberSchema).describe('The members of the receiving side who chose to be visible to linked timebanks: display name and account only'),
+    listings: z.array(linkedListingSchema).describe('Their open, unexpired listings: never a location'),
+  })
+  .meta({
+    id: 'FederationDirectory',
+    examples: [
+      {
+        members: [{ accountId: directoryIds.account, displayName: 'Ana', remote: true }],
+        listings: [
+          {
+            id: directoryIds.listing,
+            kind: 'offer',
+            title: 'Garden help',
+            description: 'Weeding and planting',
+            tags: ['gardening'],
+            categoryName: 'Gardening',
+            parentCategoryName: 'Outdoors',
+            canBeRemote: false,
+            availability: null,
+            accountId: directoryIds.account,
+            displayName: 'Ana',
+            createdAt: '2026-03-04T10:00:00.000Z',
+            remote: true,
+          },
+        ],
+      },
+    ],
+  });

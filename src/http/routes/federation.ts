@@ -1,15 +1,25 @@
 import { PassThrough } from 'node:stream';
-import { errorCodes, type FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Rejection } from '../../domain/errors.js';
 import { federationPaths } from '../../domain/federation.js';
+import { receiveCommit, receivePrepare } from '../../use-cases/federation/received-transfers.js';
+import { directoryForPeer } from '../../use-cases/linked-directory.js';
 import { balanceForPeer, receiveAcceptance, receivePeerStatus, receiveProposal, type ProposalSender } from '../../use-cases/federation/remote-links.js';
 import { SIGNATURE_HEADER, sha256 } from '../../use-cases/federation/signing.js';
 import { verifyLinkMessage, verifyProposal, type Received } from '../../use-cases/federation/verify.js';
+import type { WriteResult } from '../../use-cases/ledger-shell.js';
 import type { RouteOptions } from '../options.js';
+import { PROBLEM_CONTENT_TYPE, problemFromRejection } from '../errors.js';
 import { problems } from '../schemas.js';
 import {
   acceptanceSchema,
   balanceSchema,
+  commitSchema,
+  federationTransferParams,
+  legAnswerSchema,
+  peerDirectorySchema,
+  prepareSchema,
   federationKeySchema,
   federationLinkParams,
   peerStatusSchema,
@@ -31,6 +41,17 @@ const BODY_LIMIT = 16 * 1024;
 type LinkMessage = Awaited<ReturnType<typeof verifyLinkMessage>>;
 
 const SIGNED = 'Signed by the sending deployment (Federation-Signature header): 401 signature_invalid for a signature that does not verify or was made for another request, 400 timestamp_out_of_range for one made more than 5 minutes away from this clock, 409 nonce_replayed for a request received already.';
+
+function sendOutcome(reply: FastifyReply, result: WriteResult) {
+  if (result.statusCode >= 400) reply.type(PROBLEM_CONTENT_TYPE);
+  return reply.code(result.statusCode).send(result.body);
+}
+
+/** A refusal of a PREPARE, kept as its answer for the message repeated. */
+function renderRejection(rejection: Rejection) {
+  const problem = problemFromRejection(rejection);
+  return { statusCode: problem.status, body: problem };
+}
 
 export const federationRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock, federation }) => {
   const db = database.db;
@@ -61,8 +82,8 @@ export const federationRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app,
     path: request.url,
     bodySha256: digests.get(request) ?? sha256(''),
   });
-  const verifyOnLink = async (request: FastifyRequest<{ Params: { linkId: string } }>) => {
-    links.set(request, await verifyLinkMessage(db, received(request), request.params.linkId, clock()));
+  const verifyOnLink = async (request: FastifyRequest) => {
+    links.set(request, await verifyLinkMessage(db, received(request), (request.params as { linkId: string }).linkId, clock()));
   };
 
   app.get(
@@ -160,5 +181,63 @@ export const federationRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app,
       preHandler: verifyOnLink,
     },
     async (request) => balanceForPeer(db, links.get(request)!),
+  );
+
+  app.post(
+    '/v1/federation/links/:linkId/transfers',
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: {
+        operationId: 'prepareTransferForPeer',
+        summary: 'PREPARE: the payer side asks this side to reserve its leg of a cross transfer',
+        description: `${SIGNED} Writes this side's leg (the link's clearing account to the payee) pending, holding its room until the deadline, and answers prepared; answered from the leg when it exists already (a message repeated), and cancelled when the deadline has passed. Refusals change nothing: 404 for a payee who is not a visible active member, 422 link_not_active or link_limit_reached, 422 transfer_refused when the payee's account refuses.`,
+        tags,
+        security: [],
+        headers: signatureHeaders,
+        params: federationLinkParams,
+        body: prepareSchema,
+        response: { 200: legAnswerSchema, ...problems(400, 401, 404, 409, 413, 415, 422) },
+      },
+      preHandler: verifyOnLink,
+    },
+    async (request, reply) => sendOutcome(reply, await receivePrepare(db, links.get(request)!, request.body, renderRejection, clock())),
+  );
+
+  app.post(
+    '/v1/federation/links/:linkId/transfers/:transferId/commit',
+    {
+      bodyLimit: BODY_LIMIT,
+      schema: {
+        operationId: 'commitTransferForPeer',
+        summary: 'COMMIT: the payer side asks this side to post its prepared leg',
+        description: `${SIGNED} Posts the leg prepared for this transfer if its deadline has not passed (committed), else cancels it (cancelled); a leg that ended already is answered as it ended. 404 when no leg was prepared for this transfer on this link.`,
+        tags,
+        security: [],
+        headers: signatureHeaders,
+        params: federationTransferParams,
+        body: commitSchema,
+        response: { 200: legAnswerSchema, ...problems(400, 401, 404, 409, 413, 415) },
+      },
+      preHandler: verifyOnLink,
+    },
+    async (request) => receiveCommit(db, links.get(request)!, { linkId: request.body.linkId, transferId: request.params.transferId }, clock()),
+  );
+
+  app.get(
+    '/v1/federation/links/:linkId/directory',
+    {
+      schema: {
+        operationId: 'getLinkedDirectoryForPeer',
+        summary: "This side's visible members and their open listings, for the peer's members and matching",
+        description: `${SIGNED} What GET .../links/{linkId}/directory shows of this side in this deployment, in the same shape: members who chose to be visible (display name and account), and their open, unexpired listings with their category's name, tags, whether they can happen remotely and weekly hours; never a location or an email. 422 link_not_active unless both sides are active.`,
+        tags,
+        security: [],
+        headers: signatureHeaders,
+        params: federationLinkParams,
+        response: { 200: peerDirectorySchema, ...problems(400, 401, 404, 409, 422) },
+      },
+      preHandler: verifyOnLink,
+    },
+    async (request) => directoryForPeer(db, links.get(request)!, clock()),
   );
 };

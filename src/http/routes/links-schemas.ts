@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_TRANSFER_MINUTES } from '../../domain/ledger.js';
+import { weekdays } from '../../domain/matching.js';
 import { id, timestamp } from '../schemas.js';
 
 /* Shapes of the link routes (DESIGN.md section 7). */
@@ -57,20 +58,28 @@ export const reconciliationSchema = z
   })
   .meta({ id: 'LinkReconciliation' });
 
-export const linkedDirectorySchema = z
+const windowSchema = z.object({ day: z.enum(weekdays), from: z.string(), to: z.string() });
+
+export const linkedMemberSchema = z.object({ accountId: id, displayName: z.string(), remote: z.literal(true) }).meta({ id: 'LinkedMember' });
+
+export const linkedListingSchema = z
   .object({
-    members: z.array(z.object({ accountId: id, displayName: z.string(), remote: z.literal(true) })),
-    listings: z.array(
-      z.object({
-        id,
-        kind: z.enum(['offer', 'request']),
-        title: z.string(),
-        description: z.string(),
-        accountId: id.describe("The member's account in the linked timebank: pay it with payee { linkId, accountId }"),
-        displayName: z.string(),
-        createdAt: timestamp,
-        remote: z.literal(true),
-      }),
-    ),
+    id,
+    kind: z.enum(['offer', 'request']),
+    title: z.string(),
+    description: z.string(),
+    tags: z.array(z.string()),
+    categoryName: z.string().describe("The name of its category in the linked timebank (each timebank has its own categories: matching compares them by name)"),
+    parentCategoryName: z.string().nullable().describe('The name of that category\'s parent, if it has one'),
+    canBeRemote: z.boolean().describe('The exchange can happen remotely (phone, video, online): the listing\'s own remote'),
+    availability: z.array(windowSchema).nullable().describe('Weekly windows, UTC'),
+    accountId: id.describe("The member's account in the linked timebank: pay it with payee { linkId, accountId }"),
+    displayName: z.string(),
+    createdAt: timestamp,
+    remote: z.literal(true).describe("Of a linked timebank's member"),
   })
+  .meta({ id: 'LinkedListing' });
+
+export const linkedDirectorySchema = z
+  .object({ members: z.array(linkedMemberSchema), listings: z.array(linkedListingSchema) })
   .meta({ id: 'LinkedDirectory' });

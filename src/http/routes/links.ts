@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireCoordinator, requireCoordinatorOrScope, requireScope, requireTimebankAccess } from '../../domain/principal.js';
 import { notifyPeerStatus } from '../../use-cases/federation/remote-links.js';
-import { acceptLinkProposal, changeLinkSide, getLink, getLinks, linkedDirectory, proposeLinkWith, reconcileLink } from '../../use-cases/links.js';
+import { linkedDirectory } from '../../use-cases/linked-directory.js';
+import { acceptLinkProposal, changeLinkSide, getLink, getLinks, proposeLinkWith, reconcileLink } from '../../use-cases/links.js';
 import { acting } from '../acting.js';
 import type { RouteOptions } from '../options.js';
 import { oauth, problems, readProblems, timebankParams, writeProblems } from '../schemas.js';
@@ -144,16 +145,16 @@ export const linkRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { dat
         operationId: 'getLinkedDirectory',
         summary: "The linked timebank's members who chose to be visible, and their open listings",
         description:
-          'Only members with federationVisible: a display name and an account id to pay (payee { linkId, accountId }), and their open offers and requests, all marked remote. Members and coordinators of this timebank, and partners with members:read. 422 link_not_active unless both sides are active.',
+          "Only members with federationVisible: a display name and an account id to pay (payee { linkId, accountId }), and their open, unexpired offers and requests (with their category's name, tags, whether they can happen remotely and weekly hours; never a location), all marked remote. Members and coordinators of this timebank, and partners with members:read. 422 link_not_active unless both sides are active. With a timebank of another deployment, that deployment is asked for its directory (signed): 502 peer_unreachable when it cannot be reached, 422 peer_refused (its problem in peerProblem) when it refuses.",
         tags,
         security: oauth('members:read'),
         params: linkParams,
-        response: { 200: linkedDirectorySchema, ...problems(...readProblems, 422) },
+        response: { 200: linkedDirectorySchema, ...problems(...readProblems, 422, 502) },
       },
     },
     async (request) => {
       readAccess(request.principal, request.params.timebankId, 'members:read');
-      return linkedDirectory(db, request.params.timebankId, request.params.linkId);
+      return linkedDirectory(db, request.params.timebankId, request.params.linkId, clock(), federation);
     },
   );
 };

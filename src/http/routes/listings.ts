@@ -51,14 +51,14 @@ function actingMemberId(principal: Principal, timebankId: string, requested: str
 }
 
 const linkedMatchesDescription =
-  " With include=linked, also the open offers of linked timebanks' members who chose to be visible, over links active on both sides, marked remote with the link, the peer timebank, the member's account (to pay with payee { linkId, accountId }) and display name; memberId is null. A remote offer's category fits by name; its location is not shared, so it is not filtered by distance, and distance is 1 when both can happen remotely, 0.5 otherwise; rebalance, closesLoop, newTie and load are 0.5 (docs/federation.md).";
+  " With include=linked, also the open offers of linked timebanks' members who chose to be visible, over links active on both sides (a timebank of another deployment is asked for its link directory, signed; one that cannot be asked, or refuses, is left out), marked remote with the link, the peer timebank, the member's account (to pay with payee { linkId, accountId }) and display name; memberId is null. A remote offer's category fits by name; its location is not shared, so it is not filtered by distance, and distance is 1 when both can happen remotely, 0.5 otherwise; rebalance, closesLoop, newTie and load are 0.5 (docs/federation.md).";
 
 function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions> {
   const plural = kind === 'offer' ? 'offers' : 'requests';
   const Noun = kind === 'offer' ? 'Offer' : 'Request';
   const params = z.strictObject({ timebankId: id, listingId: id });
 
-  return async (app, { database, reads, clock }) => {
+  return async (app, { database, reads, clock, federation }) => {
     app.addHook('onRequest', app.authenticate);
     const tags = ['listings'];
 
@@ -225,7 +225,7 @@ function listingRoutesOf(kind: ListingKind): FastifyPluginAsyncZod<RouteOptions>
         const includeLinked = (request.query as { include?: 'linked' }).include === 'linked';
         // Linked members' names and accounts are the link directory's, which partners read with members:read.
         if (includeLinked && principal.type === 'client') requireScope(principal, 'members:read');
-        return { items: await findMatches(database.db, timebankId, kind, listingId, request.query.limit ?? 10, clock(), { includeLinked }) };
+        return { items: await findMatches(database.db, timebankId, kind, listingId, request.query.limit ?? 10, clock(), { includeLinked, federation }) };
       },
     );
   };

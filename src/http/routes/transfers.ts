@@ -19,7 +19,7 @@ import {
   type GroupedTransfer,
 } from '../../use-cases/ledger-write.js';
 import { TransferGroups } from '../../use-cases/transfer-groups.js';
-import { createCrossTransfer } from '../../use-cases/cross-write.js';
+import { createLinkedTransfer } from '../../use-cases/cross-write.js';
 import { PROBLEM_CONTENT_TYPE, problemFromRejection } from '../errors.js';
 import type { LedgerMetrics } from '../metrics.js';
 import type { RouteOptions } from '../options.js';
@@ -112,7 +112,7 @@ function countOutcome(metrics: LedgerMetrics, result: WriteResult): void {
   metrics.transfersPosted(transfers.filter((transfer) => transfer.status === 'posted').length);
 }
 
-export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, reads, clock, transferGroupMax }) => {
+export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, reads, clock, transferGroupMax, federation }) => {
   const groups = new TransferGroups(database.db, { maxGroupSize: transferGroupMax, maxGroupsInFlight: GROUPS_IN_FLIGHT, observe: (size) => app.ledgerMetrics.transferGroup(size) });
   app.addHook('onRequest', app.authenticate);
   const tags = ['transfers'];
@@ -153,13 +153,13 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
         operationId: 'createTransfer',
         summary: 'Record a transfer of time credits',
         description:
-          'The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank\'s confirmation is counterparty (and always when the payer is the commons). Such a claim holds none of the payer\'s room (only the claimant\'s headroom under its cap); the payer\'s limits are checked when it is confirmed, and unconfirmed at its deadline it expires unless the timebank\'s autoConfirmMemberClaims is true. At most maxOpenClaims claims wait on one payer (422 too_many_open_claims). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true; a pending one holds the payer\'s room). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded; a member is told figures and holder status of its own account only, and gets 422 transfer_refused when the other account refuses. To pay a member of a linked timebank, give payee { linkId, accountId } instead of payeeAccountId: both legs (payer to the link\'s clearing account here, the peer\'s clearing account to the payee there) are written in one transaction, or neither, and the answer is this ledger\'s leg with link and remoteTransferId. A pending one (pending: true, brokers only) is confirmed by the payee\'s side, and may be withdrawn (rejected) from this side. A payee not visible to linked timebanks is 404; 422 link_not_active or link_limit_reached when the link refuses. Idempotency-Key is required. An externalId the same recorder gave a transfer of the timebank already is 409 external_id_taken, and nothing is recorded; externalId and metadata are kept as given and never change.',
+          'The payer pays at once (posted). The payee records hours it gave: pending until the payer confirms when the timebank\'s confirmation is counterparty (and always when the payer is the commons). Such a claim holds none of the payer\'s room (only the claimant\'s headroom under its cap); the payer\'s limits are checked when it is confirmed, and unconfirmed at its deadline it expires unless the timebank\'s autoConfirmMemberClaims is true. At most maxOpenClaims claims wait on one payer (422 too_many_open_claims). A coordinator, or a partner with ledger:write, records for anyone (posted unless pending is true; a pending one holds the payer\'s room). Limits are checked under row locks: 422 insufficient_balance or limit_exceeded; a member is told figures and holder status of its own account only, and gets 422 transfer_refused when the other account refuses. To pay a member of a linked timebank, give payee { linkId, accountId } instead of payeeAccountId: both legs (payer to the link\'s clearing account here, the peer\'s clearing account to the payee there) are written in one transaction, or neither, and the answer is this ledger\'s leg with link and remoteTransferId. A pending one (pending: true, brokers only) is confirmed by the payee\'s side, and may be withdrawn (rejected) from this side. A payee not visible to linked timebanks is 404; 422 link_not_active or link_limit_reached when the link refuses. Over a link to another deployment, this leg is written pending and the payee\'s deployment is asked to prepare and commit its leg: 201 with this leg posted when both have, the payee side\'s refusal as this answer\'s problem, or 202 with this leg pending when the peer has not answered within a few seconds (the service carries on, and the transfer ends posted on both sides or on neither; pending: true is refused there). Idempotency-Key is required. An externalId the same recorder gave a transfer of the timebank already is 409 external_id_taken, and nothing is recorded; externalId and metadata are kept as given and never change.',
         tags,
         security: oauth('ledger:write'),
         params: timebankParams,
         headers: idempotencyHeaders,
         body: transferInput,
-        response: { 201: transferSchema, ...writeErrors },
+        response: { 201: transferSchema, 202: transferSchema.describe('A transfer to another deployment still in flight: this leg, pending'), ...writeErrors },
       },
     },
     async (request, reply) => {
@@ -167,7 +167,7 @@ export const transferRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, {
       requireTransferWriter(request.principal, timebankId);
       const write = writeRequest(request, timebankId, request.body);
       const { payee, payeeAccountId, ...rest } = request.body;
-      if (payee) return send(reply, await createCrossTransfer(write, { ...rest, payee }));
+      if (payee) return send(reply, await createLinkedTransfer(write, federation, { ...rest, payee }));
       const input = { ...rest, payeeAccountId: payeeAccountId! };
       // Written with whatever other transfers of the timebank arrive meanwhile (group commit).
       return send(reply, transferGroupMax > 1 ? await groups.submit({ request: write as GroupedTransfer['request'], input }) : await createTransfer(write, input));

@@ -19,6 +19,8 @@ export type Federation = {
   allowedHosts: AllowedHosts;
   /** How long a peer has to answer one request. */
   timeoutMs: number;
+  /** How long a prepared leg waits for its commit before both sides cancel it. */
+  prepareTimeoutMinutes: number;
 };
 
 export const PEER_TIMEOUT_MS = 10_000;
@@ -28,10 +30,13 @@ export const PEER_TIMEOUT_MS = 10_000;
  * URL is written as peers store it (lower-case host, no trailing slash), so that the sender URL
  * its requests sign is the one they compare with.
  */
-export async function startFederation(settings: { publicUrl: string; privateKeyPem?: string | undefined; allowHosts: string[] } | undefined, dataDir: string | undefined): Promise<Federation> {
+export async function startFederation(
+  settings: { publicUrl: string; privateKeyPem?: string | undefined; allowHosts: string[]; prepareTimeoutMinutes?: number | undefined } | undefined,
+  dataDir: string | undefined,
+): Promise<Federation> {
   const key = await loadFederationKey({ privateKeyPem: settings?.privateKeyPem, dataDir });
   const url = new URL(settings?.publicUrl ?? 'http://localhost');
-  return { key, publicUrl: `${url.origin}${url.pathname}`.replace(/\/+$/, ''), allowedHosts: new Set(settings?.allowHosts ?? []), timeoutMs: PEER_TIMEOUT_MS };
+  return { key, publicUrl: `${url.origin}${url.pathname}`.replace(/\/+$/, ''), allowedHosts: new Set(settings?.allowHosts ?? []), timeoutMs: PEER_TIMEOUT_MS, prepareTimeoutMinutes: settings?.prepareTimeoutMinutes ?? 10 };
 }
 
 /** A bounded answer: what the protocol answers is small, and a peer cannot make this process read more. */
@@ -54,11 +59,18 @@ async function checkAddresses(peerUrl: string, url: URL, allowed: AllowedHosts):
   if (refused) throw unreachable(peerUrl, refused);
 }
 
-async function readAnswer(response: Response): Promise<unknown> {
-  const text = await response.text();
-  if (Buffer.byteLength(text) > MAX_ANSWER_BYTES) return undefined;
+/** The body read chunk by chunk, and given up (undefined) as soon as it passes `maxBytes`: a peer cannot make this process hold more. */
+async function readAnswer(response: Response, maxBytes: number): Promise<unknown> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body ?? []) {
+    size += (chunk as Uint8Array).byteLength;
+    // Leaving the loop cancels the stream: the rest is never read.
+    if (size > maxBytes) return undefined;
+    chunks.push(chunk as Uint8Array);
+  }
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
   } catch {
     return undefined;
   }
@@ -74,8 +86,15 @@ function refusal(peerUrl: string, status: number, answer: unknown): Rejection {
   return unreachable(peerUrl, `it answered ${status}`);
 }
 
-/** Sends one request to `peerUrl` + `path`, signed unless `signed` is false; the JSON body of its 2xx answer. */
-export async function sendToPeer(federation: Federation, peerUrl: string, request: { method: 'GET' | 'POST'; path: string; body?: unknown; now: Date; signed?: boolean }): Promise<unknown> {
+/**
+ * Sends one request to `peerUrl` + `path`, signed unless `signed` is false; the JSON body of its
+ * 2xx answer, of at most `maxAnswerBytes` (64 KiB unless the request says more).
+ */
+export async function sendToPeer(
+  federation: Federation,
+  peerUrl: string,
+  request: { method: 'GET' | 'POST'; path: string; body?: unknown; now: Date; signed?: boolean; maxAnswerBytes?: number },
+): Promise<unknown> {
   const url = new URL(`${peerUrl}${request.path}`);
   await checkAddresses(peerUrl, url, federation.allowedHosts);
   const body = request.body === undefined ? '' : JSON.stringify(request.body);
@@ -88,7 +107,7 @@ export async function sendToPeer(federation: Federation, peerUrl: string, reques
   let answer: unknown;
   try {
     response = await fetch(url, { method: request.method, headers, body: body === '' ? undefined : body, redirect: 'manual', signal: AbortSignal.timeout(federation.timeoutMs) });
-    answer = await readAnswer(response);
+    answer = await readAnswer(response, request.maxAnswerBytes ?? MAX_ANSWER_BYTES);
   } catch (error) {
     const timedOut = (error as Error).name === 'TimeoutError';
     throw unreachable(peerUrl, timedOut ? `no answer within ${federation.timeoutMs / 1000} s` : 'the connection failed');

@@ -1,0 +1,153 @@
+import type { CrossTransferInput } from '../../domain/cross-transfers.js';
+import { payeeNotFound, LINK_RECORDER } from '../../domain/cross-transfers.js';
+import { notFound, Rejection } from '../../domain/errors.js';
+import { federationPaths } from '../../domain/federation.js';
+import { backoffMs, cancelLeg, commitLeg, decidePayerLeg, nextStep, prepareDeadline, type LegState, type NextStep, type PrepareMessage } from '../../domain/remote-transfers.js';
+import type { TransferRecord } from '../../domain/transfer-decisions.js';
+import type { Db } from '../../db/client.js';
+import { existingReferences } from '../../db/ledger.js';
+import { lockAccounts } from '../../db/ledger-locks.js';
+import { deleteLeg, findLeg, insertLeg, legTransfer, postponeLeg, replaceStoredOutcome } from '../../db/queries/federation-legs.js';
+import { lockRemoteSide } from '../../db/queries/federation.js';
+import { lockTransfer } from '../../db/queries/transfers.js';
+import { newId } from '../ids.js';
+import { callerOf, changesOf, noReferences, stateOf, write, type Decision, type WriteRequest, type WriteResult } from '../ledger-shell.js';
+import { presentTransfer } from '../present/transfer.js';
+import { sendToPeer, type Federation } from './client.js';
+
+/*
+ * The payer's side of a cross transfer with another deployment (docs/federation.md, "Transfer
+ * messages"). Leg 1 is written pending, holding its room, and committed with its row in
+ * federation_legs; only then is the payee's side asked to PREPARE, then to COMMIT, so that no
+ * lock is held while a peer answers. Leg 1 follows what the payee's side answers: posted once it
+ * says committed, cancelled once it says cancelled or refuses. Whoever drives a leg (the request
+ * that wrote it, or the recovery loop) holds its lease, so that one process at a time does.
+ */
+
+/** How long a leg written by a request is left to that request before the recovery loop may take it. */
+export const REQUEST_LEASE_MS = 15_000;
+/** How long a request waits for each answer of the payee's side before it answers 202. */
+export const ANSWER_WITHIN_MS = 5_000;
+
+/** The refusals that are about the message, not the transfer: the payee's side decided nothing. */
+const NOT_DECIDED = new Set(['signature_invalid', 'timestamp_out_of_range', 'nonce_replayed']);
+
+type PeerAnswer = { state: LegState } | 'refused' | 'unanswered';
+
+/** The leg as the payee's side tells it, its refusal (a decision), or no usable answer. */
+async function ask(federation: Federation, peerUrl: string, request: { path: string; body: unknown; now: Date }): Promise<{ answer: PeerAnswer; refusal?: Rejection }> {
+  try {
+    const answer = (await sendToPeer(federation, peerUrl, { method: 'POST', ...request })) as { state?: unknown };
+    const state = answer.state;
+    return state === 'prepared' || state === 'committed' || state === 'cancelled' ? { answer: { state } } : { answer: 'unanswered' };
+  } catch (error) {
+    if (!(error instanceof Rejection)) throw error;
+    const code = (error.extensions.peerProblem as { code?: string } | undefined)?.code;
+    if (error.code === 'peer_refused' && code !== undefined && !NOT_DECIDED.has(code)) return { answer: 'refused', refusal: error };
+    return { answer: 'unanswered' };
+  }
+}
+
+/** The caller hears the payee side's refusal as its own: its member unknown there is the one 404. */
+function refusalForCaller(refusal: Rejection): Rejection {
+  const problem = refusal.extensions.peerProblem as { status: number; code: string; detail: string };
+  if (problem.status === 404) return payeeNotFound();
+  if (problem.code === 'link_limit_reached' || problem.code === 'link_not_active' || problem.code === 'transfer_refused') return new Rejection(problem.code, problem.detail, { field: 'payee' });
+  return refusal;
+}
+
+/** Pays a member of a timebank of another deployment: leg 1 here, then the exchange with the payee's side. */
+export async function createRemoteTransfer(request: WriteRequest, federation: Federation, input: CrossTransferInput): Promise<WriteResult> {
+  const ids = { payerLeg: newId(), payeeLeg: newId() };
+  const written = await write(request, async (tx) => {
+    const link = await lockRemoteSide(tx, request.timebankId, input.payee.linkId, 'share');
+    if (!link) throw new Rejection('not_found', 'This timebank has no such link.', { field: 'payee.linkId' });
+    const references = await existingReferences(tx, request.timebankId, input.externalId === undefined ? [] : [{ externalId: input.externalId, recorderId: request.principal.id }]);
+    const state = await stateOf(tx, request.timebankId, await lockAccounts(tx, request.timebankId, [input.payerAccountId, link.clearingAccountId]), references);
+    const decided = decidePayerLeg(state, link, { principal: request.principal, input, ids }, request.now);
+    state.accounts.set(...decided.accounts);
+    const deadline = prepareDeadline(request.now, federation.prepareTimeoutMinutes);
+    await insertLeg(tx, { timebankId: request.timebankId, transferId: ids.payerLeg, linkId: link.id, role: 'payer', deadline, nextAttemptAt: new Date(request.now.getTime() + REQUEST_LEASE_MS) });
+    const presented = presentTransfer(decided.transfer, null);
+    return { statusCode: 202, body: presented, changes: changesOf(state, [{ ok: true, ...decided }], false, [presented], request.now) };
+  });
+  if (written.replayed || written.statusCode !== 202 || !request.idempotency) return written;
+  const ended = await driveLeg(request.db, { ...federation, timeoutMs: ANSWER_WITHIN_MS }, request.timebankId, ids.payerLeg, request.now);
+  if (ended.step === 'wait') {
+    // The recovery loop takes it from here, without waiting for the request's lease to run out.
+    await postponeLeg(request.db, request.timebankId, ids.payerLeg, new Date(Date.now() + backoffMs(1)));
+    return written;
+  }
+  // The exchange ended within the request: its end is the answer, and a retry's.
+  const outcome = ended.step === 'post' ? { statusCode: 201, body: ended.body } : request.idempotency.renderRejection(refusalForCaller(ended.refusal ?? peerCancelled()));
+  await replaceStoredOutcome(request.db, request.timebankId, callerOf(request.principal), request.idempotency.key, outcome);
+  return { ...outcome, replayed: false };
+}
+
+const peerCancelled = () => new Rejection('peer_refused', 'The linked deployment cancelled this transfer before it was committed: nothing was posted.', { peerProblem: { status: 409, code: 'cancelled', detail: 'cancelled' } });
+
+export type Driven = { step: NextStep; body?: unknown; refusal?: Rejection | undefined };
+
+/**
+ * One attempt at a leg 1 in flight: PREPARE (again, or for the first time: the payee's side
+ * answers a repeated one from its leg), COMMIT once prepared, then leg 1 posted or cancelled as
+ * the payee's side says. Without an answer it waits for the next attempt.
+ */
+export async function driveLeg(db: Db, federation: Federation, timebankId: string, transferId: string, now: Date): Promise<Driven> {
+  const leg = await findLeg(db, timebankId, transferId);
+  const transfer = leg ? await legTransfer(db, timebankId, transferId) : undefined;
+  if (!leg || !transfer) return { step: 'wait' };
+  if (transfer.status !== 'pending') {
+    // Ended by another taker since this one read its row: nothing is left to drive.
+    await deleteLeg(db, timebankId, transferId);
+    return { step: 'wait' };
+  }
+  const link = await lockRemoteSide(db, timebankId, leg.linkId, 'share');
+  if (!link?.peerUrl || !link.peerLinkId) throw new Error(`leg ${transferId} is on link ${leg.linkId}, which has no peer elsewhere`);
+  const message: PrepareMessage = {
+    linkId: link.id,
+    transferId,
+    payeeTransferId: transfer.remoteTransferId!,
+    payerAccountId: transfer.payerAccountId,
+    payeeAccountId: transfer.remoteAccountId!,
+    minutes: transfer.minutes,
+    description: transfer.description,
+    deadline: leg.deadline.toISOString(),
+  };
+  const prepared = await ask(federation, link.peerUrl, { path: federationPaths.prepare(link.peerLinkId), body: message, now });
+  let step = nextStep(prepared.answer);
+  let refusal = prepared.refusal;
+  if (step === 'commit') {
+    const committed = await ask(federation, link.peerUrl, { path: federationPaths.commit(link.peerLinkId, transferId), body: { linkId: link.id }, now });
+    // A refusal of COMMIT decides nothing: the leg there is prepared, and the next attempt asks again.
+    const after = committed.answer === 'refused' ? 'wait' : nextStep(committed.answer);
+    // Still prepared there (its answer raced a deadline, say): the next attempt asks again.
+    step = after === 'commit' ? 'wait' : after;
+    refusal = undefined;
+  }
+  if (step === 'wait') return { step: 'wait' };
+  const body = await endLeg(db, timebankId, transferId, step, new Date());
+  return { step, body, refusal };
+}
+
+/** Leg 1 posted or cancelled, its in-flight row removed; a leg ended already is left as it is. */
+async function endLeg(db: Db, timebankId: string, transferId: string, step: 'post' | 'cancel', now: Date): Promise<unknown> {
+  const request: WriteRequest = { db, timebankId, principal: LINK_RECORDER, idempotency: undefined, now };
+  const result = await write(request, async (tx): Promise<Decision> => {
+    const transfer = await lockTransfer(tx, timebankId, transferId);
+    if (!transfer) throw notFound('Transfer');
+    if (transfer.status !== 'pending') return unchanged(transfer);
+    const state = await stateOf(tx, timebankId, await lockAccounts(tx, timebankId, [transfer.payerAccountId, transfer.payeeAccountId]), noReferences());
+    const decided = step === 'post' ? commitLeg(state, transfer, now) : cancelLeg(state, transfer, 'rejected', now);
+    state.accounts.set(...decided.accounts);
+    await deleteLeg(tx, timebankId, transferId);
+    const presented = presentTransfer(decided.transfer, null);
+    return { statusCode: 200, body: presented, changes: changesOf(state, [{ ok: true, ...decided }], true, [presented], now) };
+  });
+  return result.body;
+}
+
+/** A leg that ended already: its answer, and nothing written. */
+export function unchanged(transfer: TransferRecord): Decision {
+  return { statusCode: 200, body: presentTransfer(transfer, null), changes: { insertTransfers: [], resolveTransfers: [], entries: [], accounts: [], events: [] } };
+}
