@@ -16,6 +16,8 @@ export type Link = {
   id: string;
   peerTimebankId: string;
   peerTimebankName: string;
+  /** The other service the peer time bank is in; null when it is in this one. */
+  peerUrl: string | null;
   status: Status;
   peerStatus: Status | null;
   proposedByUs: boolean;
@@ -99,6 +101,11 @@ export function LinkRow({ session, onExpired, link, onChanged }: Props) {
           {' · '}
           {t('links.statuses', { ours: statusWord(link.status), peer, theirs: statusWord(link.peerStatus) })}
         </span>
+        {link.peerUrl && (
+          <p class="hint" data-testid="link-peer-url">
+            {t('links.atUrl', { url: link.peerUrl })}
+          </p>
+        )}
         <p data-testid="link-balance" data-minutes={link.balanceMinutes}>
           {balanceWords(link)}
         </p>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { json, onFailure, type Session } from '../api.js';
+import { ApiError, json, onFailure, type Session } from '../api.js';
 import { FailureMessage } from '../forms.js';
 import { t } from '../i18n.js';
 import type { PageProps } from '../pages.js';
@@ -8,9 +8,10 @@ import { baseOf, Done, Field, useAction } from './common.js';
 import { LimitFields, limitMinutes, LinkRow, type Link } from './link-row.js';
 
 /*
- * Links with other time banks of this service: each one's state on both sides, who owes whom
- * and how far each side may go; proposing one, accepting the other side's proposal, changing
- * this side's limits, suspending, and checking that both ledgers agree on the balance.
+ * Links with other time banks, of this service or of another one (peerUrl): each one's state on
+ * both sides, who owes whom and how far each side may go; proposing one, accepting the other
+ * side's proposal, changing this side's limits, suspending, and checking that both ledgers
+ * agree on the balance.
  */
 
 /** The limit both sides start with unless the proposal says otherwise: 6,000 minutes. */
@@ -52,17 +53,40 @@ export function LinksPage({ session, onExpired }: PageProps) {
   );
 }
 
+/**
+ * A proposal the other service did not take, in words naming it: the API's generic message for
+ * these codes speaks of "the other deployment" and cannot say what the coordinator should check.
+ * Anything else is passed on as it is.
+ */
+function peerFailure(caught: unknown, peerUrl: string): unknown {
+  if (!(caught instanceof ApiError)) return caught;
+  if (caught.code === 'peer_unreachable') return new Error(t('links.peerUnreachable', { url: peerUrl }));
+  if (caught.code !== 'peer_refused') return caught;
+  const peerProblem = caught.problem.peerProblem as { detail?: unknown } | undefined;
+  const detail = typeof peerProblem?.detail === 'string' ? peerProblem.detail : caught.message;
+  return new Error(t('links.peerRefused', { url: peerUrl, detail }));
+}
+
 function ProposeLink({ session, onExpired, onProposed }: { session: Session; onExpired: () => void; onProposed: () => void }) {
   const [peer, setPeer] = useState('');
+  const [peerUrl, setPeerUrl] = useState('');
   const [byUs, setByUs] = useState(DEFAULT_LIMIT_HOURS);
   const [toUs, setToUs] = useState(DEFAULT_LIMIT_HOURS);
   const { failure, done, busy, run } = useAction(onExpired);
   const submit = (event: Event) => {
     event.preventDefault();
     void run(async () => {
-      const body = { peerTimebankId: peer.trim(), maxOwedByUsMinutes: limitMinutes(byUs), maxOwedToUsMinutes: limitMinutes(toUs) };
-      const link = await json<Link>(session.token, `${baseOf(session)}/links`, { method: 'POST', body });
+      const url = peerUrl.trim();
+      // Without peerUrl the peer is a time bank of this service: an empty one is left out, not sent.
+      const body = { peerTimebankId: peer.trim(), ...(url ? { peerUrl: url } : {}), maxOwedByUsMinutes: limitMinutes(byUs), maxOwedToUsMinutes: limitMinutes(toUs) };
+      let link: Link;
+      try {
+        link = await json<Link>(session.token, `${baseOf(session)}/links`, { method: 'POST', body });
+      } catch (caught) {
+        throw peerFailure(caught, url);
+      }
       setPeer('');
+      setPeerUrl('');
       onProposed();
       return t('links.proposedDone', { peer: link.peerTimebankName });
     });
@@ -72,6 +96,7 @@ function ProposeLink({ session, onExpired, onProposed }: { session: Session; onE
       <h2 id="propose-link-heading">{t('links.proposeTitle')}</h2>
       <form onSubmit={submit} noValidate>
         <Field id="link-peer" label={t('links.peerId')} field="peerTimebankId" failure={failure} value={peer} onInput={setPeer} hint={t('links.peerIdHint')} />
+        <Field id="link-peer-url" label={t('links.peerUrl')} field="peerUrl" type="url" failure={failure} value={peerUrl} onInput={setPeerUrl} hint={t('links.peerUrlHint')} />
         <LimitFields prefix="propose" failure={failure} byUs={byUs} toUs={toUs} onByUs={setByUs} onToUs={setToUs} />
         <FailureMessage failure={failure} />
         <Done message={done} />

@@ -13,7 +13,7 @@ import { timebankPath } from './common.js';
  * other (payee { linkId, accountId }), with one Idempotency-Key per intended payment.
  */
 
-type Link = { id: string; peerTimebankName: string; status: string; peerStatus: string | null };
+type Link = { id: string; peerTimebankName: string; peerUrl: string | null; status: string; peerStatus: string | null };
 type Remote = { accountId: string; displayName: string };
 type RemoteListing = { id: string; kind: 'offer' | 'request'; title: string; description: string; accountId: string; displayName: string };
 type Directory = { members: Remote[]; listings: RemoteListing[] };
@@ -140,7 +140,11 @@ function PayForm({ session, onExpired, link, people, payee, onPayee }: PayProps)
         const transfer = await json<{ status: string; minutes: number }>(session.token, `${timebankPath(session)}/transfers`, { method: 'POST', body, idempotencyKey: idempotency.keyFor(body) });
         idempotency.settle();
         setDescription('');
-        return t(transfer.status === 'pending' ? 'links.pay.pending' : 'links.pay.done', { time: duration(transfer.minutes), name: person.displayName, peer });
+        const values = { time: duration(transfer.minutes), name: person.displayName, peer };
+        if (transfer.status !== 'pending') return t('links.pay.done', values);
+        // Pending over a link to another service means its answer is late, not that anyone must
+        // confirm: the service finishes the exchange itself, posted on both sides or on neither.
+        return t(link.peerUrl ? 'links.pay.onItsWay' : 'links.pay.pending', values);
       } catch (caught) {
         idempotency.settle(caught);
         throw caught;
