@@ -4,20 +4,11 @@
  * to answer. test/contract/examples.test.ts validates every example against its schema.
  */
 
-export const ids = {
-  timebank: '019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e70',
-  commons: '019a1f2e-7c41-7a55-8c2d-1e2f3a4b5c60',
-  cora: '019a1f2e-7c52-7b10-a3c4-5d6e7f8091a2',
-  coraAccount: '019a1f2e-7c53-7c21-b4d5-6e7f8091a2b3',
-  mo: '019a1f2e-7c64-7d32-85e6-7f8091a2b3c4',
-  moAccount: '019a1f2e-7c65-7e43-96f7-8091a2b3c4d5',
-  transfer: '019a1f2f-0a10-7f54-a708-91a2b3c4d5e6',
-  pending: '019a1f2f-0b20-7065-b819-a2b3c4d5e6f7',
-  category: '019a1f2e-7c70-7176-8a2b-b3c4d5e6f708',
-  request: '019a1f2e-9d00-7287-9b3c-c4d5e6f70819',
-  offer: '019a1f2e-9e00-7398-ac4d-d5e6f708192a',
-  client: '019a1f2e-7c80-74a9-bd5e-e6f708192a3b',
-} as const;
+import { federationComponentExamples } from './examples-federation.js';
+import { reportAnswerExamples, reportComponentExamples } from './examples-reports.js';
+import { at, categoryExample, clientExample, ids, transferExample, transferInputExample } from './examples-story.js';
+
+export { accountExample, categoryExample, clientExample, ids, memberExample, timebankExample, transferExample, transferInputExample } from './examples-story.js';
 
 const problemBase = 'https://timebank.example/problems/';
 const problem = (status: number, code: string, title: string, detail: string, extra: object = {}) => ({
@@ -55,129 +46,6 @@ export const problemExamples = [
   problem(503, 'service_unavailable', 'Service unavailable', 'The database is busy or unreachable: retry shortly with the same Idempotency-Key.'),
 ];
 
-const settings = {
-  defaultMinBalanceMinutes: -600,
-  defaultMaxBalanceMinutes: 6000,
-  confirmation: 'counterparty',
-  autoConfirmAfterHours: 72,
-  autoConfirmMemberClaims: false,
-  maxOpenClaims: 5,
-  joinPolicy: 'application',
-  stalledAfterDays: 14,
-};
-
-export const timebankExample = {
-  id: ids.timebank,
-  name: 'Riverside Time Bank',
-  slug: 'riverside-time-bank',
-  commonsAccountId: ids.commons,
-  settings,
-  createdAt: '2026-03-02T09:00:00.000Z',
-};
-
-export const memberExample = {
-  id: ids.mo,
-  timebankId: ids.timebank,
-  accountId: ids.moAccount,
-  displayName: 'Mo',
-  email: 'mo@example.org',
-  kind: 'person',
-  role: 'member',
-  status: 'active',
-  externalId: 'vp-volunteer-4821',
-  metadata: { volunteerPlatformProfile: 'https://volunteers.example/p/4821' },
-  notifications: { claims: true, digest: true },
-  phone: '+44 20 7946 0321',
-  contactSharing: { email: false, phone: true }, federationVisible: false,
-  createdAt: '2026-03-02T09:05:00.000Z',
-};
-
-export const accountExample = {
-  id: ids.moAccount,
-  timebankId: ids.timebank,
-  memberId: ids.mo,
-  kind: 'member',
-  balanceMinutes: -150,
-  pendingDebitMinutes: 0,
-  pendingCreditMinutes: 0,
-  availableMinutes: 450,
-  minBalanceMinutes: -600,
-  maxBalanceMinutes: 6000,
-  givenMinutes: 0,
-  receivedMinutes: 150,
-  asOf: null,
-};
-
-export const transferInputExample = {
-  payerAccountId: ids.moAccount,
-  payeeAccountId: ids.coraAccount,
-  minutes: 60,
-  description: 'Help in the garden',
-};
-
-export const transferExample = {
-  id: ids.transfer,
-  timebankId: ids.timebank,
-  payerAccountId: ids.moAccount,
-  payeeAccountId: ids.coraAccount,
-  minutes: 60,
-  status: 'posted',
-  description: 'Help in the garden',
-  categoryId: null,
-  requestId: null,
-  offerId: null,
-  brokered: false,
-  createdAt: '2026-03-09T16:20:00.000Z',
-  updatedAt: '2026-03-09T16:20:00.000Z',
-  autoConfirmAt: null,
-  postedAt: '2026-03-09T16:20:00.000Z',
-  resolvedAt: null,
-  sequence: 1,
-  hash: '9c1d6f0b3a8e4f27b5d2c6a1e0f9b8d7c6a5e4f3b2c1d0e9f8a7b6c5d4e3f2a1',
-  reversesTransferId: null,
-  reversedByTransferId: null,
-  reason: null,
-  overrideLimits: false,
-  externalId: null,
-  metadata: {},
-  recordedBy: { type: 'member', id: ids.mo },
-  link: null,
-  remoteTransferId: null,
-};
-
-export const categoryExample = { id: ids.category, name: 'Gardening', parentId: null };
-
-export const clientExample = {
-  id: ids.client,
-  timebankId: ids.timebank,
-  name: 'Volunteer platform',
-  scopes: ['members:read', 'ledger:read', 'ledger:write'],
-  createdAt: '2026-03-03T10:00:00.000Z',
-  createdByMemberId: ids.cora,
-  lastUsedAt: null,
-  revokedAt: null,
-  previousSecretExpiresAt: null,
-};
-
-const at = (day: number, time = '10:00') => `2026-03-${String(day).padStart(2, '0')}T${time}:00.000Z`;
-
-const linkExample = {
-  id: '019a1f30-1000-7a01-8b02-c3d4e5f60718',
-  timebankId: ids.timebank,
-  peerTimebankId: '019a1f30-0f00-7b12-9c23-d4e5f6071829',
-  peerTimebankName: 'Hillside Time Bank',
-  peerUrl: null,
-  status: 'active',
-  peerStatus: 'active',
-  proposedByUs: true,
-  clearingAccountId: '019a1f30-1001-7c23-ad34-e5f60718293a',
-  balanceMinutes: 30,
-  maxOwedByUsMinutes: 6000,
-  maxOwedToUsMinutes: 6000,
-  createdAt: at(5, '10:00'),
-  updatedAt: at(5, '11:30'),
-};
-const ratio = (numerator: number, denominator: number) => ({ value: denominator === 0 ? null : numerator / denominator, numerator, denominator });
 const moAndCora = { members: [ids.cora, ids.mo], legs: [
   { giverMemberId: ids.cora, receiverMemberId: ids.mo, offerId: ids.offer, requestId: ids.request, score: 0.82, remote: false },
   { giverMemberId: ids.mo, receiverMemberId: ids.cora, offerId: '019a1f2e-9f00-74a9-bd5e-e6f708192a3c', requestId: '019a1f2e-9f10-75ba-8e6f-f708192a3b4d', score: 0.64, remote: false },
@@ -220,23 +88,6 @@ const matchExample = {
 };
 
 /** Examples of the named schemas that do not carry their own (by component name). */
-const linkedMemberExample = { accountId: '019a1f30-1101-7d34-be45-f60718293a4b', displayName: 'Ana', remote: true };
-const linkedListingExample = {
-  id: '019a1f30-1201-7e45-8f56-0718293a4b5c',
-  kind: 'offer',
-  title: 'Bike repairs',
-  description: 'Brakes, gears and punctures',
-  tags: ['bikes'],
-  categoryName: 'Repairs',
-  parentCategoryName: null,
-  canBeRemote: false,
-  availability: [{ day: 'sat', from: '10:00', to: '13:00' }],
-  accountId: linkedMemberExample.accountId,
-  displayName: 'Ana',
-  createdAt: at(4),
-  remote: true,
-};
-
 export const componentExamples: Record<string, unknown> = {
   ImportResult: {
     id: null,
@@ -272,94 +123,14 @@ export const componentExamples: Record<string, unknown> = {
     ],
     nextCursor: null,
   },
-  Link: linkExample,
-  LinkList: { items: [linkExample] },
-  LinkedMember: linkedMemberExample,
-  LinkedListing: linkedListingExample,
-  LinkedDirectory: { members: [linkedMemberExample], listings: [linkedListingExample] },
-  LinkReconciliation: { linkId: linkExample.id, localBalanceMinutes: 30, peerBalanceMinutes: -30, agree: true },
+  ...federationComponentExamples,
   LedgerVerification: { ok: true, transferCount: 2, sumMinutes: 0, chainHead: { sequence: 2, hash: transferExample.hash }, unsealedCount: 0, oldestUnsealedSeconds: null, mismatches: [] },
   Listing: listingExample,
   Match: matchExample,
   MatchMark: { listingId: ids.request, candidateListingId: ids.offer, memberId: ids.mo, mark: 'contacted', markedAt: at(5, '09:15') },
   Cycle: moAndCora,
   AuditEntry: { id: '019a1f2f-2000-7cd1-9a0b-1c2d3e4f5a6b', at: at(5), actor: { type: 'member', id: ids.cora }, action: 'member.updated', target: { type: 'member', id: ids.mo }, changes: { status: ['active', 'suspended'] }, requestId: 'req-7f3a' },
-  Exchange: { transferId: ids.transfer, giverMemberId: ids.cora, receiverMemberId: ids.mo, minutes: 60, postedAt: at(9, '16:20'), categoryId: null, brokered: false },
-  MemberReportRow: { memberId: ids.mo, displayName: 'Mo', givenMinutes: 0, receivedMinutes: 150, balanceMinutes: -150, balanceIndex: -1, peopleHelped: 0, helpers: 1, exchanges: 2, firstExchangeAt: at(9, '16:20'), lastExchangeAt: at(9, '17:05'), daysSinceLastExchange: 1 },
-  MutualityReport: {
-    window: { from: '2025-03-10T00:00:00.000Z', to: at(10, '00:00') },
-    population: 'active',
-    populationSize: 2,
-    activeMembers: 2,
-    registeredMembers: 2,
-    activationRate: ratio(2, 2),
-    twoWayShare: ratio(0, 2),
-    giverOnlyShare: ratio(1, 2),
-    receiverOnlyShare: ratio(1, 2),
-    balanceIndex: { bins: [{ from: -1, to: -0.5, members: 1 }, { from: -0.5, to: 0.5, members: 0 }, { from: 0.5, to: 1, members: 1 }], balancedShare: ratio(0, 2) },
-    minutesPerActiveMember: ratio(150, 2),
-    exchangesPerActiveMember: ratio(2, 2),
-    medianMinutesPerExchange: 75,
-    exchanges: 2,
-    minutes: 150,
-    giniTurnover: ratio(0, 1),
-    giniGiven: ratio(1, 2),
-    top20Share: ratio(150, 150),
-    density: ratio(1, 2),
-    edgeReciprocity: ratio(0, 1),
-    reciprocatedMinutesShare: ratio(0, 150),
-    edgesOnCycleShare: ratio(0, 1),
-    indirectReciprocityShare: ratio(0, 1),
-    cycles: { '2': 0, '3': 0, '4': 0 },
-    largestCirculationShare: ratio(0, 150),
-    dormancy: { never: 0, within30Days: 2, days31To90: 0, over90Days: 0 },
-    medianDaysToFirstExchange: 7,
-    joinedWithoutExchange: 0,
-    byCategory: [{ categoryId: null, name: 'Uncategorised', exchanges: 2, minutes: 150, openOffers: 0, openRequests: 1 }],
-    needsMet: {
-      requests: 4,
-      stalledAfterDays: 14,
-      metShare: ratio(2, 4),
-      medianDaysToMet: 3.5,
-      medianDaysToFirstResponse: 1,
-      unmetByCategory: [{ categoryId: ids.category, name: 'Gardening', requests: 1, markedUnmet: 0, stillOpen: 1 }],
-      idleOffersByCategory: [{ categoryId: ids.category, name: 'Gardening', offers: 2 }],
-    },
-    federation: {
-      exchangesOut: 1,
-      minutesOut: 60,
-      exchangesIn: 0,
-      minutesIn: 0,
-      members: 1,
-      membersOut: 1,
-      membersIn: 0,
-      links: [
-        {
-          linkId: '019a1f30-1a00-7b21-8c32-4d5e6f708192',
-          peerTimebankId: '019a1f2e-7c40-7d3a-9b1e-3f2a4c5d6e71',
-          peerTimebankName: 'Hillside Time Bank',
-          status: 'active',
-          balanceMinutes: 60,
-          exchangesOut: 1,
-          minutesOut: 60,
-          exchangesIn: 0,
-          minutesIn: 0,
-          maxOwedByUsMinutes: 6000,
-          maxOwedToUsMinutes: 6000,
-        },
-      ],
-    },
-    ledgerCheck: {
-      sumOfBalancesMinutes: 0,
-      totalDebitMinutes: 210,
-      totalCreditMinutes: 210,
-      balancesSumToZero: true,
-      debitsEqualCredits: true,
-      windowAddsUp: true,
-      window: { postedMinutes: 210, exchangeMinutes: 150, commonsMinutes: 0, reversalMinutes: 0, reversedMinutes: 0, crossTimebankMinutes: 60 },
-      chainHead: { sequence: 3, hash: transferExample.hash },
-    },
-  },
+  ...reportComponentExamples,
 };
 
 /** Examples of the request bodies, by component name. */
@@ -405,14 +176,6 @@ export const answerExamples: Record<string, unknown> = {
   matchOffer: { items: [{ memberId: ids.mo, requestId: ids.request, score: matchExample.score, components: matchExample.components, distanceKm: matchExample.distanceKm, mark: null, remote: false }] },
   matchRequest: { items: [matchExample] },
   suggestCycles: { items: [moAndCora], truncated: false, cyclesFound: 1 },
-  getMembersReport: { items: [componentExamples.MemberReportRow], throughSequence: 2, nextCursor: null },
-  exportExchanges: { items: [componentExamples.Exchange], throughSequence: 2, nextCursor: null },
   listAuditLog: { items: [componentExamples.AuditEntry], nextCursor: null },
-  getActivityReport: {
-    interval: 'month',
-    from: '2025-04-01T00:00:00.000Z',
-    to: '2026-04-01T00:00:00.000Z',
-    throughSequence: 2,
-    items: [{ periodStart: '2026-03-01T00:00:00.000Z', exchanges: 2, minutes: 150, activeMembers: 2, newMembers: 2, twoWayShare: ratio(0, 2) }],
-  },
+  ...reportAnswerExamples,
 };

@@ -1,3 +1,4 @@
+import { account } from '../helpers/account-state.js';
 import { codeOf as rejectionCode } from '../helpers/rejection.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -15,27 +16,7 @@ import {
   reservationOf,
   reserve,
   resolvePending,
-  type AccountState,
 } from '../../src/domain/ledger.js';
-
-const account = (id: string, overrides: Partial<AccountState> = {}): AccountState => ({
-  id,
-  kind: 'member',
-  memberId: `member-${id}`,
-  holderStatus: 'active',
-  balanceMinutes: 0,
-  pendingDebitMinutes: 0,
-  pendingCreditMinutes: 0,
-  minBalanceMinutes: -600,
-  maxBalanceMinutes: 600,
-  givenMinutes: 0,
-  receivedMinutes: 0,
-  version: 0,
-  openClaims: 0,
-  openCommonsClaims: 0,
-  lastPostedAt: null,
-  ...overrides,
-});
 
 const codeOf = (action: () => unknown) => rejectionCode(action, 'ok');
 

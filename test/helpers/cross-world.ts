@@ -3,6 +3,7 @@ import { AccountChanges, type AccountState } from '../../src/domain/ledger.js';
 import type { LinkSide } from '../../src/domain/links.js';
 import type { Principal } from '../../src/domain/principal.js';
 import type { LedgerState } from '../../src/domain/transfer-decisions.js';
+import { account } from './account-state.js';
 
 /*
  * Two timebanks of one deployment and the link between them, as the shell of cross transfers
@@ -38,28 +39,7 @@ export const principals = {
 export const NOW = new Date('2026-03-01T12:00:00.000Z');
 export const LATER = new Date('2026-03-02T12:00:00.000Z');
 
-function account(id: string, overrides: Partial<AccountState>): AccountState {
-  return {
-    id,
-    kind: 'member',
-    memberId: null,
-    holderStatus: 'active',
-    balanceMinutes: 0,
-    pendingDebitMinutes: 0,
-    pendingCreditMinutes: 0,
-    minBalanceMinutes: -600,
-    maxBalanceMinutes: 600,
-    givenMinutes: 0,
-    receivedMinutes: 0,
-    version: 0,
-    openClaims: 0,
-    openCommonsClaims: 0,
-    lastPostedAt: null,
-    ...overrides,
-  };
-}
-
-const clearing = (id: string, min: number, max: number) => account(id, { kind: 'link', holderStatus: null, minBalanceMinutes: min, maxBalanceMinutes: max });
+const clearing = (id: string, min: number, max: number) => account(id, { kind: 'link', memberId: null, holderStatus: null, minBalanceMinutes: min, maxBalanceMinutes: max });
 
 function side(timebankId: string, accounts: AccountState[]): LedgerState {
   return {
@@ -88,7 +68,7 @@ export function world(changes: WorldChanges = {}): CrossState {
     payeeSide: side(SOUTH, [
       account(ACCOUNT.payee, { memberId: principals.carol.id }),
       account(ACCOUNT.southHidden, { memberId: 's-erin' }),
-      account(ACCOUNT.southCommons, { kind: 'commons', holderStatus: null, minBalanceMinutes: -1_000_000, maxBalanceMinutes: 1_000_000 }),
+      account(ACCOUNT.southCommons, { kind: 'commons', memberId: null, holderStatus: null, minBalanceMinutes: -1_000_000, maxBalanceMinutes: 1_000_000 }),
       clearing(ACCOUNT.southClearing, -600, 300),
     ].map(changed)),
     link: linkSide({ timebankId: NORTH, id: 'link-north', peerTimebankId: SOUTH, peerLinkId: 'link-south', clearingAccountId: ACCOUNT.northClearing, ...changes.link }),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SuggestedCycle as Cycle } from '../../src/domain/linked-cycles.js';
 import { postWithKey } from '../helpers/ledger.js';
 import { seedTimebank, startTestService, type Member, type TestService } from '../helpers/service.js';
 
@@ -16,19 +17,6 @@ let north: Seed;
 let south: Seed;
 type Link = { id: string; status: string; balanceMinutes: number };
 type Person = Member & { displayName: string; token: string };
-type Leg = {
-  giverMemberId: string | null;
-  receiverMemberId: string | null;
-  offerId: string;
-  requestId: string;
-  score: number;
-  remote: boolean;
-  linkId?: string;
-  peerTimebankId?: string;
-  accountId?: string;
-  displayName?: string;
-};
-type Cycle = { members: Array<string | null>; legs: Leg[]; score: number; clearing?: number };
 
 let northLink: Link;
 let southLink: Link;

@@ -351,13 +351,15 @@ export function clearingAccounts(timebankId: string): SQL {
  * given), not itself a reversal, and between two member accounts, neither being the commons
  * nor a link's clearing account (accounts are members', the commons or clearing accounts: a
  * cross-timebank leg runs between a member and a clearing account, and the report counts it
- * in its federation figures instead). exchangesSql says the same by joining both accounts as
- * members', whose member ids it returns.
+ * in its federation figures instead). A clearing account moves only with cross-timebank legs
+ * and their reversals, each carrying its link_id (transfer-decisions.ts), so a transfer
+ * without one touches no clearing account. exchangesSql says the same by joining both
+ * accounts as members', whose member ids it returns.
  */
 function memberExchange(timebankId: string, throughSequence: number | undefined): SQL {
   return sql`t.status = 'posted' AND t.reverses_transfer_id IS NULL ${postedThrough('t', timebankId, throughSequence)}
              AND t.payee_account_id <> ${commonsAccount(timebankId)} AND t.payer_account_id <> ${commonsAccount(timebankId)}
-             AND t.payee_account_id NOT IN (${clearingAccounts(timebankId)}) AND t.payer_account_id NOT IN (${clearingAccounts(timebankId)})`;
+             AND t.link_id IS NULL`;
 }
 
 /**
