@@ -1,13 +1,12 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_FILE, loadFederationKey, type FederationKey } from '../src/use-cases/federation/keys.js';
 import { SIGNATURE_HEADER, signRequest } from '../src/use-cases/federation/signing.js';
-import { createTestDatabase } from './helpers/database.js';
-import { freePort, startReadyService, type ReadyService } from './helpers/process.js';
+import { call, deployments, setUp, type Deployment } from './helpers/deployments.js';
+import { freePort } from './helpers/process.js';
 
 /*
  * Two deployments, each its own service process and database on loopback, link their timebanks:
@@ -16,85 +15,23 @@ import { freePort, startReadyService, type ReadyService } from './helpers/proces
  * an unknown link are refused and change nothing.
  */
 
-type Deployment = {
-  name: string;
-  baseUrl: string;
-  dataDir: string;
-  database: Awaited<ReturnType<typeof createTestDatabase>>;
-  service?: ReadyService;
-  token: string;
-  timebankId: string;
-};
-
-const workDir = mkdtempSync(path.join(tmpdir(), 'timebank-peers-'));
-const jwtSecret = randomBytes(48).toString('base64url');
-const riverside = { name: 'Riverside' } as Deployment;
-const hillside = { name: 'Hillside' } as Deployment;
-
-async function start(deployment: Deployment): Promise<void> {
-  const environment = {
-    DATABASE_URL: deployment.database.url,
-    JWT_SECRET: jwtSecret,
-    DATA_DIR: deployment.dataDir,
-    HOST: '127.0.0.1',
-    PORT: new URL(deployment.baseUrl).port,
-    PUBLIC_URL: deployment.baseUrl,
-    FEDERATION_ALLOW_HOSTS: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    CHECK_RESPONSES: 'true',
-  };
-  deployment.service = await startReadyService(environment, deployment.baseUrl, path.join(workDir, `${deployment.name}.log`));
-}
-
-async function stop(deployment: Deployment): Promise<void> {
-  deployment.service?.child.kill('SIGTERM');
-  await deployment.service?.exited;
-  deployment.service = undefined;
-}
-
-type Answer = { status: number; body: Record<string, unknown> & { items?: Array<Record<string, unknown>> } };
-
-async function call(deployment: Deployment, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const response = await fetch(`${deployment.baseUrl}${route}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), authorization: `Bearer ${deployment.token}`, ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Answer['body']) };
-}
-
-/** The first-run setup: the deployment's timebank and its coordinator, logged in. */
-async function setUp(deployment: Deployment): Promise<void> {
-  const tokenFile = path.join(deployment.dataDir, 'setup-token');
-  for (const deadline = Date.now() + 20_000; !existsSync(tokenFile) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));
-  const body = {
-    token: readFileSync(tokenFile, 'utf8').trim(),
-    timebank: { name: `${deployment.name} Time Bank` },
-    coordinator: { displayName: 'Coordinator', email: `coordinator@${deployment.name.toLowerCase()}.example`, password: 'a-long-enough-password' },
-  };
-  const answer = await call(deployment, 'POST', '/v1/setup', body);
-  expect(answer.status).toBe(201);
-  deployment.token = answer.body.access_token as string;
-  deployment.timebankId = (answer.body.timebank as { id: string }).id;
-}
+let riverside: Deployment;
+let hillside: Deployment;
+let harness: Awaited<ReturnType<typeof deployments>>;
+const start = (deployment: Deployment) => harness.start(deployment);
+const stop = (deployment: Deployment) => harness.stop(deployment);
 
 const links = async (deployment: Deployment) => (await call(deployment, 'GET', `/v1/timebanks/${deployment.timebankId}/links`)).body.items!;
 
 beforeAll(async () => {
-  for (const deployment of [riverside, hillside]) {
-    deployment.database = await createTestDatabase();
-    deployment.baseUrl = `http://127.0.0.1:${await freePort()}`;
-    deployment.dataDir = path.join(workDir, deployment.name);
-  }
+  harness = await deployments('peers', ['Riverside', 'Hillside']);
+  [riverside, hillside] = harness.deployments as [Deployment, Deployment];
   await Promise.all([start(riverside), start(hillside)]);
   await Promise.all([setUp(riverside), setUp(hillside)]);
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([stop(riverside), stop(hillside)]);
-  await Promise.all([riverside.database?.drop(), hillside.database?.drop()]);
-  rmSync(workDir, { recursive: true, force: true });
+  await harness?.close();
 });
 
 describe('links between two deployments', () => {

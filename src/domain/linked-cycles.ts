@@ -1,5 +1,5 @@
-import type { Cycle, CycleEdge, CycleListing } from './matching.js';
-import { categoryNameKey } from './remote-matching.js';
+import { availabilityHours, type AvailabilityWindow, type Cycle, type CycleEdge, type CycleListing } from './matching.js';
+import { categoryNameKey, skillTextOf } from './remote-matching.js';
 
 /*
  * Exchange cycles that include linked timebanks' members (docs/federation.md, "Cycles and
@@ -155,6 +155,43 @@ export type LinkedListing = RemoteParty & {
   remote: boolean;
   availabilityHours: string | null;
 };
+
+/** A listing of a linked timebank in another deployment, as its directory shares it. */
+export type SharedListing = {
+  id: string;
+  kind: 'offer' | 'request';
+  title: string;
+  tags: readonly string[];
+  categoryName: string;
+  parentCategoryName: string | null;
+  canBeRemote: boolean;
+  availability: AvailabilityWindow[] | null;
+  accountId: string;
+  displayName: string;
+};
+
+/**
+ * A directory listing of a peer in another deployment, read as a linked listing here. The peer
+ * shares no category ids, so its category is known by its name and its parent's: two of its
+ * categories of one name under different parents stay apart. Skill text and weekly hours are
+ * what the peer's database would hold, from title and tags and from the shared windows.
+ */
+export function sharedLinkedListing(link: Pick<RemoteParty, 'linkId' | 'peerTimebankId'>, listing: SharedListing): LinkedListing {
+  return {
+    linkId: link.linkId,
+    peerTimebankId: link.peerTimebankId,
+    accountId: listing.accountId,
+    displayName: listing.displayName,
+    id: listing.id,
+    kind: listing.kind,
+    categoryId: JSON.stringify([listing.parentCategoryName === null ? null : categoryNameKey(listing.parentCategoryName), categoryNameKey(listing.categoryName)]),
+    categoryName: listing.categoryName,
+    parentCategoryName: listing.parentCategoryName,
+    skillText: skillTextOf(listing.title, listing.tags),
+    remote: listing.canBeRemote,
+    availabilityHours: availabilityHours(listing.availability),
+  };
+}
 
 /** Local categories by name; where names repeat (under different parents), a top-level one, then the smallest id. */
 export function categoriesByName(categories: LocalCategory[]): Map<string, LocalCategory> {

@@ -19,6 +19,7 @@ import { memberAccountId } from '../db/queries/accounts.js';
 import { linkBalanceMinutes, linkedListingsForCycles, localCategories } from '../db/queries/linked-listings.js';
 import { linkedOfferCandidates } from '../db/queries/linked-offers.js';
 import type { Federation } from './federation/client.js';
+import { remoteListingsForCycles } from './federation/remote-listings.js';
 import { remoteOfferCandidates } from './federation/remote-offers.js';
 import { findListing } from '../db/queries/listings.js';
 import { DEFAULT_MAX_DISTANCE_KM, findCandidates, graphFacts, openListingsForCycles } from '../db/queries/matches.js';
@@ -131,19 +132,20 @@ const CYCLE_LIMITS = { maxCycles: 20_000, milliseconds: 2_000 };
 
 /**
  * Exchange cycles among open listings, chosen so that no member is in two. With includeLinked,
- * linked timebanks' visible members take part too (domain/linked-cycles.ts): their offers may
- * meet local requests and their requests may be met by local offers, never each other.
+ * linked timebanks' visible members take part too (domain/linked-cycles.ts), in this deployment
+ * or (asked of their deployments) in others: their offers may meet local requests and their
+ * requests may be met by local offers, never each other.
  */
 export async function suggestCycles(
   db: Db,
   timebankId: string,
   maxLength: number,
   now: Date,
-  options: { includeLinked?: boolean } = {},
+  options: { includeLinked?: boolean; federation?: Federation | undefined } = {},
 ): Promise<{ items: SuggestedCycle[]; truncated: boolean; cyclesFound: number }> {
   const [{ requests, offers }, unsuitable] = await Promise.all([openListingsForCycles(db, timebankId, now), unsuitablePairs(db, timebankId)]);
   const graph = { ...CYCLE_GRAPH, defaultMaxDistanceKm: DEFAULT_MAX_DISTANCE_KM, unsuitable };
-  const linked = options.includeLinked ? await linkedGraph(db, timebankId, now) : undefined;
+  const linked = options.includeLinked ? await linkedGraph(db, timebankId, now, options.federation) : undefined;
   const edges = linked
     ? [...buildCycleEdges(requests, [...offers, ...linked.offers], graph), ...buildCycleEdges(linked.requests, offers, graph)]
     : buildCycleEdges(requests, offers, graph);
@@ -158,14 +160,22 @@ export async function suggestCycles(
   return { items: chooseDisjointCycles(scored).map((cycle) => presentCycle(cycle, parties)), truncated, cyclesFound: scored.length };
 }
 
-/** Linked timebanks' listings placed in the local categories by name, their members, and this timebank's link balances. */
-async function linkedGraph(db: Db, timebankId: string, now: Date) {
-  const [listings, categories, balances] = await Promise.all([linkedListingsForCycles(db, timebankId, now), localCategories(db, timebankId), linkBalanceMinutes(db, timebankId)]);
+/**
+ * Linked timebanks' listings placed in the local categories by name, their members, and this
+ * timebank's link balances (a link to another deployment's: this side's clearing balance).
+ */
+async function linkedGraph(db: Db, timebankId: string, now: Date, federation: Federation | undefined) {
+  const [here, elsewhere, categories, balances] = await Promise.all([
+    linkedListingsForCycles(db, timebankId, now),
+    federation ? remoteListingsForCycles(db, federation, timebankId, now) : [],
+    localCategories(db, timebankId),
+    linkBalanceMinutes(db, timebankId),
+  ]);
   const byName = categoriesByName(categories);
   const parties = new Map<string, RemoteParty>();
   const requests: CycleListing[] = [];
   const offers: CycleListing[] = [];
-  for (const listing of listings) {
+  for (const listing of [...here, ...elsewhere]) {
     const placed = placeLinkedListing(listing, byName);
     if (!placed) continue;
     const { linkId, peerTimebankId, accountId, displayName } = listing;

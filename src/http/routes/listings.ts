@@ -235,9 +235,9 @@ export const offerRoutes = listingRoutesOf('offer');
 export const requestRoutes = listingRoutesOf('request');
 
 const linkedCyclesDescription =
-  " With include=linked, linked timebanks' visible members (over links active on both sides) take part too: their open offers may meet this timebank's requests and their open requests may be met by its offers, categories fitting by name, their location not shared (distance 1 when both can happen remotely, 0.5 otherwise). Every leg has a member of this timebank; a leg with a linked member is marked remote, with linkId, peerTimebankId, the member's accountId and displayName, and the member's id null (in members too). A cycle that crosses a link has a clearing component: with each leg taken as 60 minutes, and a link balance positive when this timebank owes the peer, the reduction is the sum over the links crossed of |balance| - |balance after the cycle|; clearing is 0.5 + 0.5 x reduction / the cycle's minutes when the reduction is not negative, 0 otherwise, and the cycle's score is its mean leg score + 0.2 x (clearing - 0.5). A cycle that crosses a link both ways with the same minutes is neutral (clearing 0.5): since every leg has a member of this timebank, every cycle suggested crosses each link as often each way, so its clearing is 0.5. Local-only cycles keep their mean leg score and have no clearing (docs/federation.md).";
+  " With include=linked, linked timebanks' visible members (over links active on both sides; a timebank of another deployment is asked for its link directory, signed, and one that cannot be asked, or refuses, is left out) take part too: their open offers may meet this timebank's requests and their open requests may be met by its offers, categories fitting by name, their location not shared (distance 1 when both can happen remotely, 0.5 otherwise). Every leg has a member of this timebank; a leg with a linked member is marked remote, with linkId, peerTimebankId, the member's accountId and displayName, and the member's id null (in members too). A cycle that crosses a link has a clearing component: with each leg taken as 60 minutes, and a link balance positive when this timebank owes the peer, the reduction is the sum over the links crossed of |balance| - |balance after the cycle|; clearing is 0.5 + 0.5 x reduction / the cycle's minutes when the reduction is not negative, 0 otherwise, and the cycle's score is its mean leg score + 0.2 x (clearing - 0.5). A cycle that crosses a link both ways with the same minutes is neutral (clearing 0.5): since every leg has a member of this timebank, every cycle suggested crosses each link as often each way, so its clearing is 0.5. Local-only cycles keep their mean leg score and have no clearing (docs/federation.md).";
 
-export const cycleRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock }) => {
+export const cycleRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { database, clock, federation }) => {
   app.addHook('onRequest', app.authenticate);
   app.get(
     '/v1/timebanks/:timebankId/matches/cycles',
@@ -264,7 +264,7 @@ export const cycleRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { da
     async (request) => {
       requireCoordinator(request.principal, request.params.timebankId);
       const includeLinked = request.query.include === 'linked';
-      return suggestCycles(database.db, request.params.timebankId, request.query.maxLength ?? 3, clock(), { includeLinked });
+      return suggestCycles(database.db, request.params.timebankId, request.query.maxLength ?? 3, clock(), { includeLinked, federation });
     },
   );
 };
