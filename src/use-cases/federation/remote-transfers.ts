@@ -8,10 +8,10 @@ import type { Db } from '../../db/client.js';
 import { existingReferences } from '../../db/ledger.js';
 import { lockAccounts } from '../../db/ledger-locks.js';
 import { deleteLeg, findLeg, insertLeg, legTransfer, postponeLeg, replaceStoredOutcome } from '../../db/queries/federation-legs.js';
-import { lockRemoteSide } from '../../db/queries/federation.js';
+import { findRemoteLink, lockRemoteSide } from '../../db/queries/federation.js';
 import { lockTransfer } from '../../db/queries/transfers.js';
 import { newId } from '../ids.js';
-import { callerOf, changesOf, noReferences, stateOf, write, type Decision, type WriteRequest, type WriteResult } from '../ledger-shell.js';
+import { callerOf, changesOf, noReferences, stateOf, write, type Decision, type Outcome, type WriteRequest, type WriteResult } from '../ledger-shell.js';
 import { presentTransfer } from '../present/transfer.js';
 import { sendToPeer, type Federation } from './client.js';
 
@@ -71,29 +71,34 @@ export async function createRemoteTransfer(request: WriteRequest, federation: Fe
     const presented = presentTransfer(decided.transfer, null);
     return { statusCode: 202, body: presented, changes: changesOf(state, [{ ok: true, ...decided }], false, [presented], request.now) };
   });
-  if (written.replayed || written.statusCode !== 202 || !request.idempotency) return written;
-  const ended = await driveLeg(request.db, { ...federation, timeoutMs: ANSWER_WITHIN_MS }, request.timebankId, ids.payerLeg, request.now);
+  const idempotency = request.idempotency;
+  if (written.replayed || written.statusCode !== 202 || !idempotency) return written;
+  // The exchange ended within the request: its end is the answer, and a retry's, stored as the leg ends.
+  const answerOf = (step: 'post' | 'cancel', body: unknown, refusal: Rejection | undefined): Outcome =>
+    step === 'post' ? { statusCode: 201, body } : idempotency.renderRejection(refusalForCaller(refusal ?? peerCancelled()));
+  const store = { caller: callerOf(request.principal), key: idempotency.key, answerOf };
+  const ended = await driveLeg(request.db, { ...federation, timeoutMs: ANSWER_WITHIN_MS }, request.timebankId, ids.payerLeg, request.now, store);
   if (ended.step === 'wait') {
     // The recovery loop takes it from here, without waiting for the request's lease to run out.
     await postponeLeg(request.db, request.timebankId, ids.payerLeg, new Date(Date.now() + backoffMs(1)));
     return written;
   }
-  // The exchange ended within the request: its end is the answer, and a retry's.
-  const outcome = ended.step === 'post' ? { statusCode: 201, body: ended.body } : request.idempotency.renderRejection(refusalForCaller(ended.refusal ?? peerCancelled()));
-  await replaceStoredOutcome(request.db, request.timebankId, callerOf(request.principal), request.idempotency.key, outcome);
-  return { ...outcome, replayed: false };
+  return { ...ended.outcome!, replayed: false };
 }
+
+/** The request's stored answer, replaced in the transaction that ends the leg. */
+type StoreAnswer = { caller: string; key: string; answerOf: (step: 'post' | 'cancel', body: unknown, refusal: Rejection | undefined) => Outcome };
 
 const peerCancelled = () => new Rejection('peer_refused', 'The linked deployment cancelled this transfer before it was committed: nothing was posted.', { peerProblem: { status: 409, code: 'cancelled', detail: 'cancelled' } });
 
-export type Driven = { step: NextStep; body?: unknown; refusal?: Rejection | undefined };
+export type Driven = { step: NextStep; outcome?: Outcome };
 
 /**
  * One attempt at a leg 1 in flight: PREPARE (again, or for the first time: the payee's side
  * answers a repeated one from its leg), COMMIT once prepared, then leg 1 posted or cancelled as
  * the payee's side says. Without an answer it waits for the next attempt.
  */
-export async function driveLeg(db: Db, federation: Federation, timebankId: string, transferId: string, now: Date): Promise<Driven> {
+export async function driveLeg(db: Db, federation: Federation, timebankId: string, transferId: string, now: Date, store?: StoreAnswer): Promise<Driven> {
   const leg = await findLeg(db, timebankId, transferId);
   const transfer = leg ? await legTransfer(db, timebankId, transferId) : undefined;
   if (!leg || !transfer) return { step: 'wait' };
@@ -102,8 +107,8 @@ export async function driveLeg(db: Db, federation: Federation, timebankId: strin
     await deleteLeg(db, timebankId, transferId);
     return { step: 'wait' };
   }
-  const link = await lockRemoteSide(db, timebankId, leg.linkId, 'share');
-  if (!link?.peerUrl || !link.peerLinkId) throw new Error(`leg ${transferId} is on link ${leg.linkId}, which has no peer elsewhere`);
+  const link = await findRemoteLink(db, leg.linkId);
+  if (link?.timebankId !== timebankId || !link.peerUrl || !link.peerLinkId) throw new Error(`leg ${transferId} is on link ${leg.linkId}, which has no peer elsewhere`);
   const message: PrepareMessage = {
     linkId: link.id,
     transferId,
@@ -126,25 +131,30 @@ export async function driveLeg(db: Db, federation: Federation, timebankId: strin
     refusal = undefined;
   }
   if (step === 'wait') return { step: 'wait' };
-  const body = await endLeg(db, timebankId, transferId, step, new Date());
-  return { step, body, refusal };
+  return { step, outcome: await endLeg(db, timebankId, transferId, step, new Date(), store && { ...store, answer: (body) => store.answerOf(step, body, refusal) }) };
 }
 
-/** Leg 1 posted or cancelled, its in-flight row removed; a leg ended already is left as it is. */
-async function endLeg(db: Db, timebankId: string, transferId: string, step: 'post' | 'cancel', now: Date): Promise<unknown> {
+/** Leg 1 posted or cancelled, its in-flight row removed (and the request's answer stored); a leg ended already is left as it is. */
+async function endLeg(db: Db, timebankId: string, transferId: string, step: 'post' | 'cancel', now: Date, store?: { caller: string; key: string; answer: (body: unknown) => Outcome }): Promise<Outcome> {
   const request: WriteRequest = { db, timebankId, principal: LINK_RECORDER, idempotency: undefined, now };
-  const result = await write(request, async (tx): Promise<Decision> => {
+  const answered = async (tx: Db, decision: Decision): Promise<Decision> => {
+    if (!store) return decision;
+    const outcome = store.answer(decision.body);
+    await replaceStoredOutcome(tx, timebankId, store.caller, store.key, outcome);
+    return { ...decision, ...outcome };
+  };
+  return write(request, async (tx): Promise<Decision> => {
     const transfer = await lockTransfer(tx, timebankId, transferId);
     if (!transfer) throw notFound('Transfer');
-    if (transfer.status !== 'pending') return unchanged(transfer);
+    // Ended by another taker: the same end, since both followed the payee's side.
+    if (transfer.status !== 'pending') return answered(tx, unchanged(transfer));
     const state = await stateOf(tx, timebankId, await lockAccounts(tx, timebankId, [transfer.payerAccountId, transfer.payeeAccountId]), noReferences());
     const decided = step === 'post' ? commitLeg(state, transfer, now) : cancelLeg(state, transfer, 'rejected', now);
     state.accounts.set(...decided.accounts);
     await deleteLeg(tx, timebankId, transferId);
     const presented = presentTransfer(decided.transfer, null);
-    return { statusCode: 200, body: presented, changes: changesOf(state, [{ ok: true, ...decided }], true, [presented], now) };
+    return answered(tx, { statusCode: 200, body: presented, changes: changesOf(state, [{ ok: true, ...decided }], true, [presented], now) });
   });
-  return result.body;
 }
 
 /** A leg that ended already: its answer, and nothing written. */
