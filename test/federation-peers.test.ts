@@ -155,15 +155,17 @@ describe('links between two deployments', () => {
   });
 
   describe('cross transfers between the two deployments', () => {
-    type Member = { id: string; accountId: string };
+    type Member = { id: string; accountId: string; email: string };
     const member = async (deployment: Deployment, visible: boolean): Promise<Member> => {
       const created = await call(deployment, 'POST', `/v1/timebanks/${deployment.timebankId}/members`, { displayName: `Member ${randomUUID().slice(0, 8)}`, email: `m-${randomUUID()}@example.org`, password: 'a-long-enough-password' });
       expect(created.status).toBe(201);
       if (visible) expect((await call(deployment, 'PATCH', `/v1/timebanks/${deployment.timebankId}/members/${created.body.id as string}`, { federationVisible: true })).status).toBe(200);
       return created.body as unknown as Member;
     };
-    const pay = (payer: Member, payee: Member, minutes: number, extra: Record<string, unknown> = {}, key = randomUUID()) =>
-      call(riverside, 'POST', `/v1/timebanks/${riverside.timebankId}/transfers`, { payerAccountId: payer.accountId, payee: { linkId: riversideLink, accountId: payee.accountId }, minutes, ...extra }, { 'idempotency-key': key });
+    const pay = (payer: Member, payee: Member, minutes: number, extra: Record<string, unknown> = {}, key = randomUUID(), token = riverside.token) =>
+      call(riverside, 'POST', `/v1/timebanks/${riverside.timebankId}/transfers`, { payerAccountId: payer.accountId, payee: { linkId: riversideLink, accountId: payee.accountId }, minutes, ...extra }, { 'idempotency-key': key, authorization: `Bearer ${token}` });
+    const loginAs = async (who: Member) =>
+      (await call(riverside, 'POST', '/v1/auth/token', { grant_type: 'password', username: who.email, password: 'a-long-enough-password', timebank_id: riverside.timebankId })).body.access_token as string;
     const transfer = async (deployment: Deployment, id: string) => (await call(deployment, 'GET', `/v1/timebanks/${deployment.timebankId}/transfers/${id}`)).body;
     const balance = async (deployment: Deployment, who: Member) => (await call(deployment, 'GET', `/v1/timebanks/${deployment.timebankId}/accounts/${who.accountId}`)).body.balanceMinutes;
     const reconciled = async () => (await call(riverside, 'GET', `/v1/timebanks/${riverside.timebankId}/links/${riversideLink}/reconcile`)).body;
@@ -216,11 +218,17 @@ describe('links between two deployments', () => {
 
     it('answers 202 while the payee\'s deployment is down, then posts both legs once it is back', async () => {
       await stop(hillside);
-      const paid = await pay(mo, ana, 15);
+      // Mo pays himself: a member's leg in flight holds his room as a coordinator's would.
+      const paid = await pay(mo, ana, 15, {}, randomUUID(), await loginAs(mo));
       expect(paid.status).toBe(202);
       expect(paid.body).toMatchObject({ status: 'pending', remoteTransferId: expect.any(String) });
       const refused = await call(riverside, 'POST', `/v1/timebanks/${riverside.timebankId}/transfers/${paid.body.id as string}/reject`, undefined, { 'idempotency-key': randomUUID() });
       expect(refused.status).toBe(403);
+      // In flight, the leg holds Mo's room, as the account reads now and as of now.
+      const accountRoute = `/v1/timebanks/${riverside.timebankId}/accounts/${mo.accountId}`;
+      for (const query of ['', `?asOf=${encodeURIComponent(new Date(Date.now() + 1000).toISOString())}`]) {
+        expect((await call(riverside, 'GET', `${accountRoute}${query}`)).body, query).toMatchObject({ balanceMinutes: -30, pendingDebitMinutes: 15 });
+      }
       await start(hillside);
       let leg = paid.body;
       for (const deadline = Date.now() + 40_000; leg.status === 'pending' && Date.now() < deadline; ) {

@@ -54,11 +54,12 @@ export async function readAccount(db: Db, row: AccountRow, asOf: Date | undefine
         WHERE timebank_id = ${row.timebankId} AND account_id = ${row.id} AND posted_at <= ${at}::timestamptz) AS balance,
       coalesce(sum(t.minutes) FILTER (WHERE t.payee_account_id = ${row.id} AND t.kind = 'exchange'), 0) AS given,
       coalesce(sum(t.minutes) FILTER (WHERE t.payer_account_id = ${row.id} AND t.kind = 'exchange'), 0) AS received,
-      -- A member's claim (not brokered) holds none of its payer's room: only brokered ones count.
-      coalesce(sum(t.minutes) FILTER (WHERE t.payer_account_id = ${row.id} AND t.kind = 'pending' AND t.brokered), 0) AS pending_debit,
+      -- A member's claim (not brokered) holds none of its payer's room: only brokered ones count,
+      -- and cross legs, which hold the payer's room while the other deployment answers.
+      coalesce(sum(t.minutes) FILTER (WHERE t.payer_account_id = ${row.id} AND t.kind = 'pending' AND (t.brokered OR t.link_id IS NOT NULL)), 0) AS pending_debit,
       coalesce(sum(t.minutes) FILTER (WHERE t.payee_account_id = ${row.id} AND t.kind = 'pending'), 0) AS pending_credit
     FROM (
-      SELECT t.payer_account_id, t.payee_account_id, t.minutes, t.brokered,
+      SELECT t.payer_account_id, t.payee_account_id, t.minutes, t.brokered, t.link_id,
         CASE
           -- Posted by then, not a reversal, and not reversed by then: an exchange.
           WHEN t.status = 'posted' AND t.posted_at <= ${at}::timestamptz AND t.reverses_transfer_id IS NULL
