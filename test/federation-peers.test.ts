@@ -262,25 +262,36 @@ describe('links between two deployments', () => {
       const before = { ana: await balance(hillside, ana), link: await reconciled(), transfers: (await call(hillside, 'GET', `/v1/timebanks/${hillside.timebankId}/transfers`)).body.items!.length };
       const overBody = prepare({ minutes: 5000 });
       const overLimit = await send(riversideKey, prepareRoute, overBody);
+      // Whether the refusal is a decision Hillside keeps for that transfer (the only kind that
+      // cancels the payer's leg), or is about the message and decides nothing.
       const refusals = [
-        [overLimit, 422, 'link_limit_reached'],
-        [await send(riversideKey, prepareRoute, overBody, overLimit.signed), 409, 'nonce_replayed'],
-        [await send(stranger, prepareRoute, prepare()), 401, 'signature_invalid'],
-        [await send(riversideKey, `/v1/federation/links/${randomUUID()}/transfers`, prepare()), 404, 'not_found'],
-        [await send(riversideKey, prepareRoute, prepare({ linkId: randomUUID() })), 404, 'not_found'],
-        [await send(riversideKey, prepareRoute, prepare({ minutes: 0 })), 400, 'validation_failed'],
-        [await send(riversideKey, prepareRoute, prepare({ minutes: 1_000_001 })), 400, 'validation_failed'],
-        [await send(riversideKey, prepareRoute, prepare({ deadline: new Date(Date.now() + 25 * 3_600_000).toISOString() })), 400, 'validation_failed'],
-        [await send(riversideKey, prepareRoute, prepare({ payeeAccountId: mo.accountId })), 404, 'not_found'],
-        [await send(riversideKey, `${prepareRoute}/${randomUUID()}/commit`, { linkId: riversideLink }), 404, 'not_found'],
+        [overLimit, 422, 'link_limit_reached', true],
+        [await send(riversideKey, prepareRoute, overBody, overLimit.signed), 409, 'nonce_replayed', false],
+        [await send(stranger, prepareRoute, prepare()), 401, 'signature_invalid', false],
+        [await send(riversideKey, `/v1/federation/links/${randomUUID()}/transfers`, prepare()), 404, 'not_found', false],
+        [await send(riversideKey, prepareRoute, prepare({ linkId: randomUUID() })), 404, 'not_found', true],
+        [await send(riversideKey, prepareRoute, prepare({ minutes: 0 })), 400, 'validation_failed', false],
+        [await send(riversideKey, prepareRoute, prepare({ minutes: 1_000_001 })), 400, 'validation_failed', false],
+        [await send(riversideKey, prepareRoute, prepare({ deadline: new Date(Date.now() + 25 * 3_600_000).toISOString() })), 400, 'validation_failed', true],
+        [await send(riversideKey, prepareRoute, prepare({ payeeAccountId: mo.accountId })), 404, 'not_found', true],
+        [await send(riversideKey, `${prepareRoute}/${randomUUID()}/commit`, { linkId: riversideLink }), 404, 'not_found', false],
       ] as const;
-      for (const [{ answer }, status, code] of refusals) expect([answer.status, answer.body.code], code).toEqual([status, code]);
+      for (const [{ answer }, status, code, decided] of refusals) {
+        expect([answer.status, answer.body.code, answer.headers.get('federation-decision')], code).toEqual([status, code, decided ? 'refused' : null]);
+      }
       // A deadline already past prepares nothing, and says so.
       const late = prepare({ deadline: new Date(Date.now() - 1000).toISOString() });
       expect((await send(riversideKey, prepareRoute, late)).answer.body).toEqual({ transferId: late.transferId, payeeTransferId: late.payeeTransferId, state: 'cancelled' });
       const after = { ana: await balance(hillside, ana), link: await reconciled(), transfers: (await call(hillside, 'GET', `/v1/timebanks/${hillside.timebankId}/transfers`)).body.items!.length };
       expect(after).toEqual(before);
       expect(await verified(hillside)).toMatchObject({ ok: true });
+
+      // A message naming a leg Hillside sent (whose other leg has that id) finds nothing to commit.
+      const rivka = await member(riverside, true);
+      const sent = await call(hillside, 'POST', `/v1/timebanks/${hillside.timebankId}/transfers`, { payerAccountId: ana.accountId, payee: { linkId: hillsideLink, accountId: rivka.accountId }, minutes: 5 }, { 'idempotency-key': randomUUID() });
+      expect(sent.status).toBe(201);
+      const own = await send(riversideKey, `${prepareRoute}/${sent.body.remoteTransferId as string}/commit`, { linkId: riversideLink });
+      expect([own.answer.status, own.answer.body.code]).toEqual([404, 'not_found']);
     });
   });
 

@@ -34,6 +34,13 @@ export type FederationClaims = {
 };
 
 /** Where each federation message goes, below a deployment's base URL. */
+/**
+ * Set on a refusal the receiver decided and keeps as the message's answer (a PREPARE refused):
+ * the sender may act on it. Any other refusal (a signature, a route or a body it cannot read)
+ * decides nothing about the transfer.
+ */
+export const DECISION_HEADER = 'federation-decision';
+
 export const federationPaths = {
   key: '/v1/federation/key',
   links: '/v1/federation/links',

@@ -28,7 +28,11 @@ export type PrepareMessage = {
   deadline: string;
 };
 
-/** The longest a prepared leg may wait for its commit, whatever a peer asks: a peer cannot hold room for ever. */
+/**
+ * The longest a prepared leg may wait for its commit, whatever a peer asks: a peer cannot hold
+ * room for ever. Idempotency keys outlive it (48 h), so a refusal kept as a PREPARE's answer
+ * lasts until no copy of that PREPARE could be prepared anyway.
+ */
 export const MAX_PREPARE_MINUTES = 24 * 60;
 
 /** A leg in flight holds its minutes on both of its accounts, whoever recorded it. */
@@ -160,9 +164,15 @@ export function checkSameLeg(existing: TransferRecord, link: LinkSide, message: 
   }
 }
 
-/** The deadline a peer asks for must be ahead, and not further than MAX_PREPARE_MINUTES. */
+/** How far two deployments' clocks may differ: what signed requests tolerate too. */
+export const CLOCK_SKEW_MINUTES = 5;
+
+/**
+ * The deadline a peer asks for must not be further than MAX_PREPARE_MINUTES, give or take the
+ * clocks' difference (so that the longest timeout a deployment may set is never refused).
+ */
 export function checkDeadline(deadline: Date, now: Date): 'open' | 'passed' {
-  if (deadline.getTime() > now.getTime() + MAX_PREPARE_MINUTES * 60_000) {
+  if (deadline.getTime() > now.getTime() + (MAX_PREPARE_MINUTES + CLOCK_SKEW_MINUTES) * 60_000) {
     throw new Rejection('validation_failed', `A prepared leg waits at most ${MAX_PREPARE_MINUTES} minutes.`, { errors: [{ field: 'deadline', location: 'body', message: `must be within ${MAX_PREPARE_MINUTES} minutes` }] });
   }
   return deadline.getTime() <= now.getTime() ? 'passed' : 'open';

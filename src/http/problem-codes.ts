@@ -46,7 +46,7 @@ export const rejectionCodes: Record<RejectionCode, Entry> = {
   timestamp_out_of_range: { status: 400, title: 'Timestamp out of range', meaning: 'A federation request signed more than 5 minutes away from this deployment\'s clock' },
   nonce_replayed: { status: 409, title: 'Request replayed', meaning: 'A federation request whose nonce was seen in the last 10 minutes: a replay' },
   peer_unreachable: { status: 502, title: 'Peer unreachable', meaning: 'The linked deployment did not answer in time, or not as the federation protocol says; nothing was written' },
-  peer_refused: { status: 422, title: 'Peer refused', meaning: 'The linked deployment refused the request; `peerProblem` has its status, code and detail, and nothing was written' },
+  peer_refused: { status: 422, title: 'Peer refused', meaning: 'The linked deployment refused the request; `peerProblem` has its status, code and detail. Nothing was posted (a transfer refused there stays rejected here)' },
   transfer_not_pending: { status: 409, title: 'Transfer not pending', meaning: 'The transfer was already confirmed, rejected or expired; `transferStatus` says which' },
   already_reversed: { status: 409, title: 'Transfer already reversed', meaning: 'A transfer is reversed at most once; `reversedByTransferId` names the reversal' },
   not_reversible: { status: 422, title: 'Transfer not reversible', meaning: 'Only a posted transfer that is not itself a reversal can be reversed' },

@@ -21,7 +21,7 @@ export type Deployment = {
   timebankId: string;
 };
 
-export type Answer = { status: number; body: Record<string, unknown> & { items?: Array<Record<string, unknown>> } };
+export type Answer = { status: number; body: Record<string, unknown> & { items?: Array<Record<string, unknown>> }; headers: Headers };
 
 /** Named deployments with their databases, ports and data directories, not started yet. */
 export async function deployments(prefix: string, names: string[]) {
@@ -69,7 +69,7 @@ export async function call(deployment: Deployment, method: string, route: string
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Answer['body']) };
+  return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Answer['body']), headers: response.headers };
 }
 
 /** The first-run setup: the deployment's timebank and its coordinator, logged in. */

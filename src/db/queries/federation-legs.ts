@@ -1,9 +1,9 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
 import { rows } from '../rows.js';
-import { federationLegs, idempotencyKeys, transfers, type FederationLegRow } from '../schema.js';
+import { federationLegs, idempotencyKeys, transfers, type FederationLegRow, type LinkRow } from '../schema.js';
 
-/* Cross transfers with other deployments still in flight, and the link sides they cross. */
+/* Cross transfers with other deployments still in flight: their rows, their legs, and the answer a request stores. */
 
 export async function insertLeg(db: Db, leg: Omit<FederationLegRow, 'attempts'>): Promise<void> {
   await db.insert(federationLegs).values(leg);
@@ -48,12 +48,22 @@ export async function postponeLeg(db: Db, timebankId: string, transferId: string
   await db.update(federationLegs).set({ nextAttemptAt: at }).where(and(eq(federationLegs.timebankId, timebankId), eq(federationLegs.transferId, transferId)));
 }
 
-/** The leg a peer's message names by the payer side's id, on this link, locked. */
-export async function lockLegByRemoteId(db: Db, timebankId: string, linkId: string, remoteTransferId: string) {
+/**
+ * The leg a peer's message names by the payer side's id, locked: one this side received on this
+ * link (paid from its clearing account), never a leg this side sent, whose other leg has that id too.
+ */
+export async function lockLegByRemoteId(db: Db, link: Pick<LinkRow, 'timebankId' | 'id' | 'clearingAccountId'>, remoteTransferId: string) {
   const [row] = await db
     .select()
     .from(transfers)
-    .where(and(eq(transfers.timebankId, timebankId), eq(transfers.remoteTransferId, remoteTransferId), eq(transfers.linkId, linkId)))
+    .where(
+      and(
+        eq(transfers.timebankId, link.timebankId),
+        eq(transfers.remoteTransferId, remoteTransferId),
+        eq(transfers.linkId, link.id),
+        eq(transfers.payerAccountId, link.clearingAccountId),
+      ),
+    )
     .for('no key update');
   return row;
 }

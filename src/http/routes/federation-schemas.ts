@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id, minutes } from '../schemas.js';
+import { freeText, id, minutes } from '../schemas.js';
 import { limit, linkedListingSchema, linkedMemberSchema } from './links-schemas.js';
 
 /* Shapes of the federation routes: the messages one deployment sends another (docs/federation.md). */
@@ -67,7 +67,7 @@ export const prepareSchema = z
     payerAccountId: id.describe('The paying account, on the sender\'s ledger'),
     payeeAccountId: id.describe("The account paid, on the receiver's ledger: a member visible to linked timebanks"),
     minutes,
-    description: z.string().max(2000).nullable(),
+    description: freeText(2000).nullable(),
     deadline: z.iso.datetime({ offset: true }).describe('Until when the prepared leg waits for its commit; then both sides cancel it'),
   })
   .meta({ id: 'FederationPrepare', examples: [{ linkId: ids.link, transferId: transferIds.payerLeg, payeeTransferId: transferIds.payeeLeg, payerAccountId: transferIds.payer, payeeAccountId: transferIds.payee, minutes: 90, description: 'Garden help', deadline: '2026-12-05T10:10:00Z' }] });

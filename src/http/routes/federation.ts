@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Rejection } from '../../domain/errors.js';
-import { federationPaths } from '../../domain/federation.js';
+import { DECISION_HEADER, federationPaths } from '../../domain/federation.js';
 import { receiveCommit, receivePrepare } from '../../use-cases/federation/received-transfers.js';
 import { directoryForPeer } from '../../use-cases/linked-directory.js';
 import { balanceForPeer, receiveAcceptance, receivePeerStatus, receiveProposal, type ProposalSender } from '../../use-cases/federation/remote-links.js';
@@ -42,8 +42,9 @@ type LinkMessage = Awaited<ReturnType<typeof verifyLinkMessage>>;
 
 const SIGNED = 'Signed by the sending deployment (Federation-Signature header): 401 signature_invalid for a signature that does not verify or was made for another request, 400 timestamp_out_of_range for one made more than 5 minutes away from this clock, 409 nonce_replayed for a request received already.';
 
+/** A PREPARE's answer; a refusal here was decided and kept (ledger-shell.ts), which the header tells the sender. */
 function sendOutcome(reply: FastifyReply, result: WriteResult) {
-  if (result.statusCode >= 400) reply.type(PROBLEM_CONTENT_TYPE);
+  if (result.statusCode >= 400) reply.type(PROBLEM_CONTENT_TYPE).header(DECISION_HEADER, 'refused');
   return reply.code(result.statusCode).send(result.body);
 }
 

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
-import { federationPaths, type PeerPublicKey } from '../../domain/federation.js';
+import { DECISION_HEADER, federationPaths, type PeerPublicKey } from '../../domain/federation.js';
 import { Rejection } from '../../domain/errors.js';
 import { checkResolved, type AllowedHosts } from '../../domain/webhooks.js';
 import { loadFederationKey, peerKeyOf, type FederationKey } from './keys.js';
@@ -77,11 +77,14 @@ async function readAnswer(response: Response, maxBytes: number): Promise<unknown
 }
 
 /** The answer of a refusal: the peer's problem, passed on; anything else is not the protocol. */
-function refusal(peerUrl: string, status: number, answer: unknown): Rejection {
+function refusal(peerUrl: string, response: Response, answer: unknown): Rejection {
+  const { status } = response;
   const problem = answer as { code?: unknown; detail?: unknown } | undefined;
   if (status >= 400 && status < 500 && typeof problem?.code === 'string' && typeof problem.detail === 'string') {
     const peerProblem = { status, code: problem.code.slice(0, 100), detail: problem.detail.slice(0, 1000) };
-    return new Rejection('peer_refused', `The deployment at ${peerUrl} refused: ${peerProblem.detail}`, { peerProblem });
+    // Not part of the problem shown to callers: whether the peer decided the refusal and keeps it.
+    const decided = response.headers.get(DECISION_HEADER) === 'refused';
+    return Object.assign(new Rejection('peer_refused', `The deployment at ${peerUrl} refused: ${peerProblem.detail}`, { peerProblem }), { decided });
   }
   return unreachable(peerUrl, `it answered ${status}`);
 }
@@ -112,7 +115,7 @@ export async function sendToPeer(
     const timedOut = (error as Error).name === 'TimeoutError';
     throw unreachable(peerUrl, timedOut ? `no answer within ${federation.timeoutMs / 1000} s` : 'the connection failed');
   }
-  if (response.status < 200 || response.status >= 300) throw refusal(peerUrl, response.status, answer);
+  if (response.status < 200 || response.status >= 300) throw refusal(peerUrl, response, answer);
   if (answer === undefined) throw unreachable(peerUrl, 'its answer is not JSON');
   return answer;
 }

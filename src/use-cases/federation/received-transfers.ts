@@ -27,11 +27,11 @@ function answer(message: { transferId: string; payeeTransferId: string }, state:
   return { statusCode: 200, body: { transferId: message.transferId, payeeTransferId: message.payeeTransferId, state } satisfies LegAnswer, changes: nothing() };
 }
 
-function sameLink(link: LinkRow, senderLinkId: string): void {
+function checkSameLink(link: LinkRow, senderLinkId: string): void {
   if (link.peerLinkId !== senderLinkId) throw new Rejection('not_found', 'This link is with another link than the one the message names.', { field: 'linkId' });
 }
 
-const receiving = (db: Db, link: LinkRow, now: Date): WriteRequest => ({ db, timebankId: link.timebankId, principal: LINK_RECORDER, idempotency: undefined, now });
+const recordedByLink = (db: Db, link: LinkRow, now: Date): WriteRequest => ({ db, timebankId: link.timebankId, principal: LINK_RECORDER, idempotency: undefined, now });
 
 /**
  * PREPARE: leg 2 written prepared, once. The message is idempotent by its transfer id as any
@@ -41,14 +41,14 @@ const receiving = (db: Db, link: LinkRow, now: Date): WriteRequest => ({ db, tim
  * and the payer's side may cancel its leg on a refusal: the two sides cannot end apart.
  */
 export async function receivePrepare(db: Db, link: LinkRow, message: PrepareMessage, renderRejection: (rejection: Rejection) => Outcome, now: Date): Promise<WriteResult> {
-  sameLink(link, message.linkId);
   const deadline = new Date(message.deadline);
   const idempotency = { key: `federation:${link.id}:${message.transferId}`, requestHash: requestHash(message), renderRejection };
-  return write({ ...receiving(db, link, now), idempotency }, async (tx) => {
+  return write({ ...recordedByLink(db, link, now), idempotency }, async (tx) => {
     const side = await lockRemoteSide(tx, link.timebankId, link.id, 'share');
     if (!side) throw notFound('Link');
+    checkSameLink(side, message.linkId);
     // A leg of that id: this message again after its answer was forgotten, or an id taken by another transfer.
-    const existing = (await lockLegByRemoteId(tx, link.timebankId, link.id, message.transferId)) ?? (await lockTransfer(tx, link.timebankId, message.payeeTransferId));
+    const existing = (await lockLegByRemoteId(tx, side, message.transferId)) ?? (await lockTransfer(tx, link.timebankId, message.payeeTransferId));
     if (existing) {
       checkSameLeg(existing, side, message);
       return answer(message, legState(existing));
@@ -67,9 +67,9 @@ export async function receivePrepare(db: Db, link: LinkRow, message: PrepareMess
 
 /** COMMIT: leg 2 posted if it is still prepared and its deadline has not passed; cancelled once it has. */
 export async function receiveCommit(db: Db, link: LinkRow, message: { linkId: string; transferId: string }, now: Date): Promise<LegAnswer> {
-  sameLink(link, message.linkId);
-  const result = await write(receiving(db, link, now), async (tx) => {
-    const transfer = await lockLegByRemoteId(tx, link.timebankId, link.id, message.transferId);
+  checkSameLink(link, message.linkId);
+  const result = await write(recordedByLink(db, link, now), async (tx) => {
+    const transfer = await lockLegByRemoteId(tx, link, message.transferId);
     if (!transfer) throw new Rejection('not_found', 'No transfer was prepared here with that id: send PREPARE first.', { field: 'transferId' });
     const named = { transferId: message.transferId, payeeTransferId: transfer.id };
     if (transfer.status !== 'pending') return answer(named, legState(transfer));
@@ -90,7 +90,11 @@ export async function expirePreparedLeg(db: Db, timebankId: string, transferId: 
   await write({ db, timebankId, principal: LINK_RECORDER, idempotency: undefined, now }, async (tx) => {
     const transfer = await lockTransfer(tx, timebankId, transferId);
     const leg = await findLeg(tx, timebankId, transferId);
-    if (!transfer || !leg || transfer.status !== 'pending' || leg.deadline.getTime() > now.getTime()) return { statusCode: 200, body: null, changes: nothing() };
+    if (!transfer || !leg || leg.deadline.getTime() > now.getTime()) return { statusCode: 200, body: null, changes: nothing() };
+    if (transfer.status !== 'pending') {
+      await deleteLeg(tx, timebankId, transferId);
+      return { statusCode: 200, body: null, changes: nothing() };
+    }
     const state = await stateOf(tx, timebankId, await lockAccounts(tx, timebankId, [transfer.payerAccountId, transfer.payeeAccountId]), noReferences());
     const decided = cancelLeg(state, transfer, 'expired', now);
     state.accounts.set(...decided.accounts);

@@ -29,9 +29,6 @@ export const REQUEST_LEASE_MS = 15_000;
 /** How long a request waits for each answer of the payee's side before it answers 202. */
 export const ANSWER_WITHIN_MS = 5_000;
 
-/** The refusals that are about the message, not the transfer: the payee's side decided nothing. */
-const NOT_DECIDED = new Set(['signature_invalid', 'timestamp_out_of_range', 'nonce_replayed']);
-
 type PeerAnswer = { state: LegState } | 'refused' | 'unanswered';
 
 /** The leg as the payee's side tells it, its refusal (a decision), or no usable answer. */
@@ -42,8 +39,9 @@ async function ask(federation: Federation, peerUrl: string, request: { path: str
     return state === 'prepared' || state === 'committed' || state === 'cancelled' ? { answer: { state } } : { answer: 'unanswered' };
   } catch (error) {
     if (!(error instanceof Rejection)) throw error;
-    const code = (error.extensions.peerProblem as { code?: string } | undefined)?.code;
-    if (error.code === 'peer_refused' && code !== undefined && !NOT_DECIDED.has(code)) return { answer: 'refused', refusal: error };
+    // Only a refusal the payee's side decided and keeps ends leg 1: a signature, a route or a body
+    // it could not take (another version, say) decides nothing, and the leg is asked again.
+    if ((error as Rejection & { decided?: boolean }).decided === true) return { answer: 'refused', refusal: error };
     return { answer: 'unanswered' };
   }
 }
@@ -77,7 +75,14 @@ export async function createRemoteTransfer(request: WriteRequest, federation: Fe
   const answerOf = (step: 'post' | 'cancel', body: unknown, refusal: Rejection | undefined): Outcome =>
     step === 'post' ? { statusCode: 201, body } : idempotency.renderRejection(refusalForCaller(refusal ?? peerCancelled()));
   const store = { caller: callerOf(request.principal), key: idempotency.key, answerOf };
-  const ended = await driveLeg(request.db, { ...federation, timeoutMs: ANSWER_WITHIN_MS }, request.timebankId, ids.payerLeg, request.now, store);
+  let ended: Driven;
+  try {
+    ended = await driveLeg(request.db, { ...federation, timeoutMs: ANSWER_WITHIN_MS }, request.timebankId, ids.payerLeg, request.now, store);
+  } catch {
+    // Leg 1 is written and its 202 stored: the recovery loop carries it on (and logs what fails),
+    // and the caller must not take an error for "nothing written" and pay again under a new key.
+    return written;
+  }
   if (ended.step === 'wait') {
     // The recovery loop takes it from here, without waiting for the request's lease to run out.
     await postponeLeg(request.db, request.timebankId, ids.payerLeg, new Date(Date.now() + backoffMs(1)));
@@ -147,7 +152,10 @@ async function endLeg(db: Db, timebankId: string, transferId: string, step: 'pos
     const transfer = await lockTransfer(tx, timebankId, transferId);
     if (!transfer) throw notFound('Transfer');
     // Ended by another taker: the same end, since both followed the payee's side.
-    if (transfer.status !== 'pending') return answered(tx, unchanged(transfer));
+    if (transfer.status !== 'pending') {
+      await deleteLeg(tx, timebankId, transferId);
+      return answered(tx, unchanged(transfer));
+    }
     const state = await stateOf(tx, timebankId, await lockAccounts(tx, timebankId, [transfer.payerAccountId, transfer.payeeAccountId]), noReferences());
     const decided = step === 'post' ? commitLeg(state, transfer, now) : cancelLeg(state, transfer, 'rejected', now);
     state.accounts.set(...decided.accounts);
