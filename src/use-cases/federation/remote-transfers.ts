@@ -84,8 +84,9 @@ export async function createRemoteTransfer(request: WriteRequest, federation: Fe
     return written;
   }
   if (ended.step === 'wait') {
-    // The recovery loop takes it from here, without waiting for the request's lease to run out.
-    await postponeLeg(request.db, request.timebankId, ids.payerLeg, new Date(Date.now() + backoffMs(1)));
+    // The recovery loop takes it from here, without waiting for the request's lease to run out
+    // (should this fail, it waits for the lease: the 202 stands either way).
+    await postponeLeg(request.db, request.timebankId, ids.payerLeg, new Date(Date.now() + backoffMs(1))).catch(() => undefined);
     return written;
   }
   return { ...ended.outcome!, replayed: false };
