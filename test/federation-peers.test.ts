@@ -292,6 +292,9 @@ describe('links between two deployments', () => {
       expect(sent.status).toBe(201);
       const own = await send(riversideKey, `${prepareRoute}/${sent.body.remoteTransferId as string}/commit`, { linkId: riversideLink });
       expect([own.answer.status, own.answer.body.code]).toEqual([404, 'not_found']);
+      // Nor can a PREPARE take that id for a new leg: refused, and kept as its answer.
+      const taken = await send(riversideKey, prepareRoute, prepare({ transferId: sent.body.remoteTransferId }));
+      expect([taken.answer.status, taken.answer.body.errors, taken.answer.headers.get('federation-decision')]).toEqual([400, [expect.objectContaining({ field: 'transferId' })], 'refused']);
     });
   });
 

@@ -81,3 +81,13 @@ export async function legTransfer(db: Db, timebankId: string, transferId: string
   const [row] = await db.select().from(transfers).where(and(eq(transfers.timebankId, timebankId), eq(transfers.id, transferId)));
   return row;
 }
+
+/** Whether a transfer of the timebank names `remoteTransferId` already, on any link (the ids are unique per timebank). */
+export async function remoteIdTaken(db: Db, timebankId: string, remoteTransferId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: transfers.id })
+    .from(transfers)
+    .where(and(eq(transfers.timebankId, timebankId), eq(transfers.remoteTransferId, remoteTransferId)))
+    .limit(1);
+  return row !== undefined;
+}

@@ -3,7 +3,7 @@ import { notFound, Rejection } from '../../domain/errors.js';
 import { cancelLeg, checkDeadline, checkSameLeg, commitLeg, decidePayeeLeg, legState, type LegState, type PrepareMessage } from '../../domain/remote-transfers.js';
 import type { Db } from '../../db/client.js';
 import { lockAccounts } from '../../db/ledger-locks.js';
-import { deleteLeg, findLeg, insertLeg, lockLegByRemoteId } from '../../db/queries/federation-legs.js';
+import { deleteLeg, findLeg, insertLeg, lockLegByRemoteId, remoteIdTaken } from '../../db/queries/federation-legs.js';
 import { lockRemoteSide } from '../../db/queries/federation.js';
 import { isFederationVisible } from '../../db/queries/links.js';
 import { lockTransfer } from '../../db/queries/transfers.js';
@@ -52,6 +52,10 @@ export async function receivePrepare(db: Db, link: LinkRow, message: PrepareMess
     if (existing) {
       checkSameLeg(existing, side, message);
       return answer(message, legState(existing));
+    }
+    // An id another link's transfer names already: refused and kept, rather than a failed insert.
+    if (await remoteIdTaken(tx, link.timebankId, message.transferId)) {
+      throw new Rejection('validation_failed', 'A transfer here names this transferId already.', { errors: [{ field: 'transferId', location: 'body', message: 'is taken' }] });
     }
     // Past its deadline, a leg is never prepared: the payer's side cancels its own on this answer.
     if (checkDeadline(deadline, now) === 'passed') return answer(message, 'cancelled');

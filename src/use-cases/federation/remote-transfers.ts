@@ -32,10 +32,13 @@ export const ANSWER_WITHIN_MS = 5_000;
 type PeerAnswer = { state: LegState } | 'refused' | 'unanswered';
 
 /** The leg as the payee's side tells it, its refusal (a decision), or no usable answer. */
-async function ask(federation: Federation, peerUrl: string, request: { path: string; body: unknown; now: Date }): Promise<{ answer: PeerAnswer; refusal?: Rejection }> {
+async function ask(federation: Federation, peerUrl: string, request: { path: string; body: unknown; now: Date; transferId: string }): Promise<{ answer: PeerAnswer; refusal?: Rejection }> {
+  const { transferId, ...sent } = request;
   try {
-    const answer = (await sendToPeer(federation, peerUrl, { method: 'POST', ...request })) as { state?: unknown };
+    const answer = (await sendToPeer(federation, peerUrl, { method: 'POST', ...sent })) as { state?: unknown; transferId?: unknown };
     const state = answer.state;
+    // An answer about another transfer is no answer about this one.
+    if (answer.transferId !== transferId) return { answer: 'unanswered' };
     return state === 'prepared' || state === 'committed' || state === 'cancelled' ? { answer: { state } } : { answer: 'unanswered' };
   } catch (error) {
     if (!(error instanceof Rejection)) throw error;
@@ -125,11 +128,11 @@ export async function driveLeg(db: Db, federation: Federation, timebankId: strin
     description: transfer.description,
     deadline: leg.deadline.toISOString(),
   };
-  const prepared = await ask(federation, link.peerUrl, { path: federationPaths.prepare(link.peerLinkId), body: message, now });
+  const prepared = await ask(federation, link.peerUrl, { path: federationPaths.prepare(link.peerLinkId), body: message, now, transferId });
   let step = nextStep(prepared.answer);
   let refusal = prepared.refusal;
   if (step === 'commit') {
-    const committed = await ask(federation, link.peerUrl, { path: federationPaths.commit(link.peerLinkId, transferId), body: { linkId: link.id }, now });
+    const committed = await ask(federation, link.peerUrl, { path: federationPaths.commit(link.peerLinkId, transferId), body: { linkId: link.id }, now, transferId });
     // A refusal of COMMIT decides nothing: the leg there is prepared, and the next attempt asks again.
     const after = committed.answer === 'refused' ? 'wait' : nextStep(committed.answer);
     // Still prepared there (its answer raced a deadline, say): the next attempt asks again.
