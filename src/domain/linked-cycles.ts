@@ -1,5 +1,5 @@
-import { availabilityHours, type AvailabilityWindow, type Cycle, type CycleEdge, type CycleListing } from './matching.js';
-import { categoryNameKey, skillTextOf } from './remote-matching.js';
+import { availabilityHours, type Cycle, type CycleEdge, type CycleListing } from './matching.js';
+import { categoryNameKey, skillTextOf, type SharedOffer } from './remote-matching.js';
 
 /*
  * Exchange cycles that include linked timebanks' members (docs/federation.md, "Cycles and
@@ -156,19 +156,8 @@ export type LinkedListing = RemoteParty & {
   availabilityHours: string | null;
 };
 
-/** A listing of a linked timebank in another deployment, as its directory shares it. */
-export type SharedListing = {
-  id: string;
-  kind: 'offer' | 'request';
-  title: string;
-  tags: readonly string[];
-  categoryName: string;
-  parentCategoryName: string | null;
-  canBeRemote: boolean;
-  availability: AvailabilityWindow[] | null;
-  accountId: string;
-  displayName: string;
-};
+/** A listing of a linked timebank in another deployment, as its directory shares it: what matching compares, and whose it is. */
+export type SharedListing = SharedOffer & { id: string; kind: 'offer' | 'request'; accountId: string; displayName: string };
 
 /**
  * A directory listing of a peer in another deployment, read as a linked listing here. The peer
