@@ -1,9 +1,9 @@
+import { createHmac } from 'node:crypto';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db/client.js';
 import { findClientScopes } from '../db/queries/clients.js';
 import { findMemberRow } from '../db/queries/members.js';
@@ -37,6 +37,18 @@ export type DeliverySettings = {
 
 export type SendOutcome = { statusCode: number | null; error: string | null; ok: boolean; durationMs: number };
 
+/**
+ * The webhook-signature header's value, as the Standard Webhooks specification defines it: the
+ * HMAC-SHA256 of `id.timestamp.body` under the secret (base64 after whsec_), in base64, after
+ * "v1,". Computed with node:crypto rather than the specification's library, whose pure
+ * JavaScript hash took a sixth of a delivery's CPU; the tests verify with that library.
+ */
+export function webhookSignature(secret: string, messageId: string, at: Date, body: string): string {
+  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+  const timestamp = Math.floor(at.getTime() / 1000);
+  return `v1,${createHmac('sha256', key).update(`${messageId}.${timestamp}.`).update(body).digest('base64')}`;
+}
+
 /** Posts one payload, signed as the Standard Webhooks specification says; never follows a redirect. */
 export async function sendSigned(url: string, secret: string, messageId: string, body: string, at: Date, allowedHosts: AllowedHosts): Promise<SendOutcome> {
   const started = Date.now();
@@ -46,7 +58,7 @@ export async function sendSigned(url: string, secret: string, messageId: string,
     const refused = checkResolved(host, [host], allowedHosts);
     if (refused) return { statusCode: null, error: refused, ok: false, durationMs: 0 };
   }
-  const signature = new Webhook(secret).sign(messageId, at, body);
+  const signature = webhookSignature(secret, messageId, at, body);
   const headers = {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
