@@ -9,8 +9,9 @@ import { createMember } from '../src/use-cases/members.js';
 import { createTimebank } from '../src/use-cases/timebanks.js';
 import { freePort, startReadyService, type ReadyService } from '../test/helpers/process.js';
 import { measureCross, printCross, type CrossContext } from './cross.js';
-import { drain, startReceiver, subscribe } from './webhooks.js';
-import { awaitSealing, benchDatabase, cpuMeter, exactlyOnce, load, peakRssMegabytes, pgbench, picker, seedMembers, writeResults, type Load, type LoadOptions, type Verification } from './support.js';
+import { evaluateTargets, printChecks, printLoads, printTargets } from './transfers-report.js';
+import { drain, measureDeliveryCost, startReceiver, subscribe } from './webhooks.js';
+import { awaitSealing, benchDatabase, cpuMeter, exactlyOnce, load, machineCpuMs, peakRssMegabytes, processCpuMs, pgbench, picker, seedMembers, writeResults, type Load, type LoadOptions, type Verification } from './support.js';
 
 /*
  * The write path under load, against baselines measured in the same run on the same machine:
@@ -43,6 +44,8 @@ const FIRST_LOAD = { connections: 32, accounts: Math.min(300, MEMBERS), warmupSe
 const FIRST_LOAD_LABEL = `${FIRST_LOAD.connections} conns, ${FIRST_LOAD.accounts} accounts`;
 /** How long to wait after the webhook load for its deliveries to catch up. */
 const WEBHOOK_DRAIN_MS = 120_000;
+/** Events delivered again to measure a delivery's CPU alone. */
+const DELIVERY_REPLAY = 10_000;
 /** How long to wait after the load for the sealer to seal every transfer. */
 const SEALING_WAIT_MS = 5000;
 const PASSWORD = 'bench-coordinator-password';
@@ -141,15 +144,20 @@ async function measureService(bench: Bench) {
   const post = { url: bench.base, method: 'POST' as const, headers: bench.headers, path: () => transfers };
   await importHistory(bench);
   const cpu = cpuMeter(bench.pid);
+  // The peak RSS so far after each scenario, to tell which one set it.
+  const peakRss: Record<string, number> = { history: peakRssMegabytes(bench.pid) };
   const uniform = await measure('transfers', { ...post, connections: CONNECTIONS, seconds: SECONDS, body: () => JSON.stringify({ ...pair(), minutes: 30 }), onStart: cpu.onStart, onEnd: cpu.onEnd });
+  peakRss.transfers = peakRssMegabytes(bench.pid);
   const webhook = await measureWithWebhook(bench, { ...post, connections: CONNECTIONS, seconds: SECONDS, body: () => JSON.stringify({ ...pair(), minutes: 30 }) });
+  peakRss.webhook = peakRssMegabytes(bench.pid);
   const firstLoad = await measure(`transfers (${FIRST_LOAD_LABEL})`, { ...post, connections: FIRST_LOAD.connections, seconds: SECONDS, body: () => JSON.stringify({ ...few.pair(), minutes: 30 }) }, 1, FIRST_LOAD.warmupSeconds);
   const hot = await measure('hot account', { ...post, connections: CONNECTIONS, seconds: SECONDS, body: () => JSON.stringify({ payerAccountId: pick(), payeeAccountId: bench.commons, minutes: 30 }) });
   // One stream of batches, as an importer sends them: concurrent batches of 100 random
   // transfers share accounts and queue on each other's row locks (fewer transfers per second).
   const batch = await measure('batch of 100', { ...post, connections: 1, seconds: SECONDS, path: () => `${transfers}/batch`, body: batchBody(pair) }, 100);
   const reads = await measure('balance reads', { url: bench.base, connections: CONNECTIONS, seconds: SECONDS, headers: bench.headers, path: () => `/v1/timebanks/${bench.tb}/accounts/${pick()}` });
-  return { transfers: { ...uniform, cpu: cpu.perTransfer(uniform.ok) }, webhook, firstLoad, hot, batch, reads, rss: peakRssMegabytes(bench.pid) };
+  peakRss.rest = peakRssMegabytes(bench.pid);
+  return { transfers: { ...uniform, cpu: cpu.perTransfer(uniform.ok) }, webhook, firstLoad, hot, batch, reads, rss: peakRss.rest, peakRss };
 }
 
 /** The uniform load again with one webhook subscribed to every event, and how late its deliveries came. */
@@ -164,7 +172,16 @@ async function measureWithWebhook(bench: Bench, options: LoadOptions) {
   const lag = await drain(receiver, head, WEBHOOK_DRAIN_MS);
   await unsubscribe();
   await receiver.close();
-  return { ...loaded, lag };
+  console.log(`webhook: ${DELIVERY_REPLAY} events delivered again to a new endpoint, nothing else running ...`);
+  const cost = await measureDeliveryCost({
+    ...bench,
+    replay: DELIVERY_REPLAY,
+    head,
+    rewind: async (url, to) => void (await bench.db.execute(sql`UPDATE webhooks SET delivered_through = ${to}, next_attempt_at = now() WHERE timebank_id = ${bench.tb} AND url = ${url}`)),
+    cpu: { service: () => processCpuMs(bench.pid), machineBusy: () => machineCpuMs().busy },
+  });
+  const [counts] = await rows(bench.db, sql`SELECT (SELECT count(*) FROM events WHERE timebank_id = ${bench.tb}) AS events, (SELECT count(*) FROM transfers WHERE timebank_id = ${bench.tb}) AS transfers`);
+  return { ...loaded, lag, cost: { ...cost, eventsPerTransfer: Math.round((Number(counts!.events) / Math.max(1, Number(counts!.transfers))) * 100) / 100 } };
 }
 
 /** The constant route and the route with one query (a process of their own), and pgbench. */
@@ -274,6 +291,8 @@ function assemble(service: Awaited<ReturnType<typeof measureService>>, cross: Cr
       transfersOverBareSql: ratio(transfers.transfersPerSecond, bare.tps),
       transfers32x300OverBareSql32x300: ratio(firstLoad.transfersPerSecond, bareFirstLoad.tps),
       webhookOverNone: ratio(webhook.transfersPerSecond, transfers.transfersPerSecond),
+      // The CPU of a transfer over that of a transfer and its events' deliveries.
+      webhookBound: ratio(transfers.cpu.machineMicrosecondsPerTransfer, transfers.cpu.machineMicrosecondsPerTransfer + webhook.cost.eventsPerTransfer * webhook.cost.machineMicrosecondsPerDelivery),
       hotOverUniform: ratio(hot.transfersPerSecond, transfers.transfersPerSecond),
       batchOverSingle: ratio(batch.transfersPerSecond, transfers.transfersPerSecond),
       readsOverConstantRoute: ratio(reads.requestsPerSecond, constantRoute.requestsPerSecond),
@@ -282,96 +301,12 @@ function assemble(service: Awaited<ReturnType<typeof measureService>>, cross: Cr
       crossTimebankOverLocal: cross.crossOverLocal,
     },
     peakRssMegabytes: service.rss,
+    peakRssAfter: service.peakRss,
     ...checks,
   };
 }
 
-type Results = ReturnType<typeof assemble>;
-type Target = { value: number; p99Ms?: number; target: string; met: boolean };
-
-/** Every target, its figure and whether the figure meets it. */
-function evaluateTargets(results: Results): Record<string, Target> {
-  const { ratios, transfers, transfers32x300 } = results;
-  return {
-    'transfers / bare SQL': { value: ratios.transfersOverBareSql, p99Ms: transfers.p99Ms, target: '>= 0.6, p99 <= 50 ms (aim 0.85)', met: ratios.transfersOverBareSql >= 0.6 && transfers.p99Ms <= 50 },
-    [`transfers (${FIRST_LOAD_LABEL}) / bare SQL (same shape)`]: {
-      value: ratios.transfers32x300OverBareSql32x300,
-      p99Ms: transfers32x300.p99Ms,
-      target: '>= 0.6, p99 <= 50 ms',
-      met: ratios.transfers32x300OverBareSql32x300 >= 0.6 && transfers32x300.p99Ms <= 50,
-    },
-    'hot account / uniform': { value: ratios.hotOverUniform, target: '>= 0.3', met: ratios.hotOverUniform >= 0.3 },
-    'transfers, one webhook subscribed / none': { value: ratios.webhookOverNone, target: '>= 0.85', met: ratios.webhookOverNone >= 0.85 },
-    'batch / single (transfers/s)': { value: ratios.batchOverSingle, target: '>= 5', met: ratios.batchOverSingle >= 5 },
-    'balance reads / constant route': { value: ratios.readsOverConstantRoute, target: '>= 0.5', met: ratios.readsOverConstantRoute >= 0.5 },
-    'peak RSS of the service (MB)': { value: results.peakRssMegabytes, target: '<= 200', met: results.peakRssMegabytes <= 200 },
-  };
-}
-
-function printLoads(results: Results) {
-  const row = (result: Load & { transfersPerSecond?: number }) => ({ 'req/s': result.requestsPerSecond, 'transfers/s': result.transfersPerSecond ?? '', 'p50 ms': result.p50Ms, 'p99 ms': result.p99Ms, errors: result.errors, 'non-2xx': result.non2xx });
-  const pgbenchRow = (bare: { tps: number; latencyMs: number }) => ({ 'req/s': bare.tps, 'transfers/s': bare.tps, 'p50 ms': '', 'p99 ms': '', errors: 0, 'non-2xx': '' });
-  const { baselines } = results;
-  console.table({
-    'POST transfers (uniform)': row(results.transfers),
-    'POST transfers (uniform), one webhook subscribed': row(results.transfersWithWebhook),
-    [`POST transfers (${FIRST_LOAD_LABEL})`]: row(results.transfers32x300),
-    'POST transfers (hot: all to commons)': row(results.hotAccount),
-    'POST transfers/batch (100 each, 1 conn.)': row(results.batch),
-    'GET accounts/{id}': row(results.balanceReads),
-    'baseline: Fastify constant route': row(baselines.constantRoute),
-    'reference: Fastify route + one query each': row(baselines.queryRoute),
-    'baseline: pgbench bare SQL transaction': pgbenchRow(baselines.bareSqlPgbench),
-    [`baseline: pgbench bare SQL (${FIRST_LOAD_LABEL})`]: pgbenchRow(baselines.bareSqlPgbench32x300),
-  });
-}
-
-function printTargets(results: Results, targets: Record<string, Target>) {
-  const table: Record<string, { figure: number; 'p99 ms': number | string; target: string; met: string }> = {};
-  for (const [name, target] of Object.entries(targets)) table[name] = { figure: target.value, 'p99 ms': target.p99Ms ?? '', target: target.target, met: target.met ? 'yes' : 'no' };
-  table['balance reads / route + one query'] = { figure: results.ratios.readsOverQueryRoute, 'p99 ms': '', target: '(reference: reads share their queries)', met: '-' };
-  table['route + one query / constant route'] = { figure: results.ratios.queryRouteOverConstantRoute, 'p99 ms': '', target: '(reference: the query alone)', met: '-' };
-  console.table(table);
-  const missed = Object.entries(targets).filter(([, target]) => !target.met).map(([name]) => name);
-  console.log(missed.length === 0 ? 'every target met' : `targets missed: ${missed.join('; ')}`);
-}
-
-function printSealing({ sealing, twoProcesses }: Results) {
-  const { unsealedCount, oldestUnsealedSeconds } = twoProcesses;
-  const oldest = oldestUnsealedSeconds === undefined ? '(absent)' : (oldestUnsealedSeconds ?? 'none');
-  console.log(`ledger/verify ${twoProcesses.ledgerVerifyOk ? 'ok' : 'FAILED'}${unsealedCount === undefined ? '' : `; unsealedCount ${unsealedCount}, oldestUnsealedSeconds ${oldest}`} (${sealing.verifyMs} ms per verify)`);
-  const polls = `${sealing.polls} verify call${sealing.polls === 1 ? '' : 's'} of ~${sealing.verifyMs} ms`;
-  if (!sealing.reported) {
-    console.log('sealing: ledger/verify reports no unsealedCount (transfers sealed at commit)');
-  } else if (sealing.caughtUp) {
-    const before = sealing.lastSeenUnsealedMs === null ? 'nothing unsealed at the first verify' : `${sealing.unsealedAtFirstPoll} unsealed at the first verify, some still at ${sealing.lastSeenUnsealedMs} ms`;
-    console.log(`sealing: caught up by ${sealing.caughtUpByMs} ms after the load stopped (${before}; ${polls})`);
-  } else {
-    // The sealer promises a seal within about a second of commit.
-    const late = typeof oldestUnsealedSeconds === 'number' && oldestUnsealedSeconds > 1 ? '  LATE (sealed within 1 s promised)' : '';
-    console.log(`sealing: ${unsealedCount} still unsealed ${sealing.lastSeenUnsealedMs} ms after the load stopped, the oldest posted ${oldest} s before; no later verify began within ${SEALING_WAIT_MS / 1000} s (${polls})${late}`);
-  }
-}
-
-function printChecks(results: Results) {
-  const { transfers, twoProcesses } = results;
-  const { exactlyOnce: exactly } = twoProcesses;
-  console.log(
-    `CPU under single transfers: the service ${transfers.cpu.serviceMicrosecondsPerTransfer} µs per transfer; the machine ${transfers.cpu.machineMicrosecondsPerTransfer} µs (service, PostgreSQL and load generator), busy ${Math.round(transfers.cpu.machineBusyShare * 100)}% of its ${results.machine.cpus} cores`,
-  );
-  console.log(`two processes: ${twoProcesses.transfersPerSecond} transfers/s; acknowledged ${twoProcesses.acknowledged}, stored ${twoProcesses.stored}; ${twoProcesses.racedKeys} keys sent to both at once, ${twoProcesses.racedKeysWithOneTransfer} with one transfer; balances sum ${twoProcesses.balancesSum}`);
-  printSealing(results);
-  printCross(results.crossTimebank);
-  const { lag } = results.transfersWithWebhook;
-  console.log(
-    `webhook deliveries: ${lag.delivered} delivered, lag from the event to its delivery p50 ${lag.lagP50Ms} ms, p99 ${lag.lagP99Ms} ms; ${lag.caughtUp ? `caught up ${lag.drainMs} ms after the load` : `NOT caught up ${lag.drainMs} ms after the load`}`,
-  );
-  const exactOk = exactly.acknowledgedFound === exactly.acknowledged && exactly.storedWithExactlyOneKey === exactly.stored;
-  console.log(
-    `exactly once: ${exactly.acknowledged} transfers acknowledged, all ${exactly.acknowledgedFound === exactly.acknowledged ? 'stored' : 'NOT stored'}; ${exactly.stored} stored, ` +
-      `${exactly.storedWithExactlyOneKey === exactly.stored ? 'each the outcome of exactly one key' : 'SOME WITHOUT OR WITH TWO KEYS'} (${exactly.stored - exactly.acknowledged} were in flight when a load stopped)${exactOk ? '' : '  FAILED'}`,
-  );
-}
+export type Results = ReturnType<typeof assemble>;
 
 export async function runTransfersBench() {
   const { database, finish, url: databaseUrl } = await benchDatabase();
@@ -387,10 +322,10 @@ export async function runTransfersBench() {
     const baselines = await measureBaselines(bench);
     const checks = await checkAfterLoads(bench, await loadTwoProcesses(bench, services));
     const measured = assemble(service, cross, baselines, checks, bench.environment);
-    const results = { ...measured, targets: evaluateTargets(measured) };
-    printLoads(results);
+    const results = { ...measured, targets: evaluateTargets(measured, FIRST_LOAD_LABEL) };
+    printLoads(results, FIRST_LOAD_LABEL);
     printTargets(results, results.targets);
-    printChecks(results);
+    printChecks(results, SEALING_WAIT_MS);
     console.log(`written to ${writeResults('transfers', results)}`);
     return results;
   } finally {

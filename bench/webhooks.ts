@@ -56,3 +56,48 @@ export async function drain(receiver: Receiver, head: () => Promise<number>, ms:
     lagP99Ms: lags.length ? Math.round(percentile(lags, 0.99)) : null,
   };
 }
+
+export type DeliveryCost = { replayed: number; delivered: number; deliveriesPerSecond: number; serviceMicrosecondsPerDelivery: number; machineMicrosecondsPerDelivery: number };
+
+/**
+ * What one delivery costs, with nothing else running: a new endpoint is set back by `replay`
+ * events (in SQL: the API subscribes an endpoint at the feed's head) and delivers them to a new
+ * receiver, while /proc counts the service's and the machine's CPU. Set against the CPU of a
+ * transfer, it bounds how much of the transfer rate a machine kept busy by transfers can keep
+ * while one endpoint receives every event as it is written.
+ */
+export async function measureDeliveryCost(options: {
+  base: string;
+  tb: string;
+  headers: Record<string, string>;
+  pid: number;
+  replay: number;
+  head: () => Promise<number>;
+  /** Sets the endpoint at `url` back to just after sequence `to`, due now. */
+  rewind: (url: string, to: number) => Promise<void>;
+  cpu: { service: () => number; machineBusy: () => number };
+}): Promise<DeliveryCost> {
+  const receiver = await startReceiver();
+  const unsubscribe = await subscribe(options.base, options.tb, options.headers, receiver.url);
+  try {
+    const head = await options.head();
+    const replayed = Math.min(options.replay, head);
+    const service = options.cpu.service();
+    const machine = options.cpu.machineBusy();
+    const started = performance.now();
+    await options.rewind(receiver.url, head - replayed);
+    const drained = await drain(receiver, async () => head, 120_000);
+    const elapsedMs = performance.now() - started;
+    const per = (ms: number) => Math.round((ms * 1000) / Math.max(1, drained.delivered));
+    return {
+      replayed,
+      delivered: drained.delivered,
+      deliveriesPerSecond: Math.round((drained.delivered / elapsedMs) * 1000),
+      serviceMicrosecondsPerDelivery: per(options.cpu.service() - service),
+      machineMicrosecondsPerDelivery: per(options.cpu.machineBusy() - machine),
+    };
+  } finally {
+    await unsubscribe();
+    await receiver.close();
+  }
+}
