@@ -1,4 +1,6 @@
-import { availabilityHours, type Cycle, type CycleEdge, type CycleListing } from './matching.js';
+import type { CycleListing } from './cycle-edges.js';
+import type { Cycle, CycleEdge } from './exchange-cycles.js';
+import { availabilityHours } from './matching.js';
 import { categoryNameKey, skillTextOf, type SharedOffer } from './remote-matching.js';
 
 /*

@@ -1,4 +1,7 @@
-import { buildGraph, cycleSearch, indirectSearch, reciprocity, runInSlices, stronglyConnected } from './exchange-graph.js';
+import { cycleSearch } from './cycle-counts.js';
+import { buildGraph, stronglyConnected } from './exchange-graph.js';
+import { indirectSearch, reciprocity } from './reciprocity.js';
+import { runInSlices } from './stepwise-search.js';
 
 /*
  * Mutuality and reciprocity figures (shared/mutuality-metrics.md), computed from the exchange

@@ -1,7 +1,7 @@
 import { lt, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { pruneNonces } from '../db/queries/federation.js';
-import { checkpointsDue, writeCheckpoint } from '../db/queries/reports.js';
+import { checkpointsDue, writeCheckpoint } from '../db/queries/ledger-totals.js';
 import { idempotencyKeys, sessions } from '../db/schema.js';
 import { Rejection } from '../domain/errors.js';
 import { SYSTEM_PRINCIPAL_ID } from '../domain/principal.js';

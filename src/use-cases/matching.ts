@@ -1,16 +1,7 @@
 import { notFound } from '../domain/errors.js';
-import {
-  availabilityComponent,
-  buildCycleEdges,
-  chooseDisjointCycles,
-  distanceComponent,
-  findCycles,
-  loadComponent,
-  matchScore,
-  rebalanceComponent,
-  type CycleListing,
-  type MatchComponents,
-} from '../domain/matching.js';
+import { buildCycleEdges, type CycleListing } from '../domain/cycle-edges.js';
+import { chooseDisjointCycles, findCycles } from '../domain/exchange-cycles.js';
+import { availabilityComponent, distanceComponent, loadComponent, matchScore, rebalanceComponent, type MatchComponents } from '../domain/matching.js';
 import { categoriesByName, placeLinkedListing, presentCycle, scoreLinkedCycles, type RemoteParty, type SuggestedCycle } from '../domain/linked-cycles.js';
 import { remoteOfferComponents } from '../domain/remote-matching.js';
 import type { Db } from '../db/client.js';

@@ -9,17 +9,9 @@ import type { Db } from '../db/client.js';
 import { decodePinnedCursor, encodePinnedCursor, invalidCursor } from '../db/pagination.js';
 import { invalidField } from '../domain/errors.js';
 import { inOneSnapshot } from '../db/snapshot.js';
-import {
-  activityRows,
-  categoryListings,
-  chainHeadSequence,
-  everyMemberRows,
-  exchangePage,
-  ledgerTotals,
-  memberRows,
-  membersWithAccounts,
-  scanForReport,
-} from '../db/queries/reports.js';
+import { activityRows, categoryListings, everyMemberRows, exchangePage, memberRows, membersWithAccounts } from '../db/queries/report-rows.js';
+import { scanForReport } from '../db/queries/report-scan.js';
+import { chainHeadSequence, ledgerTotals } from '../db/queries/ledger-totals.js';
 
 /*
  * Reports assemble SQL aggregates and the pure mutuality figures. All windows are UTC and

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildGraph, countCycles, indirectlyReciprocated, stronglyConnected } from '../../src/domain/exchange-graph.js';
+import { countCycles } from '../../src/domain/cycle-counts.js';
+import { buildGraph, stronglyConnected } from '../../src/domain/exchange-graph.js';
+import { indirectlyReciprocated } from '../../src/domain/reciprocity.js';
 
 const open = { deadline: Number.POSITIVE_INFINITY, now: () => 0 };
 const deadlineIn = (milliseconds: number) => ({ deadline: performance.now() + milliseconds, now: () => performance.now() });

@@ -14,7 +14,8 @@ import {
   type LinkedListing,
   type RemoteParty,
 } from '../../src/domain/linked-cycles.js';
-import { buildCycleEdges, findCycles, type Cycle, type CycleEdge, type CycleListing } from '../../src/domain/matching.js';
+import { buildCycleEdges, type CycleListing } from '../../src/domain/cycle-edges.js';
+import { findCycles, type Cycle, type CycleEdge } from '../../src/domain/exchange-cycles.js';
 
 const party = (name: string, linkId = 'link-south'): RemoteParty => ({ linkId, peerTimebankId: `tb-${linkId}`, accountId: `account-${name}`, displayName: name });
 const x = party('x');

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  availabilityHours,
-  balanceIndex,
-  buildCycleEdges,
-  trigramSimilarity,
-  type CycleListing,
-  chooseDisjointCycles,
-  findCycles,
-  loadComponent,
-  matchScore,
-  matchWeights,
-  rebalanceComponent,
-  type CycleEdge,
-} from '../../src/domain/matching.js';
+import { buildCycleEdges, type CycleListing } from '../../src/domain/cycle-edges.js';
+import { chooseDisjointCycles, findCycles, type CycleEdge } from '../../src/domain/exchange-cycles.js';
+import { availabilityHours, balanceIndex, loadComponent, matchScore, matchWeights, rebalanceComponent, trigramSimilarity } from '../../src/domain/matching.js';
 
 const edge = (giver: string, receiver: string, score = 0.5): CycleEdge => ({
   giverMemberId: giver,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rejection } from '../../src/domain/errors.js';
-import { buildCycleEdges, pairKey, type CycleListing } from '../../src/domain/matching.js';
+import { buildCycleEdges, pairKey, type CycleListing } from '../../src/domain/cycle-edges.js';
 import { decideNeed, requestStages, requestsMetBy, stageOf, stagesMetByTransfer, statusOfStage, type Need, type NeedChange, type RequestStage } from '../../src/domain/needs.js';
 
 const OWNER = 'owner-id';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { categoriesByName, placeLinkedListing, remoteNode, sharedLinkedListing, type LocalCategory, type SharedListing } from '../../src/domain/linked-cycles.js';
-import { availabilityHours, buildCycleEdges, type CycleListing } from '../../src/domain/matching.js';
+import { buildCycleEdges, type CycleListing } from '../../src/domain/cycle-edges.js';
+import { availabilityHours } from '../../src/domain/matching.js';
 
 /*
  * A peer in another deployment shares its listings through its directory, without category ids

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ledgerTotals, writeCheckpoint } from '../../src/db/queries/reports.js';
+import { ledgerTotals, writeCheckpoint } from '../../src/db/queries/ledger-totals.js';
 import { rows } from '../../src/db/rows.js';
 import { CHECKPOINT_EVERY, checkpointLedgers, runMaintenance } from '../../src/use-cases/maintenance.js';
 import { postWithKey } from '../helpers/ledger.js';

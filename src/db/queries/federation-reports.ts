@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { CrossFlow, Direction, LinkFacts } from '../../domain/federation-report.js';
 import type { Db } from '../client.js';
 import { rows } from '../rows.js';
-import { entriesAfter, postedThrough } from './reports.js';
+import { entriesAfter, postedThrough } from './report-fragments.js';
 
 /*
  * The SQL half of the mutuality report's federation figures (domain/federation-report.ts). A

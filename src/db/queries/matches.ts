@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.js';
-import type { CycleListing } from '../../domain/matching.js';
+import type { CycleListing } from '../../domain/cycle-edges.js';
 import type { ListingRow } from '../schema.js';
 import { distanceKmSql, fromSqlRow, isOpenSql } from './listings.js';
 import { notMarkedUnsuitable } from './needs.js';

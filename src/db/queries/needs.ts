@@ -1,12 +1,12 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { pairKey } from '../../domain/matching.js';
+import { pairKey } from '../../domain/cycle-edges.js';
 import { stageOf, type MatchMark, type RequestStage } from '../../domain/needs.js';
 import type { RequestFacts } from '../../domain/needs-met.js';
 import type { Db } from '../client.js';
 import { rows } from '../rows.js';
 import type { ListingRow } from '../schema.js';
 import { fromSqlRow } from './listings.js';
-import { postedThrough } from './reports.js';
+import { postedThrough } from './report-fragments.js';
 
 /*
  * The SQL of needs met: match marks, the first response to a request, and what the mutuality
