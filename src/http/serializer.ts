@@ -88,11 +88,36 @@ function zodSchemaOf(schema: unknown): z.ZodType {
   throw new Error(`not a zod response schema: ${JSON.stringify(schema)}`);
 }
 
+type Writer = (data: unknown) => string;
+
+/**
+ * One writer per distinct schema, not per route and status: most of a route's responses are the
+ * same problem document, and each compiled writer keeps its generated source in the heap (714
+ * writers and 11 MB when every response had its own, 57 writers and under 1 MB shared).
+ */
+function writerCache() {
+  const bySchema = new WeakMap<z.ZodType, Writer>();
+  const byText = new Map<string, Writer>();
+  return (schema: z.ZodType): Writer => {
+    let write = bySchema.get(schema);
+    if (write) return write;
+    const jsonSchema = writerSchema(z.toJSONSchema(schema, { io: 'output', target: 'draft-7', unrepresentable: 'any' }) as Json);
+    const text = JSON.stringify(jsonSchema);
+    write = byText.get(text);
+    if (!write) {
+      write = fastJson(jsonSchema as unknown as Parameters<typeof fastJson>[0]) as Writer;
+      byText.set(text, write);
+    }
+    bySchema.set(schema, write);
+    return write;
+  };
+}
+
 export function responseSerializerCompiler(options: { checkResponses: boolean }): FastifySerializerCompiler<unknown> {
+  const writerOf = writerCache();
   return (route) => {
     const schema = zodSchemaOf(route.schema);
-    const jsonSchema = z.toJSONSchema(schema, { io: 'output', target: 'draft-7', unrepresentable: 'any' }) as Json;
-    const write = fastJson(writerSchema(jsonSchema) as unknown as Parameters<typeof fastJson>[0]) as (data: unknown) => string;
+    const write = writerOf(schema);
     if (!options.checkResponses) return write;
     const check = zodSerializerCompiler({ ...route, schema }) as (data: unknown) => string;
     return (data: unknown) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { responseSerializerCompiler, writerSchema } from '../../src/http/serializer.js';
+import { problemSchema } from '../../src/http/problem-schema.js';
 import { accountSchema } from '../../src/http/schemas.js';
 
 const account = {
@@ -55,5 +56,21 @@ describe('responseSerializerCompiler', () => {
     const schema = z.object({ at: z.string() });
     expect(() => compile(schema, true)({ at: new Date('2026-11-27T00:00:00Z') })).toThrow();
     expect(compile(schema, false)({ at: 'plain' })).toBe('{"at":"plain"}');
+  });
+
+  it('compiles one writer per distinct schema, shared by every route and status that declares it', () => {
+    const compiler = responseSerializerCompiler({ checkResponses: false });
+    const route = (schema: z.ZodType, url: string, httpStatus: string) => compiler({ schema, method: 'GET', url, httpStatus } as never) as (data: unknown) => string;
+    const problem = route(problemSchema, '/a', '404');
+    expect(route(problemSchema, '/b', '422')).toBe(problem);
+    // Built apart but the same shape: the same writer.
+    const sameShape = () => z.object({ id: z.uuid(), minutes: z.int() });
+    expect(route(sameShape(), '/c', '200')).toBe(route(sameShape(), '/d', '200'));
+    // A different shape gets its own writer, which writes only its own properties.
+    const other = route(z.object({ id: z.uuid() }), '/e', '200');
+    expect(other).not.toBe(route(sameShape(), '/c', '200'));
+    expect(JSON.parse(other({ id: 'a', minutes: 5 }))).toEqual({ id: 'a' });
+    const notFound = { type: 'https://timebank.example/problems/not_found', title: 'Not found', status: 404, detail: 'gone', code: 'not_found' };
+    expect(JSON.parse(problem(notFound))).toEqual(notFound);
   });
 });
