@@ -70,7 +70,6 @@ export async function measureDeliveryCost(options: {
   base: string;
   tb: string;
   headers: Record<string, string>;
-  pid: number;
   replay: number;
   head: () => Promise<number>;
   /** Sets the endpoint at `url` back to just after sequence `to`, due now. */
